@@ -1,0 +1,193 @@
+package streamplane
+
+import (
+	"slices"
+	"time"
+)
+
+// InstanceStatus is the lifecycle state of an instance (SPEC §1).
+type InstanceStatus string
+
+const (
+	InstanceCreating     InstanceStatus = "CREATING"
+	InstanceRunning      InstanceStatus = "RUNNING"
+	InstanceChanging     InstanceStatus = "CHANGING"
+	InstanceRestarting   InstanceStatus = "RESTARTING"
+	InstanceFaulty       InstanceStatus = "FAULTY"
+	InstanceChangeFailed InstanceStatus = "CHANGE_FAILED"
+	InstanceCreateFailed InstanceStatus = "CREATE_FAILED"
+	InstanceDeleting     InstanceStatus = "DELETING"
+	InstanceDeleted      InstanceStatus = "DELETED"
+)
+
+// InstanceStatuses lists every status, for validation of filters.
+var InstanceStatuses = []InstanceStatus{
+	InstanceCreating, InstanceRunning, InstanceChanging, InstanceRestarting, InstanceFaulty,
+	InstanceChangeFailed, InstanceCreateFailed, InstanceDeleting, InstanceDeleted,
+}
+
+// CanRestart reports whether a restart may start from this status (DMS 7.3).
+func (s InstanceStatus) CanRestart() bool {
+	return s == InstanceRunning || s == InstanceFaulty
+}
+
+// CanDelete reports whether a delete may start from this status (DMS 7.4:
+// not while creating, changing, restarting or after a failed change).
+func (s InstanceStatus) CanDelete() bool {
+	return s == InstanceRunning || s == InstanceFaulty || s == InstanceCreateFailed
+}
+
+// Listener names as they appear in bootstrap_servers.
+const (
+	ListenerPrivatePlaintext = "private_plaintext"
+)
+
+// Instance is one Kafka cluster managed by Streamplane. The spec fields are
+// the desired state; Status and Brokers are what was last observed.
+type Instance struct {
+	ID                 string            `json:"id"`
+	Name               string            `json:"name"`
+	Description        string            `json:"description"`
+	Version            string            `json:"version"` // Kafka version from the runtime catalog
+	Flavor             string            `json:"flavor"`
+	BrokerCount        int               `json:"broker_count"`
+	StorageGBPerBroker int               `json:"storage_gb_per_broker"`
+	DiskType           string            `json:"disk_type"`
+	Zones              []string          `json:"zones"`
+	AutoCreateTopics   bool              `json:"auto_create_topics"`
+	Tags               map[string]string `json:"tags"`
+
+	Status       InstanceStatus `json:"status"`
+	StatusReason string         `json:"status_reason,omitempty"`
+	ClusterID    string         `json:"cluster_id,omitempty"` // Kafka's cluster id, set when formatted
+	TaskID       string         `json:"task_id,omitempty"`    // the task holding the instance, if any
+
+	Brokers          []Broker          `json:"brokers"`
+	BootstrapServers map[string]string `json:"bootstrap_servers"`
+	Storage          StorageUsage      `json:"storage"`
+
+	ResourceVersion int64      `json:"resource_version"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	DeletedAt       *time.Time `json:"deleted_at,omitempty"`
+}
+
+// StorageUsage sums the brokers' disks.
+type StorageUsage struct {
+	TotalGB   int   `json:"total_gb"`
+	UsedBytes int64 `json:"used_bytes"`
+}
+
+// Broker returns the broker with the given node id.
+func (inst *Instance) Broker(id int) (*Broker, bool) {
+	for i := range inst.Brokers {
+		if inst.Brokers[i].ID == id {
+			return &inst.Brokers[i], true
+		}
+	}
+	return nil, false
+}
+
+// Finish fills the fields derived from the others: bootstrap servers and
+// storage totals. Stores call it after loading an instance.
+func (inst *Instance) Finish() {
+	inst.BootstrapServers = map[string]string{}
+	inst.Storage = StorageUsage{TotalGB: inst.StorageGBPerBroker * len(inst.Brokers)}
+	byListener := map[string][]string{}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		b.Port = b.Ports[PortPrivate]
+		inst.Storage.UsedBytes += b.UsedBytes
+		if b.State == BrokerDeleted {
+			continue
+		}
+		for name, addr := range b.Endpoints {
+			byListener[name] = append(byListener[name], addr)
+		}
+	}
+	for name, addrs := range byListener {
+		inst.BootstrapServers[name] = joinComma(addrs)
+	}
+	if inst.Tags == nil {
+		inst.Tags = map[string]string{}
+	}
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += v
+	}
+	return out
+}
+
+// InstanceSpec is what a user asks for when creating an instance.
+type InstanceSpec struct {
+	Name               string            `json:"name"`
+	Description        string            `json:"description,omitempty"`
+	Version            string            `json:"version"`
+	Flavor             string            `json:"flavor"`
+	BrokerCount        int               `json:"broker_count"`
+	StorageGBPerBroker int               `json:"storage_gb_per_broker"`
+	DiskType           string            `json:"disk_type,omitempty"`
+	Zones              []string          `json:"zones,omitempty"`
+	AutoCreateTopics   bool              `json:"auto_create_topics,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+}
+
+// InstanceUpdate changes an instance's information. Nil fields stay as they
+// are; SetTags adds or replaces tags and RemoveTags drops tags by key.
+type InstanceUpdate struct {
+	Name        *string           `json:"name,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	SetTags     map[string]string `json:"set_tags,omitempty"`
+	RemoveTags  []string          `json:"remove_tags,omitempty"`
+}
+
+// InstanceFilter selects instances in a list.
+type InstanceFilter struct {
+	ID             string
+	Name           string // substring, case-insensitive
+	Status         []InstanceStatus
+	Tags           map[string]string // every key must match; "" value matches any value
+	Address        string            // substring of any bootstrap address
+	IncludeDeleted bool
+	Offset, Limit  int
+}
+
+// Matches reports whether inst passes the filter's non-paging conditions.
+func (f InstanceFilter) Matches(inst *Instance) bool {
+	if f.ID != "" && inst.ID != f.ID {
+		return false
+	}
+	if len(f.Status) > 0 && !slices.Contains(f.Status, inst.Status) {
+		return false
+	}
+	if len(f.Status) == 0 && !f.IncludeDeleted && inst.Status == InstanceDeleted {
+		return false
+	}
+	if f.Name != "" && !containsFold(inst.Name, f.Name) {
+		return false
+	}
+	for k, v := range f.Tags {
+		got, ok := inst.Tags[k]
+		if !ok || (v != "" && got != v) {
+			return false
+		}
+	}
+	if f.Address != "" {
+		found := false
+		for _, addrs := range inst.BootstrapServers {
+			if containsFold(addrs, f.Address) {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,215 @@
+// Package sqlite is the embedded store: SQLite through a pure-Go driver, so
+// the binary needs no cgo. It implements streamplane.Store.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is the SQLite store. Writes go through one connection that takes the
+// write lock when a transaction begins (BEGIN IMMEDIATE), so concurrent
+// writers queue instead of failing; reads use a pool of their own and, under
+// WAL, never wait for writers.
+type DB struct {
+	Path string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	writer *sql.DB
+	reader *sql.DB
+}
+
+// Open opens (creating if needed) the database at path and migrates it. It
+// refuses a database whose schema is newer than this binary knows.
+func Open(ctx context.Context, path string) (*DB, error) {
+	db := &DB{Path: path, Now: time.Now}
+	var err error
+	if db.writer, err = sql.Open("sqlite", dsn(path, "immediate")); err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.writer.SetMaxOpenConns(1)
+	if db.reader, err = sql.Open("sqlite", dsn(path, "deferred")); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.reader.SetMaxOpenConns(4)
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	var err error
+	if db.reader != nil {
+		err = db.reader.Close()
+	}
+	if db.writer != nil {
+		if e := db.writer.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// migrate applies, in order and each in its own transaction, the embedded
+// migrations not yet recorded in schema_migrations.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	known := 0
+	for _, name := range names {
+		v, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		known = max(known, v)
+	}
+	var applied int
+	if err := db.writer.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	if applied > known {
+		return streamplane.Errorf(streamplane.EPRECONDITION, "database %s has schema version %d but this streamplane knows only up to %d; run a newer streamplane", db.Path, applied, known)
+	}
+	for _, name := range names {
+		v, _ := migrationVersion(name)
+		if v <= applied {
+			continue
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, v, name, time.Now().UnixNano()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func migrationVersion(name string) (int, error) {
+	base := strings.TrimPrefix(name, "migrations/")
+	num, _, ok := strings.Cut(base, "_")
+	if !ok {
+		return 0, fmt.Errorf("sqlite: migration %s is not named NNNN_name.sql", name)
+	}
+	return strconv.Atoi(num)
+}
+
+// Update runs fn in a write transaction.
+func (db *DB) Update(ctx context.Context, fn func(streamplane.Tx) error) error {
+	return db.run(ctx, db.writer, false, fn)
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(streamplane.Tx) error) error {
+	return db.run(ctx, db.reader, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(streamplane.Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	t := &tx{Tx: sqlTx, ctx: ctx, now: db.Now().UTC()}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if readOnly {
+		return sqlTx.Rollback()
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// tx implements streamplane.Tx.
+type tx struct {
+	*sql.Tx
+	ctx context.Context
+	now time.Time
+}
+
+func (t *tx) Now() time.Time { return t.now }
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.ExecContext(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(t.ctx, query, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	return t.QueryRowContext(t.ctx, query, args...)
+}
+
+// Timestamps are stored as unix nanoseconds.
+func nanos(ts time.Time) int64 { return ts.UnixNano() }
+
+func nullNanos(ts *time.Time) any {
+	if ts == nil {
+		return nil
+	}
+	return ts.UnixNano()
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func fromNullNanos(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	ts := fromNanos(n.Int64)
+	return &ts
+}
+
+var _ streamplane.Store = (*DB)(nil)

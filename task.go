@@ -1,0 +1,122 @@
+package streamplane
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// TaskStatus is the state of a background task (DMS 7.10).
+type TaskStatus string
+
+const (
+	TaskPending   TaskStatus = "PENDING"
+	TaskRunning   TaskStatus = "RUNNING"
+	TaskSucceeded TaskStatus = "SUCCEEDED"
+	TaskFailed    TaskStatus = "FAILED"
+)
+
+// Done reports whether the task has finished, well or not.
+func (s TaskStatus) Done() bool { return s == TaskSucceeded || s == TaskFailed }
+
+// Task kinds.
+const (
+	TaskCreateInstance  = "create_instance"
+	TaskDeleteInstance  = "delete_instance"
+	TaskRestartInstance = "restart_instance"
+	TaskInstallRuntime  = "install_runtime"
+)
+
+// StepStatus is the state of one step of a task.
+type StepStatus string
+
+const (
+	StepPending StepStatus = "PENDING"
+	StepRunning StepStatus = "RUNNING"
+	StepDone    StepStatus = "DONE"
+	StepFailed  StepStatus = "FAILED"
+)
+
+// TaskStep is one ordered, idempotent step of a task.
+type TaskStep struct {
+	Name       string     `json:"name"`
+	Status     StepStatus `json:"status"`
+	Detail     string     `json:"detail,omitempty"` // what the step is doing now, or did
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+// Task is a durable background operation. A worker runs its steps in order
+// and saves progress after each, so a server killed at any point finishes the
+// task after it restarts.
+type Task struct {
+	ID         string     `json:"id"`
+	Kind       string     `json:"kind"`
+	InstanceID string     `json:"instance_id,omitempty"`
+	Target     string     `json:"target"` // what the task acts on, for people: an instance name or a version
+	Status     TaskStatus `json:"status"`
+	Steps      []TaskStep `json:"steps"`
+	Current    int        `json:"current_step"` // index of the step to run next
+	Progress   int        `json:"progress"`     // percent of steps done
+	Error      string     `json:"error,omitempty"`
+	Result     string     `json:"result,omitempty"`
+
+	// Params are the task's inputs; State is what its steps saved for later
+	// steps or for a resumed run. Both are JSON objects owned by the workflow.
+	Params json.RawMessage `json:"params,omitempty"`
+	State  json.RawMessage `json:"-"`
+
+	// Lease: which server runs the task and until when, so a second server
+	// sharing the store leaves it alone.
+	LeaseOwner string     `json:"-"`
+	LeaseUntil *time.Time `json:"-"`
+
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// NewTask returns a pending task with the named steps.
+func NewTask(id, kind, instanceID, target string, params any, steps ...string) (*Task, error) {
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return nil, err
+	}
+	t := &Task{ID: id, Kind: kind, InstanceID: instanceID, Target: target, Status: TaskPending, Params: raw, State: json.RawMessage("{}")}
+	for _, s := range steps {
+		t.Steps = append(t.Steps, TaskStep{Name: s, Status: StepPending})
+	}
+	return t, nil
+}
+
+// UpdateProgress recomputes the percentage from the finished steps.
+func (t *Task) UpdateProgress() {
+	if len(t.Steps) == 0 {
+		t.Progress = 100
+		return
+	}
+	done := 0
+	for _, s := range t.Steps {
+		if s.Status == StepDone {
+			done++
+		}
+	}
+	t.Progress = done * 100 / len(t.Steps)
+}
+
+// TaskFilter selects tasks in a list.
+type TaskFilter struct {
+	InstanceID    string
+	Kind          string
+	Status        []TaskStatus
+	From, To      *time.Time // on created_at
+	Offset, Limit int
+}
+
+// TaskEvent is a line in a task's log: what was done and why, such as the
+// reason for each broker restart.
+type TaskEvent struct {
+	TaskID  string    `json:"task_id"`
+	At      time.Time `json:"at"`
+	Message string    `json:"message"`
+}
