@@ -1,0 +1,188 @@
+package kafkaruntime
+
+import (
+	"bufio"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// dependencyPlugin is pinned so that an install resolves the same way
+// whatever plugin version a Maven installation or its settings default to.
+const dependencyPlugin = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+
+// minMaven is the oldest Maven that runs dependencyPlugin.
+const minMaven = "3.6.3"
+
+func mavenError(problem string, err error) *RequirementError {
+	return &RequirementError{
+		Need:    "Maven " + minMaven + " or newer",
+		Purpose: "to install Kafka runtimes from Maven Central",
+		Problem: problem,
+		Install: "install Maven (Debian: apt-get install maven) or set STREAMPLANE_MAVEN",
+		Err:     err,
+	}
+}
+
+// CheckMaven runs `mvn -v` and returns a *RequirementError if Maven cannot
+// be run or is too old. An empty mvn means "mvn" on the PATH.
+func CheckMaven(ctx context.Context, mvn string) error {
+	return checkMaven(ctx, mvn, nil)
+}
+
+func checkMaven(ctx context.Context, mvn string, env []string) error {
+	if mvn == "" {
+		mvn = "mvn"
+	}
+	cmd := exec.CommandContext(ctx, mvn, "-B", "-v")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return fmt.Errorf("kafkaruntime: checking maven: %w", ctx.Err())
+	}
+	if err != nil {
+		return mavenError(runProblem(mvn, out, err), err)
+	}
+	version, ok := parseMavenVersion(string(out))
+	if !ok {
+		return mavenError(fmt.Sprintf("cannot read the version %q prints: %q", mvn+" -v", firstLine(out)), nil)
+	}
+	if compareVersions(version, minMaven) < 0 {
+		return mavenError(fmt.Sprintf("%s is Maven %s", mvn, version), nil)
+	}
+	return nil
+}
+
+var ansiRE = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
+var mavenVersionRE = regexp.MustCompile(`Apache Maven ([0-9]+(?:\.[0-9]+)*)`)
+
+// parseMavenVersion reads "3.8.7" from `mvn -v` output, which may carry
+// ANSI colour codes around it.
+func parseMavenVersion(out string) (string, bool) {
+	m := mavenVersionRE.FindStringSubmatch(out)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// mavenEnv returns the environment for Maven. When the cache names a Java
+// explicitly, Maven runs on that Java too, not on whatever JAVA_HOME or the
+// PATH would pick (which may be too old for the pinned plugin).
+func mavenEnv(java string) []string {
+	env := os.Environ()
+	if java == "" || java == "java" {
+		return env
+	}
+	path, err := exec.LookPath(java)
+	if err != nil {
+		return env
+	}
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	home := filepath.Dir(filepath.Dir(path)) // <home>/bin/java
+	return append(env, "JAVA_HOME="+home)
+}
+
+// pomXML returns a pom (packaging pom, no code) whose dependencies are the
+// release's artifacts; copy-dependencies on it yields the runtime classpath.
+func pomXML(r Release) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	fmt.Fprintf(&b, "<!-- Written by Streamplane: the jars of Apache Kafka %s. -->\n", xmlText(r.Version))
+	b.WriteString(`<project xmlns="http://maven.apache.org/POM/4.0.0">` + "\n")
+	b.WriteString("  <modelVersion>4.0.0</modelVersion>\n")
+	b.WriteString("  <groupId>io.streamplane.runtime</groupId>\n")
+	b.WriteString("  <artifactId>kafka-runtime</artifactId>\n")
+	fmt.Fprintf(&b, "  <version>%s</version>\n", xmlText(r.Version))
+	b.WriteString("  <packaging>pom</packaging>\n")
+	b.WriteString("  <dependencies>\n")
+	for _, a := range r.Artifacts() {
+		fmt.Fprintf(&b, "    <dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></dependency>\n",
+			xmlText(a.Group), xmlText(a.Name), xmlText(a.Version))
+	}
+	b.WriteString("  </dependencies>\n</project>\n")
+	return []byte(b.String())
+}
+
+func xmlText(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
+	return b.String()
+}
+
+// copyDependenciesArgs returns Maven's arguments to copy every runtime jar
+// of pom into outDir, using repo as the local repository.
+func copyDependenciesArgs(pom, repo, outDir string) []string {
+	return []string{
+		"-B", "-q", "-Dstyle.color=never",
+		"--strict-checksums", // a download whose checksum does not match fails
+		"-f", pom,
+		"-Dmaven.repo.local=" + repo,
+		dependencyPlugin + ":copy-dependencies",
+		"-DoutputDirectory=" + outDir,
+		"-DincludeScope=runtime",
+	}
+}
+
+// maxErrorLines is how much of Maven's output an error carries.
+const maxErrorLines = 20
+
+// runMaven runs mvn with args in dir and hands every output line to line.
+// Cancelling ctx kills Maven and any process it started (the mvn script
+// starts a JVM). On failure the error carries Maven's last lines.
+func runMaven(ctx context.Context, mvn string, env []string, dir string, args []string, line func(string)) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("kafkaruntime: running maven: %w", err)
+	}
+	defer r.Close()
+
+	cmd := exec.CommandContext(ctx, mvn, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Start()
+	w.Close() // ours; Maven holds its own copy until it exits
+	if err != nil {
+		return mavenError(runProblem(mvn, nil, err), err)
+	}
+
+	var tail []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		// Some Maven versions colour their output even in batch mode.
+		text := strings.TrimSpace(ansiRE.ReplaceAllString(sc.Text(), ""))
+		if text == "" {
+			continue
+		}
+		line(text)
+		if tail = append(tail, text); len(tail) > maxErrorLines {
+			tail = tail[1:]
+		}
+	}
+	err = cmd.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("kafkaruntime: maven stopped: %w", ctx.Err())
+	case err != nil:
+		if len(tail) == 0 {
+			return fmt.Errorf("kafkaruntime: maven failed: %w", err)
+		}
+		return fmt.Errorf("kafkaruntime: maven failed: %w:\n%s", err, strings.Join(tail, "\n"))
+	}
+	return nil
+}
