@@ -1,0 +1,28 @@
+package kafkaadmin
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+)
+
+// EnsureClusterACLs gives every client the harmless cluster operations
+// (describe, describe configs, idempotent writes). Because the cluster
+// resource then has ACLs, allow.everyone.if.no.acl.found no longer applies
+// to it: no client can alter broker configs, ACLs, quotas or SCRAM users.
+// Creating the same binding again is a no-op, so this is idempotent.
+func (c *Client) EnsureClusterACLs(ctx context.Context) error {
+	b := kadm.NewACLs().Allow("User:*").AllowHosts().Clusters().
+		Operations(kadm.OpDescribe, kadm.OpDescribeConfigs, kadm.OpIdempotentWrite).
+		ResourcePatternType(kadm.ACLPatternLiteral)
+	results, err := c.adm.CreateACLs(ctx, b)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	return nil
+}

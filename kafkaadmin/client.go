@@ -1,0 +1,46 @@
+// Package kafkaadmin is Streamplane's admin client for an instance: franz-go
+// over the internal listener, authenticated as the instance's admin
+// principal. Everything Kafka can do through its Admin API goes through here.
+package kafkaadmin
+
+import (
+	"errors"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+)
+
+// Client talks to one instance.
+type Client struct {
+	kcl *kgo.Client
+	adm *kadm.Client
+}
+
+// Dial returns a client for the instance whose internal listeners are seeds.
+// It connects lazily; the first request tells whether the cluster answers.
+func Dial(seeds []string, user, password string) (*Client, error) {
+	if len(seeds) == 0 {
+		return nil, errors.New("kafkaadmin: no seed brokers")
+	}
+	kcl, err := kgo.NewClient(
+		kgo.SeedBrokers(seeds...),
+		kgo.SASL(plain.Auth{User: user, Pass: password}.AsMechanism()),
+		kgo.DialTimeout(5*time.Second),
+		kgo.RetryTimeout(10*time.Second),
+		kgo.MetadataMinAge(500*time.Millisecond),
+		kgo.ClientID("streamplane"),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{kcl: kcl, adm: kadm.NewClient(kcl)}, nil
+}
+
+// Close closes the client's connections.
+func (c *Client) Close() { c.kcl.Close() }
+
+// Kafka exposes the franz-go clients for operations this package does not
+// wrap yet.
+func (c *Client) Kafka() (*kgo.Client, *kadm.Client) { return c.kcl, c.adm }

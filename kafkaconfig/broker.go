@@ -1,0 +1,183 @@
+package kafkaconfig
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// Listener names inside Kafka. INTERNAL carries inter-broker traffic and the
+// control plane's admin client; CONTROLLER carries KRaft traffic. Both
+// authenticate with SASL/PLAIN as principals that are the only super users.
+// PRIVATE is the client listener; its principal (User:ANONYMOUS when it is
+// plaintext) is never a super user.
+const (
+	ListenerInternal   = "INTERNAL"
+	ListenerController = "CONTROLLER"
+	ListenerPrivate    = "PRIVATE"
+)
+
+// BrokerInput is everything a broker's configuration depends on.
+type BrokerInput struct {
+	Instance    *streamplane.Instance
+	Broker      *streamplane.Broker
+	Credentials streamplane.Credentials
+	// ControlHost is the address the internal and controller listeners bind
+	// to; only the control plane and the brokers reach it.
+	ControlHost string
+	DataDir     string // log.dirs and the KRaft metadata log
+	// Overrides are operator- or user-set broker settings applied last
+	// (static parameters waiting for a restart, for instance).
+	Overrides map[string]string
+}
+
+// Broker renders server.properties for one node of an instance.
+func Broker(in BrokerInput) (*Properties, error) {
+	inst, b := in.Instance, in.Broker
+	flavor, ok := streamplane.LookupFlavor(inst.Flavor)
+	if !ok {
+		return nil, fmt.Errorf("kafkaconfig: unknown flavor %q", inst.Flavor)
+	}
+	for _, purpose := range []string{streamplane.PortInternal, streamplane.PortPrivate} {
+		if b.Ports[purpose] == 0 {
+			return nil, fmt.Errorf("kafkaconfig: broker %d has no %s port", b.ID, purpose)
+		}
+	}
+	p := &Properties{}
+	replication := min(3, inst.BrokerCount)
+
+	// Roles and the controller quorum.
+	roles := []string{streamplane.RoleBroker}
+	if b.IsController() {
+		roles = append(roles, streamplane.RoleController)
+	}
+	p.Set("process.roles", strings.Join(roles, ","))
+	p.Set("node.id", strconv.Itoa(b.ID))
+	voters, err := quorumVoters(inst, in.ControlHost)
+	if err != nil {
+		return nil, err
+	}
+	p.Set("controller.quorum.voters", voters)
+
+	// Listeners.
+	internal := fmt.Sprintf("%s://%s:%d", ListenerInternal, in.ControlHost, b.Ports[streamplane.PortInternal])
+	private := fmt.Sprintf("%s://%s:%d", ListenerPrivate, b.Host, b.Ports[streamplane.PortPrivate])
+	listeners := []string{internal, private}
+	if b.IsController() {
+		listeners = append(listeners, fmt.Sprintf("%s://%s:%d", ListenerController, in.ControlHost, b.Ports[streamplane.PortController]))
+	}
+	p.Set("listeners", strings.Join(listeners, ","))
+	p.Set("advertised.listeners", internal+","+private)
+	p.Set("listener.security.protocol.map", strings.Join([]string{
+		ListenerInternal + ":SASL_PLAINTEXT", ListenerController + ":SASL_PLAINTEXT", ListenerPrivate + ":PLAINTEXT",
+	}, ","))
+	p.Set("inter.broker.listener.name", ListenerInternal)
+	p.Set("controller.listener.names", ListenerController)
+
+	// Control-plane authentication: PLAIN with credentials from this file,
+	// so nothing secret is ever passed on a command line.
+	c := in.Credentials
+	p.Set("sasl.enabled.mechanisms", "PLAIN")
+	p.Set("sasl.mechanism.inter.broker.protocol", "PLAIN")
+	p.Set("sasl.mechanism.controller.protocol", "PLAIN")
+	p.Set("listener.name.internal.sasl.enabled.mechanisms", "PLAIN")
+	p.Set("listener.name.internal.plain.sasl.jaas.config", plainJAAS(c.AdminUser, c.AdminPassword, map[string]string{c.AdminUser: c.AdminPassword}))
+	p.Set("listener.name.controller.sasl.enabled.mechanisms", "PLAIN")
+	p.Set("listener.name.controller.plain.sasl.jaas.config", plainJAAS(c.ControllerUser, c.ControllerPassword, map[string]string{c.ControllerUser: c.ControllerPassword}))
+
+	// Authorization: the control-plane principals are the only super users;
+	// a resource without ACLs is open to every client (DMS 8.9), and the
+	// cluster resource gets ACLs at creation so clients cannot administer it.
+	p.Set("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+	p.Set("super.users", "User:"+c.ControllerUser+";User:"+c.AdminUser)
+	p.Set("allow.everyone.if.no.acl.found", "true")
+
+	// Placement and storage.
+	p.Set("broker.rack", b.Rack)
+	p.Set("log.dirs", in.DataDir)
+
+	// Resources from the flavor.
+	p.Set("num.network.threads", strconv.Itoa(flavor.NetworkThreads))
+	p.Set("num.io.threads", strconv.Itoa(flavor.IOThreads))
+	p.Set("num.replica.fetchers", "1")
+	p.Set("background.threads", strconv.Itoa(max(2, flavor.NetworkThreads)))
+	p.Set("max.connections", strconv.Itoa(flavor.MaxConnectionsPerBroker))
+
+	// DMS defaults (SPEC §2, §6).
+	p.Set("auto.create.topics.enable", strconv.FormatBool(inst.AutoCreateTopics))
+	p.Set("num.partitions", "3")
+	p.Set("default.replication.factor", strconv.Itoa(replication))
+	p.Set("log.retention.hours", "72")
+	p.Set("min.insync.replicas", "1")
+	p.Set("message.max.bytes", "10485760")
+	p.Set("replica.fetch.max.bytes", "10485760")
+	p.Set("max.connections.per.ip", "1000")
+	p.Set("unclean.leader.election.enable", "false")
+	p.Set("connections.max.idle.ms", "600000")
+	p.Set("group.max.session.timeout.ms", "1800000")
+	p.Set("group.min.session.timeout.ms", "6000")
+
+	// Internal topics replicate as far as the broker count allows.
+	p.Set("offsets.topic.replication.factor", strconv.Itoa(replication))
+	p.Set("transaction.state.log.replication.factor", strconv.Itoa(replication))
+	p.Set("transaction.state.log.min.isr", strconv.Itoa(min(2, replication)))
+	if major, _ := versionMajor(inst.Version); major >= 4 {
+		p.Set("share.coordinator.state.topic.replication.factor", strconv.Itoa(replication))
+		p.Set("share.coordinator.state.topic.min.isr", strconv.Itoa(min(2, replication)))
+	}
+
+	// Shut down cleanly and quickly: the roller relies on controlled
+	// shutdown moving leadership away before a broker stops.
+	p.Set("controlled.shutdown.enable", "true")
+	p.Set("auto.leader.rebalance.enable", "true")
+
+	for _, k := range SortedKeys(in.Overrides) {
+		p.Set(k, in.Overrides[k])
+	}
+	return p, nil
+}
+
+// quorumVoters lists the controllers as id@host:port (a static quorum: it
+// works on every catalog version; the controllers never change).
+func quorumVoters(inst *streamplane.Instance, host string) (string, error) {
+	var voters []string
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if !b.IsController() {
+			continue
+		}
+		port := b.Ports[streamplane.PortController]
+		if port == 0 {
+			return "", fmt.Errorf("kafkaconfig: controller %d has no controller port", b.ID)
+		}
+		voters = append(voters, fmt.Sprintf("%d@%s:%d", b.ID, host, port))
+	}
+	if len(voters) == 0 {
+		return "", fmt.Errorf("kafkaconfig: instance %s has no controllers", inst.Name)
+	}
+	return strings.Join(voters, ","), nil
+}
+
+// plainJAAS is a PlainLoginModule entry: the login identity for outgoing
+// connections and the accepted user_<name> entries for incoming ones.
+func plainJAAS(user, password string, accepted map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="%s"`, jaasQuote(user), jaasQuote(password))
+	for _, name := range SortedKeys(accepted) {
+		fmt.Fprintf(&b, ` user_%s="%s"`, name, jaasQuote(accepted[name]))
+	}
+	b.WriteString(";")
+	return b.String()
+}
+
+// jaasQuote escapes a value for a double-quoted JAAS option.
+func jaasQuote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}
+
+func versionMajor(v string) (int, error) {
+	major, _, _ := strings.Cut(v, ".")
+	return strconv.Atoi(major)
+}

@@ -1,0 +1,192 @@
+// Package kafkaconfig renders a broker's server.properties from an
+// instance's desired state. It is pure: every provisioner (local processes,
+// Kubernetes pods) renders the same configuration and only the addresses and
+// paths differ.
+package kafkaconfig
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Properties is an ordered set of Java properties.
+type Properties struct {
+	keys   []string
+	values map[string]string
+}
+
+// Set sets key to value, keeping the first position of a key set twice.
+func (p *Properties) Set(key, value string) {
+	if p.values == nil {
+		p.values = map[string]string{}
+	}
+	if _, ok := p.values[key]; !ok {
+		p.keys = append(p.keys, key)
+	}
+	p.values[key] = value
+}
+
+// Get returns the value of key.
+func (p *Properties) Get(key string) (string, bool) {
+	v, ok := p.values[key]
+	return v, ok
+}
+
+// Keys returns the keys in the order they were first set.
+func (p *Properties) Keys() []string { return append([]string(nil), p.keys...) }
+
+// Encode writes the properties in java.util.Properties format.
+func (p *Properties) Encode() []byte {
+	var b strings.Builder
+	b.WriteString("# Written by Streamplane; changes here are overwritten.\n")
+	for _, k := range p.keys {
+		b.WriteString(escape(k, true))
+		b.WriteByte('=')
+		b.WriteString(escape(p.values[k], false))
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+// escape follows java.util.Properties.store: backslash escapes, \uXXXX for
+// anything outside printable ASCII, and escaped separators in keys.
+func escape(s string, isKey bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == ' ' && (isKey || i == 0):
+			b.WriteString(`\ `)
+		case isKey && (r == '=' || r == ':' || r == '#' || r == '!'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case !isKey && i == 0 && (r == '#' || r == '!'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r > 0x7e:
+			if r > 0xffff {
+				for _, u := range utf16Pair(r) {
+					fmt.Fprintf(&b, `\u%04X`, u)
+				}
+			} else {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func utf16Pair(r rune) [2]rune {
+	r -= 0x10000
+	return [2]rune{0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF}
+}
+
+// Decode parses java.util.Properties text in the subset Encode writes, plus
+// comments and blank lines. It is used to read back files for checks.
+func Decode(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		key, value, err := splitLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("kafkaconfig: line %d: %w", n+1, err)
+		}
+		out[key] = value
+	}
+	return out, nil
+}
+
+func splitLine(line string) (string, string, error) {
+	var key strings.Builder
+	i := 0
+	for ; i < len(line); i++ {
+		c := line[i]
+		if c == '\\' && i+1 < len(line) {
+			r, n, err := unescape(line[i:])
+			if err != nil {
+				return "", "", err
+			}
+			key.WriteRune(r)
+			i += n - 1
+			continue
+		}
+		if c == '=' || c == ':' || c == ' ' {
+			break
+		}
+		key.WriteByte(c)
+	}
+	rest := strings.TrimLeft(line[min(i+1, len(line)):], " ")
+	var value strings.Builder
+	for j := 0; j < len(rest); j++ {
+		if rest[j] == '\\' && j+1 < len(rest) {
+			r, n, err := unescape(rest[j:])
+			if err != nil {
+				return "", "", err
+			}
+			value.WriteRune(r)
+			j += n - 1
+			continue
+		}
+		value.WriteByte(rest[j])
+	}
+	return key.String(), decodeSurrogates(value.String()), nil
+}
+
+func unescape(s string) (rune, int, error) {
+	switch s[1] {
+	case 'n':
+		return '\n', 2, nil
+	case 'r':
+		return '\r', 2, nil
+	case 't':
+		return '\t', 2, nil
+	case 'u':
+		if len(s) < 6 {
+			return 0, 0, fmt.Errorf("short \\u escape")
+		}
+		var r rune
+		if _, err := fmt.Sscanf(s[2:6], "%04X", &r); err != nil {
+			return 0, 0, fmt.Errorf("bad \\u escape %q", s[:6])
+		}
+		return r, 6, nil
+	default:
+		return rune(s[1]), 2, nil
+	}
+}
+
+func decodeSurrogates(s string) string {
+	rs := []rune(s)
+	var out []rune
+	for i := 0; i < len(rs); i++ {
+		if rs[i] >= 0xD800 && rs[i] < 0xDC00 && i+1 < len(rs) && rs[i+1] >= 0xDC00 && rs[i+1] < 0xE000 {
+			out = append(out, 0x10000+(rs[i]-0xD800)<<10+(rs[i+1]-0xDC00))
+			i++
+			continue
+		}
+		out = append(out, rs[i])
+	}
+	return string(out)
+}
+
+// SortedKeys is a helper for deterministic output of maps.
+func SortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,38 @@
+package local
+
+import (
+	"path/filepath"
+	"strconv"
+)
+
+// layout names the files of one instance under the data directory:
+//
+//	<root>/<instance-id>/brokers/<node-id>/server.properties
+//	                                      /data     (log.dirs)
+//	                                      /logs     (server.log, stdout.log)
+//	                                      /broker.pid
+type layout struct {
+	root string // <data>/instances
+}
+
+func (l layout) instanceDir(instanceID string) string { return filepath.Join(l.root, instanceID) }
+
+func (l layout) brokerDir(instanceID string, node int) string {
+	return filepath.Join(l.root, instanceID, "brokers", strconv.Itoa(node))
+}
+
+func (l layout) configFile(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "server.properties")
+}
+
+func (l layout) dataDir(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "data")
+}
+
+func (l layout) logDir(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "logs")
+}
+
+func (l layout) pidFile(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "broker.pid")
+}

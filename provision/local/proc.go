@@ -1,0 +1,137 @@
+package local
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// procInfo is what /proc tells of a process.
+type procInfo struct {
+	pid       int
+	startTick uint64 // start time in clock ticks since boot: with the pid, a process's identity
+	state     byte
+	cmdline   []string
+}
+
+// readProc reads /proc/<pid>; ok is false if the process does not exist.
+func readProc(pid int) (procInfo, bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return procInfo{}, false
+	}
+	// The command name (field 2) may hold spaces; fields after it follow the last ')'.
+	end := bytes.LastIndexByte(stat, ')')
+	if end < 0 {
+		return procInfo{}, false
+	}
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 20 {
+		return procInfo{}, false
+	}
+	start, err := strconv.ParseUint(fields[19], 10, 64) // field 22 overall
+	if err != nil {
+		return procInfo{}, false
+	}
+	raw, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	var args []string
+	for _, a := range bytes.Split(bytes.TrimRight(raw, "\x00"), []byte{0}) {
+		args = append(args, string(a))
+	}
+	return procInfo{pid: pid, startTick: start, state: fields[0][0], cmdline: args}, true
+}
+
+// alive reports whether the process still runs (a zombie does not).
+func (p procInfo) alive() bool { return p.state != 'Z' && p.state != 'X' }
+
+// runs reports whether the process's command line names the config file.
+func (p procInfo) runs(configFile string) bool {
+	for _, a := range p.cmdline {
+		if a == configFile {
+			return true
+		}
+	}
+	return false
+}
+
+// findByConfig scans /proc for a live process started with configFile; it
+// finds a broker whose pid file was never written (the server died between
+// starting it and writing the file).
+func findByConfig(configFile string) (procInfo, bool) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return procInfo{}, false
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ok := readProc(pid); ok && p.alive() && p.runs(configFile) {
+			return p, true
+		}
+	}
+	return procInfo{}, false
+}
+
+// pidRecord is the content of broker.pid: "<pid> <start tick>".
+func writePidFile(path string, p procInfo) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", p.pid, p.startTick)), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func readPidFile(path string) (pid int, startTick uint64, err error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	fields := strings.Fields(string(raw))
+	if len(fields) != 2 {
+		return 0, 0, errors.New("malformed pid file")
+	}
+	if pid, err = strconv.Atoi(fields[0]); err != nil {
+		return 0, 0, err
+	}
+	startTick, err = strconv.ParseUint(fields[1], 10, 64)
+	return pid, startTick, err
+}
+
+// bootTime is when the machine booted, to turn start ticks into times.
+func bootTime() time.Time {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			sec, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return time.Unix(sec, 0)
+		}
+	}
+	return time.Time{}
+}
+
+// clockTicks is USER_HZ; 100 on every Linux this runs on.
+const clockTicks = 100
+
+func (p procInfo) startedAt() time.Time {
+	return bootTime().Add(time.Duration(p.startTick) * time.Second / clockTicks)
+}
+
+// signal sends sig to pid, ignoring a process that is already gone.
+func signal(pid int, sig syscall.Signal) error {
+	err := syscall.Kill(pid, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,211 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// Start starts a broker as a detached process, or adopts the one running.
+func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker) (streamplane.Process, error) {
+	key := inst.ID + "/" + strconv.Itoa(b.ID)
+	p.mu.Lock()
+	if p.starting[key] {
+		p.mu.Unlock()
+		return streamplane.Process{}, fmt.Errorf("local: broker %d of %s is being started already", b.ID, inst.Name)
+	}
+	p.starting[key] = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.starting, key)
+		p.mu.Unlock()
+	}()
+
+	if proc, ok := p.find(inst, b); ok {
+		return streamplane.Process{PID: proc.pid, StartedAt: proc.startedAt()}, nil
+	}
+	rt, err := p.runtime(inst.Version)
+	if err != nil {
+		return streamplane.Process{}, err
+	}
+	flavor, ok := streamplane.LookupFlavor(inst.Flavor)
+	if !ok {
+		return streamplane.Process{}, fmt.Errorf("local: unknown flavor %q", inst.Flavor)
+	}
+	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
+	_, _, logFlag := rt.LogConfig(logDir, dir)
+	args := []string{
+		fmt.Sprintf("-Xmx%dm", flavor.HeapMB), fmt.Sprintf("-Xms%dm", flavor.HeapMB),
+		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
+		"-XX:+ExplicitGCInvokesConcurrent", "-XX:MaxInlineLevel=15", "-XX:+ExitOnOutOfMemoryError",
+		"-Djava.awt.headless=true", "-Dkafka.logs.dir=" + logDir, logFlag,
+		"-Dstreamplane.instance=" + inst.ID, "-Dstreamplane.node=" + strconv.Itoa(b.ID),
+		"-cp", rt.Classpath(), "kafka.Kafka", p.layout.configFile(inst.ID, b.ID),
+	}
+	out, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return streamplane.Process{}, fmt.Errorf("local: open stdout log: %w", err)
+	}
+	defer out.Close()
+	cmd := exec.Command(p.cfg.Java, args...)
+	cmd.Dir = dir
+	cmd.Env = childEnv()
+	cmd.Stdout, cmd.Stderr = out, out // files, not pipes: the broker must not depend on the server
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return streamplane.Process{}, fmt.Errorf("local: start broker %d: %w", b.ID, err)
+	}
+	pid := cmd.Process.Pid
+	go cmd.Wait() // reap it if it dies while this server runs
+	proc, ok := readProc(pid)
+	if !ok || !proc.alive() {
+		return streamplane.Process{}, fmt.Errorf("local: broker %d exited at once; see %s", b.ID, filepath.Join(logDir, "stdout.log"))
+	}
+	if err := writePidFile(p.layout.pidFile(inst.ID, b.ID), proc); err != nil {
+		return streamplane.Process{}, err
+	}
+	p.log.Info("broker started", "instance", inst.Name, "node", b.ID, "pid", pid)
+	return streamplane.Process{PID: pid, StartedAt: proc.startedAt()}, nil
+}
+
+// Inspect reports the broker's process, if it runs.
+func (p *Provisioner) Inspect(inst *streamplane.Instance, b *streamplane.Broker) (streamplane.Process, bool) {
+	proc, ok := p.find(inst, b)
+	if !ok {
+		return streamplane.Process{}, false
+	}
+	return streamplane.Process{PID: proc.pid, StartedAt: proc.startedAt()}, true
+}
+
+// Stop sends SIGTERM (Kafka's controlled shutdown), waits up to graceful,
+// then sends SIGKILL. A zero graceful kills at once.
+func (p *Provisioner) Stop(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, graceful time.Duration) error {
+	proc, ok := p.find(inst, b)
+	if !ok {
+		return nil
+	}
+	if graceful > 0 {
+		if err := signal(proc.pid, syscall.SIGTERM); err != nil {
+			return err
+		}
+		if waitGone(ctx, proc, graceful) {
+			p.log.Info("broker stopped", "instance", inst.Name, "node", b.ID, "pid", proc.pid)
+			return nil
+		}
+		p.log.Warn("broker did not stop in time; killing it", "instance", inst.Name, "node", b.ID, "pid", proc.pid, "waited", graceful)
+	}
+	if err := signal(proc.pid, syscall.SIGKILL); err != nil {
+		return err
+	}
+	if !waitGone(ctx, proc, 30*time.Second) {
+		return fmt.Errorf("local: broker %d (pid %d) survived SIGKILL", b.ID, proc.pid)
+	}
+	return nil
+}
+
+// find returns the broker's live process: by its pid file when that is
+// current (pid and start time match, command line names the config), else
+// by scanning /proc for the config file.
+func (p *Provisioner) find(inst *streamplane.Instance, b *streamplane.Broker) (procInfo, bool) {
+	config := p.layout.configFile(inst.ID, b.ID)
+	pidFile := p.layout.pidFile(inst.ID, b.ID)
+	if pid, tick, err := readPidFile(pidFile); err == nil {
+		if proc, ok := readProc(pid); ok && proc.startTick == tick && proc.alive() && proc.runs(config) {
+			return proc, true
+		}
+	}
+	proc, ok := findByConfig(config)
+	if ok {
+		writePidFile(pidFile, proc)
+	}
+	return proc, ok
+}
+
+// waitGone waits until the process has exited (or is a zombie about to be
+// reaped), up to timeout.
+func waitGone(ctx context.Context, proc procInfo, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		cur, ok := readProc(proc.pid)
+		if !ok || cur.startTick != proc.startTick || !cur.alive() {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// killUnder kills every process whose command line mentions a path under dir.
+func killUnder(ctx context.Context, dir string) error {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return err
+	}
+	prefix := dir + string(filepath.Separator)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		proc, ok := readProc(pid)
+		if !ok || !proc.alive() {
+			continue
+		}
+		for _, a := range proc.cmdline {
+			if strings.HasPrefix(a, prefix) {
+				signal(pid, syscall.SIGKILL)
+				waitGone(ctx, proc, 30*time.Second)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// runJava runs a short-lived Kafka tool and returns its output as the error
+// if it fails.
+func runJava(ctx context.Context, java, dir string, args []string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, java, args...)
+	cmd.Dir = dir
+	cmd.Env = childEnv()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("local: %s: %w: %s", args[len(args)-5], err, strings.TrimSpace(lastLines(out.String(), 10)))
+	}
+	return nil
+}
+
+// childEnv is the server's environment without Streamplane's own settings,
+// which may carry secrets the brokers have no business seeing.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "STREAMPLANE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,248 @@
+// Package local is the default provisioner: every broker is a JVM process on
+// this machine, detached in its own session so that it outlives the server,
+// with its configuration, data and logs under the data directory.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaconfig"
+	"github.com/streamplane/streamplane/kafkaruntime"
+)
+
+// Config is the local provisioner's configuration.
+type Config struct {
+	Root        string   // where instances live: <data>/instances
+	Host        string   // address the client listeners bind to and advertise
+	ControlHost string   // address of the internal and controller listeners
+	PortLo      int      // first port of the range brokers get ports from
+	PortHi      int      // last port of the range
+	Zones       []string // zone names offered to users; each becomes a broker.rack
+	Java        string   // java executable
+}
+
+// Runtimes finds installed Kafka runtimes.
+type Runtimes interface {
+	Installed(version string) (kafkaruntime.Runtime, bool)
+}
+
+// Provisioner implements streamplane.Provisioner with local processes.
+type Provisioner struct {
+	cfg      Config
+	layout   layout
+	store    streamplane.Store
+	runtimes Runtimes
+	log      *slog.Logger
+
+	mu       sync.Mutex
+	starting map[string]bool // brokers being started, so two callers never start one twice
+}
+
+// New returns a local provisioner.
+func New(cfg Config, store streamplane.Store, runtimes Runtimes, log *slog.Logger) *Provisioner {
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if cfg.ControlHost == "" {
+		cfg.ControlHost = "127.0.0.1"
+	}
+	if cfg.Java == "" {
+		cfg.Java = "java"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Provisioner{cfg: cfg, layout: layout{root: cfg.Root}, store: store, runtimes: runtimes, log: log, starting: map[string]bool{}}
+}
+
+// ControlEndpoints returns the internal listeners' addresses.
+func (p *Provisioner) ControlEndpoints(inst *streamplane.Instance) []string {
+	var out []string
+	for _, b := range inst.Brokers {
+		if port := b.Ports[streamplane.PortInternal]; port != 0 && b.State != streamplane.BrokerDeleted {
+			out = append(out, net.JoinHostPort(p.cfg.ControlHost, strconv.Itoa(port)))
+		}
+	}
+	return out
+}
+
+// Zones returns the configured zones.
+func (p *Provisioner) Zones() []string { return p.cfg.Zones }
+
+// Place reserves a block of ports for every broker, one per purpose, and
+// derives each broker's addresses from them.
+func (p *Provisioner) Place(ctx context.Context, inst *streamplane.Instance) error {
+	per := len(streamplane.PortPurposes)
+	maxID := 0
+	for _, b := range inst.Brokers {
+		maxID = max(maxID, b.ID)
+	}
+	var ports []int
+	err := p.store.Update(ctx, func(tx streamplane.Tx) (err error) {
+		ports, err = tx.ReservePorts(inst.ID, per*(maxID+1), p.cfg.PortLo, p.cfg.PortHi, p.bindable)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		block := ports[b.ID*per : (b.ID+1)*per]
+		b.Host = p.cfg.Host
+		b.Ports = map[string]int{}
+		for j, purpose := range streamplane.PortPurposes {
+			b.Ports[purpose] = block[j]
+		}
+		b.Port = b.Ports[streamplane.PortPrivate]
+		b.Endpoints = map[string]string{
+			streamplane.ListenerPrivatePlaintext: net.JoinHostPort(b.Host, strconv.Itoa(b.Port)),
+		}
+	}
+	return nil
+}
+
+// bindable reports whether nothing listens on port on either host.
+func (p *Provisioner) bindable(port int) bool {
+	for _, host := range []string{p.cfg.Host, p.cfg.ControlHost} {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
+}
+
+// Configure writes server.properties and the logging configuration of every
+// broker. Files are private to the server's user: they hold credentials.
+func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance, creds streamplane.Credentials) error {
+	rt, err := p.runtime(inst.Version)
+	if err != nil {
+		return err
+	}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if b.State == streamplane.BrokerDeleted {
+			continue
+		}
+		dir := p.layout.brokerDir(inst.ID, b.ID)
+		for _, d := range []string{dir, p.layout.dataDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return fmt.Errorf("local: create %s: %w", d, err)
+			}
+		}
+		props, err := kafkaconfig.Broker(kafkaconfig.BrokerInput{
+			Instance: inst, Broker: b, Credentials: creds, ControlHost: p.cfg.ControlHost,
+			DataDir: p.layout.dataDir(inst.ID, b.ID),
+		})
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(p.layout.configFile(inst.ID, b.ID), props.Encode()); err != nil {
+			return err
+		}
+		name, body, _ := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), dir)
+		if err := writeFileAtomic(filepath.Join(dir, name), body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Format formats a broker's storage with the instance's cluster id, unless
+// it was formatted already (then the ids must agree).
+func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, _ streamplane.Credentials) error {
+	if inst.ClusterID == "" {
+		return errors.New("local: instance has no cluster id to format with")
+	}
+	dataDir := p.layout.dataDir(inst.ID, b.ID)
+	if id, ok := formattedClusterID(dataDir); ok {
+		if id != inst.ClusterID {
+			return fmt.Errorf("local: broker %d storage belongs to cluster %s, not %s", b.ID, id, inst.ClusterID)
+		}
+		return nil
+	}
+	rt, err := p.runtime(inst.Version)
+	if err != nil {
+		return err
+	}
+	_, _, logFlag := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), p.layout.brokerDir(inst.ID, b.ID))
+	return runJava(ctx, p.cfg.Java, p.layout.brokerDir(inst.ID, b.ID),
+		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", rt.Classpath(),
+			"kafka.tools.StorageTool", "format", "-t", inst.ClusterID, "-c", p.layout.configFile(inst.ID, b.ID)})
+}
+
+// Destroy stops every process of the instance and removes its directory and
+// port reservations.
+func (p *Provisioner) Destroy(ctx context.Context, inst *streamplane.Instance) error {
+	for i := range inst.Brokers {
+		if err := p.Stop(ctx, inst, &inst.Brokers[i], 0); err != nil {
+			return err
+		}
+	}
+	// Anything else still running from the instance's directory (a broker
+	// started by a server that died before recording it) goes too.
+	if err := killUnder(ctx, p.layout.instanceDir(inst.ID)); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(p.layout.instanceDir(inst.ID)); err != nil {
+		return fmt.Errorf("local: remove instance data: %w", err)
+	}
+	return p.store.Update(ctx, func(tx streamplane.Tx) error { return tx.ReleasePorts(inst.ID) })
+}
+
+// DataDir returns where a broker keeps its data, for tests and disk usage.
+func (p *Provisioner) DataDir(inst *streamplane.Instance, b *streamplane.Broker) string {
+	return p.layout.dataDir(inst.ID, b.ID)
+}
+
+// InstanceDir returns the instance's directory.
+func (p *Provisioner) InstanceDir(instanceID string) string { return p.layout.instanceDir(instanceID) }
+
+// LogFile returns the path of a broker's main log.
+func (p *Provisioner) LogFile(inst *streamplane.Instance, b *streamplane.Broker) string {
+	return filepath.Join(p.layout.logDir(inst.ID, b.ID), "server.log")
+}
+
+func (p *Provisioner) runtime(version string) (kafkaruntime.Runtime, error) {
+	rt, ok := p.runtimes.Installed(version)
+	if !ok {
+		return rt, streamplane.Errorf(streamplane.EPRECONDITION, "Kafka runtime %s is not installed; run: streamplane runtime install %s", version, version)
+	}
+	return rt, nil
+}
+
+// formattedClusterID reads cluster.id from a formatted data directory.
+func formattedClusterID(dataDir string) (string, bool) {
+	raw, err := os.ReadFile(filepath.Join(dataDir, "meta.properties"))
+	if err != nil {
+		return "", false
+	}
+	props, err := kafkaconfig.Decode(string(raw))
+	if err != nil || props["cluster.id"] == "" {
+		return "", false
+	}
+	return props["cluster.id"], true
+}
+
+func writeFileAtomic(path string, body []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, body, 0o600); err != nil {
+		return fmt.Errorf("local: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("local: write %s: %w", path, err)
+	}
+	return nil
+}
+
+var _ streamplane.Provisioner = (*Provisioner)(nil)

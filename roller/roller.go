@@ -1,0 +1,186 @@
+package roller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Cluster is what the roller reads of the running cluster.
+type Cluster interface {
+	Partitions(ctx context.Context) ([]Partition, error)
+	Quorum(ctx context.Context) (Quorum, error)
+	Alive(ctx context.Context) (map[int32]bool, error)
+}
+
+// Processes starts and stops nodes.
+type Processes interface {
+	Running(id int32) bool
+	Stop(ctx context.Context, id int32) error
+	Start(ctx context.Context, id int32) error
+}
+
+// Roller restarts nodes safely.
+type Roller struct {
+	Cluster   Cluster
+	Processes Processes
+	// Report receives what the roller is doing or waiting for, for the
+	// task's progress and log.
+	Report func(msg string)
+	// Poll is how often conditions are checked.
+	Poll time.Duration
+	// SafeTimeout bounds the wait for a restart to become safe;
+	// ReadyTimeout the wait for a restarted node to rejoin.
+	SafeTimeout, ReadyTimeout time.Duration
+	// FetchTimeoutMs is controller.quorum.fetch.timeout.ms.
+	FetchTimeoutMs int64
+}
+
+func (r *Roller) report(format string, args ...any) {
+	if r.Report != nil {
+		r.Report(fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *Roller) poll() time.Duration {
+	if r.Poll > 0 {
+		return r.Poll
+	}
+	return time.Second
+}
+
+// Restart restarts one node: a node that is down is simply started;
+// otherwise the roller waits until the restart is safe, stops the node
+// (controlled shutdown), starts it and waits until it has rejoined.
+func (r *Roller) Restart(ctx context.Context, id int32, controller bool, reason string) error {
+	if !r.Processes.Running(id) {
+		r.report("node %d is down; starting it (%s)", id, reason)
+		if err := r.Processes.Start(ctx, id); err != nil {
+			return err
+		}
+		return r.WaitReady(ctx, id, controller)
+	}
+	if err := r.waitSafe(ctx, id, controller); err != nil {
+		return err
+	}
+	r.report("restarting node %d: %s", id, reason)
+	if err := r.Processes.Stop(ctx, id); err != nil {
+		return fmt.Errorf("stop node %d: %w", id, err)
+	}
+	if err := r.Processes.Start(ctx, id); err != nil {
+		return fmt.Errorf("start node %d: %w", id, err)
+	}
+	return r.WaitReady(ctx, id, controller)
+}
+
+// waitSafe waits until restarting id would keep every partition at its
+// min.insync.replicas and the quorum at a caught-up majority.
+func (r *Roller) waitSafe(ctx context.Context, id int32, controller bool) error {
+	var why string
+	err := r.until(ctx, r.SafeTimeout, func() (bool, error) {
+		parts, err := r.Cluster.Partitions(ctx)
+		if err != nil {
+			why = "cannot read partitions: " + err.Error()
+			return false, nil
+		}
+		if blockers := Blockers(id, parts); len(blockers) > 0 {
+			why = summarize(blockers)
+			r.report("waiting to restart node %d: %s", id, why)
+			return false, nil
+		}
+		if controller {
+			q, err := r.Cluster.Quorum(ctx)
+			if err != nil {
+				why = "cannot read the controller quorum: " + err.Error()
+				return false, nil
+			}
+			if ok, reason := QuorumSafe(id, q, r.FetchTimeoutMs); !ok {
+				why = reason
+				r.report("waiting to restart node %d: %s", id, why)
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("restarting node %d is not safe: %s", id, why)
+	}
+	return nil
+}
+
+// WaitReady waits until node id is registered and unfenced, caught up in the
+// controller quorum if it is a controller, and back in the ISR of every
+// partition it replicates.
+func (r *Roller) WaitReady(ctx context.Context, id int32, controller bool) error {
+	var why string
+	err := r.until(ctx, r.ReadyTimeout, func() (bool, error) {
+		if !r.Processes.Running(id) {
+			return false, fmt.Errorf("node %d exited while starting", id)
+		}
+		alive, err := r.Cluster.Alive(ctx)
+		if err != nil || !alive[id] {
+			why = "not registered with the cluster yet"
+			return false, nil
+		}
+		if controller {
+			q, err := r.Cluster.Quorum(ctx)
+			if err != nil || !Caught(id, q, r.FetchTimeoutMs) {
+				why = "not caught up with the controller quorum yet"
+				return false, nil
+			}
+		}
+		parts, err := r.Cluster.Partitions(ctx)
+		if err != nil {
+			why = "cannot read partitions: " + err.Error()
+			return false, nil
+		}
+		if lagging := NotInSync(id, parts); len(lagging) > 0 {
+			why = "not yet in the ISR of " + summarize(lagging)
+			r.report("node %d is catching up: %s", id, why)
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		if why == "" {
+			return err
+		}
+		return fmt.Errorf("node %d did not rejoin: %s (%v)", id, why, err)
+	}
+	return nil
+}
+
+// until polls cond until it is true, it fails, ctx ends or timeout passes.
+func (r *Roller) until(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(r.poll())
+	defer tick.Stop()
+	for {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("timed out after %s", timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+func summarize(items []string) string {
+	if len(items) > 3 {
+		return strings.Join(items[:3], "; ") + fmt.Sprintf("; and %d more", len(items)-3)
+	}
+	return strings.Join(items, "; ")
+}

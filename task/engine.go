@@ -1,0 +1,398 @@
+// Package task runs durable background tasks. A task is a list of named
+// steps; the engine runs them in order, saving progress after each, so a
+// server killed at any point resumes the task where it stopped. Steps must
+// be idempotent: the step that was running when the server died runs again.
+package task
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// Step is one idempotent step of a workflow.
+type Step struct {
+	Name string
+	Run  func(ctx context.Context, r *Run) error
+}
+
+// Workflow is what a task kind does: its steps, and what becomes of the
+// instance when the task ends. Finish runs in the transaction that records
+// the end; err is nil on success.
+type Workflow struct {
+	Kind   string
+	Steps  []Step
+	Finish func(tx streamplane.Tx, r *Run, err error) error
+	// OnFail, if set, runs after a step failed and before Finish, outside
+	// any transaction: to release what a failed task holds.
+	OnFail func(ctx context.Context, r *Run, err error)
+}
+
+// StepNames lists the workflow's step names, for creating its tasks.
+func (w Workflow) StepNames() []string {
+	names := make([]string, len(w.Steps))
+	for i, s := range w.Steps {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Engine runs tasks from the store.
+type Engine struct {
+	Store     streamplane.Store
+	Owner     string // this server's id, for leases
+	Log       *slog.Logger
+	Workflows map[string]Workflow
+	// Concurrency bounds how many tasks run at once.
+	Concurrency int
+	// Lease is how long a claim lasts without renewal.
+	Lease time.Duration
+	// FaultExitAfterStep, for tests only: "kind:N" makes the server exit
+	// right after step N (1-based) of a task of that kind has done its work
+	// and before its completion is recorded.
+	FaultExitAfterStep string
+
+	wake    chan struct{}
+	mu      sync.Mutex
+	running map[string]bool
+	wg      sync.WaitGroup
+}
+
+// Wake asks the engine to look for new tasks now.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) init() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.wake == nil {
+		e.wake = make(chan struct{}, 1)
+		e.running = map[string]bool{}
+	}
+	if e.Concurrency <= 0 {
+		e.Concurrency = 4
+	}
+	if e.Lease <= 0 {
+		e.Lease = time.Minute
+	}
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run claims and runs tasks until ctx ends, then waits for running tasks to
+// stop. Tasks interrupted by the end of ctx stay RUNNING and resume on the
+// next start.
+func (e *Engine) Run(ctx context.Context) {
+	e.init()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		e.dispatch(ctx)
+		select {
+		case <-ctx.Done():
+			e.wg.Wait()
+			return
+		case <-e.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Wait blocks until the running tasks have stopped.
+func (e *Engine) Wait() { e.wg.Wait() }
+
+func (e *Engine) dispatch(ctx context.Context) {
+	e.mu.Lock()
+	free := e.Concurrency - len(e.running)
+	e.mu.Unlock()
+	if free <= 0 || ctx.Err() != nil {
+		return
+	}
+	var tasks []*streamplane.Task
+	err := e.Store.View(ctx, func(tx streamplane.Tx) (err error) {
+		tasks, err = tx.RunnableTasks(e.Owner, e.Concurrency*2)
+		return err
+	})
+	if err != nil {
+		e.Log.Error("list runnable tasks", "err", err)
+		return
+	}
+	for _, t := range tasks {
+		e.mu.Lock()
+		busy := e.running[t.ID]
+		if !busy && len(e.running) < e.Concurrency {
+			e.running[t.ID] = true
+		} else {
+			busy = true
+		}
+		e.mu.Unlock()
+		if busy {
+			continue
+		}
+		e.wg.Add(1)
+		go func(id string) {
+			defer e.wg.Done()
+			defer func() {
+				e.mu.Lock()
+				delete(e.running, id)
+				e.mu.Unlock()
+				e.Wake()
+			}()
+			e.runTask(ctx, id)
+		}(t.ID)
+	}
+}
+
+// runTask claims a task and runs its remaining steps.
+func (e *Engine) runTask(ctx context.Context, id string) {
+	r, err := e.claim(ctx, id)
+	if err != nil {
+		if !errors.Is(err, errNotClaimed) {
+			e.Log.Error("claim task", "task", id, "err", err)
+		}
+		return
+	}
+	wf, ok := e.Workflows[r.Task.Kind]
+	if !ok {
+		e.finish(ctx, r, wf, fmt.Errorf("no workflow for task kind %q", r.Task.Kind))
+		return
+	}
+	log := e.Log.With("task", id, "kind", r.Task.Kind, "target", r.Task.Target)
+	log.Info("task running", "from_step", r.Task.Current+1, "steps", len(wf.Steps))
+
+	stopRenew := e.renewLease(ctx, r)
+	defer stopRenew()
+
+	for r.Task.Current < len(wf.Steps) {
+		i := r.Task.Current
+		step := wf.Steps[i]
+		if err := r.startStep(ctx, i); err != nil {
+			log.Error("record step start", "err", err)
+			return
+		}
+		err := e.runStep(ctx, step, r)
+		if ctx.Err() != nil {
+			log.Info("server stopping; task will resume", "step", step.Name)
+			return
+		}
+		if err != nil {
+			log.Warn("task failed", "step", step.Name, "err", err)
+			err = fmt.Errorf("%s: %w", step.Name, err)
+			if wf.OnFail != nil {
+				wf.OnFail(ctx, r, err)
+			}
+			e.finish(ctx, r, wf, err)
+			return
+		}
+		e.faultHook(r.Task.Kind, i+1)
+		if err := r.endStep(ctx, i); err != nil {
+			log.Error("record step end", "err", err)
+			return
+		}
+	}
+	e.finish(ctx, r, wf, nil)
+	log.Info("task succeeded")
+}
+
+// runStep runs a step, turning a panic into an error.
+func (e *Engine) runStep(ctx context.Context, step Step, r *Run) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+			e.Log.Error("task step panicked", "task", r.Task.ID, "step", step.Name, "panic", p)
+		}
+	}()
+	return step.Run(ctx, r)
+}
+
+func (e *Engine) faultHook(kind string, step int) {
+	if e.FaultExitAfterStep != "" && e.FaultExitAfterStep == fmt.Sprintf("%s:%d", kind, step) {
+		e.Log.Warn("fault hook: exiting after step", "kind", kind, "step", step)
+		os.Exit(86)
+	}
+}
+
+var errNotClaimed = errors.New("task not claimable")
+
+func (e *Engine) claim(ctx context.Context, id string) (*Run, error) {
+	var r *Run
+	err := e.Store.Update(ctx, func(tx streamplane.Tx) error {
+		t, err := tx.Task(id)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		if t.Status.Done() || (t.LeaseOwner != "" && t.LeaseOwner != e.Owner && t.LeaseUntil != nil && t.LeaseUntil.After(now)) {
+			return errNotClaimed
+		}
+		until := now.Add(e.Lease)
+		t.LeaseOwner, t.LeaseUntil = e.Owner, &until
+		if t.Status == streamplane.TaskPending {
+			t.Status, t.StartedAt = streamplane.TaskRunning, &now
+		}
+		if err := tx.UpdateTask(t); err != nil {
+			return err
+		}
+		r = &Run{Task: t, store: e.Store, log: e.Log}
+		return nil
+	})
+	return r, err
+}
+
+// renewLease keeps the claim alive while the task runs.
+func (e *Engine) renewLease(ctx context.Context, r *Run) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(e.Lease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				r.mu.Lock()
+				err := e.Store.Update(ctx, func(tx streamplane.Tx) error {
+					until := tx.Now().Add(e.Lease)
+					r.Task.LeaseUntil = &until
+					return tx.UpdateTask(r.Task)
+				})
+				r.mu.Unlock()
+				if err != nil && ctx.Err() == nil {
+					e.Log.Warn("renew task lease", "task", r.Task.ID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// finish records the task's end and lets the workflow settle the instance,
+// in one transaction.
+func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err := e.Store.Update(context.WithoutCancel(ctx), func(tx streamplane.Tx) error {
+		t := r.Task
+		now := tx.Now()
+		t.FinishedAt, t.LeaseOwner, t.LeaseUntil = &now, "", nil
+		if runErr != nil {
+			t.Status, t.Error = streamplane.TaskFailed, runErr.Error()
+			if t.Current < len(t.Steps) {
+				t.Steps[t.Current].Status = streamplane.StepFailed
+				t.Steps[t.Current].FinishedAt = &now
+			}
+		} else {
+			t.Status = streamplane.TaskSucceeded
+		}
+		if wf.Finish != nil {
+			if err := wf.Finish(tx, r, runErr); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateTask(t)
+	})
+	if err != nil {
+		e.Log.Error("record task end", "task", r.Task.ID, "err", err)
+	}
+}
+
+// Run is a running task as its steps see it.
+type Run struct {
+	Task  *streamplane.Task
+	store streamplane.Store
+	log   *slog.Logger
+	mu    sync.Mutex // guards Task against the lease renewer
+}
+
+// Params decodes the task's parameters into v.
+func (r *Run) Params(v any) error { return json.Unmarshal(r.Task.Params, v) }
+
+// State decodes what earlier steps saved into v.
+func (r *Run) State(v any) error {
+	if len(r.Task.State) == 0 {
+		return nil
+	}
+	return json.Unmarshal(r.Task.State, v)
+}
+
+// SaveState durably records v as the task's state, so a resumed run sees it.
+func (r *Run) SaveState(ctx context.Context, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+		r.Task.State = raw
+		return tx.UpdateTask(r.Task)
+	})
+}
+
+// Progress records what the current step is doing and logs it as an event.
+func (r *Run) Progress(ctx context.Context, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err := r.store.Update(ctx, func(tx streamplane.Tx) error {
+		if r.Task.Current < len(r.Task.Steps) {
+			r.Task.Steps[r.Task.Current].Detail = msg
+		}
+		if err := tx.AddTaskEvent(streamplane.TaskEvent{TaskID: r.Task.ID, Message: msg}); err != nil {
+			return err
+		}
+		return tx.UpdateTask(r.Task)
+	})
+	if err != nil && ctx.Err() == nil {
+		r.log.Warn("record task progress", "task", r.Task.ID, "err", err)
+	}
+}
+
+// Update runs fn in a store transaction, for steps that change the instance.
+func (r *Run) Update(ctx context.Context, fn func(tx streamplane.Tx) error) error {
+	return r.store.Update(ctx, fn)
+}
+
+// View runs fn in a read-only store transaction.
+func (r *Run) View(ctx context.Context, fn func(tx streamplane.Tx) error) error {
+	return r.store.View(ctx, fn)
+}
+
+func (r *Run) startStep(ctx context.Context, i int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+		s := &r.Task.Steps[i]
+		if s.Status != streamplane.StepRunning {
+			now := tx.Now()
+			s.Status, s.StartedAt = streamplane.StepRunning, &now
+		}
+		return tx.UpdateTask(r.Task)
+	})
+}
+
+func (r *Run) endStep(ctx context.Context, i int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+		now := tx.Now()
+		s := &r.Task.Steps[i]
+		s.Status, s.FinishedAt = streamplane.StepDone, &now
+		r.Task.Current = i + 1
+		return tx.UpdateTask(r.Task)
+	})
+}

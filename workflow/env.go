@@ -1,0 +1,144 @@
+// Package workflow holds what each kind of task does: the ordered,
+// idempotent steps of creating, restarting and deleting an instance and of
+// installing a Kafka runtime, on top of the task engine.
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/secrets"
+	"github.com/streamplane/streamplane/task"
+)
+
+// Runtimes installs Kafka runtimes.
+type Runtimes interface {
+	Install(ctx context.Context, version string, progress func(string)) (kafkaruntime.Runtime, error)
+}
+
+// Env is what the workflows work with.
+type Env struct {
+	Store       streamplane.Store
+	Provisioner streamplane.Provisioner
+	Runtimes    Runtimes
+	Vault       *secrets.Vault
+	Admin       *kafkaadmin.Pool
+	Log         *slog.Logger
+
+	// ReadyTimeout bounds the wait for a started cluster or broker to join.
+	ReadyTimeout time.Duration
+	// StopTimeout is how long a broker gets for a controlled shutdown.
+	StopTimeout time.Duration
+	// Poll is how often waits check their condition.
+	Poll time.Duration
+}
+
+// Workflows returns the workflow of every task kind.
+func (env *Env) Workflows() map[string]task.Workflow {
+	out := map[string]task.Workflow{}
+	for _, wf := range []task.Workflow{env.createWorkflow(), env.deleteWorkflow(), env.restartWorkflow(), env.installWorkflow()} {
+		out[wf.Kind] = wf
+	}
+	return out
+}
+
+func (env *Env) readyTimeout() time.Duration {
+	if env.ReadyTimeout > 0 {
+		return env.ReadyTimeout
+	}
+	return 5 * time.Minute
+}
+
+func (env *Env) stopTimeout() time.Duration {
+	if env.StopTimeout > 0 {
+		return env.StopTimeout
+	}
+	return 2 * time.Minute
+}
+
+func (env *Env) poll() time.Duration {
+	if env.Poll > 0 {
+		return env.Poll
+	}
+	return 500 * time.Millisecond
+}
+
+// instance loads the task's instance.
+func instance(ctx context.Context, r *task.Run) (*streamplane.Instance, error) {
+	var inst *streamplane.Instance
+	err := r.View(ctx, func(tx streamplane.Tx) (err error) {
+		inst, err = tx.Instance(r.Task.InstanceID)
+		return err
+	})
+	return inst, err
+}
+
+// observe re-reads the task's instance, lets fn change its observed state
+// and saves it, in one transaction.
+func observe(ctx context.Context, r *task.Run, fn func(inst *streamplane.Instance)) error {
+	return r.Update(ctx, func(tx streamplane.Tx) error {
+		inst, err := tx.Instance(r.Task.InstanceID)
+		if err != nil {
+			return err
+		}
+		fn(inst)
+		return tx.SaveObserved(inst)
+	})
+}
+
+// setBrokerState records a broker's state (and process, if known).
+func setBrokerState(ctx context.Context, r *task.Run, id int, state streamplane.BrokerState, proc *streamplane.Process) error {
+	return observe(ctx, r, func(inst *streamplane.Instance) {
+		if b, ok := inst.Broker(id); ok {
+			b.State, b.Error = state, ""
+			if proc != nil {
+				started := proc.StartedAt
+				b.PID, b.StartedAt = proc.PID, &started
+			}
+		}
+	})
+}
+
+func (env *Env) admin(ctx context.Context, inst *streamplane.Instance) (*kafkaadmin.Client, error) {
+	return env.Admin.Get(ctx, inst)
+}
+
+// newClusterID returns a Kafka cluster id: a random UUID in unpadded
+// base64url, not starting with '-' (Kafka's Uuid.randomUuid rules).
+func newClusterID() string {
+	for {
+		b := make([]byte, 16)
+		rand.Read(b)
+		id := base64.RawURLEncoding.EncodeToString(b)
+		if id[0] != '-' {
+			return id
+		}
+	}
+}
+
+// wait polls cond until it holds, ctx ends or timeout passes; describe says
+// what is awaited, for the error.
+func wait(ctx context.Context, poll, timeout time.Duration, cond func() (bool, string)) error {
+	deadline := time.Now().Add(timeout)
+	var why string
+	for {
+		var ok bool
+		if ok, why = cond(); ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return streamplane.Errorf(streamplane.EUNAVAILABLE, "timed out after %s: %s", timeout, why)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}

@@ -1,0 +1,253 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/roller"
+	"github.com/streamplane/streamplane/task"
+)
+
+// RestartParams are the parameters of a restart_instance task.
+type RestartParams struct {
+	// Force stops every broker at once and starts them again, skipping the
+	// safety checks: for an instance too broken to roll.
+	Force bool `json:"force"`
+}
+
+// restartState is what the restart saves between brokers.
+type restartState struct {
+	Order []int32 `json:"order"`
+	Done  []int32 `json:"done"`
+}
+
+func (env *Env) restartWorkflow() task.Workflow {
+	return task.Workflow{
+		Kind: streamplane.TaskRestartInstance,
+		Steps: []task.Step{
+			{Name: "Plan the restart", Run: env.planRestart},
+			{Name: "Restart brokers", Run: env.restartBrokers},
+			{Name: "Rebalance partition leaders", Run: env.electPreferred},
+		},
+		Finish: finishRestart,
+	}
+}
+
+// planRestart fixes the order once, so a resumed restart keeps it.
+func (env *Env) planRestart(ctx context.Context, r *task.Run) error {
+	var st restartState
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	if len(st.Order) > 0 {
+		return nil
+	}
+	inst, err := instance(ctx, r)
+	if err != nil {
+		return err
+	}
+	active := int32(-1)
+	if cl, err := env.admin(ctx, inst); err == nil {
+		if q, err := cl.DescribeQuorum(ctx); err == nil {
+			active = q.Leader
+		}
+	}
+	var nodes []roller.Node
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if b.State == streamplane.BrokerDeleted {
+			continue
+		}
+		_, running := env.Provisioner.Inspect(inst, b)
+		nodes = append(nodes, roller.Node{ID: int32(b.ID), Controller: b.IsController(), Running: running})
+	}
+	st.Order = roller.Order(nodes, active)
+	r.Progress(ctx, "restart order %v (active controller %d last)", st.Order, active)
+	return r.SaveState(ctx, st)
+}
+
+func (env *Env) restartBrokers(ctx context.Context, r *task.Run) error {
+	var p RestartParams
+	if err := r.Params(&p); err != nil {
+		return err
+	}
+	var st restartState
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	inst, err := instance(ctx, r)
+	if err != nil {
+		return err
+	}
+	cl, err := env.admin(ctx, inst)
+	if err != nil {
+		return err
+	}
+	rl := env.roller(ctx, r, inst, cl)
+	if p.Force {
+		return env.forceRestart(ctx, r, inst, rl)
+	}
+	for _, id := range st.Order {
+		if slices.Contains(st.Done, id) {
+			continue
+		}
+		b, _ := inst.Broker(int(id))
+		reason := "restart requested by the user"
+		if err := rl.Restart(ctx, id, b.IsController(), reason); err != nil {
+			return err
+		}
+		if err := setBrokerState(ctx, r, int(id), streamplane.BrokerActive, nil); err != nil {
+			return err
+		}
+		st.Done = append(st.Done, id)
+		if err := r.SaveState(ctx, st); err != nil {
+			return err
+		}
+		r.Progress(ctx, "%d of %d brokers restarted", len(st.Done), len(st.Order))
+	}
+	return nil
+}
+
+// forceRestart stops every broker, then starts them all and waits for them.
+func (env *Env) forceRestart(ctx context.Context, r *task.Run, inst *streamplane.Instance, rl *roller.Roller) error {
+	r.Progress(ctx, "forced restart: stopping every broker")
+	for i := range inst.Brokers {
+		if err := rl.Processes.Stop(ctx, int32(inst.Brokers[i].ID)); err != nil {
+			return err
+		}
+	}
+	for i := range inst.Brokers {
+		if err := rl.Processes.Start(ctx, int32(inst.Brokers[i].ID)); err != nil {
+			return err
+		}
+	}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if err := rl.WaitReady(ctx, int32(b.ID), b.IsController()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (env *Env) electPreferred(ctx context.Context, r *task.Run) error {
+	inst, err := instance(ctx, r)
+	if err != nil {
+		return err
+	}
+	cl, err := env.admin(ctx, inst)
+	if err != nil {
+		return err
+	}
+	// Best effort: a partition whose preferred replica lags stays as it is,
+	// and Kafka's own leader rebalancing will move it later.
+	if err := cl.ElectPreferredLeaders(ctx); err != nil {
+		r.Progress(ctx, "preferred leader election: %v", err)
+	}
+	return nil
+}
+
+func finishRestart(tx streamplane.Tx, r *task.Run, runErr error) error {
+	inst, err := tx.Instance(r.Task.InstanceID)
+	if err != nil {
+		return err
+	}
+	if runErr != nil {
+		// The supervisor returns the instance to RUNNING once every broker
+		// is healthy again.
+		inst.Status, inst.StatusReason = streamplane.InstanceFaulty, "restart failed: "+runErr.Error()
+	} else {
+		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
+		for i := range inst.Brokers {
+			inst.Brokers[i].State = streamplane.BrokerActive
+		}
+		r.Task.Result = fmt.Sprintf("%d brokers restarted", len(inst.Brokers))
+	}
+	return tx.UpdateInstance(inst)
+}
+
+// roller returns a roller over the instance's brokers, recording broker
+// states and the reason for every restart in the task.
+func (env *Env) roller(ctx context.Context, r *task.Run, inst *streamplane.Instance, cl *kafkaadmin.Client) *roller.Roller {
+	return &roller.Roller{
+		Cluster:        clusterView{cl},
+		Processes:      &processes{env: env, r: r, inst: inst},
+		Report:         func(msg string) { r.Progress(ctx, "%s", msg) },
+		Poll:           env.poll(),
+		SafeTimeout:    env.readyTimeout(),
+		ReadyTimeout:   env.readyTimeout(),
+		FetchTimeoutMs: 2000,
+	}
+}
+
+// clusterView adapts the admin client to what the roller reads.
+type clusterView struct{ cl *kafkaadmin.Client }
+
+func (c clusterView) Partitions(ctx context.Context) ([]roller.Partition, error) {
+	parts, err := c.cl.Partitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]roller.Partition, len(parts))
+	for i, p := range parts {
+		out[i] = roller.Partition{Topic: p.Topic, ID: p.ID, Replicas: p.Replicas, ISR: p.ISR, MinISR: p.MinISR}
+	}
+	return out, nil
+}
+
+func (c clusterView) Quorum(ctx context.Context) (roller.Quorum, error) {
+	q, err := c.cl.DescribeQuorum(ctx)
+	if err != nil {
+		return roller.Quorum{Leader: -1}, err
+	}
+	out := roller.Quorum{Leader: q.Leader}
+	for _, v := range q.Voters {
+		out.Voters = append(out.Voters, roller.Voter{ID: v.ID, LastCaughtUpMs: v.LastCaughtUpMs})
+	}
+	return out, nil
+}
+
+func (c clusterView) Alive(ctx context.Context) (map[int32]bool, error) {
+	return c.cl.AliveBrokers(ctx)
+}
+
+// processes adapts the provisioner to the roller, recording broker states.
+type processes struct {
+	env  *Env
+	r    *task.Run
+	inst *streamplane.Instance
+}
+
+func (p *processes) broker(id int32) *streamplane.Broker {
+	b, _ := p.inst.Broker(int(id))
+	return b
+}
+
+func (p *processes) Running(id int32) bool {
+	_, ok := p.env.Provisioner.Inspect(p.inst, p.broker(id))
+	return ok
+}
+
+func (p *processes) Stop(ctx context.Context, id int32) error {
+	if err := setBrokerState(ctx, p.r, int(id), streamplane.BrokerRebooting, nil); err != nil {
+		return err
+	}
+	return p.env.Provisioner.Stop(ctx, p.inst, p.broker(id), p.env.stopTimeout())
+}
+
+func (p *processes) Start(ctx context.Context, id int32) error {
+	proc, err := p.env.Provisioner.Start(ctx, p.inst, p.broker(id))
+	if err != nil {
+		return err
+	}
+	if err := setBrokerState(ctx, p.r, int(id), streamplane.BrokerRebooting, &proc); err != nil {
+		return err
+	}
+	started := time.Now()
+	p.r.Progress(ctx, "broker %d started as pid %d at %s", id, proc.PID, started.Format(time.TimeOnly))
+	return nil
+}
