@@ -1,0 +1,171 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
+	var spec streamplane.InstanceSpec
+	if err := decode(r, &spec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	inst, t, err := s.Service.CreateInstance(r.Context(), spec)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/instances/"+inst.ID)
+	w.Header().Set("ETag", etag(inst.ResourceVersion))
+	writeJSON(w, http.StatusAccepted, map[string]any{"instance": inst, "task": t})
+}
+
+func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"),
+		IncludeDeleted: q.Get("include_deleted") == "true"}
+	for _, st := range q["status"] {
+		for _, one := range strings.Split(st, ",") {
+			if one != "" {
+				f.Status = append(f.Status, streamplane.InstanceStatus(strings.ToUpper(one)))
+			}
+		}
+	}
+	for _, tag := range q["tag"] {
+		k, v, _ := strings.Cut(tag, "=")
+		if f.Tags == nil {
+			f.Tags = map[string]string{}
+		}
+		f.Tags[k] = v
+	}
+	var err error
+	if f.Offset, f.Limit, err = paging(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, total, err := s.Service.Instances(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*streamplane.Instance{}
+	}
+	if wantCSV(r) {
+		writeInstancesCSV(w, list)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"instances": list, "total": total, "offset": f.Offset, "limit": f.Limit})
+}
+
+func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) {
+	inst, err := s.Service.Instance(r.Context(), r.PathValue("instance"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(inst.ResourceVersion))
+	writeJSON(w, http.StatusOK, inst)
+}
+
+func (s *Server) handleInstanceUpdate(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var upd streamplane.InstanceUpdate
+	if err := decode(r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	inst, err := s.Service.UpdateInstance(r.Context(), r.PathValue("instance"), upd, match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(inst.ResourceVersion))
+	writeJSON(w, http.StatusOK, inst)
+}
+
+func (s *Server) handleInstanceDelete(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.Service.DeleteInstance(r.Context(), r.PathValue("instance"), match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+}
+
+type restartRequest struct {
+	Force bool `json:"force"`
+}
+
+func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req restartRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	t, err := s.Service.RestartInstance(r.Context(), r.PathValue("instance"), req.Force, match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+}
+
+func (s *Server) handleInstanceClearFailed(w http.ResponseWriter, r *http.Request) {
+	cleared, err := s.Service.ClearFailed(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if cleared == nil {
+		cleared = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cleared": cleared})
+}
+
+func (s *Server) handleInstanceTasks(w http.ResponseWriter, r *http.Request) {
+	s.listTasks(w, r, r.PathValue("instance"))
+}
+
+func (s *Server) handleBrokerLog(w http.ResponseWriter, r *http.Request) {
+	broker, err := strconv.Atoi(r.PathValue("broker"))
+	if err != nil {
+		s.writeError(w, r, streamplane.Invalid("broker", "broker must be a node id, got %q", r.PathValue("broker")))
+		return
+	}
+	lines := 200
+	if v := r.URL.Query().Get("lines"); v != "" {
+		if lines, err = strconv.Atoi(v); err != nil || lines < 1 || lines > 10000 {
+			s.writeError(w, r, streamplane.Invalid("lines", "lines must be an integer from 1 to 10000, got %q", v))
+			return
+		}
+	}
+	text, err := s.Service.BrokerLog(r.Context(), r.PathValue("instance"), broker, lines)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprint(w, text)
+}

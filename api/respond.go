@@ -1,0 +1,113 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+const maxBody = 1 << 20
+
+func asError(err error, target **streamplane.Error) bool { return errors.As(err, target) }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// decode reads a JSON body into v, refusing unknown fields and wrong types
+// with an error naming the field.
+func decode(r *http.Request, v any) error {
+	body := http.MaxBytesReader(nil, r.Body, maxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		if dec.More() {
+			return streamplane.Invalid("", "the body must hold one JSON object")
+		}
+		return nil
+	case errors.Is(err, io.EOF):
+		return streamplane.Invalid("", "a JSON body is required")
+	case errors.As(err, &syntax):
+		return streamplane.Invalid("", "the body is not valid JSON (at byte %d): %v", syntax.Offset, err)
+	case errors.As(err, &typeErr):
+		return streamplane.Invalid(typeErr.Field, "field %s must be %s, not %s", typeErr.Field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &tooBig):
+		return streamplane.Invalid("", "the body is larger than %d bytes", maxBody)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return streamplane.Invalid(field, "unknown field %q", field)
+	default:
+		return streamplane.Invalid("", "cannot read the body: %v", err)
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "an integer"
+	case "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return kind
+}
+
+// ifMatch parses the If-Match header: a resource version, quoted or not.
+func ifMatch(r *http.Request) (*int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil, nil
+	}
+	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil {
+		return nil, streamplane.Invalid("If-Match", "If-Match must be a resource version such as \"3\", got %q", r.Header.Get("If-Match"))
+	}
+	return &v, nil
+}
+
+func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
+
+// paging reads offset and limit (default 100, at most 1000).
+func paging(r *http.Request) (offset, limit int, err error) {
+	q := r.URL.Query()
+	limit = 100
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			return 0, 0, streamplane.Invalid("limit", "limit must be an integer from 1 to 1000, got %q", v)
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, streamplane.Invalid("offset", "offset must be a non-negative integer, got %q", v)
+		}
+	}
+	return offset, limit, nil
+}
+
+// wantCSV reports whether the client asked for CSV (format=csv or Accept).
+func wantCSV(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
+}

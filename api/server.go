@@ -1,0 +1,107 @@
+// Package api is the REST API under /api/v1: one route table, JSON in and
+// out, the error envelope of DESIGN.md, 202 with a task for anything that
+// changes an instance. The OpenAPI document it serves is openapi.json.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/streamplane/streamplane/service"
+)
+
+// Server serves the API.
+type Server struct {
+	Service *service.Service
+	Log     *slog.Logger
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string
+	Pattern string // Go 1.22 ServeMux pattern path
+	handler func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+// Routes is the whole REST surface. The OpenAPI test checks openapi.json
+// against this table, both ways.
+var Routes = []Route{
+	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI},
+	{"GET", "/api/v1/flavors", (*Server).handleFlavors},
+	{"GET", "/api/v1/zones", (*Server).handleZones},
+	{"GET", "/api/v1/runtimes", (*Server).handleRuntimeList},
+	{"POST", "/api/v1/runtimes/{version}/install", (*Server).handleRuntimeInstall},
+	{"GET", "/api/v1/instances", (*Server).handleInstanceList},
+	{"POST", "/api/v1/instances", (*Server).handleInstanceCreate},
+	{"POST", "/api/v1/instances/clear-failed", (*Server).handleInstanceClearFailed},
+	{"GET", "/api/v1/instances/{instance}", (*Server).handleInstanceGet},
+	{"PATCH", "/api/v1/instances/{instance}", (*Server).handleInstanceUpdate},
+	{"DELETE", "/api/v1/instances/{instance}", (*Server).handleInstanceDelete},
+	{"POST", "/api/v1/instances/{instance}/restart", (*Server).handleInstanceRestart},
+	{"GET", "/api/v1/instances/{instance}/tasks", (*Server).handleInstanceTasks},
+	{"GET", "/api/v1/instances/{instance}/brokers/{broker}/log", (*Server).handleBrokerLog},
+	{"GET", "/api/v1/tasks", (*Server).handleTaskList},
+	{"GET", "/api/v1/tasks/{task}", (*Server).handleTaskGet},
+	{"DELETE", "/api/v1/tasks/{task}", (*Server).handleTaskDelete},
+}
+
+// Handler returns the HTTP handler for the API and the health check.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range Routes {
+		h := rt.handler
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "NOT_FOUND", Message: "no such endpoint: " + r.Method + " " + r.URL.Path, RequestID: requestID(r)}})
+	})
+	return s.middleware(mux)
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
+}
+
+// middleware gives every request an id, recovers panics as internal errors
+// and logs each request.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 8)
+		rand.Read(buf)
+		id := hex.EncodeToString(buf)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		w.Header().Set("X-Request-Id", id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				s.Log.Error("handler panicked", "request_id", id, "panic", p)
+				writeJSON(rec, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: "INTERNAL", Message: "internal error; quote request id " + id + " to the operator", RequestID: id}})
+			}
+			s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start), "request_id", id)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}

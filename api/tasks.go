@@ -1,0 +1,75 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
+	s.listTasks(w, r, r.URL.Query().Get("instance"))
+}
+
+// listTasks serves a task list, optionally for one instance (id or name),
+// filtered by kind, status and a creation-time range (RFC 3339).
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance string) {
+	q := r.URL.Query()
+	f := streamplane.TaskFilter{Kind: q.Get("kind")}
+	for _, st := range q["status"] {
+		for _, one := range strings.Split(st, ",") {
+			if one != "" {
+				f.Status = append(f.Status, streamplane.TaskStatus(strings.ToUpper(one)))
+			}
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(p.name); v != "" {
+			ts, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				s.writeError(w, r, streamplane.Invalid(p.name, "%s must be an RFC 3339 time such as 2026-11-21T10:00:00Z, got %q", p.name, v))
+				return
+			}
+			*p.dst = &ts
+		}
+	}
+	var err error
+	if f.Offset, f.Limit, err = paging(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, total, err := s.Service.Tasks(r.Context(), instance, f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*streamplane.Task{}
+	}
+	if wantCSV(r) {
+		writeTasksCSV(w, list)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": list, "total": total, "offset": f.Offset, "limit": f.Limit})
+}
+
+func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) {
+	t, err := s.Service.Task(r.Context(), r.PathValue("task"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) {
+	if err := s.Service.DeleteTask(r.Context(), r.PathValue("task")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,129 @@
+// Package client is the public Go client of the Streamplane REST API. The CLI,
+// the console's tests and the end-to-end tests all use it.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// Client calls one Streamplane server.
+type Client struct {
+	BaseURL string // e.g. http://127.0.0.1:8080
+	HTTP    *http.Client
+}
+
+// New returns a client for the server at baseURL.
+func New(baseURL string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// Error is an error answer from the server: the HTTP status and the
+// application error of the envelope.
+type Error struct {
+	StatusCode int
+	App        streamplane.Error
+	RequestID  string
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("%s (HTTP %d): %s", e.App.Code, e.StatusCode, e.App.Message)
+	if e.App.Field != "" {
+		msg += " [field " + e.App.Field + "]"
+	}
+	return msg
+}
+
+// Unwrap exposes the application error to errors.As and streamplane.ErrorCode.
+func (e *Error) Unwrap() error { return &e.App }
+
+// request options.
+type reqOpt func(*http.Request)
+
+// IfMatch sends an If-Match header with a resource version.
+func IfMatch(version int64) reqOpt {
+	return func(r *http.Request) { r.Header.Set("If-Match", strconv.Quote(strconv.FormatInt(version, 10))) }
+}
+
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any, opts ...reqOpt) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	u := c.BaseURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	for _, o := range opts {
+		o(req)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the Streamplane server at %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp, err
+	}
+	if resp.StatusCode >= 400 {
+		var env struct {
+			Error struct {
+				Code      string `json:"code"`
+				Message   string `json:"message"`
+				Field     string `json:"field"`
+				TaskID    string `json:"task_id"`
+				RequestID string `json:"request_id"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(raw, &env) != nil || env.Error.Code == "" {
+			return resp, &Error{StatusCode: resp.StatusCode, App: streamplane.Error{Code: streamplane.EINTERNAL, Message: strings.TrimSpace(string(raw))}}
+		}
+		e := env.Error
+		return resp, &Error{StatusCode: resp.StatusCode, RequestID: e.RequestID,
+			App: streamplane.Error{Code: e.Code, Message: e.Message, Field: e.Field, TaskID: e.TaskID}}
+	}
+	if out != nil {
+		if s, ok := out.(*string); ok {
+			*s = string(raw)
+		} else if err := json.Unmarshal(raw, out); err != nil {
+			return resp, fmt.Errorf("decode %s %s: %w", method, path, err)
+		}
+	}
+	return resp, nil
+}
+
+// IsNotFound reports whether err is a NOT_FOUND answer.
+func IsNotFound(err error) bool { return streamplane.ErrorCode(err) == streamplane.ENOTFOUND }
+
+// StatusCode returns the HTTP status of an error answer, or 0.
+func StatusCode(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	return 0
+}

@@ -1,0 +1,155 @@
+package client
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// InstanceList is a page of instances.
+type InstanceList struct {
+	Instances []*streamplane.Instance `json:"instances"`
+	Total     int                     `json:"total"`
+	Offset    int                     `json:"offset"`
+	Limit     int                     `json:"limit"`
+}
+
+// ListOptions filter and page an instance list.
+type ListOptions struct {
+	Name           string
+	ID             string
+	Status         []string
+	Tags           []string // key=value or key
+	Address        string
+	IncludeDeleted bool
+	Offset, Limit  int
+}
+
+func (o ListOptions) query() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("name", o.Name)
+	set("id", o.ID)
+	set("address", o.Address)
+	for _, s := range o.Status {
+		q.Add("status", s)
+	}
+	for _, t := range o.Tags {
+		q.Add("tag", t)
+	}
+	if o.IncludeDeleted {
+		q.Set("include_deleted", "true")
+	}
+	if o.Offset > 0 {
+		q.Set("offset", strconv.Itoa(o.Offset))
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	return q
+}
+
+// CreateInstance asks for a new instance; the returned task creates it.
+func (c *Client) CreateInstance(ctx context.Context, spec streamplane.InstanceSpec) (*streamplane.Instance, *streamplane.Task, error) {
+	var out struct {
+		Instance *streamplane.Instance `json:"instance"`
+		Task     *streamplane.Task     `json:"task"`
+	}
+	_, err := c.do(ctx, "POST", "/api/v1/instances", nil, spec, &out)
+	return out.Instance, out.Task, err
+}
+
+// Instances lists instances.
+func (c *Client) Instances(ctx context.Context, opts ListOptions) (*InstanceList, error) {
+	var out InstanceList
+	_, err := c.do(ctx, "GET", "/api/v1/instances", opts.query(), nil, &out)
+	return &out, err
+}
+
+// InstancesCSV returns the instance list as CSV.
+func (c *Client) InstancesCSV(ctx context.Context, opts ListOptions) (string, error) {
+	q := opts.query()
+	q.Set("format", "csv")
+	var out string
+	_, err := c.do(ctx, "GET", "/api/v1/instances", q, nil, &out)
+	return out, err
+}
+
+// Instance returns an instance by id or name.
+func (c *Client) Instance(ctx context.Context, idOrName string) (*streamplane.Instance, error) {
+	var out streamplane.Instance
+	_, err := c.do(ctx, "GET", "/api/v1/instances/"+url.PathEscape(idOrName), nil, nil, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateInstance changes an instance's name, description or tags.
+func (c *Client) UpdateInstance(ctx context.Context, idOrName string, upd streamplane.InstanceUpdate, opts ...reqOpt) (*streamplane.Instance, error) {
+	var out streamplane.Instance
+	_, err := c.do(ctx, "PATCH", "/api/v1/instances/"+url.PathEscape(idOrName), nil, upd, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RestartInstance starts a safe rolling restart (or a forced full one).
+func (c *Client) RestartInstance(ctx context.Context, idOrName string, force bool, opts ...reqOpt) (*streamplane.Task, error) {
+	var out struct {
+		Task *streamplane.Task `json:"task"`
+	}
+	_, err := c.do(ctx, "POST", "/api/v1/instances/"+url.PathEscape(idOrName)+"/restart", nil, map[string]bool{"force": force}, &out, opts...)
+	return out.Task, err
+}
+
+// DeleteInstance starts deleting an instance.
+func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
+	var out struct {
+		Task *streamplane.Task `json:"task"`
+	}
+	_, err := c.do(ctx, "DELETE", "/api/v1/instances/"+url.PathEscape(idOrName), nil, nil, &out, opts...)
+	return out.Task, err
+}
+
+// ClearFailed removes the records of instances whose creation failed.
+func (c *Client) ClearFailed(ctx context.Context) ([]string, error) {
+	var out struct {
+		Cleared []string `json:"cleared"`
+	}
+	_, err := c.do(ctx, "POST", "/api/v1/instances/clear-failed", nil, nil, &out)
+	return out.Cleared, err
+}
+
+// BrokerLog returns the last lines of a broker's log.
+func (c *Client) BrokerLog(ctx context.Context, idOrName string, broker, lines int) (string, error) {
+	var out string
+	q := url.Values{"lines": {strconv.Itoa(lines)}}
+	_, err := c.do(ctx, "GET", "/api/v1/instances/"+url.PathEscape(idOrName)+"/brokers/"+strconv.Itoa(broker)+"/log", q, nil, &out)
+	return out, err
+}
+
+// Flavors lists the broker flavors.
+func (c *Client) Flavors(ctx context.Context) ([]streamplane.Flavor, error) {
+	var out struct {
+		Flavors []streamplane.Flavor `json:"flavors"`
+	}
+	_, err := c.do(ctx, "GET", "/api/v1/flavors", nil, nil, &out)
+	return out.Flavors, err
+}
+
+// Zones lists the zones.
+func (c *Client) Zones(ctx context.Context) ([]string, error) {
+	var out struct {
+		Zones []string `json:"zones"`
+	}
+	_, err := c.do(ctx, "GET", "/api/v1/zones", nil, nil, &out)
+	return out.Zones, err
+}

@@ -1,0 +1,116 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// TaskList is a page of tasks.
+type TaskList struct {
+	Tasks  []*streamplane.Task `json:"tasks"`
+	Total  int                 `json:"total"`
+	Offset int                 `json:"offset"`
+	Limit  int                 `json:"limit"`
+}
+
+// TaskDetail is a task with its log.
+type TaskDetail struct {
+	streamplane.Task
+	Events []streamplane.TaskEvent `json:"events"`
+}
+
+// TaskOptions filter a task list.
+type TaskOptions struct {
+	Instance      string // id or name
+	Kind          string
+	Status        []string
+	From, To      *time.Time
+	Offset, Limit int
+}
+
+// Tasks lists tasks.
+func (c *Client) Tasks(ctx context.Context, o TaskOptions) (*TaskList, error) {
+	q := url.Values{}
+	if o.Instance != "" {
+		q.Set("instance", o.Instance)
+	}
+	if o.Kind != "" {
+		q.Set("kind", o.Kind)
+	}
+	for _, s := range o.Status {
+		q.Add("status", s)
+	}
+	if o.From != nil {
+		q.Set("from", o.From.Format(time.RFC3339))
+	}
+	if o.To != nil {
+		q.Set("to", o.To.Format(time.RFC3339))
+	}
+	if o.Offset > 0 {
+		q.Set("offset", strconv.Itoa(o.Offset))
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	var out TaskList
+	_, err := c.do(ctx, "GET", "/api/v1/tasks", q, nil, &out)
+	return &out, err
+}
+
+// Task returns a task with its log.
+func (c *Client) Task(ctx context.Context, id string) (*TaskDetail, error) {
+	var out TaskDetail
+	_, err := c.do(ctx, "GET", "/api/v1/tasks/"+url.PathEscape(id), nil, nil, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteTask removes a finished task's record.
+func (c *Client) DeleteTask(ctx context.Context, id string) error {
+	_, err := c.do(ctx, "DELETE", "/api/v1/tasks/"+url.PathEscape(id), nil, nil, nil)
+	return err
+}
+
+// TaskFailedError is returned by WaitTask for a task that failed.
+type TaskFailedError struct{ Task *TaskDetail }
+
+func (e *TaskFailedError) Error() string {
+	return fmt.Sprintf("task %s (%s %s) failed: %s", e.Task.ID, e.Task.Kind, e.Task.Target, e.Task.Error)
+}
+
+// WaitTask polls a task until it ends, calling onUpdate (if set) whenever
+// it changes. A failed task is returned with a *TaskFailedError.
+func (c *Client) WaitTask(ctx context.Context, id string, onUpdate func(*TaskDetail)) (*TaskDetail, error) {
+	var last string
+	for {
+		t, err := c.Task(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if onUpdate != nil {
+			key := fmt.Sprintf("%s|%d|%d|%d", t.Status, t.Current, t.Progress, len(t.Events))
+			if key != last {
+				onUpdate(t)
+				last = key
+			}
+		}
+		switch t.Status {
+		case streamplane.TaskSucceeded:
+			return t, nil
+		case streamplane.TaskFailed:
+			return t, &TaskFailedError{Task: t}
+		}
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

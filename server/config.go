@@ -1,0 +1,215 @@
+// Package server wires the Streamplane server together: store, secrets,
+// Kafka runtimes, provisioner, task engine, supervisor and the REST API.
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, validated once at start and passed
+// down explicitly.
+type Config struct {
+	DataDir            string
+	Listen             string
+	RuntimeCache       string
+	MavenRepo          string
+	KafkaHome          string // an unpacked Apache Kafka distribution to use instead of Maven
+	BrokerHost         string
+	ControlHost        string
+	PortLo, PortHi     int
+	Zones              []string
+	Java, Maven        string
+	InstallRecommended bool
+	SupervisorInterval time.Duration
+	MaxBrokerRestarts  int
+	ReadyTimeout       time.Duration
+	MaxInstances       int
+	MaxBrokers         int
+	MaxStorageGB       int
+	LogLevel           string
+	LogFormat          string
+	// FaultExitAfterStep is a test hook: "kind:N" exits after step N.
+	FaultExitAfterStep string
+}
+
+// Setting is one configuration entry: a flag --Name, an environment
+// variable STREAMPLANE_<NAME> and a key Name in the JSON config file.
+type Setting struct {
+	Name    string
+	Default string
+	Help    string
+	set     func(c *Config, v string) error
+}
+
+// Env is the setting's environment variable.
+func (s Setting) Env() string {
+	return "STREAMPLANE_" + strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "streamplane")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "share", "streamplane")
+}
+
+func defaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "streamplane", "kafka")
+	}
+	return filepath.Join(os.TempDir(), "streamplane-kafka")
+}
+
+// Settings lists every setting, in the order help shows them.
+func Settings() []Setting {
+	str := func(dst func(*Config) *string) func(*Config, string) error {
+		return func(c *Config, v string) error { *dst(c) = v; return nil }
+	}
+	num := func(name string, dst func(*Config) *int) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%s must be a non-negative integer, got %q", name, v)
+			}
+			*dst(c) = n
+			return nil
+		}
+	}
+	dur := func(name string, dst func(*Config) *time.Duration) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s must be a positive duration such as 2s, got %q", name, v)
+			}
+			*dst(c) = d
+			return nil
+		}
+	}
+	return []Setting{
+		{"data", defaultDataDir(), "directory for the store, the secret key and instance data", str(func(c *Config) *string { return &c.DataDir })},
+		{"listen", "127.0.0.1:8080", "address the REST API listens on", str(func(c *Config) *string { return &c.Listen })},
+		{"runtime-cache", defaultCacheDir(), "directory Kafka runtimes are installed into", str(func(c *Config) *string { return &c.RuntimeCache })},
+		{"maven-repo", "", "Maven local repository for runtime installs (default: <runtime-cache>/m2)", str(func(c *Config) *string { return &c.MavenRepo })},
+		{"kafka-home", "", "an unpacked Apache Kafka distribution to use for its version instead of Maven Central", str(func(c *Config) *string { return &c.KafkaHome })},
+		{"broker-host", "127.0.0.1", "address brokers' client listeners bind to and advertise", str(func(c *Config) *string { return &c.BrokerHost })},
+		{"control-host", "127.0.0.1", "address of the brokers' internal and controller listeners", str(func(c *Config) *string { return &c.ControlHost })},
+		{"port-range", "20000-29999", "ports brokers are given, as LOW-HIGH", func(c *Config, v string) error {
+			lo, hi, ok := strings.Cut(v, "-")
+			l, err1 := strconv.Atoi(lo)
+			h, err2 := strconv.Atoi(hi)
+			if !ok || err1 != nil || err2 != nil || l < 1024 || h > 65535 || l >= h {
+				return fmt.Errorf("port-range must be LOW-HIGH within 1024-65535, got %q", v)
+			}
+			c.PortLo, c.PortHi = l, h
+			return nil
+		}},
+		{"zones", "az1,az2,az3", "comma-separated zones offered to instances (each is a broker.rack)", func(c *Config, v string) error {
+			c.Zones = nil
+			for _, z := range strings.Split(v, ",") {
+				if z = strings.TrimSpace(z); z != "" {
+					c.Zones = append(c.Zones, z)
+				}
+			}
+			if len(c.Zones) == 0 {
+				return fmt.Errorf("zones must name at least one zone")
+			}
+			return nil
+		}},
+		{"java", "java", "java executable (17 or newer)", str(func(c *Config) *string { return &c.Java })},
+		{"maven", "mvn", "mvn executable", str(func(c *Config) *string { return &c.Maven })},
+		{"install-recommended", "true", "install the recommended Kafka runtime at start if it is missing", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("install-recommended must be true or false, got %q", v)
+			}
+			c.InstallRecommended = b
+			return nil
+		}},
+		{"supervisor-interval", "2s", "how often running instances are checked", dur("supervisor-interval", func(c *Config) *time.Duration { return &c.SupervisorInterval })},
+		{"max-broker-restarts", "3", "restarts of a crashed broker within 10 minutes before it is left in ERROR", num("max-broker-restarts", func(c *Config) *int { return &c.MaxBrokerRestarts })},
+		{"ready-timeout", "5m", "how long a starting cluster or broker may take to join", dur("ready-timeout", func(c *Config) *time.Duration { return &c.ReadyTimeout })},
+		{"max-instances", "100", "service quota: instances in all (0: no limit)", num("max-instances", func(c *Config) *int { return &c.MaxInstances })},
+		{"max-brokers", "300", "service quota: brokers in all (0: no limit)", num("max-brokers", func(c *Config) *int { return &c.MaxBrokers })},
+		{"max-storage-gb", "1500000", "service quota: GB of broker storage in all (0: no limit)", num("max-storage-gb", func(c *Config) *int { return &c.MaxStorageGB })},
+		{"log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return fmt.Errorf("log-level must be debug, info, warn or error, got %q", v)
+		}},
+		{"log-format", "text", "text or json", func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("log-format must be text or json, got %q", v)
+			}
+			c.LogFormat = v
+			return nil
+		}},
+		{"fault-exit-after-step", "", "TEST ONLY: kind:N makes the server exit after step N of a task of that kind", str(func(c *Config) *string { return &c.FaultExitAfterStep })},
+	}
+}
+
+// Load builds the configuration: defaults, then the JSON config file (if
+// any), then environment variables, then the flags given (by name).
+func Load(configFile string, getenv func(string) string, flags map[string]string) (Config, error) {
+	var c Config
+	settings := Settings()
+	byName := map[string]Setting{}
+	for _, s := range settings {
+		byName[s.Name] = s
+		if err := s.set(&c, s.Default); err != nil {
+			return c, fmt.Errorf("default of %s: %w", s.Name, err)
+		}
+	}
+	if configFile != "" {
+		raw, err := os.ReadFile(configFile)
+		if err != nil {
+			return c, fmt.Errorf("config file: %w", err)
+		}
+		var file map[string]any
+		if err := json.Unmarshal(raw, &file); err != nil {
+			return c, fmt.Errorf("config file %s is not a JSON object: %w", configFile, err)
+		}
+		keys := make([]string, 0, len(file))
+		for k := range file {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			s, ok := byName[k]
+			if !ok {
+				return c, fmt.Errorf("config file %s: unknown setting %q", configFile, k)
+			}
+			if err := s.set(&c, fmt.Sprint(file[k])); err != nil {
+				return c, fmt.Errorf("config file %s: %w", configFile, err)
+			}
+		}
+	}
+	for _, s := range settings {
+		if v := getenv(s.Env()); v != "" {
+			if err := s.set(&c, v); err != nil {
+				return c, fmt.Errorf("%s: %w", s.Env(), err)
+			}
+		}
+	}
+	for _, s := range settings {
+		if v, ok := flags[s.Name]; ok {
+			if err := s.set(&c, v); err != nil {
+				return c, fmt.Errorf("--%s: %w", s.Name, err)
+			}
+		}
+	}
+	if c.MavenRepo == "" {
+		c.MavenRepo = filepath.Join(c.RuntimeCache, "m2")
+	}
+	return c, nil
+}

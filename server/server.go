@@ -1,0 +1,165 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/api"
+	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/provision/local"
+	"github.com/streamplane/streamplane/secrets"
+	"github.com/streamplane/streamplane/service"
+	"github.com/streamplane/streamplane/sqlite"
+	"github.com/streamplane/streamplane/supervisor"
+	"github.com/streamplane/streamplane/task"
+	"github.com/streamplane/streamplane/workflow"
+)
+
+// Run starts the server and blocks until ctx ends, then shuts down. Brokers
+// keep running: the next start adopts them.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "streamplane.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	key, err := secrets.LoadOrCreateKey(filepath.Join(cfg.DataDir, "secret.key"))
+	if err != nil {
+		return err
+	}
+	box, err := secrets.New(key)
+	if err != nil {
+		return err
+	}
+	vault := &secrets.Vault{Store: store, Box: box}
+	owner, err := serverID(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+
+	rts := &runtimes{cache: &kafkaruntime.Cache{Dir: cfg.RuntimeCache, MavenRepo: cfg.MavenRepo, Java: cfg.Java, Maven: cfg.Maven, Log: log}}
+	if cfg.KafkaHome != "" {
+		dist, err := kafkaruntime.FromDistribution(cfg.KafkaHome)
+		if err != nil {
+			return err
+		}
+		rts.dist = &dist
+	}
+	prov := local.New(local.Config{
+		Root: filepath.Join(cfg.DataDir, "instances"), Host: cfg.BrokerHost, ControlHost: cfg.ControlHost,
+		PortLo: cfg.PortLo, PortHi: cfg.PortHi, Zones: cfg.Zones, Java: cfg.Java,
+	}, store, rts, log)
+	pool := kafkaadmin.NewPool(func(ctx context.Context, inst *streamplane.Instance) ([]string, streamplane.Credentials, error) {
+		creds, err := vault.Credentials(ctx, inst.ID)
+		return prov.ControlEndpoints(inst), creds, err
+	})
+	defer pool.Close()
+
+	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout}
+	workflows := env.Workflows()
+	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep}
+	svc := &service.Service{
+		Store: store, Provisioner: prov, Runtimes: rts, Engine: engine, Workflows: workflows, Log: log, Logs: prov,
+		Limits: service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
+	}
+	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
+		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts}
+
+	listener, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	addr := "http://" + listener.Addr().String()
+	// Tests and scripts that listen on port 0 read the address here.
+	if err := os.WriteFile(filepath.Join(cfg.DataDir, "server.addr"), []byte(addr+"\n"), 0o600); err != nil {
+		return err
+	}
+	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Log: log}).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "runtime_cache", cfg.RuntimeCache, "owner", owner)
+
+	if cfg.InstallRecommended {
+		installRecommended(ctx, svc, rts, log)
+	}
+
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(2)
+	go func() { defer wg.Done(); engine.Run(ctx) }()
+	go func() { defer wg.Done(); sup.Run(ctx) }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(listener) }()
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		cancel()
+	}
+	shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	httpServer.Shutdown(shutdown)
+	cancel()
+	wg.Wait()
+	log.Info("streamplane server stopped; brokers keep running")
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// installRecommended queues an install of the recommended runtime if it is
+// missing and no install of it is under way.
+func installRecommended(ctx context.Context, svc *service.Service, rts *runtimes, log *slog.Logger) {
+	rec := kafkaruntime.Recommended()
+	if _, ok := rts.Installed(rec.Version); ok {
+		return
+	}
+	pending, _, err := svc.Tasks(ctx, "", streamplane.TaskFilter{Kind: streamplane.TaskInstallRuntime,
+		Status: []streamplane.TaskStatus{streamplane.TaskPending, streamplane.TaskRunning}})
+	if err != nil {
+		log.Warn("check runtime installs", "err", err)
+		return
+	}
+	for _, t := range pending {
+		if t.Target == rec.Version {
+			return
+		}
+	}
+	t, err := svc.InstallRuntime(ctx, rec.Version)
+	if err != nil {
+		log.Warn("queue install of the recommended runtime", "version", rec.Version, "err", err)
+		return
+	}
+	log.Info("installing the recommended Kafka runtime", "version", rec.Version, "task", t.ID)
+}
+
+// serverID returns this server's stable id, kept in the data directory, so
+// that after a restart it reclaims its own task leases at once.
+func serverID(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "server-id")
+	if raw, err := os.ReadFile(path); err == nil {
+		if id := strings.TrimSpace(string(raw)); id != "" {
+			return id, nil
+		}
+	}
+	buf := make([]byte, 8)
+	rand.Read(buf)
+	id := "server-" + hex.EncodeToString(buf)
+	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
+}

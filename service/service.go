@@ -1,0 +1,69 @@
+// Package service holds the control plane's use cases: what the REST API
+// (and so the CLI and console) can ask for, with the rules that decide
+// whether it may happen. Changes to an instance become durable tasks, written
+// together with the instance's new desired state in one transaction.
+package service
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/task"
+)
+
+// Limits are the service quotas of SPEC §1.5.
+type Limits struct {
+	MaxInstances int
+	MaxBrokers   int
+	MaxStorageGB int
+}
+
+// Waker is told when a new task is ready to run.
+type Waker interface{ Wake() }
+
+// Runtimes lists and checks installed Kafka runtimes.
+type Runtimes interface {
+	Installed(version string) (kafkaruntime.Runtime, bool)
+}
+
+// Service implements the use cases.
+type Service struct {
+	Store       streamplane.Store
+	Provisioner streamplane.Provisioner
+	Runtimes    Runtimes
+	Engine      Waker
+	Workflows   map[string]task.Workflow
+	Limits      Limits
+	Log         *slog.Logger
+	// Logs finds a broker's log file, where the provisioner keeps one.
+	Logs LogFinder
+}
+
+// LogFinder locates broker log files.
+type LogFinder interface {
+	LogFile(inst *streamplane.Instance, b *streamplane.Broker) string
+}
+
+func newID() string { return uuid.NewString() }
+
+// newTask builds a task for a workflow kind.
+func (s *Service) newTask(kind, instanceID, target string, params any) (*streamplane.Task, error) {
+	wf, ok := s.Workflows[kind]
+	if !ok {
+		return nil, streamplane.Errorf(streamplane.EINTERNAL, "no workflow for %s", kind)
+	}
+	return streamplane.NewTask(newID(), kind, instanceID, target, params, wf.StepNames()...)
+}
+
+// checkVersion compares an If-Match version with the current one.
+func checkVersion(inst *streamplane.Instance, ifMatch *int64) error {
+	if ifMatch != nil && *ifMatch != inst.ResourceVersion {
+		return &streamplane.Error{Code: streamplane.ESTALE, Field: "If-Match",
+			Message: fmt.Sprintf("instance %s has changed since you read it (resource version %d, you sent %d); read it again and retry",
+				inst.Name, inst.ResourceVersion, *ifMatch)}
+	}
+	return nil
+}
