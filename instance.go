@@ -92,11 +92,17 @@ func (inst *Instance) Broker(id int) (*Broker, bool) {
 // storage totals. Stores call it after loading an instance.
 func (inst *Instance) Finish() {
 	inst.BootstrapServers = map[string]string{}
+	if inst.Zones == nil {
+		inst.Zones = []string{}
+	}
 	inst.Storage = StorageUsage{TotalGB: inst.StorageGBPerBroker * len(inst.Brokers)}
 	byListener := map[string][]string{}
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
 		b.Port = b.Ports[PortPrivate]
+		if b.Endpoints == nil {
+			b.Endpoints = map[string]string{} // not placed yet; never null in JSON
+		}
 		inst.Storage.UsedBytes += b.UsedBytes
 		if b.State == BrokerDeleted {
 			continue

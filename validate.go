@@ -177,18 +177,17 @@ func validateZones(zones, available []string, brokers int) error {
 }
 
 // Apply checks an update and applies it to inst.
+// Nothing changes unless every part is valid.
 func (u InstanceUpdate) Apply(inst *Instance) error {
 	if u.Name != nil {
 		if err := ValidateInstanceName(*u.Name); err != nil {
 			return err
 		}
-		inst.Name = *u.Name
 	}
 	if u.Description != nil {
 		if err := ValidateDescription(*u.Description); err != nil {
 			return err
 		}
-		inst.Description = *u.Description
 	}
 	tags := map[string]string{}
 	for k, v := range inst.Tags {
@@ -205,6 +204,12 @@ func (u InstanceUpdate) Apply(inst *Instance) error {
 	}
 	if err := ValidateTags(tags); err != nil {
 		return err
+	}
+	if u.Name != nil {
+		inst.Name = *u.Name
+	}
+	if u.Description != nil {
+		inst.Description = *u.Description
 	}
 	inst.Tags = tags
 	return nil

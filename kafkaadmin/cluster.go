@@ -39,7 +39,7 @@ type Quorum struct {
 // their own. Metadata alone is not enough: a broker killed a moment ago
 // stays listed until its session times out.
 func (c *Client) AliveBrokers(ctx context.Context) (map[int32]bool, error) {
-	m, err := c.adm.BrokerMetadata(ctx)
+	m, err := c.freshMetadata(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +71,23 @@ func (c *Client) Ping(ctx context.Context, id int32) error {
 // Partitions returns every partition of every topic, internal ones
 // included, with each topic's effective min.insync.replicas.
 func (c *Client) Partitions(ctx context.Context) ([]Partition, error) {
-	m, err := c.adm.Metadata(ctx)
+	m, err := c.freshMetadata(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	names := m.Topics.Names()
+	names := make([]string, 0, len(m.Topics))
+	for _, t := range m.Topics {
+		if t.Topic != nil && t.ErrorCode == 0 {
+			names = append(names, *t.Topic)
+		}
+	}
+	sort.Strings(names)
+	byName := map[string]kmsg.MetadataResponseTopic{}
+	for _, t := range m.Topics {
+		if t.Topic != nil {
+			byName[*t.Topic] = t
+		}
+	}
 	minISR := map[string]int{}
 	if len(names) > 0 {
 		configs, err := c.adm.DescribeTopicConfigs(ctx, names...)
@@ -96,16 +108,25 @@ func (c *Client) Partitions(ctx context.Context) ([]Partition, error) {
 	}
 	var out []Partition
 	for _, name := range names {
-		t := m.Topics[name]
-		if t.Err != nil {
-			continue
-		}
-		for _, p := range t.Partitions.Sorted() {
+		parts := byName[name].Partitions
+		sort.Slice(parts, func(i, j int) bool { return parts[i].Partition < parts[j].Partition })
+		for _, p := range parts {
 			out = append(out, Partition{Topic: name, ID: p.Partition, Leader: p.Leader,
 				Replicas: p.Replicas, ISR: p.ISR, MinISR: max(1, minISR[name])})
 		}
 	}
 	return out, nil
+}
+
+// freshMetadata asks a broker for metadata, bypassing franz-go's metadata
+// cache: health and ISR checks must see the cluster as it is now, and the
+// client's list of brokers is refreshed only by real metadata requests.
+func (c *Client) freshMetadata(ctx context.Context, allTopics bool) (*kmsg.MetadataResponse, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	if !allTopics {
+		req.Topics = []kmsg.MetadataRequestTopic{}
+	}
+	return req.RequestWith(ctx, c.kcl)
 }
 
 // DescribeQuorum returns the controller quorum's state (through any broker,

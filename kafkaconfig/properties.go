@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf16"
 )
 
 // Properties is an ordered set of Java properties.
@@ -110,39 +111,50 @@ func Decode(text string) (map[string]string, error) {
 }
 
 func splitLine(line string) (string, string, error) {
-	var key strings.Builder
+	key, i, err := unescapeUntil(line, func(c byte) bool { return c == '=' || c == ':' || c == ' ' })
+	if err != nil {
+		return "", "", err
+	}
+	rest := strings.TrimLeft(line[min(i+1, len(line)):], " ")
+	value, _, err := unescapeUntil(rest, func(byte) bool { return false })
+	return key, value, err
+}
+
+// unescapeUntil decodes s up to the first unescaped byte for which stop is
+// true, returning the text and that byte's index. \u escapes are UTF-16
+// units, so a surrogate pair joins into one rune.
+func unescapeUntil(s string, stop func(byte) bool) (string, int, error) {
+	var units []uint16 // pending UTF-16 units from \u escapes
+	var b strings.Builder
+	flush := func() {
+		b.WriteString(string(utf16.Decode(units)))
+		units = units[:0]
+	}
 	i := 0
-	for ; i < len(line); i++ {
-		c := line[i]
-		if c == '\\' && i+1 < len(line) {
-			r, n, err := unescape(line[i:])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) {
+			r, n, err := unescape(s[i:])
 			if err != nil {
-				return "", "", err
+				return "", 0, err
 			}
-			key.WriteRune(r)
+			if s[i+1] == 'u' {
+				units = append(units, uint16(r))
+			} else {
+				flush()
+				b.WriteRune(r)
+			}
 			i += n - 1
 			continue
 		}
-		if c == '=' || c == ':' || c == ' ' {
+		if stop(c) {
 			break
 		}
-		key.WriteByte(c)
+		flush()
+		b.WriteByte(c)
 	}
-	rest := strings.TrimLeft(line[min(i+1, len(line)):], " ")
-	var value strings.Builder
-	for j := 0; j < len(rest); j++ {
-		if rest[j] == '\\' && j+1 < len(rest) {
-			r, n, err := unescape(rest[j:])
-			if err != nil {
-				return "", "", err
-			}
-			value.WriteRune(r)
-			j += n - 1
-			continue
-		}
-		value.WriteByte(rest[j])
-	}
-	return key.String(), decodeSurrogates(value.String()), nil
+	flush()
+	return b.String(), i, nil
 }
 
 func unescape(s string) (rune, int, error) {
@@ -165,20 +177,6 @@ func unescape(s string) (rune, int, error) {
 	default:
 		return rune(s[1]), 2, nil
 	}
-}
-
-func decodeSurrogates(s string) string {
-	rs := []rune(s)
-	var out []rune
-	for i := 0; i < len(rs); i++ {
-		if rs[i] >= 0xD800 && rs[i] < 0xDC00 && i+1 < len(rs) && rs[i+1] >= 0xDC00 && rs[i+1] < 0xE000 {
-			out = append(out, 0x10000+(rs[i]-0xD800)<<10+(rs[i+1]-0xDC00))
-			i++
-			continue
-		}
-		out = append(out, rs[i])
-	}
-	return string(out)
 }
 
 // SortedKeys is a helper for deterministic output of maps.

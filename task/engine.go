@@ -59,27 +59,28 @@ type Engine struct {
 	// and before its completion is recorded.
 	FaultExitAfterStep string
 
+	once    sync.Once
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]bool
 	wg      sync.WaitGroup
 }
 
-// Wake asks the engine to look for new tasks now.
+// Wake asks the engine to look for new tasks now. It may be called before
+// Run starts; the wake-up is kept.
 func (e *Engine) Wake() {
+	e.init()
 	select {
 	case e.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (e *Engine) init() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.wake == nil {
-		e.wake = make(chan struct{}, 1)
-		e.running = map[string]bool{}
-	}
+func (e *Engine) init() { e.once.Do(e.setup) }
+
+func (e *Engine) setup() {
+	e.wake = make(chan struct{}, 1)
+	e.running = map[string]bool{}
 	if e.Concurrency <= 0 {
 		e.Concurrency = 4
 	}
@@ -173,7 +174,7 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 	log.Info("task running", "from_step", r.Task.Current+1, "steps", len(wf.Steps))
 
 	stopRenew := e.renewLease(ctx, r)
-	defer stopRenew()
+	defer stopRenew() // on the paths that leave the task unfinished
 
 	for r.Task.Current < len(wf.Steps) {
 		i := r.Task.Current
@@ -193,6 +194,7 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 			if wf.OnFail != nil {
 				wf.OnFail(ctx, r, err)
 			}
+			stopRenew()
 			e.finish(ctx, r, wf, err)
 			return
 		}
@@ -202,6 +204,7 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 			return
 		}
 	}
+	stopRenew()
 	e.finish(ctx, r, wf, nil)
 	log.Info("task succeeded")
 }
@@ -277,14 +280,36 @@ func (e *Engine) renewLease(ctx context.Context, r *Run) func() {
 			}
 		}
 	}()
-	return func() { cancel(); <-done }
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }
 
 // finish records the task's end and lets the workflow settle the instance,
-// in one transaction.
+// in one transaction. If the workflow cannot settle it, the task is still
+// recorded as failed, so it is never retried in a loop.
 func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	err := e.record(ctx, r, wf.Finish, runErr)
+	if err != nil && wf.Finish != nil {
+		e.Log.Error("settle task", "task", r.Task.ID, "err", err)
+		err = e.record(ctx, r, nil, fmt.Errorf("%v; then recording the outcome failed: %w", orOK(runErr), err))
+	}
+	if err != nil {
+		e.Log.Error("record task end", "task", r.Task.ID, "err", err)
+	}
+}
+
+func orOK(err error) any {
+	if err == nil {
+		return "succeeded"
+	}
+	return err
+}
+
+func (e *Engine) record(ctx context.Context, r *Run, settle func(streamplane.Tx, *Run, error) error, runErr error) error {
+	saved := *r.Task
+	saved.Steps = append([]streamplane.TaskStep(nil), r.Task.Steps...)
 	err := e.Store.Update(context.WithoutCancel(ctx), func(tx streamplane.Tx) error {
 		t := r.Task
 		now := tx.Now()
@@ -298,16 +323,17 @@ func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) 
 		} else {
 			t.Status = streamplane.TaskSucceeded
 		}
-		if wf.Finish != nil {
-			if err := wf.Finish(tx, r, runErr); err != nil {
+		if settle != nil {
+			if err := settle(tx, r, runErr); err != nil {
 				return err
 			}
 		}
 		return tx.UpdateTask(t)
 	})
 	if err != nil {
-		e.Log.Error("record task end", "task", r.Task.ID, "err", err)
+		*r.Task = saved // the transaction rolled back: so does the in-memory task
 	}
+	return err
 }
 
 // Run is a running task as its steps see it.

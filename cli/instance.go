@@ -1,0 +1,545 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
+)
+
+func newInstanceCommand(o *options) *cobra.Command {
+	return newGroup(o, "instance", "Create and manage Kafka instances",
+		newInstanceCreateCommand(o),
+		newInstanceListCommand(o),
+		newInstanceShowCommand(o),
+		newInstanceUpdateCommand(o),
+		newInstanceRestartCommand(o),
+		newInstanceDeleteCommand(o),
+		newInstanceClearFailedCommand(o),
+		newInstanceLogsCommand(o),
+	)
+}
+
+func newInstanceCreateCommand(o *options) *cobra.Command {
+	var (
+		spec   streamplane.InstanceSpec
+		tags   []string
+		noWait bool
+	)
+	cmd := &cobra.Command{
+		Use:   "create --name N --flavor F --brokers N --storage-gb N",
+		Short: "Create a Kafka instance",
+		Long: `Create a Kafka instance and wait until it runs, showing the progress of the
+creation task; then show the instance. With --no-wait, return once the task
+has started. --version defaults to the catalog's recommended version.`,
+		Example: `  streamplane instance create --name orders --flavor kafka.1u2g.dev --brokers 3 --storage-gb 10
+  streamplane instance create --name events --flavor kafka.2u4g.cluster --brokers 3 --storage-gb 300 \
+      --zones az1,az2,az3 --tag team=data --tag env=prod`,
+		Args: exactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "name", "flavor", "brokers", "storage-gb"); err != nil {
+				return err
+			}
+			var err error
+			if spec.Tags, err = parseTags(tags); err != nil {
+				return err
+			}
+			c := o.client()
+			ctx := cmd.Context()
+			if spec.Version == "" {
+				if spec.Version, err = recommendedVersion(ctx, c); err != nil {
+					return err
+				}
+				fmt.Fprintf(o.stderr, "Using Kafka %s, the recommended version.\n", spec.Version)
+			}
+			inst, t, err := c.CreateInstance(ctx, spec)
+			if err != nil {
+				return err
+			}
+			if noWait {
+				if o.json() {
+					return printJSON(o.stdout, map[string]any{"instance": inst, "task": t})
+				}
+				fmt.Fprintf(o.stdout, "Creating instance %s (%s): task %s (follow with 'streamplane task show %s').\n", inst.Name, inst.ID, t.ID, t.ID)
+				return nil
+			}
+			if _, err := o.waitTask(ctx, c, t); err != nil {
+				return err
+			}
+			if inst, err = c.Instance(ctx, inst.ID); err != nil {
+				return err
+			}
+			return o.printInstance(inst)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&spec.Name, "name", "", "instance name: 4-64 characters, letter first, then letters, digits, - or _ (required)")
+	f.StringVar(&spec.Version, "version", "", "Kafka version from 'streamplane runtime list' (default: the recommended one)")
+	f.StringVar(&spec.Flavor, "flavor", "", "broker flavor from 'streamplane flavor list' (required)")
+	f.IntVar(&spec.BrokerCount, "brokers", 0, "number of brokers (required)")
+	f.IntVar(&spec.StorageGBPerBroker, "storage-gb", 0, "storage per broker in GB (required)")
+	f.StringSliceVar(&spec.Zones, "zones", nil, "zones to spread brokers over: one, or three or more (see 'streamplane zone list')")
+	f.StringVar(&spec.DiskType, "disk-type", "", "disk type (default: the server's)")
+	f.StringVar(&spec.Description, "description", "", "description, at most 1024 characters")
+	f.StringArrayVar(&tags, "tag", nil, "tag as key=value; repeat for more")
+	f.BoolVar(&spec.AutoCreateTopics, "auto-create-topics", false, "let clients create topics by using them")
+	f.BoolVar(&noWait, "no-wait", false, "return once the task has started")
+	return cmd
+}
+
+// requireFlags names every required flag that was not given. Cobra's own
+// check prints them quoted without dashes, which reads less like a command.
+func requireFlags(cmd *cobra.Command, names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if !cmd.Flags().Changed(n) {
+			missing = append(missing, "--"+n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("'%s' needs %s", cmd.CommandPath(), strings.Join(missing, ", "))
+}
+
+// parseTags reads repeated --tag key=value flags.
+func parseTags(pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	tags := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid --tag %q: use key=value", p)
+		}
+		if _, dup := tags[k]; dup {
+			return nil, fmt.Errorf("invalid --tag %q: key %q is given twice", p, k)
+		}
+		tags[k] = v
+	}
+	return tags, nil
+}
+
+func recommendedVersion(ctx context.Context, c *client.Client) (string, error) {
+	runtimes, err := c.Runtimes(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range runtimes {
+		if r.Recommended {
+			return r.Version, nil
+		}
+	}
+	return "", errors.New("the server's runtime catalog recommends no version; pass --version (see 'streamplane runtime list')")
+}
+
+func newInstanceListCommand(o *options) *cobra.Command {
+	var (
+		opts   client.ListOptions
+		status []string
+	)
+	cmd := listCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List instances",
+		Long: `List instances, newest first as the server orders them. Filters combine: an
+instance must pass all of them. DELETED instances show only with --all or
+--status DELETED.`,
+		Args: exactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Status, err = upperEnum("--status", status, streamplane.InstanceStatuses); err != nil {
+				return err
+			}
+			c := o.client()
+			ctx := cmd.Context()
+			if o.output == outputCSV {
+				text, err := c.InstancesCSV(ctx, opts)
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(o.stdout, text)
+				return err
+			}
+			list, err := c.Instances(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if o.json() {
+				return printJSON(o.stdout, list)
+			}
+			now := o.now()
+			t := newTable(o.stdout, "NAME", "ID", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE")
+			for _, inst := range list.Instances {
+				t.row(inst.Name, inst.ID, string(inst.Status), inst.Version, inst.Flavor, strconv.Itoa(inst.BrokerCount),
+					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(gib(inst.StorageGBPerBroker*inst.BrokerCount)),
+					inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], age(now, inst.CreatedAt))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			if shown := list.Offset + len(list.Instances); shown < list.Total {
+				fmt.Fprintf(o.stderr, "Showing %d-%d of %d; use --offset and --limit for the rest.\n", list.Offset+1, shown, list.Total)
+			}
+			return nil
+		},
+	})
+	f := cmd.Flags()
+	f.StringSliceVar(&status, "status", nil, "only instances in this status; repeat or separate with commas")
+	f.StringVar(&opts.Name, "name", "", "only instances whose name contains this, ignoring case")
+	f.StringArrayVar(&opts.Tags, "tag", nil, "only instances with this tag, as key=value or key; repeat for more")
+	f.StringVar(&opts.ID, "id", "", "only the instance with this id")
+	f.StringVar(&opts.Address, "address", "", "only instances with a bootstrap address containing this")
+	f.BoolVar(&opts.IncludeDeleted, "all", false, "include DELETED instances")
+	f.IntVar(&opts.Offset, "offset", 0, "skip this many instances")
+	f.IntVar(&opts.Limit, "limit", 0, "show at most this many instances (server default 100, at most 1000)")
+	return cmd
+}
+
+// upperEnum upper-cases enum flag values and checks them against the known
+// ones, so that a typo fails here rather than matching nothing.
+func upperEnum[T ~string](flag string, values []string, known []T) ([]string, error) {
+	var out []string
+	for _, given := range values {
+		v := strings.ToUpper(strings.TrimSpace(given))
+		if !slices.Contains(known, T(v)) {
+			names := make([]string, len(known))
+			for i, k := range known {
+				names[i] = string(k)
+			}
+			return nil, fmt.Errorf("invalid %s %q: use one of %s", flag, given, strings.Join(names, ", "))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func newInstanceShowCommand(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME_OR_ID",
+		Short: "Show an instance: spec, status, addresses, storage and brokers",
+		Args:  exactArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inst, err := o.client().Instance(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return o.printInstance(inst)
+		},
+	}
+}
+
+// printInstance shows an instance as JSON or as a detail view followed by
+// its broker table.
+func (o *options) printInstance(inst *streamplane.Instance) error {
+	if o.json() {
+		return printJSON(o.stdout, inst)
+	}
+	now := o.now()
+	status := string(inst.Status)
+	if inst.StatusReason != "" {
+		status += " (" + inst.StatusReason + ")"
+	}
+	task := ""
+	if inst.TaskID != "" {
+		task = inst.TaskID + " (see 'streamplane task show " + inst.TaskID + "')"
+	}
+	total := gib(inst.StorageGBPerBroker * inst.BrokerCount)
+	storage := humanBytes(inst.Storage.UsedBytes) + " used of " + humanBytes(total)
+	if total > 0 {
+		storage += fmt.Sprintf(" (%.0f%%)", float64(inst.Storage.UsedBytes)*100/float64(total))
+	}
+	storage += fmt.Sprintf(", %d GB per broker", inst.StorageGBPerBroker)
+	if inst.DiskType != "" {
+		storage += ", disk " + inst.DiskType
+	}
+	var tags []string
+	for k, v := range inst.Tags {
+		tags = append(tags, k+"="+v)
+	}
+	sort.Strings(tags)
+
+	f := newFields(o.stdout)
+	f.add("Name", inst.Name)
+	f.add("ID", inst.ID)
+	f.add("Description", inst.Description)
+	f.add("Status", status)
+	f.add("Task", task)
+	f.add("Version", inst.Version)
+	f.add("Flavor", inst.Flavor)
+	f.add("Brokers", strconv.Itoa(inst.BrokerCount))
+	f.add("Storage", storage)
+	f.add("Zones", strings.Join(inst.Zones, ", "))
+	f.add("Auto-create topics", onOff(inst.AutoCreateTopics))
+	f.add("Tags", strings.Join(tags, ", "))
+	f.add("Kafka cluster ID", inst.ClusterID)
+	f.add("Resource version", strconv.FormatInt(inst.ResourceVersion, 10))
+	f.add("Created", timestamp(now, &inst.CreatedAt))
+	f.add("Updated", timestamp(now, &inst.UpdatedAt))
+	f.add("Deleted", timestamp(now, inst.DeletedAt))
+	if err := f.flush(); err != nil {
+		return err
+	}
+
+	if len(inst.BootstrapServers) > 0 {
+		fmt.Fprintln(o.stdout, "\nBootstrap servers:")
+		listeners := make([]string, 0, len(inst.BootstrapServers))
+		for l := range inst.BootstrapServers {
+			listeners = append(listeners, l)
+		}
+		sort.Strings(listeners)
+		t := newTable(o.stdout)
+		for _, l := range listeners {
+			t.row("  "+l, inst.BootstrapServers[l])
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+
+	if len(inst.Brokers) == 0 {
+		return nil
+	}
+	fmt.Fprintln(o.stdout)
+	t := newTable(o.stdout, "ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED")
+	var problems []string
+	for _, b := range inst.Brokers {
+		addr, pid := "", ""
+		if b.Host != "" {
+			addr = b.Host + ":" + strconv.Itoa(b.Port)
+		}
+		if b.PID > 0 {
+			pid = strconv.Itoa(b.PID)
+		}
+		t.row(strconv.Itoa(b.ID), strings.Join(b.Roles, ","), string(b.State), b.Rack, addr, pid,
+			strconv.Itoa(b.Restarts), humanBytes(b.UsedBytes))
+		if b.Error != "" {
+			problems = append(problems, fmt.Sprintf("Broker %d: %s", b.ID, b.Error))
+		}
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(o.stdout, p)
+	}
+	return nil
+}
+
+func newInstanceUpdateCommand(o *options) *cobra.Command {
+	var (
+		name, description string
+		tags, untags      []string
+		ifMatch           int64
+	)
+	cmd := &cobra.Command{
+		Use:   "update NAME_OR_ID",
+		Short: "Change an instance's name, description or tags",
+		Example: `  streamplane instance update orders --description "order events" --tag team=shop --untag temp
+  streamplane instance update orders --name orders-v2 --if-match 7`,
+		Args: exactArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var upd streamplane.InstanceUpdate
+			flags := cmd.Flags()
+			if flags.Changed("name") {
+				upd.Name = &name
+			}
+			if flags.Changed("description") {
+				upd.Description = &description // may be "" to clear it
+			}
+			var err error
+			if upd.SetTags, err = parseTags(tags); err != nil {
+				return err
+			}
+			upd.RemoveTags = untags
+			if upd.Name == nil && upd.Description == nil && upd.SetTags == nil && upd.RemoveTags == nil {
+				return fmt.Errorf("nothing to change: give --name, --description, --tag or --untag")
+			}
+			c := o.client()
+			var inst *streamplane.Instance
+			if flags.Changed("if-match") {
+				inst, err = c.UpdateInstance(cmd.Context(), args[0], upd, client.IfMatch(ifMatch))
+			} else {
+				inst, err = c.UpdateInstance(cmd.Context(), args[0], upd)
+			}
+			if err != nil {
+				return err
+			}
+			return o.printInstance(inst)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "new name")
+	f.StringVar(&description, "description", "", "new description; \"\" clears it")
+	f.StringArrayVar(&tags, "tag", nil, "add or replace a tag, as key=value; repeat for more")
+	f.StringArrayVar(&untags, "untag", nil, "remove the tag with this key; repeat for more")
+	f.Int64Var(&ifMatch, "if-match", 0, "change only if the instance's resource version is still this (see 'instance show')")
+	return cmd
+}
+
+func newInstanceRestartCommand(o *options) *cobra.Command {
+	var force, noWait bool
+	cmd := &cobra.Command{
+		Use:   "restart NAME_OR_ID...",
+		Short: "Restart the brokers of one or more instances",
+		Long: `Restart the brokers of one or more instances, one broker at a time and only
+when no partition would drop below min.insync.replicas, so clients with
+retries see no failed writes. --force restarts all brokers at once.
+Allowed when an instance is RUNNING or FAULTY.`,
+		Args: minArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.runTasks(cmd.Context(), args, noWait, "Restarting", "Restarted",
+				func(ctx context.Context, c *client.Client, target string) (*streamplane.Task, error) {
+					return c.RestartInstance(ctx, target, force)
+				})
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "restart all brokers at once, without the safety checks")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the tasks have started")
+	return cmd
+}
+
+func newInstanceDeleteCommand(o *options) *cobra.Command {
+	var confirmed, noWait bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME_OR_ID... --yes",
+		Short: "Delete one or more instances and all their data",
+		Long: `Delete one or more instances: stop their brokers and remove their data. A
+DELETED record of each stays (see 'instance list --all'). Refused while an
+instance is CREATING, CHANGING, RESTARTING or CHANGE_FAILED.`,
+		Args: minArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !confirmed {
+				return fmt.Errorf("not deleting %s: deletion stops the brokers and removes all their data; add --yes to confirm", strings.Join(args, ", "))
+			}
+			return o.runTasks(cmd.Context(), args, noWait, "Deleting", "Deleted",
+				func(ctx context.Context, c *client.Client, target string) (*streamplane.Task, error) {
+					return c.DeleteInstance(ctx, target)
+				})
+		},
+	}
+	cmd.Flags().BoolVar(&confirmed, "yes", false, "confirm the deletion")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the tasks have started")
+	return cmd
+}
+
+// runTasks starts one task per target, then waits for each unless noWait.
+// A target that fails does not stop the others. As JSON it prints
+// {"tasks": [...]}: the tasks as started, or as they ended.
+func (o *options) runTasks(ctx context.Context, targets []string, noWait bool, doing, done string,
+	start func(context.Context, *client.Client, string) (*streamplane.Task, error)) error {
+	c := o.client()
+	errs := make([]error, len(targets))
+	var tasks []*streamplane.Task
+	var of []int // the target of each task
+	for i, target := range targets {
+		t, err := start(ctx, c, target)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		tasks = append(tasks, t)
+		of = append(of, i)
+	}
+	if len(tasks) == 0 {
+		return o.report(targets, errs)
+	}
+	if noWait {
+		if o.json() {
+			if err := printJSON(o.stdout, map[string]any{"tasks": tasks}); err != nil {
+				return err
+			}
+		} else {
+			for i, t := range tasks {
+				fmt.Fprintf(o.stdout, "%s %s: task %s (follow with 'streamplane task show %s').\n", doing, targets[of[i]], t.ID, t.ID)
+			}
+		}
+		return o.report(targets, errs)
+	}
+	details, waitErrs, err := o.waitTasks(ctx, c, tasks)
+	if err != nil {
+		return err
+	}
+	var ended []*client.TaskDetail
+	for i, d := range details {
+		if d != nil {
+			ended = append(ended, d)
+		}
+		if waitErrs[i] != nil {
+			errs[of[i]] = waitErrs[i]
+		} else if !o.json() {
+			fmt.Fprintf(o.stdout, "%s %s (task %s).\n", done, targets[of[i]], d.ID)
+		}
+	}
+	if o.json() {
+		if err := printJSON(o.stdout, map[string]any{"tasks": ended}); err != nil {
+			return err
+		}
+	}
+	return o.report(targets, errs)
+}
+
+func newInstanceClearFailedCommand(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "clear-failed",
+		Short: "Remove the records of every instance whose creation failed",
+		Args:  exactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cleared, err := o.client().ClearFailed(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if o.json() {
+				if cleared == nil {
+					cleared = []string{}
+				}
+				return printJSON(o.stdout, map[string]any{"cleared": cleared})
+			}
+			if len(cleared) == 0 {
+				fmt.Fprintln(o.stdout, "No failed instances to clear.")
+				return nil
+			}
+			fmt.Fprintf(o.stdout, "Cleared %d failed instance(s): %s.\n", len(cleared), strings.Join(cleared, ", "))
+			return nil
+		},
+	}
+}
+
+func newInstanceLogsCommand(o *options) *cobra.Command {
+	var broker, lines int
+	cmd := &cobra.Command{
+		Use:   "logs NAME_OR_ID --broker N",
+		Short: "Print the last lines of a broker's log",
+		Args:  exactArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "broker"); err != nil {
+				return err
+			}
+			text, err := o.client().BrokerLog(cmd.Context(), args[0], broker, lines)
+			if err != nil {
+				return err
+			}
+			if o.json() {
+				// The API answers plain text; wrap it so -o json stays JSON.
+				return printJSON(o.stdout, map[string]any{"log": text})
+			}
+			if text != "" && !strings.HasSuffix(text, "\n") {
+				text += "\n"
+			}
+			_, err = io.WriteString(o.stdout, text)
+			return err
+		},
+	}
+	cmd.Flags().IntVar(&broker, "broker", 0, "broker (Kafka node id) whose log to print (required)")
+	cmd.Flags().IntVar(&lines, "lines", 200, "how many lines, from 1 to 10000")
+	return cmd
+}

@@ -1,0 +1,225 @@
+// Package cli is the streamplane command: `streamplane server` runs the
+// server and every other subcommand is a client of its REST API, built on
+// the public client package so that the CLI sees exactly what other API
+// users see.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
+)
+
+// defaultServer is where the CLI looks for the server when neither --server
+// nor STREAMPLANE_SERVER says otherwise.
+const defaultServer = "http://127.0.0.1:8080"
+
+// Output formats of -o.
+const (
+	outputTable = "table"
+	outputJSON  = "json"
+	outputCSV   = "csv"
+)
+
+// listAnnotation marks commands that show a list, the only ones -o csv fits.
+const listAnnotation = "streamplane/list"
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string) int {
+	return run(context.Background(), args, os.Stdout, os.Stderr, os.Getenv)
+}
+
+// options is what every client command shares: where to write, the global
+// flags and the few things tests replace. Commands get a pointer to one.
+type options struct {
+	stdout, stderr io.Writer
+	env            func(string) string
+	now            func() time.Time
+	stderrTTY      bool // redraw progress in place rather than print lines
+	// interrupt derives the context a wait runs under; it ends on Ctrl-C.
+	interrupt func(context.Context) (context.Context, context.CancelFunc)
+
+	server string // --server
+	output string // -o
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
+	return newOptions(stdout, stderr, env).execute(ctx, args)
+}
+
+func newOptions(stdout, stderr io.Writer, env func(string) string) *options {
+	return &options{
+		stdout: stdout, stderr: stderr, env: env, now: time.Now,
+		stderrTTY: isTerminal(stderr),
+		interrupt: func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return signal.NotifyContext(ctx, os.Interrupt)
+		},
+	}
+}
+
+func (o *options) execute(ctx context.Context, args []string) int {
+	root := newRootCommand(o)
+	if args == nil {
+		args = []string{} // cobra falls back to os.Args on nil
+	}
+	root.SetArgs(args)
+	root.SetOut(o.stdout)
+	root.SetErr(o.stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(o.stderr, "error: "+formatError(err))
+		}
+		return 1
+	}
+	return 0
+}
+
+func newRootCommand(o *options) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "streamplane",
+		Short: "Streamplane: self-hosted managed Apache Kafka",
+		Long: `Streamplane runs Apache Kafka instances for you.
+
+'streamplane server' runs the server; every other command is a client of its
+REST API. Point the client at a server with --server or STREAMPLANE_SERVER.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see '%s --help')", err, cmd.CommandPath())
+	})
+	root.AddCommand(
+		newServerCommand(),
+		newRuntimeCommand(o),
+		newFlavorCommand(o),
+		newZoneCommand(o),
+		newInstanceCommand(o),
+		newTaskCommand(o),
+	)
+	return root
+}
+
+// newGroup returns a command that only holds subcommands, with the global
+// client flags. They live on each group rather than on the root so that
+// `streamplane server` keeps a flag set of its own.
+func newGroup(o *options, use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		// Without a RunE cobra shows help and exits 0 for `instance bogus`.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
+				}
+				return errors.New(msg)
+			}
+			return cmd.Help()
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return o.check(cmd) },
+		// Cobra only sets this default when it reports an unknown command itself.
+		SuggestionsMinimumDistance: 2,
+	}
+	server := o.env("STREAMPLANE_SERVER")
+	if server == "" {
+		server = defaultServer
+	}
+	cmd.PersistentFlags().StringVar(&o.server, "server", server, "URL of the Streamplane server (env STREAMPLANE_SERVER)")
+	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "output format: table, json, or csv (lists only)")
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+// check validates the global flags for the command about to run.
+func (o *options) check(cmd *cobra.Command) error {
+	switch o.output {
+	case outputTable, outputJSON:
+	case outputCSV:
+		if cmd.Annotations[listAnnotation] == "" {
+			return fmt.Errorf("-o csv is only for commands that show a list; use -o table or -o json for '%s'", cmd.CommandPath())
+		}
+	default:
+		return fmt.Errorf("invalid --output %q: use table, json or csv", o.output)
+	}
+	u, err := url.Parse(o.server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("invalid --server %q: give a URL such as %s", o.server, defaultServer)
+	}
+	return nil
+}
+
+func (o *options) client() *client.Client { return client.New(o.server) }
+
+func (o *options) json() bool { return o.output == outputJSON }
+
+// listCommand marks cmd as showing a list, so -o csv is accepted.
+func listCommand(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[listAnnotation] = "yes"
+	return cmd
+}
+
+// exactArgs names the missing or extra arguments, which cobra's ExactArgs
+// only counts.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(names) == 0 && len(args) > 0 {
+			return fmt.Errorf("'%s' takes no arguments; got %q", cmd.CommandPath(), args)
+		}
+		if len(args) != len(names) {
+			return fmt.Errorf("'%s' takes %s; got %d argument(s)", cmd.CommandPath(), strings.Join(names, " "), len(args))
+		}
+		return nil
+	}
+}
+
+// minArgs requires at least one argument, named in the error.
+func minArgs(name string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("'%s' needs at least one %s", cmd.CommandPath(), name)
+		}
+		return nil
+	}
+}
+
+// errReported means the error was already printed (one line per failed
+// item of a many-item command); only the exit code is left to set.
+var errReported = errors.New("reported")
+
+// formatError renders an error for people. API errors show their stable
+// code, the field at fault and, for a busy instance, the task holding it.
+func formatError(err error) string {
+	var failed *client.TaskFailedError
+	var apiErr *client.Error
+	switch {
+	case errors.As(err, &failed):
+		return failed.Error()
+	case errors.As(err, &apiErr):
+		app := apiErr.App
+		msg := app.Code + ": " + app.Message
+		if app.Field != "" {
+			msg += " (field " + app.Field + ")"
+		}
+		if app.Code == streamplane.EBUSY && app.TaskID != "" && !strings.Contains(app.Message, app.TaskID) {
+			msg += " (held by task " + app.TaskID + ")"
+		}
+		return msg
+	}
+	return err.Error()
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"bytes"
+	"testing"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
+)
+
+// states returns a task as a waiter would see it over time.
+func states() []*client.TaskDetail {
+	t, _ := streamplane.NewTask("task-1", streamplane.TaskCreateInstance, "in-1", "orders", nil, "Place brokers", "Format storage")
+	var out []*client.TaskDetail
+	snap := func(edit func(*streamplane.Task)) {
+		edit(t)
+		t.UpdateProgress()
+		c := *t
+		c.Steps = append([]streamplane.TaskStep(nil), t.Steps...)
+		out = append(out, &client.TaskDetail{Task: c})
+	}
+	snap(func(t *streamplane.Task) {})
+	snap(func(t *streamplane.Task) {
+		t.Status, t.Steps[0].Status, t.Steps[0].Detail = streamplane.TaskRunning, streamplane.StepRunning, "placing 3 brokers"
+	})
+	snap(func(t *streamplane.Task) { t.Steps[0].Status, t.Current = streamplane.StepDone, 1 })
+	snap(func(t *streamplane.Task) {
+		t.Steps[1].Status, t.Steps[1].Detail = streamplane.StepRunning, "formatting storage of broker 1"
+	})
+	snap(func(t *streamplane.Task) { t.Steps[1].Detail = "formatting storage of broker 2" })
+	snap(func(t *streamplane.Task) {
+		t.Steps[1].Status, t.Current, t.Status = streamplane.StepDone, 2, streamplane.TaskSucceeded
+	})
+	return out
+}
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	t.Run("Lines", func(t *testing.T) {
+		var buf bytes.Buffer
+		p := &progress{w: &buf}
+		for _, s := range states() {
+			p.update(s)
+		}
+		p.end()
+		want := "[1/2] Place brokers — waiting for a worker (0%)\n" +
+			"[1/2] Place brokers — placing 3 brokers (0%)\n" +
+			"[2/2] Format storage (50%)\n" +
+			"[2/2] Format storage — formatting storage of broker 1 (50%)\n" +
+			"[2/2] Format storage — formatting storage of broker 2 (50%)\n"
+		if buf.String() != want {
+			t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+		}
+	})
+
+	t.Run("Terminal", func(t *testing.T) {
+		var buf bytes.Buffer
+		p := &progress{w: &buf, tty: true, width: 50}
+		for _, s := range states() {
+			p.update(s)
+		}
+		p.end()
+		const cr = "\r\033[K"
+		want := cr + "[1/2] Place brokers — waiting for a worker (0%)" +
+			cr + "[1/2] Place brokers — placing 3 brokers (0%)" +
+			"\n" + cr + "[2/2] Format storage (50%)" +
+			cr + "[2/2] Format storage — formatting storage of bro…" +
+			cr + "[2/2] Format storage — formatting storage of bro…" +
+			cr + "[2/2] Format storage — formatting storage of bro…" + "\n"
+		if buf.String() != want {
+			t.Errorf("got\n%q\nwant\n%q", buf.String(), want)
+		}
+	})
+}
+
+func TestHumanBytes(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1288490189: "1.2 GiB", 3 << 40: "3.0 TiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,579 @@
+package task_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/sqlite"
+	"github.com/streamplane/streamplane/task"
+)
+
+// waitTimeout bounds every wait for a condition; conditions are polled.
+const waitTimeout = 15 * time.Second
+
+// MustOpenDB opens a fresh SQLite store in a temporary directory.
+func MustOpenDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// MustCreateTask stores a pending task of kind with the workflow's steps;
+// edit, if not nil, changes it before it is stored.
+func MustCreateTask(t *testing.T, db *sqlite.DB, id string, wf task.Workflow, edit func(*streamplane.Task)) {
+	t.Helper()
+	tk, err := streamplane.NewTask(id, wf.Kind, "", "target-"+id, map[string]string{"id": id}, wf.StepNames()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(tk)
+	}
+	if err := db.Update(context.Background(), func(tx streamplane.Tx) error { return tx.CreateTask(tk) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// MustTask loads a task from the store.
+func MustTask(t *testing.T, db *sqlite.DB, id string) *streamplane.Task {
+	t.Helper()
+	var tk *streamplane.Task
+	if err := db.View(context.Background(), func(tx streamplane.Tx) (err error) {
+		tk, err = tx.Task(id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// waitFor polls cond until it holds or waitTimeout passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", waitTimeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitTask polls the store until task id satisfies cond, and returns it.
+func waitTask(t *testing.T, db *sqlite.DB, id, what string, cond func(*streamplane.Task) bool) *streamplane.Task {
+	t.Helper()
+	var tk *streamplane.Task
+	waitFor(t, fmt.Sprintf("task %s to be %s", id, what), func() bool {
+		tk = MustTask(t, db, id)
+		return cond(tk)
+	})
+	return tk
+}
+
+func waitDone(t *testing.T, db *sqlite.DB, id string) *streamplane.Task {
+	t.Helper()
+	return waitTask(t, db, id, "done", func(tk *streamplane.Task) bool { return tk.Status.Done() })
+}
+
+// startEngine runs e until the returned stop is called (or the test ends);
+// stop returns once Run has returned. Run's first pass finds the tasks
+// stored before it started; Wake covers tasks stored later.
+func startEngine(t *testing.T, e *task.Engine) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx)
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(waitTimeout):
+				t.Errorf("engine did not stop within %s", waitTimeout)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// recorder records what the workflow's steps and hooks did, in order.
+type recorder struct {
+	mu         sync.Mutex
+	calls      []string
+	finishErrs []error
+	onFailErrs []error
+}
+
+func (r *recorder) add(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, s)
+}
+
+func (r *recorder) get() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls)
+}
+
+// workflow returns a workflow of kind whose steps record their names and
+// then run fn (nil: succeed); Finish and OnFail record their errors.
+func (r *recorder) workflow(kind string, names []string, fn map[string]func(ctx context.Context, run *task.Run) error) task.Workflow {
+	wf := task.Workflow{
+		Kind: kind,
+		Finish: func(tx streamplane.Tx, run *task.Run, err error) error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.calls = append(r.calls, "finish")
+			r.finishErrs = append(r.finishErrs, err)
+			return nil
+		},
+		OnFail: func(ctx context.Context, run *task.Run, err error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.calls = append(r.calls, "onfail")
+			r.onFailErrs = append(r.onFailErrs, err)
+		},
+	}
+	for _, name := range names {
+		wf.Steps = append(wf.Steps, task.Step{Name: name, Run: func(ctx context.Context, run *task.Run) error {
+			r.add(name)
+			if f := fn[name]; f != nil {
+				return f(ctx, run)
+			}
+			return nil
+		}})
+	}
+	return wf
+}
+
+func newEngine(db *sqlite.DB, owner string, wfs ...task.Workflow) *task.Engine {
+	e := &task.Engine{Store: db, Owner: owner, Workflows: map[string]task.Workflow{}}
+	for _, wf := range wfs {
+		e.Workflows[wf.Kind] = wf
+	}
+	return e
+}
+
+func TestEngine(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"one", "two", "three"}, nil)
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		stop := startEngine(t, e)
+
+		tk := waitDone(t, db, "t1")
+		stop()
+		if got, want := tk.Status, streamplane.TaskSucceeded; got != want {
+			t.Fatalf("Status = %s, want %s (error %q)", got, want, tk.Error)
+		}
+		if got, want := tk.Progress, 100; got != want {
+			t.Errorf("Progress = %d, want %d", got, want)
+		}
+		if got, want := tk.Current, 3; got != want {
+			t.Errorf("Current = %d, want %d", got, want)
+		}
+		for _, s := range tk.Steps {
+			if s.Status != streamplane.StepDone || s.StartedAt == nil || s.FinishedAt == nil {
+				t.Errorf("step %s: status %s, started %v, finished %v; want DONE with both times", s.Name, s.Status, s.StartedAt, s.FinishedAt)
+			}
+		}
+		if tk.Error != "" || tk.StartedAt == nil || tk.FinishedAt == nil {
+			t.Errorf("Error %q, StartedAt %v, FinishedAt %v; want no error and both times", tk.Error, tk.StartedAt, tk.FinishedAt)
+		}
+		if tk.LeaseOwner != "" || tk.LeaseUntil != nil {
+			t.Errorf("lease %q until %v kept after the end, want released", tk.LeaseOwner, tk.LeaseUntil)
+		}
+		if got, want := rec.get(), []string{"one", "two", "three", "finish"}; !slices.Equal(got, want) {
+			t.Errorf("calls = %q, want %q", got, want)
+		}
+		if got, want := len(rec.finishErrs), 1; got != want {
+			t.Fatalf("Finish called %d times, want %d", got, want)
+		}
+		if err := rec.finishErrs[0]; err != nil {
+			t.Errorf("Finish got err %v, want nil", err)
+		}
+	})
+
+	t.Run("ErrStepFailed", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		errDiskFull := errors.New("disk full")
+		wf := rec.workflow("test", []string{"one", "two", "three"}, map[string]func(context.Context, *task.Run) error{
+			"two": func(context.Context, *task.Run) error { return errDiskFull },
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		stop := startEngine(t, e)
+
+		tk := waitDone(t, db, "t1")
+		stop()
+		if got, want := tk.Status, streamplane.TaskFailed; got != want {
+			t.Fatalf("Status = %s, want %s", got, want)
+		}
+		if !strings.Contains(tk.Error, "two") || !strings.Contains(tk.Error, "disk full") {
+			t.Errorf("Error = %q, want it to name step two and its error", tk.Error)
+		}
+		want := []streamplane.StepStatus{streamplane.StepDone, streamplane.StepFailed, streamplane.StepPending}
+		for i, s := range tk.Steps {
+			if s.Status != want[i] {
+				t.Errorf("step %s: status %s, want %s", s.Name, s.Status, want[i])
+			}
+		}
+		if tk.Steps[1].FinishedAt == nil || tk.FinishedAt == nil {
+			t.Error("failed step or task has no finish time")
+		}
+		if got, want := tk.Progress, 33; got != want {
+			t.Errorf("Progress = %d, want %d", got, want)
+		}
+		if got, want := rec.get(), []string{"one", "two", "onfail", "finish"}; !slices.Equal(got, want) {
+			t.Errorf("calls = %q, want %q", got, want)
+		}
+		if len(rec.onFailErrs) != 1 || !errors.Is(rec.onFailErrs[0], errDiskFull) {
+			t.Errorf("OnFail errors = %v, want one wrapping %v", rec.onFailErrs, errDiskFull)
+		}
+		if len(rec.finishErrs) != 1 || !errors.Is(rec.finishErrs[0], errDiskFull) {
+			t.Errorf("Finish errors = %v, want one wrapping %v", rec.finishErrs, errDiskFull)
+		}
+	})
+
+	t.Run("ErrPanic", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"one", "two"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(context.Context, *task.Run) error { panic("boom") },
+		})
+		ok := rec.workflow("ok", []string{"only"}, nil)
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf, ok)
+		startEngine(t, e)
+
+		tk := waitDone(t, db, "t1")
+		if got, want := tk.Status, streamplane.TaskFailed; got != want {
+			t.Fatalf("Status = %s, want %s", got, want)
+		}
+		if !strings.Contains(tk.Error, "panic") || !strings.Contains(tk.Error, "boom") {
+			t.Errorf("Error = %q, want it to report the panic", tk.Error)
+		}
+		if got, want := tk.Steps[0].Status, streamplane.StepFailed; got != want {
+			t.Errorf("step one: status %s, want %s", got, want)
+		}
+
+		// The engine survived and runs the next task.
+		MustCreateTask(t, db, "t2", ok, nil)
+		e.Wake()
+		if got, want := waitDone(t, db, "t2").Status, streamplane.TaskSucceeded; got != want {
+			t.Errorf("next task: Status = %s, want %s", got, want)
+		}
+	})
+
+	t.Run("ErrUnknownKind", func(t *testing.T) {
+		db := MustOpenDB(t)
+		MustCreateTask(t, db, "t1", task.Workflow{Kind: "nope", Steps: []task.Step{{Name: "one"}}}, nil)
+		e := newEngine(db, "srv-1")
+		startEngine(t, e)
+		tk := waitDone(t, db, "t1")
+		if tk.Status != streamplane.TaskFailed || !strings.Contains(tk.Error, "nope") {
+			t.Errorf("Status = %s, Error = %q; want FAILED naming the kind", tk.Status, tk.Error)
+		}
+	})
+
+	t.Run("OKState", func(t *testing.T) {
+		type state struct {
+			ClusterID string `json:"cluster_id"`
+			Brokers   []int  `json:"brokers"`
+		}
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		var (
+			mu      sync.Mutex
+			seen    state
+			params  map[string]string
+			initial state
+		)
+		wf := rec.workflow("test", []string{"one", "two"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(ctx context.Context, r *task.Run) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if err := r.State(&initial); err != nil {
+					return err
+				}
+				if err := r.Params(&params); err != nil {
+					return err
+				}
+				return r.SaveState(ctx, state{ClusterID: "c-1", Brokers: []int{0, 1, 2}})
+			},
+			"two": func(ctx context.Context, r *task.Run) error {
+				mu.Lock()
+				defer mu.Unlock()
+				return r.State(&seen)
+			},
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		startEngine(t, e)
+
+		tk := waitDone(t, db, "t1")
+		if tk.Status != streamplane.TaskSucceeded {
+			t.Fatalf("Status = %s (%s), want SUCCEEDED", tk.Status, tk.Error)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if initial.ClusterID != "" || initial.Brokers != nil {
+			t.Errorf("step one saw state %+v, want empty", initial)
+		}
+		if got, want := params["id"], "t1"; got != want {
+			t.Errorf("Params id = %q, want %q", got, want)
+		}
+		if seen.ClusterID != "c-1" || !slices.Equal(seen.Brokers, []int{0, 1, 2}) {
+			t.Errorf("step two saw state %+v, want what step one saved", seen)
+		}
+		var stored state
+		if err := json.Unmarshal(tk.State, &stored); err != nil || stored.ClusterID != "c-1" {
+			t.Errorf("stored state %s (%v), want cluster_id c-1", tk.State, err)
+		}
+	})
+
+	t.Run("OKProgress", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"copy", "check"}, map[string]func(context.Context, *task.Run) error{
+			"copy": func(ctx context.Context, r *task.Run) error {
+				r.Progress(ctx, "copied %d of %d topics", 1, 2)
+				r.Progress(ctx, "copied %d of %d topics", 2, 2)
+				return nil
+			},
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		startEngine(t, e)
+
+		tk := waitDone(t, db, "t1")
+		if tk.Status != streamplane.TaskSucceeded {
+			t.Fatalf("Status = %s (%s), want SUCCEEDED", tk.Status, tk.Error)
+		}
+		if got, want := tk.Steps[0].Detail, "copied 2 of 2 topics"; got != want {
+			t.Errorf("step copy: Detail = %q, want %q", got, want)
+		}
+		if got := tk.Steps[1].Detail; got != "" {
+			t.Errorf("step check: Detail = %q, want empty", got)
+		}
+		var events []streamplane.TaskEvent
+		if err := db.View(context.Background(), func(tx streamplane.Tx) (err error) {
+			events, err = tx.TaskEvents("t1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var msgs []string
+		for _, ev := range events {
+			msgs = append(msgs, ev.Message)
+			if ev.TaskID != "t1" || ev.At.IsZero() {
+				t.Errorf("event %+v: want task t1 and a time", ev)
+			}
+		}
+		if want := []string{"copied 1 of 2 topics", "copied 2 of 2 topics"}; !slices.Equal(msgs, want) {
+			t.Errorf("events = %q, want %q", msgs, want)
+		}
+	})
+
+	t.Run("OKResume", func(t *testing.T) {
+		db := MustOpenDB(t)
+		var one, two, three atomic.Int32
+		var resumedState atomic.Value
+		started := make(chan struct{})
+		steps := func(block bool) []task.Step {
+			return []task.Step{
+				{Name: "one", Run: func(ctx context.Context, r *task.Run) error {
+					one.Add(1)
+					return r.SaveState(ctx, map[string]string{"cluster_id": "c-1"})
+				}},
+				{Name: "two", Run: func(ctx context.Context, r *task.Run) error {
+					two.Add(1)
+					if block {
+						close(started)
+						<-ctx.Done()
+						return ctx.Err()
+					}
+					var s map[string]string
+					if err := r.State(&s); err != nil {
+						return err
+					}
+					resumedState.Store(s["cluster_id"])
+					return nil
+				}},
+				{Name: "three", Run: func(ctx context.Context, r *task.Run) error {
+					three.Add(1)
+					return nil
+				}},
+			}
+		}
+		first := task.Workflow{Kind: "test", Steps: steps(true)}
+		MustCreateTask(t, db, "t1", first, nil)
+
+		// The first server runs step one, then is stopped inside step two.
+		e1 := newEngine(db, "srv-1", first)
+		stop1 := startEngine(t, e1)
+		select {
+		case <-started:
+		case <-time.After(waitTimeout):
+			t.Fatal("step two never started")
+		}
+		stop1()
+		tk := MustTask(t, db, "t1")
+		if got, want := tk.Status, streamplane.TaskRunning; got != want {
+			t.Fatalf("after the server stopped: Status = %s (%q), want %s", got, tk.Error, want)
+		}
+		if got, want := tk.Current, 1; got != want {
+			t.Errorf("after the server stopped: Current = %d, want %d", got, want)
+		}
+		if got, want := tk.Steps[0].Status, streamplane.StepDone; got != want {
+			t.Errorf("after the server stopped: step one %s, want %s", got, want)
+		}
+		if got := tk.Steps[1].Status; got != streamplane.StepRunning {
+			t.Errorf("after the server stopped: step two %s, want %s", got, streamplane.StepRunning)
+		}
+
+		// A new engine of the same server resumes at step two.
+		second := task.Workflow{Kind: "test", Steps: steps(false)}
+		e2 := newEngine(db, "srv-1", second)
+		startEngine(t, e2)
+		tk = waitDone(t, db, "t1")
+		if got, want := tk.Status, streamplane.TaskSucceeded; got != want {
+			t.Fatalf("Status = %s (%q), want %s", got, tk.Error, want)
+		}
+		if got, want := [3]int32{one.Load(), two.Load(), three.Load()}, [3]int32{1, 2, 1}; got != want {
+			t.Errorf("runs of steps one, two, three = %v, want %v", got, want)
+		}
+		if got, _ := resumedState.Load().(string); got != "c-1" {
+			t.Errorf("resumed step two saw cluster_id %q, want the state step one saved", got)
+		}
+	})
+
+	t.Run("OKLeasedByOtherSkipped", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		leasedWF := rec.workflow("leased", []string{"leased-step"}, nil)
+		freeWF := rec.workflow("free", []string{"free-step"}, nil)
+		until := time.Now().Add(time.Hour)
+		MustCreateTask(t, db, "held", leasedWF, func(tk *streamplane.Task) {
+			tk.Status, tk.LeaseOwner, tk.LeaseUntil = streamplane.TaskRunning, "other", &until
+		})
+		MustCreateTask(t, db, "free1", freeWF, nil)
+		e := newEngine(db, "srv-1", leasedWF, freeWF)
+		stop := startEngine(t, e)
+
+		// Tasks are taken oldest first; once the younger free tasks are done,
+		// the engine has passed over the held one (twice).
+		waitDone(t, db, "free1")
+		MustCreateTask(t, db, "free2", freeWF, nil)
+		e.Wake()
+		waitDone(t, db, "free2")
+		stop()
+
+		tk := MustTask(t, db, "held")
+		if tk.Status != streamplane.TaskRunning || tk.LeaseOwner != "other" || tk.Steps[0].Status != streamplane.StepPending {
+			t.Errorf("held task: status %s, lease %q, step %s; want it untouched", tk.Status, tk.LeaseOwner, tk.Steps[0].Status)
+		}
+		if slices.Contains(rec.get(), "leased-step") {
+			t.Errorf("calls = %q: the task leased by another server ran", rec.get())
+		}
+	})
+
+	t.Run("OKExpiredLeaseTakenOver", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"one"}, nil)
+		until := time.Now().Add(-time.Second)
+		MustCreateTask(t, db, "t1", wf, func(tk *streamplane.Task) {
+			tk.Status, tk.LeaseOwner, tk.LeaseUntil = streamplane.TaskRunning, "dead-server", &until
+		})
+		e := newEngine(db, "srv-1", wf)
+		startEngine(t, e)
+		if tk := waitDone(t, db, "t1"); tk.Status != streamplane.TaskSucceeded {
+			t.Errorf("Status = %s (%q), want SUCCEEDED", tk.Status, tk.Error)
+		}
+	})
+
+	t.Run("WakeRacesWithRun", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"one"}, nil)
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		startEngine(t, e)
+		e.Wake()
+		waitDone(t, db, "t1")
+	})
+
+	t.Run("OKConcurrency", func(t *testing.T) {
+		db := MustOpenDB(t)
+		const n = 5
+		var cur, peak, runs atomic.Int32
+		release := make(chan struct{})
+		wf := task.Workflow{Kind: "slow", Steps: []task.Step{{Name: "wait", Run: func(ctx context.Context, r *task.Run) error {
+			runs.Add(1)
+			c := cur.Add(1)
+			for {
+				p := peak.Load()
+				if c <= p || peak.CompareAndSwap(p, c) {
+					break
+				}
+			}
+			defer cur.Add(-1)
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}}}}
+		for i := range n {
+			MustCreateTask(t, db, fmt.Sprintf("t%d", i), wf, nil)
+		}
+		e := newEngine(db, "srv-1", wf)
+		e.Concurrency = 2
+		startEngine(t, e)
+
+		waitFor(t, "two tasks to run at once", func() bool { return cur.Load() == 2 })
+		for i := range n {
+			select {
+			case release <- struct{}{}:
+			case <-time.After(waitTimeout):
+				t.Fatalf("task %d of %d never started", i+1, n)
+			}
+		}
+		for i := range n {
+			if tk := waitDone(t, db, fmt.Sprintf("t%d", i)); tk.Status != streamplane.TaskSucceeded {
+				t.Errorf("t%d: Status = %s (%q), want SUCCEEDED", i, tk.Status, tk.Error)
+			}
+		}
+		if got, want := peak.Load(), int32(2); got != want {
+			t.Errorf("at most %d tasks ran at once, want %d", got, want)
+		}
+		if got, want := runs.Load(), int32(n); got != want {
+			t.Errorf("steps ran %d times, want %d", got, want)
+		}
+	})
+}
