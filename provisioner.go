@@ -44,6 +44,8 @@ type Provisioner interface {
 	// ControlEndpoints returns the addresses of the brokers' internal
 	// listeners, where Streamplane's admin client connects.
 	ControlEndpoints(inst *Instance) []string
+	// Logs returns the last lines of a broker's log.
+	Logs(ctx context.Context, inst *Instance, broker *Broker, lines int) (string, error)
 	// Zones are the zones brokers can be placed in.
 	Zones() []string
 }

@@ -248,8 +248,5 @@ func (s *Service) BrokerLog(ctx context.Context, idOrName string, brokerID, line
 	if !ok {
 		return "", streamplane.Errorf(streamplane.ENOTFOUND, "instance %s has no broker %d", inst.Name, brokerID)
 	}
-	if s.Logs == nil {
-		return "", streamplane.Errorf(streamplane.EPRECONDITION, "this provisioner keeps no broker logs")
-	}
-	return tailFile(s.Logs.LogFile(inst, b), lines)
+	return s.Provisioner.Logs(ctx, inst, b, lines)
 }

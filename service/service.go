@@ -38,13 +38,6 @@ type Service struct {
 	Workflows   map[string]task.Workflow
 	Limits      Limits
 	Log         *slog.Logger
-	// Logs finds a broker's log file, where the provisioner keeps one.
-	Logs LogFinder
-}
-
-// LogFinder locates broker log files.
-type LogFinder interface {
-	LogFile(inst *streamplane.Instance, b *streamplane.Broker) string
 }
 
 func newID() string { return uuid.NewString() }

@@ -183,6 +183,13 @@ func (env *Env) releaseFailedCreate(ctx context.Context, r *task.Run, _ error) {
 		return
 	}
 	env.Admin.Drop(inst.ID)
+	// The data goes; keep what the brokers last said, for the diagnosis.
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if text, err := env.Provisioner.Logs(ctx, inst, b, 15); err == nil {
+			r.Progress(ctx, "last lines of broker %d's log:\n%s", b.ID, text)
+		}
+	}
 	if err := env.Provisioner.Destroy(ctx, inst); err != nil {
 		env.Log.Error("release failed instance", "instance", inst.Name, "err", err)
 	}

@@ -1,13 +1,19 @@
-package service
+package local
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
 
 	streamplane "github.com/streamplane/streamplane"
 )
+
+// Logs returns the last lines of a broker's server.log.
+func (p *Provisioner) Logs(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, lines int) (string, error) {
+	return tailFile(p.LogFile(inst, b), lines)
+}
 
 // tailFile returns the last n lines of a file, reading only its end.
 func tailFile(path string, n int) (string, error) {

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/api"
+	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/provision/local"
+	"github.com/streamplane/streamplane/service"
+	"github.com/streamplane/streamplane/sqlite"
+	"github.com/streamplane/streamplane/task"
+	"github.com/streamplane/streamplane/workflow"
+)
+
+// measureAPI fills a store with instance records (3 brokers each) and times
+// GET /api/v1/instances over real HTTP. No brokers run: the records are
+// what the API reads, and no supervisor acts on them.
+func measureAPI(records, requests int) ([]row, error) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "streamplane-bench-api-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "streamplane.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	if err := seed(ctx, store, records); err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	cache := &kafkaruntime.Cache{Dir: dir}
+	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, store, cache, log)
+	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}
+	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: env.Workflows(), Log: log}
+	srv := httptest.NewServer((&api.Server{Service: svc, Log: log}).Handler())
+	defer srv.Close()
+
+	var rows []row
+	for _, q := range []struct{ label, query string }{
+		{"default page (100)", ""},
+		{"all in one page", "?limit=1000"},
+		{"filtered by tag", "?tag=team=payments"},
+	} {
+		lat, err := timeRequests(srv.URL+"/api/v1/instances"+q.query, requests)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row{
+			what:   fmt.Sprintf("GET /api/v1/instances, %d records, %s", records, q.label),
+			value:  fmt.Sprintf("p50 %s, p99 %s", percentile(lat, 50).Round(10*time.Microsecond), percentile(lat, 99).Round(10*time.Microsecond)),
+			detail: fmt.Sprintf("%d sequential requests over loopback HTTP", requests),
+		})
+	}
+	return rows, nil
+}
+
+func timeRequests(url string, n int) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, n)
+	for i := 0; i < n+50; i++ { // the first 50 warm up
+		start := time.Now()
+		resp, err := http.Get(url)
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return nil, fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+		}
+		if i >= 50 {
+			lat = append(lat, time.Since(start))
+		}
+	}
+	return lat, nil
+}
+
+func seed(ctx context.Context, store streamplane.Store, n int) error {
+	return store.Update(ctx, func(tx streamplane.Tx) error {
+		for i := 0; i < n; i++ {
+			inst := &streamplane.Instance{
+				ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Name: fmt.Sprintf("bench-%04d", i),
+				Version: kafkaruntime.Recommended().Version, Flavor: "kafka.2u4g.cluster", BrokerCount: 3,
+				StorageGBPerBroker: 100, DiskType: "ultrahigh", Zones: []string{"az1", "az2", "az3"},
+				Tags: map[string]string{"team": []string{"payments", "search", "ads"}[i%3], "env": "prod"}, Status: streamplane.InstanceRunning,
+			}
+			for b := 0; b < 3; b++ {
+				port := 20000 + i*15 + b*5
+				inst.Brokers = append(inst.Brokers, streamplane.Broker{ID: b, Roles: []string{"broker", "controller"},
+					State: streamplane.BrokerActive, Rack: inst.Zones[b], Host: "127.0.0.1",
+					Ports:     map[string]int{streamplane.PortPrivate: port},
+					Endpoints: map[string]string{streamplane.ListenerPrivatePlaintext: fmt.Sprintf("127.0.0.1:%d", port)}})
+			}
+			if err := tx.CreateInstance(inst); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

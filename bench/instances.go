@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/kafkaruntime"
+)
+
+// measureInstances runs a real server and times instance operations on
+// real brokers.
+func measureInstances(binary string, runs int) ([]row, error) {
+	dir, err := os.MkdirTemp("", "streamplane-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := startServer(binary, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	c := srv.client
+	ctx := context.Background()
+	version := kafkaruntime.Recommended().Version
+	if err := installRuntime(ctx, c, version); err != nil {
+		return nil, err
+	}
+	// Let the server settle before reading its idle memory.
+	time.Sleep(2 * time.Second)
+	idleRSS := rssMB(srv.pid())
+
+	spec := func(name string) streamplane.InstanceSpec {
+		return streamplane.InstanceSpec{Name: name, Version: version, Flavor: streamplane.DevFlavor, BrokerCount: 3,
+			StorageGBPerBroker: 10, Zones: []string{"az1", "az2", "az3"}}
+	}
+	var creates []time.Duration
+	for i := 0; i < runs; i++ {
+		d, inst, err := timeCreate(ctx, c, spec(fmt.Sprintf("bench-create-%d", i)))
+		if err != nil {
+			return nil, err
+		}
+		creates = append(creates, d)
+		if err := deleteInstance(ctx, c, inst.ID); err != nil {
+			return nil, err
+		}
+	}
+
+	_, a, err := timeCreate(ctx, c, spec("bench-a"))
+	if err != nil {
+		return nil, err
+	}
+	_, b, err := timeCreate(ctx, c, spec("bench-b"))
+	if err != nil {
+		return nil, err
+	}
+	var restarts []time.Duration
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		task, err := c.RestartInstance(ctx, a.ID, false)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.WaitTask(ctx, task.ID, nil); err != nil {
+			return nil, err
+		}
+		restarts = append(restarts, time.Since(start))
+	}
+	time.Sleep(3 * time.Second)
+	busyRSS := rssMB(srv.pid())
+	brokerRSS := 0.0
+	for _, id := range []string{a.ID, b.ID} {
+		inst, err := c.Instance(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, br := range inst.Brokers {
+			brokerRSS += rssMB(br.PID)
+		}
+	}
+	for _, id := range []string{a.ID, b.ID} {
+		if err := deleteInstance(ctx, c, id); err != nil {
+			return nil, err
+		}
+	}
+	return []row{
+		{"create → RUNNING, 3 brokers (kafka.1u2g.dev)", "median " + median(creates).Round(100*time.Millisecond).String(), "runs: " + durations(creates)},
+		{"rolling restart, 3 brokers, safe (ISR waits)", "median " + median(restarts).Round(100*time.Millisecond).String(), "runs: " + durations(restarts)},
+		{"server RSS, idle", fmt.Sprintf("%.0f MB", idleRSS), "no instances"},
+		{"server RSS, two 3-broker instances", fmt.Sprintf("%.0f MB", busyRSS), fmt.Sprintf("the 6 broker JVMs: %.0f MB in all", brokerRSS)},
+	}, nil
+}
+
+type server struct {
+	cmd    *exec.Cmd
+	client *client.Client
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
+func startServer(binary, dir string) (*server, error) {
+	abs, err := filepath.Abs(binary)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(abs, "server", "--data", dir, "--listen", "127.0.0.1:0", "--port-range", "36000-36399", "--install-recommended=false")
+	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s (run `make build` first): %w", binary, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		raw, err := os.ReadFile(filepath.Join(dir, "server.addr"))
+		if err == nil {
+			c := client.New(strings.TrimSpace(string(raw)))
+			if _, err := c.Flavors(context.Background()); err == nil {
+				return &server{cmd: cmd, client: c}, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	return nil, fmt.Errorf("server did not start; see %s", logFile.Name())
+}
+
+func installRuntime(ctx context.Context, c *client.Client, version string) error {
+	task, err := c.InstallRuntime(ctx, version)
+	if err != nil {
+		return err
+	}
+	_, err = c.WaitTask(ctx, task.ID, nil)
+	return err
+}
+
+func timeCreate(ctx context.Context, c *client.Client, spec streamplane.InstanceSpec) (time.Duration, *streamplane.Instance, error) {
+	start := time.Now()
+	inst, task, err := c.CreateInstance(ctx, spec)
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := c.WaitTask(ctx, task.ID, nil); err != nil {
+		return 0, nil, err
+	}
+	return time.Since(start), inst, nil
+}
+
+func deleteInstance(ctx context.Context, c *client.Client, id string) error {
+	task, err := c.DeleteInstance(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = c.WaitTask(ctx, task.ID, nil)
+	return err
+}
+

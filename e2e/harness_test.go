@@ -1,0 +1,357 @@
+// Package e2e drives a real streamplane server binary, with real Kafka
+// brokers, through the public Go client and stock Kafka clients. Tests
+// share one running instance where they do not interfere: JVMs are slow to
+// start on two cores.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
+)
+
+var (
+	binary  string // the streamplane binary under test
+	workDir string // everything the tests write
+
+	portBlock atomic.Int32 // hands each server its own port range
+)
+
+// kafkaVersion is the Kafka version the tests run (the recommended one
+// unless STREAMPLANE_TEST_KAFKA_VERSION says otherwise).
+var kafkaVersion = envOr("STREAMPLANE_TEST_KAFKA_VERSION", "4.1.2")
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("e2e: skipped in -short mode")
+		os.Exit(0)
+	}
+	var err error
+	workDir, err = os.MkdirTemp("", "streamplane-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(workDir, "streamplane")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/streamplane")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Println("e2e: build failed:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	shared.close()
+	// Safety net: nothing a test started may outlive the suite.
+	killUnder(workDir)
+	if code == 0 {
+		os.RemoveAll(workDir)
+	} else {
+		fmt.Println("e2e: kept", workDir, "for inspection")
+	}
+	os.Exit(code)
+}
+
+// Server is one streamplane server process with its own data directory and
+// port range.
+type Server struct {
+	t         testing.TB
+	Dir       string
+	PortRange string
+	Client    *client.Client
+	URL       string
+	extraArgs []string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+	exit int
+}
+
+// ServerOptions tune a server.
+type ServerOptions struct {
+	Ports int      // size of the port range; default 400
+	Args  []string // extra flags
+}
+
+// NewServer prepares and starts a server.
+func NewServer(t testing.TB, opts ServerOptions) *Server {
+	t.Helper()
+	if opts.Ports == 0 {
+		opts.Ports = 400
+	}
+	block := portBlock.Add(1) - 1
+	lo := 20000 + int(block)*400
+	if lo+opts.Ports > 32000 { // stay below the ephemeral range
+		t.Fatalf("e2e: out of port blocks")
+	}
+	dir, err := os.MkdirTemp(workDir, "server-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1), extraArgs: opts.Args}
+	s.Start()
+	return s
+}
+
+// Start starts the server process (again) and waits until it answers.
+// env adds environment variables for this start only.
+func (s *Server) Start(env ...string) {
+	s.t.Helper()
+	args := append([]string{"server", "--data", s.Dir, "--listen", "127.0.0.1:0", "--port-range", s.PortRange,
+		"--supervisor-interval", "1s", "--log-level", "debug"}, s.extraArgs...)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	logFile, err := os.OpenFile(filepath.Join(s.Dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	os.Remove(filepath.Join(s.Dir, "server.addr"))
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	logFile.Close()
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		code := 0
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			code = exitErr.ExitCode()
+		}
+		s.mu.Lock()
+		s.exit = code
+		s.mu.Unlock()
+		close(done)
+	}()
+	eventually(s.t, 30*time.Second, func() (bool, string) {
+		select {
+		case <-done:
+			s.t.Fatalf("server exited at start (code %d); log:\n%s", s.exitCode(), s.LogTail(40))
+		default:
+		}
+		raw, err := os.ReadFile(filepath.Join(s.Dir, "server.addr"))
+		if err != nil {
+			return false, "no server.addr yet"
+		}
+		s.URL = strings.TrimSpace(string(raw))
+		s.Client = client.New(s.URL)
+		if _, err := s.Client.Flavors(context.Background()); err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+}
+
+func (s *Server) exitCode() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exit
+}
+
+// Kill kills the server with SIGKILL, as a crash would.
+func (s *Server) Kill() { s.signal(syscall.SIGKILL) }
+
+// Stop stops the server gracefully.
+func (s *Server) Stop() { s.signal(syscall.SIGTERM) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	select {
+	case <-done:
+		return
+	default:
+	}
+	cmd.Process.Signal(sig)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		s.t.Fatalf("server did not exit after %s", sig)
+	}
+}
+
+// WaitExit waits for the server to exit by itself and returns its code.
+func (s *Server) WaitExit(timeout time.Duration) int {
+	s.t.Helper()
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	select {
+	case <-done:
+		return s.exitCode()
+	case <-time.After(timeout):
+		s.t.Fatalf("server still running after %s; log:\n%s", timeout, s.LogTail(30))
+		return -1
+	}
+}
+
+// LogTail returns the last lines of the server's log.
+func (s *Server) LogTail(n int) string {
+	raw, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Close deletes every instance the server has and stops it.
+func (s *Server) Close() {
+	if s.Client != nil && s.exitCode() == 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if list, err := s.Client.Instances(ctx, client.ListOptions{}); err == nil {
+			for _, inst := range list.Instances {
+				if t, err := s.Client.DeleteInstance(ctx, inst.ID); err == nil {
+					s.Client.WaitTask(ctx, t.ID, nil)
+				}
+			}
+		}
+	}
+	s.Stop()
+	killUnder(s.Dir)
+}
+
+// eventually polls cond until it holds or timeout passes; cond says what
+// it is waiting for, for the failure message.
+func eventually(t testing.TB, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var why string
+	for {
+		var ok bool
+		if ok, why = cond(); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting: %s", timeout, why)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// createInstance creates an instance and waits until it is RUNNING.
+func createInstance(t testing.TB, s *Server, spec streamplane.InstanceSpec) *streamplane.Instance {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	inst, task, err := s.Client.CreateInstance(ctx, spec)
+	if err != nil {
+		t.Fatalf("create %s: %v", spec.Name, err)
+	}
+	if _, err := s.Client.WaitTask(ctx, task.ID, nil); err != nil {
+		t.Fatalf("create %s: %v\nserver log:\n%s", spec.Name, err, s.LogTail(40))
+	}
+	inst, err = s.Client.Instance(ctx, inst.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Status != streamplane.InstanceRunning {
+		t.Fatalf("instance %s is %s after creation, want RUNNING", inst.Name, inst.Status)
+	}
+	return inst
+}
+
+// devSpec is a 3-broker dev instance over three zones.
+func devSpec(name string, brokers int) streamplane.InstanceSpec {
+	zones := []string{"az1", "az2", "az3"}
+	if brokers < 3 {
+		zones = zones[:1]
+	}
+	return streamplane.InstanceSpec{Name: name, Version: kafkaVersion, Flavor: streamplane.DevFlavor,
+		BrokerCount: brokers, StorageGBPerBroker: 10, Zones: zones}
+}
+
+// waitStatus waits until the instance has the status.
+func waitStatus(t testing.TB, s *Server, id string, want streamplane.InstanceStatus, timeout time.Duration) *streamplane.Instance {
+	t.Helper()
+	var inst *streamplane.Instance
+	eventually(t, timeout, func() (bool, string) {
+		var err error
+		inst, err = s.Client.Instance(context.Background(), id)
+		if err != nil {
+			return false, err.Error()
+		}
+		return inst.Status == want, fmt.Sprintf("instance %s is %s (%s), want %s", inst.Name, inst.Status, inst.StatusReason, want)
+	})
+	return inst
+}
+
+// brokerProcesses returns the pids of live processes whose command line
+// mentions a path under dir.
+func brokerProcesses(dir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			continue
+		}
+		raw, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		for _, arg := range strings.Split(string(raw), "\x00") {
+			if strings.HasPrefix(arg, dir+"/") {
+				pids = append(pids, pid)
+				break
+			}
+		}
+	}
+	return pids
+}
+
+func killUnder(dir string) {
+	for _, pid := range brokerProcesses(dir) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// procStart returns a process's start time in clock ticks, to tell whether
+// a pid still names the same process.
+func procStart(pid int) (string, bool) {
+	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	end := strings.LastIndexByte(line, ')')
+	fields := strings.Fields(line[end+1:])
+	if len(fields) < 20 {
+		return "", false
+	}
+	return fields[19], true
+}
