@@ -169,4 +169,3 @@ func deleteInstance(ctx context.Context, c *client.Client, id string) error {
 	_, err = c.WaitTask(ctx, task.ID, nil)
 	return err
 }
-
