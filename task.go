@@ -24,6 +24,15 @@ const (
 	TaskDeleteInstance  = "delete_instance"
 	TaskRestartInstance = "restart_instance"
 	TaskInstallRuntime  = "install_runtime"
+
+	// Synchronous changes inside an instance, recorded as finished tasks.
+	TaskCreateTopic     = "create_topic"
+	TaskUpdateTopic     = "update_topic"
+	TaskDeleteTopics    = "delete_topics"
+	TaskResetOffsets    = "reset_offsets"
+	TaskDeleteGroups    = "delete_groups"
+	TaskSetParameters   = "set_parameters"
+	TaskResetParameters = "reset_parameters"
 )
 
 // StepStatus is the state of one step of a task.

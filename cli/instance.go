@@ -26,6 +26,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceDeleteCommand(o),
 		newInstanceClearFailedCommand(o),
 		newInstanceLogsCommand(o),
+		newInstanceDiskUsageCommand(o),
 	)
 }
 

@@ -106,6 +106,10 @@ REST API. Point the client at a server with --server or STREAMPLANE_SERVER.`,
 		newZoneCommand(o),
 		newInstanceCommand(o),
 		newTaskCommand(o),
+		newTopicCommand(o),
+		newGroupCommand(o),
+		newMessageCommand(o),
+		newParamCommand(o),
 	)
 	return root
 }

@@ -16,8 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
+		"syscall"
 	"testing"
 	"time"
 
@@ -29,7 +28,8 @@ var (
 	binary  string // the streamplane binary under test
 	workDir string // everything the tests write
 
-	portBlock atomic.Int32 // hands each server its own port range
+	portLocks []*os.File // port blocks this process holds
+	portMu    sync.Mutex
 )
 
 // kafkaVersion is the Kafka version the tests run (the recommended one
@@ -101,11 +101,7 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 	if opts.Ports == 0 {
 		opts.Ports = 400
 	}
-	block := portBlock.Add(1) - 1
-	lo := 20000 + int(block)*400
-	if lo+opts.Ports > 32000 { // stay below the ephemeral range
-		t.Fatalf("e2e: out of port blocks")
-	}
+	lo := claimPortBlock(t)
 	dir, err := os.MkdirTemp(workDir, "server-")
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +109,30 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1), extraArgs: opts.Args}
 	s.Start()
 	return s
+}
+
+// claimPortBlock returns the first port of a 400-port block below the
+// ephemeral range that no other test process holds, holding it (by flock)
+// until this process exits: test runs may overlap on one machine.
+func claimPortBlock(t testing.TB) int {
+	portMu.Lock()
+	defer portMu.Unlock()
+	dir := filepath.Join(os.TempDir(), "streamplane-e2e-ports")
+	os.MkdirAll(dir, 0o755)
+	for block := 0; block < 30; block++ {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", block)), os.O_CREATE|os.O_RDWR, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			f.Close()
+			continue
+		}
+		portLocks = append(portLocks, f)
+		return 20000 + block*400
+	}
+	t.Fatal("e2e: every port block is held by other test processes")
+	return 0
 }
 
 // Start starts the server process (again) and waits until it answers.

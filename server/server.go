@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	workflows := env.Workflows()
 	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep}
 	svc := &service.Service{
-		Store: store, Provisioner: prov, Runtimes: rts, Engine: engine, Workflows: workflows, Log: log,
+		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Engine: engine, Workflows: workflows, Log: log,
 		Limits: service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
 	}
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/task"
 )
@@ -33,6 +34,7 @@ type Runtimes interface {
 type Service struct {
 	Store       streamplane.Store
 	Provisioner streamplane.Provisioner
+	Admin       *kafkaadmin.Pool
 	Runtimes    Runtimes
 	Engine      Waker
 	Workflows   map[string]task.Workflow

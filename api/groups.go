@@ -1,0 +1,4 @@
+package api
+
+// groupRoutes: consumer groups.
+var groupRoutes = []Route{}

@@ -1,0 +1,4 @@
+package api
+
+// messageRoutes: querying, reading and sending messages.
+var messageRoutes = []Route{}

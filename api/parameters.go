@@ -1,0 +1,4 @@
+package api
+
+// parameterRoutes: instance parameters.
+var parameterRoutes = []Route{}

@@ -1,0 +1,4 @@
+package api
+
+// topicRoutes: topics, sample code and disk usage.
+var topicRoutes = []Route{}
