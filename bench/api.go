@@ -24,8 +24,8 @@ import (
 // measureAPI fills a store with instance records (3 brokers each) and times
 // GET /api/v1/instances over real HTTP. No brokers run: the records are
 // what the API reads, and no supervisor acts on them.
-func measureAPI(records, requests int) ([]row, error) {
-	ctx := context.Background()
+func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
+	records, requests := env.opts.records, env.opts.requests
 	dir, err := os.MkdirTemp("", "streamplane-bench-api-")
 	if err != nil {
 		return nil, err
@@ -42,8 +42,8 @@ func measureAPI(records, requests int) ([]row, error) {
 	log := slog.New(slog.DiscardHandler)
 	cache := &kafkaruntime.Cache{Dir: dir}
 	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, store, cache, log)
-	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}
-	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: env.Workflows(), Log: log}
+	wf := (&workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}).Workflows()
+	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log}
 	srv := httptest.NewServer((&api.Server{Service: svc, Log: log}).Handler())
 	defer srv.Close()
 

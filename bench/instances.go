@@ -17,23 +17,13 @@ import (
 
 // measureInstances runs a real server and times instance operations on
 // real brokers.
-func measureInstances(binary string, runs int) ([]row, error) {
-	dir, err := os.MkdirTemp("", "streamplane-bench-")
+func measureInstances(ctx context.Context, env *benchEnv) ([]row, error) {
+	srv, err := env.Server(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	srv, err := startServer(binary, dir)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.stop()
-	c := srv.client
-	ctx := context.Background()
+	c, runs := srv.client, env.opts.runs
 	version := kafkaruntime.Recommended().Version
-	if err := installRuntime(ctx, c, version); err != nil {
-		return nil, err
-	}
 	// Let the server settle before reading its idle memory.
 	time.Sleep(2 * time.Second)
 	idleRSS := rssMB(srv.pid())

@@ -1,37 +1,67 @@
 // Command bench measures Streamplane against its performance goals and
 // prints a table: instance creation and rolling restart on real brokers,
-// the server's memory, and API latency over a large store. Run it with
-// `make bench`; it needs Java, Maven and about 3 GB of free memory.
+// the server's memory, API latency over a large store, and the Kafka-facing
+// operations (topics, groups, messages) on a large instance. Run it with
+// `make bench`; it needs Java, Maven and about 4 GB of free memory.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"time"
 )
 
+// options are the command's flags.
+type options struct {
+	binary   string
+	runs     int
+	records  int
+	requests int
+	only     string
+}
+
+// measurement is one group of rows. It gets the shared environment, which
+// starts a server and a large instance on first use.
+type measurement struct {
+	name string
+	run  func(ctx context.Context, env *benchEnv) ([]row, error)
+}
+
+var measurements = []measurement{
+	{"api", measureAPI},
+	{"instances", measureInstances},
+	{"topics", measureTopics},
+	{"groups", measureGroups},
+	{"messages", measureMessages},
+}
+
 func main() {
-	binary := flag.String("binary", "bin/streamplane", "the streamplane binary to measure")
-	runs := flag.Int("runs", 3, "repetitions of each instance measurement (the median is reported)")
-	records := flag.Int("records", 1000, "instance records in the store for the API measurement")
-	requests := flag.Int("requests", 2000, "requests per API measurement")
-	skipBrokers := flag.Bool("api-only", false, "only measure the API (no brokers)")
+	var o options
+	flag.StringVar(&o.binary, "binary", "bin/streamplane", "the streamplane binary to measure")
+	flag.IntVar(&o.runs, "runs", 3, "repetitions of each instance measurement (the median is reported)")
+	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
+	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups or messages")
 	flag.Parse()
 
+	ctx := context.Background()
+	env := &benchEnv{opts: o}
+	defer env.close()
 	var rows []row
 	start := time.Now()
-	apiRows, err := measureAPI(*records, *requests)
-	if err != nil {
-		fail(err)
-	}
-	rows = append(rows, apiRows...)
-	if !*skipBrokers {
-		brokerRows, err := measureInstances(*binary, *runs)
-		if err != nil {
-			fail(err)
+	for _, m := range measurements {
+		if o.only != "" && o.only != m.name {
+			continue
 		}
-		rows = append(rows, brokerRows...)
+		fmt.Fprintf(os.Stderr, "bench: measuring %s…\n", m.name)
+		got, err := m.run(ctx, env)
+		if err != nil {
+			env.close()
+			fail(fmt.Errorf("%s: %w", m.name, err))
+		}
+		rows = append(rows, got...)
 	}
 	printTable(os.Stdout, rows)
 	fmt.Printf("\n%d CPUs; measured in %s on %s\n", cpus(), time.Since(start).Round(time.Second), time.Now().UTC().Format(time.RFC3339))
