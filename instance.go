@@ -57,6 +57,14 @@ type Instance struct {
 	AutoCreateTopics   bool              `json:"auto_create_topics"`
 	Tags               map[string]string `json:"tags"`
 
+	// Parameters are the user's parameter values (non-default ones);
+	// AppliedParameters the static values the brokers were last started
+	// with. Both are shown through the parameters API, not here.
+	Parameters        map[string]string `json:"-"`
+	AppliedParameters map[string]string `json:"-"`
+	// PendingRestart names static parameters a restart would apply.
+	PendingRestart []string `json:"pending_restart,omitempty"`
+
 	Status       InstanceStatus `json:"status"`
 	StatusReason string         `json:"status_reason,omitempty"`
 	ClusterID    string         `json:"cluster_id,omitempty"` // Kafka's cluster id, set when formatted
@@ -116,6 +124,15 @@ func (inst *Instance) Finish() {
 	}
 	if inst.Tags == nil {
 		inst.Tags = map[string]string{}
+	}
+	if inst.Parameters == nil {
+		inst.Parameters = map[string]string{}
+	}
+	if inst.AppliedParameters == nil {
+		inst.AppliedParameters = map[string]string{}
+	}
+	if len(inst.AppliedParameters) > 0 { // unknown until the brokers first start
+		inst.PendingRestart = inst.PendingParams()
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-		"syscall"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	shared.close()
+	shared.close(code != 0)
 	// Safety net: nothing a test started may outlive the suite.
 	killUnder(workDir)
 	if code == 0 {
@@ -246,9 +246,10 @@ func (s *Server) LogTail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Close deletes every instance the server has and stops it.
+// Close deletes every instance the server has and stops it. After a failed
+// test it only stops the processes, keeping the brokers' data and logs.
 func (s *Server) Close() {
-	if s.Client != nil && s.exitCode() == 0 {
+	if s.Client != nil && s.exitCode() == 0 && !s.t.Failed() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if list, err := s.Client.Instances(ctx, client.ListOptions{}); err == nil {

@@ -33,18 +33,22 @@ func sharedInstance(t *testing.T) (*Server, *streamplane.Instance) {
 	return shared.server, shared.inst
 }
 
-func (e *sharedEnv) close() {
+func (e *sharedEnv) close(failed bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.server != nil {
-		e.server.t = mainTB{}
+		e.server.t = mainTB{failed: failed}
 		e.server.Close()
 	}
 }
 
 // mainTB lets TestMain's cleanup use Server methods outside any test.
-type mainTB struct{ testing.TB }
+type mainTB struct {
+	testing.TB
+	failed bool
+}
 
+func (m mainTB) Failed() bool                  { return m.failed }
 func (mainTB) Helper()                         {}
 func (mainTB) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 func (mainTB) Fatalf(format string, args ...any) {

@@ -104,20 +104,24 @@ func Broker(in BrokerInput) (*Properties, error) {
 	p.Set("num.replica.fetchers", "1")
 	p.Set("background.threads", strconv.Itoa(max(2, flavor.NetworkThreads)))
 	p.Set("max.connections", strconv.Itoa(flavor.MaxConnectionsPerBroker))
+	// The log cleaner's dedupe buffer defaults to 128 MB, and a live change
+	// of message.max.bytes rebuilds the cleaner, briefly holding two: on
+	// the small heaps of local flavors that is an OutOfMemoryError. An
+	// eighth of the heap keeps both well inside it.
+	p.Set("log.cleaner.dedupe.buffer.size", strconv.FormatInt(int64(flavor.HeapMB)<<20/8, 10))
 
-	// DMS defaults (SPEC §2, §6).
-	p.Set("auto.create.topics.enable", strconv.FormatBool(inst.AutoCreateTopics))
-	p.Set("num.partitions", "3")
-	p.Set("default.replication.factor", strconv.Itoa(replication))
-	p.Set("log.retention.hours", "72")
-	p.Set("min.insync.replicas", "1")
-	p.Set("message.max.bytes", "10485760")
-	p.Set("replica.fetch.max.bytes", "10485760")
-	p.Set("max.connections.per.ip", "1000")
-	p.Set("unclean.leader.election.enable", "false")
-	p.Set("connections.max.idle.ms", "600000")
-	p.Set("group.max.session.timeout.ms", "1800000")
-	p.Set("group.min.session.timeout.ms", "6000")
+	// Parameters (SPEC §6): the dynamic ones at their DMS defaults, which
+	// live changes override cluster-wide (and a reset falls back to); the
+	// static ones as the user set them, taking effect at the next restart.
+	baseline := streamplane.BaselineParams()
+	for _, k := range SortedKeys(baseline) {
+		p.Set(k, baseline[k])
+	}
+	static := inst.StaticParams()
+	for _, k := range SortedKeys(static) {
+		p.Set(k, static[k])
+	}
+	p.Set("replica.fetch.max.bytes", "10485760") // a follower must fetch the largest message
 
 	// Internal topics replicate as far as the broker count allows.
 	p.Set("offsets.topic.replication.factor", strconv.Itoa(replication))

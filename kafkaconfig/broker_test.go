@@ -336,7 +336,7 @@ func TestBroker_DMSDefaults(t *testing.T) {
 		{"auto.create.topics.enable", "false"},
 		{"num.partitions", "3"},
 		{"log.retention.hours", "72"},
-		{"unclean.leader.election.enable", "false"},
+		{"unclean.leader.election.enable", "true"}, // DMS table 13-2,
 		{"controlled.shutdown.enable", "true"},
 	} {
 		if got := props[c.key]; got != c.want {

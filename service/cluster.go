@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaadmin"
@@ -60,4 +61,13 @@ func (s *Service) record(ctx context.Context, inst *streamplane.Instance, kind, 
 	if err != nil {
 		s.Log.Error("record change", "kind", kind, "instance", inst.Name, "err", err)
 	}
+}
+
+// lockInstance serializes changes inside one instance (topics, parameters)
+// within this server, so that checks such as the partition limit cannot be
+// raced by a concurrent change. It returns the unlock function.
+func (s *Service) lockInstance(instanceID string) func() {
+	mu, _ := s.locks.LoadOrStore(instanceID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
 }

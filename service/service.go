@@ -7,6 +7,7 @@ package service
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/google/uuid"
 	streamplane "github.com/streamplane/streamplane"
@@ -40,6 +41,8 @@ type Service struct {
 	Workflows   map[string]task.Workflow
 	Limits      Limits
 	Log         *slog.Logger
+
+	locks sync.Map // instance id -> *sync.Mutex, see lockInstance
 }
 
 func newID() string { return uuid.NewString() }

@@ -12,7 +12,7 @@ import (
 
 const instanceColumns = `id, name, description, kafka_version, flavor, broker_count, storage_gb_per_broker,
 	disk_type, zones, auto_create_topics, tags, status, status_reason, cluster_id, resource_version,
-	created_at, updated_at, deleted_at`
+	created_at, updated_at, deleted_at, parameters, applied_parameters`
 
 func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	rows, err := t.query(`SELECT `+instanceColumns+` FROM instances WHERE id = ?`, idOrName)
@@ -116,10 +116,11 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.ResourceVersion = 1
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
-		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt))
+		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
+		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)))
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -135,11 +136,12 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 	res, err := t.exec(`UPDATE instances SET name = ?, description = ?, kafka_version = ?, flavor = ?, broker_count = ?,
 		storage_gb_per_broker = ?, disk_type = ?, zones = ?, auto_create_topics = ?, tags = ?, status = ?, status_reason = ?,
-		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?
-		WHERE id = ? AND resource_version = ?`,
+		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
+		applied_parameters = ? WHERE id = ? AND resource_version = ?`,
 		inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker, inst.DiskType,
 		mustJSON(inst.Zones), inst.AutoCreateTopics, mustJSON(orEmpty(inst.Tags)), string(inst.Status), inst.StatusReason,
-		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), inst.ID, inst.ResourceVersion)
+		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), mustJSON(orEmpty(inst.Parameters)),
+		mustJSON(orEmpty(inst.AppliedParameters)), inst.ID, inst.ResourceVersion)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -215,17 +217,18 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 		var (
 			inst                streamplane.Instance
 			zones, tags, status string
+			params, applied     string
 			created, updated    int64
 			deleted             sql.NullInt64
 		)
 		if err := rows.Scan(&inst.ID, &inst.Name, &inst.Description, &inst.Version, &inst.Flavor, &inst.BrokerCount,
 			&inst.StorageGBPerBroker, &inst.DiskType, &zones, &inst.AutoCreateTopics, &tags, &status, &inst.StatusReason,
-			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted); err != nil {
+			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied); err != nil {
 			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
 		inst.CreatedAt, inst.UpdatedAt, inst.DeletedAt = fromNanos(created), fromNanos(updated), fromNullNanos(deleted)
-		if err := unmarshalAll(zones, &inst.Zones, tags, &inst.Tags); err != nil {
+		if err := unmarshalAll(zones, &inst.Zones, tags, &inst.Tags, params, &inst.Parameters, applied, &inst.AppliedParameters); err != nil {
 			return nil, err
 		}
 		list = append(list, &inst)

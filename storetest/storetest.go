@@ -42,7 +42,8 @@ func newInstance(id, name string) *streamplane.Instance {
 	return &streamplane.Instance{
 		ID: id, Name: name, Version: "4.1.1", Flavor: streamplane.DevFlavor, BrokerCount: 3, StorageGBPerBroker: 10,
 		DiskType: "ultrahigh", Zones: []string{"az1", "az2", "az3"}, Tags: map[string]string{"env": "dev"},
-		Status: streamplane.InstanceCreating,
+		Status:     streamplane.InstanceCreating,
+		Parameters: map[string]string{"num.partitions": "5"}, AppliedParameters: map[string]string{"num.partitions": "3"},
 		Brokers: []streamplane.Broker{
 			{ID: 0, Roles: []string{"broker", "controller"}, State: streamplane.BrokerStarting, Rack: "az1", Host: "127.0.0.1", Port: 20002,
 				Ports: map[string]int{"internal": 20000, "private": 20002}, Endpoints: map[string]string{"private_plaintext": "127.0.0.1:20002"}},
@@ -91,6 +92,9 @@ func testInstanceRoundTrip(t *testing.T, s streamplane.Store) {
 		}
 		if want := "127.0.0.1:20002,127.0.0.1:20012"; got.BootstrapServers["private_plaintext"] != want {
 			t.Fatalf("bootstrap = %q, want %q", got.BootstrapServers["private_plaintext"], want)
+		}
+		if got.Parameters["num.partitions"] != "5" || got.AppliedParameters["num.partitions"] != "3" {
+			t.Fatalf("parameters not kept: %v %v", got.Parameters, got.AppliedParameters)
 		}
 		if got.CreatedAt.IsZero() || len(got.Zones) != 3 {
 			t.Fatalf("created_at/zones lost: %+v", got)

@@ -207,6 +207,7 @@ func finishCreate(tx streamplane.Tx, r *task.Run, runErr error) error {
 		}
 	} else {
 		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
+		inst.AppliedParameters = inst.StaticParams()
 		for i := range inst.Brokers {
 			inst.Brokers[i].State = streamplane.BrokerActive
 		}

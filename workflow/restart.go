@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -29,6 +30,7 @@ func (env *Env) restartWorkflow() task.Workflow {
 	return task.Workflow{
 		Kind: streamplane.TaskRestartInstance,
 		Steps: []task.Step{
+			{Name: "Write broker configuration", Run: env.configure},
 			{Name: "Plan the restart", Run: env.planRestart},
 			{Name: "Restart brokers", Run: env.restartBrokers},
 			{Name: "Rebalance partition leaders", Run: env.electPreferred},
@@ -97,6 +99,9 @@ func (env *Env) restartBrokers(ctx context.Context, r *task.Run) error {
 		}
 		b, _ := inst.Broker(int(id))
 		reason := "restart requested by the user"
+		if pending := inst.PendingParams(); len(pending) > 0 {
+			reason += "; applies " + strings.Join(pending, ", ")
+		}
 		if err := rl.Restart(ctx, id, b.IsController(), reason); err != nil {
 			return err
 		}
@@ -162,10 +167,15 @@ func finishRestart(tx streamplane.Tx, r *task.Run, runErr error) error {
 		inst.Status, inst.StatusReason = streamplane.InstanceFaulty, "restart failed: "+runErr.Error()
 	} else {
 		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
+		applied := inst.PendingParams()
+		inst.AppliedParameters = inst.StaticParams()
 		for i := range inst.Brokers {
 			inst.Brokers[i].State = streamplane.BrokerActive
 		}
 		r.Task.Result = fmt.Sprintf("%d brokers restarted", len(inst.Brokers))
+		if len(applied) > 0 {
+			r.Task.Result += "; applied " + strings.Join(applied, ", ")
+		}
 	}
 	return tx.UpdateInstance(inst)
 }

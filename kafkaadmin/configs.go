@@ -1,0 +1,78 @@
+package kafkaadmin
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+)
+
+// SetClusterDefaults sets broker settings as cluster-wide dynamic defaults:
+// every broker applies them live, and brokers started later inherit them
+// from the metadata log.
+func (c *Client) SetClusterDefaults(ctx context.Context, values map[string]string) error {
+	var ops []kadm.AlterConfig
+	for _, name := range sortedKeys(values) {
+		v := values[name]
+		ops = append(ops, kadm.AlterConfig{Op: kadm.SetConfig, Name: name, Value: &v})
+	}
+	return c.alterClusterDefaults(ctx, ops)
+}
+
+func (c *Client) alterClusterDefaults(ctx context.Context, ops []kadm.AlterConfig) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	resps, err := c.adm.AlterBrokerConfigs(ctx, ops)
+	if err != nil {
+		return err
+	}
+	for _, r := range resps {
+		if r.Err != nil {
+			if r.ErrMessage != "" {
+				return fmt.Errorf("%w: %s", r.Err, r.ErrMessage)
+			}
+			return r.Err
+		}
+	}
+	return nil
+}
+
+// BrokerConfigs returns the named settings as each broker reports them
+// (DescribeConfigs on the broker itself: the values it runs with).
+func (c *Client) BrokerConfigs(ctx context.Context, brokers []int32, names []string) (map[int32]map[string]string, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	out := map[int32]map[string]string{}
+	for _, b := range brokers {
+		rcs, err := c.adm.DescribeBrokerConfigs(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		vals := map[string]string{}
+		for _, rc := range rcs {
+			if rc.Err != nil {
+				return nil, fmt.Errorf("describe broker %d configs: %w", b, rc.Err)
+			}
+			for _, cfg := range rc.Configs {
+				if want[cfg.Key] && cfg.Value != nil {
+					vals[cfg.Key] = *cfg.Value
+				}
+			}
+		}
+		out[b] = vals
+	}
+	return out, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

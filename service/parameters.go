@@ -1,0 +1,288 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaadmin"
+)
+
+// ParameterList is an instance's tunable parameters.
+type ParameterList struct {
+	Parameters []streamplane.Parameter `json:"parameters"`
+	// PendingRestart names static parameters saved but not yet applied:
+	// restarting the instance applies them.
+	PendingRestart []string `json:"pending_restart"`
+}
+
+// ParameterChange says what a change did.
+type ParameterChange struct {
+	ParameterList
+	AppliedLive []string `json:"applied_live"` // dynamic parameters every broker now runs with
+	Saved       []string `json:"saved"`        // static parameters saved for the next restart
+}
+
+// Parameters lists an instance's parameters: the value each runs with now
+// (dynamic: as the brokers report it; static: as the brokers were started
+// with), its default, range, kind and any pending value.
+func (s *Service) Parameters(ctx context.Context, idOrName string) (*ParameterList, error) {
+	inst, cl, err := s.cluster(ctx, idOrName, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.parameterList(ctx, inst, cl)
+}
+
+func (s *Service) parameterList(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (*ParameterList, error) {
+	live, err := s.liveValues(ctx, inst, cl, nil)
+	if err != nil {
+		return nil, err
+	}
+	desired := inst.DesiredParams()
+	list := &ParameterList{PendingRestart: inst.PendingParams()}
+	if list.PendingRestart == nil {
+		list.PendingRestart = []string{}
+	}
+	for _, d := range streamplane.ParamDefs() {
+		p := streamplane.Parameter{Name: d.Name, Default: d.DefaultFor(inst), Type: d.Type, Range: d.RangeText(inst),
+			Dynamic: d.Dynamic, Description: d.Description, Values: d.Values}
+		if d.Type == "int" {
+			lo, hi := d.Min, d.Max
+			if _, err := d.Check(inst, strconv.FormatInt(hi, 10)); err != nil {
+				hi = int64(inst.BrokerCount) // the broker count caps replica counts
+			}
+			p.Min, p.Max = &lo, &hi
+		}
+		if d.Dynamic {
+			p.Value = live[d.Name]
+		} else {
+			p.Value = inst.AppliedParameters[d.Name]
+			if p.Value == "" {
+				p.Value = p.Default
+			}
+			if desired[d.Name] != p.Value {
+				p.PendingRestart, p.PendingValue = true, desired[d.Name]
+			}
+		}
+		list.Parameters = append(list.Parameters, p)
+	}
+	return list, nil
+}
+
+// liveValues reads the dynamic parameters from one running broker, or, if
+// want is set, waits until every broker reports those values.
+func (s *Service) liveValues(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, want map[string]string) (map[string]string, error) {
+	var names []string
+	for _, d := range streamplane.ParamDefs() {
+		if d.Dynamic {
+			names = append(names, d.Name)
+		}
+	}
+	alive, err := cl.AliveBrokers(ctx)
+	if err != nil {
+		return nil, kafkaadmin.AppError(err, "", "read the brokers' parameters")
+	}
+	var brokers []int32
+	for id := range alive {
+		brokers = append(brokers, id)
+	}
+	slices.Sort(brokers)
+	if len(brokers) == 0 {
+		return nil, streamplane.Errorf(streamplane.EUNAVAILABLE, "no broker of %s answers", inst.Name)
+	}
+	if want == nil {
+		got, err := cl.BrokerConfigs(ctx, brokers[:1], names)
+		if err != nil {
+			return nil, kafkaadmin.AppError(err, "", "read the brokers' parameters")
+		}
+		return got[brokers[0]], nil
+	}
+	// Dynamic changes reach brokers through the metadata log, a moment
+	// after the controller accepts them.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := cl.BrokerConfigs(ctx, brokers, names)
+		if err != nil {
+			return nil, kafkaadmin.AppError(err, "", "read the brokers' parameters")
+		}
+		lagging := ""
+		for _, b := range brokers {
+			for k, v := range want {
+				if got[b][k] != v {
+					lagging = fmt.Sprintf("broker %d still reports %s=%s", b, k, got[b][k])
+				}
+			}
+		}
+		if lagging == "" {
+			return got[brokers[0]], nil
+		}
+		if time.Now().After(deadline) {
+			return nil, streamplane.Errorf(streamplane.EUNAVAILABLE, "the change was accepted but %s after 15s", lagging)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// SetParameters changes parameters. Dynamic ones apply live to every broker
+// (and are verified there); static ones are saved and applied by the next
+// restart of the instance. Out-of-range or unknown values are refused
+// before anything changes.
+func (s *Service) SetParameters(ctx context.Context, idOrName string, values map[string]string) (*ParameterChange, error) {
+	inst, cl, err := s.cluster(ctx, idOrName, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.lockInstance(inst.ID)()
+	checked, err := streamplane.ValidateParams(inst, values)
+	if err != nil {
+		s.record(ctx, inst, streamplane.TaskSetParameters, "Set parameters", values, "", err)
+		return nil, err
+	}
+	dynamic, static := split(checked)
+	change, err := s.applyParams(ctx, inst, cl, dynamic, func(p map[string]string, inst *streamplane.Instance) {
+		for k, v := range checked {
+			if k == streamplane.ParamAutoCreateTopics {
+				inst.AutoCreateTopics = v == "true"
+				continue
+			}
+			p[k] = v
+		}
+	})
+	s.record(ctx, inst, streamplane.TaskSetParameters, "Set parameters", checked, summary(dynamic, static), err)
+	if err != nil {
+		return nil, err
+	}
+	change.AppliedLive, change.Saved = sortedNames(dynamic), sortedNames(static)
+	return change, nil
+}
+
+// ResetParameters restores parameters to their defaults: dynamic ones live,
+// static ones at the next restart.
+func (s *Service) ResetParameters(ctx context.Context, idOrName string, names []string) (*ParameterChange, error) {
+	inst, cl, err := s.cluster(ctx, idOrName, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.lockInstance(inst.ID)()
+	if len(names) == 0 {
+		err := streamplane.Invalid("names", "name at least one parameter to reset")
+		s.record(ctx, inst, streamplane.TaskResetParameters, "Reset parameters", names, "", err)
+		return nil, err
+	}
+	defaults := map[string]string{}
+	for _, name := range names {
+		d, ok := streamplane.LookupParam(name)
+		if !ok {
+			err := streamplane.Invalid(name, "unknown parameter %q", name)
+			s.record(ctx, inst, streamplane.TaskResetParameters, "Reset parameters", names, "", err)
+			return nil, err
+		}
+		defaults[name] = d.DefaultFor(inst)
+	}
+	dynamic, static := split(defaults)
+	// Dynamic parameters are reset by setting the default cluster-wide, not
+	// by deleting the override: Kafka 4 keeps min.insync.replicas as a
+	// cluster-wide dynamic config from its first start and refuses to drop it.
+	change, err := s.applyParams(ctx, inst, cl, dynamic, func(p map[string]string, inst *streamplane.Instance) {
+		for k := range defaults {
+			if k == streamplane.ParamAutoCreateTopics {
+				inst.AutoCreateTopics = false
+			}
+			delete(p, k)
+		}
+	})
+	s.record(ctx, inst, streamplane.TaskResetParameters, "Reset parameters", names, summary(dynamic, static), err)
+	if err != nil {
+		return nil, err
+	}
+	change.AppliedLive, change.Saved = sortedNames(dynamic), sortedNames(static)
+	return change, nil
+}
+
+// applyParams applies dynamic values cluster-wide, waits until every broker
+// runs with them, then saves the desired parameters through edit.
+func (s *Service) applyParams(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, dynamic map[string]string,
+	edit func(params map[string]string, inst *streamplane.Instance)) (*ParameterChange, error) {
+	if len(dynamic) > 0 {
+		if err := cl.SetClusterDefaults(ctx, dynamic); err != nil {
+			return nil, kafkaadmin.AppError(err, "", "apply %s", strings.Join(sortedNames(dynamic), ", "))
+		}
+		if _, err := s.liveValues(ctx, inst, cl, dynamic); err != nil {
+			return nil, err
+		}
+	}
+	var saved *streamplane.Instance
+	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
+		cur, err := tx.Instance(inst.ID)
+		if err != nil {
+			return err
+		}
+		params := map[string]string{}
+		for k, v := range cur.Parameters {
+			params[k] = v
+		}
+		edit(params, cur)
+		cur.Parameters = params
+		saved = cur
+		return tx.UpdateInstance(cur)
+	})
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.parameterList(ctx, saved, cl)
+	if err != nil {
+		return nil, err
+	}
+	return &ParameterChange{ParameterList: *list}, nil
+}
+
+// split separates dynamic from static parameters.
+func split(values map[string]string) (dynamic, static map[string]string) {
+	dynamic, static = map[string]string{}, map[string]string{}
+	for k, v := range values {
+		if d, _ := streamplane.LookupParam(k); d.Dynamic {
+			dynamic[k] = v
+		} else {
+			static[k] = v
+		}
+	}
+	return dynamic, static
+}
+
+func summary(dynamic, static map[string]string) string {
+	var parts []string
+	if len(dynamic) > 0 {
+		parts = append(parts, "applied live: "+pairs(dynamic))
+	}
+	if len(static) > 0 {
+		parts = append(parts, "saved, applied at the next restart: "+pairs(static))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func pairs(m map[string]string) string {
+	var out []string
+	for _, k := range sortedNames(m) {
+		out = append(out, k+"="+m[k])
+	}
+	return strings.Join(out, ", ")
+}
+
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
