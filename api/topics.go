@@ -1,4 +1,158 @@
 package api
 
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
 // topicRoutes: topics, sample code and disk usage.
-var topicRoutes = []Route{}
+var topicRoutes = []Route{
+	{"GET", "/api/v1/instances/{instance}/topics", (*Server).handleTopicList},
+	{"POST", "/api/v1/instances/{instance}/topics", (*Server).handleTopicCreate},
+	{"POST", "/api/v1/instances/{instance}/topics/delete", (*Server).handleTopicDeleteBatch},
+	{"GET", "/api/v1/instances/{instance}/topics/{topic}", (*Server).handleTopicGet},
+	{"PATCH", "/api/v1/instances/{instance}/topics/{topic}", (*Server).handleTopicUpdate},
+	{"DELETE", "/api/v1/instances/{instance}/topics/{topic}", (*Server).handleTopicDelete},
+	{"GET", "/api/v1/instances/{instance}/topics/{topic}/sample-code", (*Server).handleTopicSampleCode},
+	{"GET", "/api/v1/instances/{instance}/disk-usage", (*Server).handleDiskUsage},
+}
+
+func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := streamplane.TopicFilter{Name: q.Get("name")}
+	if v := q.Get("internal"); v != "" {
+		var err error
+		if f.Internal, err = strconv.ParseBool(v); err != nil {
+			s.writeError(w, r, streamplane.Invalid("internal", "internal must be true or false, got %q", v))
+			return
+		}
+	}
+	list, err := s.Service.Topics(r.Context(), r.PathValue("instance"), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wantCSV(r) {
+		writeTopicsCSV(w, list.Topics)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) handleTopicCreate(w http.ResponseWriter, r *http.Request) {
+	var spec streamplane.TopicSpec
+	if err := decode(r, &spec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.Service.CreateTopic(r.Context(), r.PathValue("instance"), spec)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/instances/"+url.PathEscape(r.PathValue("instance"))+"/topics/"+url.PathEscape(d.Topic.Name))
+	writeJSON(w, http.StatusCreated, d)
+}
+
+func (s *Server) handleTopicGet(w http.ResponseWriter, r *http.Request) {
+	d, err := s.Service.Topic(r.Context(), r.PathValue("instance"), r.PathValue("topic"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) handleTopicUpdate(w http.ResponseWriter, r *http.Request) {
+	var upd streamplane.TopicUpdate
+	if err := decode(r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.Service.UpdateTopic(r.Context(), r.PathValue("instance"), r.PathValue("topic"), upd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) handleTopicDelete(w http.ResponseWriter, r *http.Request) {
+	s.deleteTopics(w, r, []string{r.PathValue("topic")})
+}
+
+type deleteTopicsRequest struct {
+	Topics []string `json:"topics"`
+}
+
+func (s *Server) handleTopicDeleteBatch(w http.ResponseWriter, r *http.Request) {
+	var req deleteTopicsRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.deleteTopics(w, r, req.Topics)
+}
+
+func (s *Server) deleteTopics(w http.ResponseWriter, r *http.Request, topics []string) {
+	del, err := s.Service.DeleteTopics(r.Context(), r.PathValue("instance"), topics)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, del)
+}
+
+func (s *Server) handleTopicSampleCode(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sc, err := s.Service.SampleCode(r.Context(), r.PathValue("instance"), r.PathValue("topic"), q.Get("lang"), q.Get("listener"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sc)
+}
+
+func (s *Server) handleDiskUsage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f streamplane.DiskUsageFilter
+	var err error
+	if v := q.Get("top"); v != "" {
+		if f.Top, err = strconv.Atoi(v); err != nil || f.Top < 1 {
+			s.writeError(w, r, streamplane.Invalid("top", "top must be an integer from 1 to 1000, got %q", v))
+			return
+		}
+	}
+	if v := q.Get("min_size_bytes"); v != "" {
+		if f.MinBytes, err = strconv.ParseInt(v, 10, 64); err != nil {
+			s.writeError(w, r, streamplane.Invalid("min_size_bytes", "min_size_bytes must be a number of bytes, got %q", v))
+			return
+		}
+	}
+	if v := q.Get("min_percent"); v != "" {
+		if f.MinPercent, err = strconv.ParseFloat(v, 64); err != nil {
+			s.writeError(w, r, streamplane.Invalid("min_percent", "min_percent must be a number from 0 to 100, got %q", v))
+			return
+		}
+	}
+	du, err := s.Service.DiskUsage(r.Context(), r.PathValue("instance"), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, du)
+}
+
+func writeTopicsCSV(w http.ResponseWriter, list []streamplane.Topic) {
+	cw := startCSV(w, "topics")
+	cw.Write([]string{"name", "partitions", "replicas", "retention_hours", "sync_replication", "sync_flush", "size_bytes", "disk_bytes", "under_replicated"})
+	for _, t := range list {
+		cw.Write([]string{csvSafe(t.Name), strconv.Itoa(t.Partitions), strconv.Itoa(t.Replicas), strconv.Itoa(t.RetentionHours),
+			strconv.FormatBool(t.SyncReplication), strconv.FormatBool(t.SyncFlush), strconv.FormatInt(t.SizeBytes, 10),
+			strconv.FormatInt(t.DiskBytes, 10), strconv.Itoa(t.UnderReplicated)})
+	}
+	cw.Flush()
+}

@@ -1,0 +1,807 @@
+package streamplane
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+// Topic rules (DMS 8.1 and table 1-6; SPEC §2).
+const (
+	MaxTopicPartitions     = 100
+	DefaultTopicPartitions = 3
+	MaxTopicReplicas       = 3
+	MinRetentionHours      = 1
+	MaxRetentionHours      = 720
+	DefaultRetentionHours  = 72
+)
+
+// Topic configs that Streamplane's own topic settings map onto.
+const (
+	ConfigRetentionMs       = "retention.ms"        // aging time; overrides the broker's log.retention.hours
+	ConfigMinInsyncReplicas = "min.insync.replicas" // = replicas for synchronous replication
+	ConfigFlushMessages     = "flush.messages"      // 1 for synchronous flushing
+)
+
+// HourMs is an hour in milliseconds, the unit of retention.ms.
+const HourMs = int64(3_600_000)
+
+var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{3,200}$`)
+
+// IsInternalTopic reports whether a topic belongs to Kafka itself
+// (__consumer_offsets, __transaction_state, …). Users cannot create, change
+// or delete such topics, and they do not count against the partition limit.
+func IsInternalTopic(name string) bool { return strings.HasPrefix(name, "__") }
+
+// ValidateTopicName checks the SPEC §2 name rule; field names the JSON field
+// that carried the name.
+func ValidateTopicName(field, name string) error {
+	switch {
+	case name == "":
+		return Invalid(field, "a topic name is required")
+	case !topicNameRE.MatchString(name):
+		return Invalid(field, "topic name %q must be 3–200 characters of letters, digits, '.', '_' and '-'", name)
+	case IsInternalTopic(name):
+		return Invalid(field, "topic name %q is reserved: names starting with \"__\" are Kafka's internal topics", name)
+	}
+	return nil
+}
+
+// PartitionLimit is the most partitions the instance's topics may have in
+// all: its flavor's partitions per broker times its brokers (SPEC §1.1).
+func (inst *Instance) PartitionLimit() int {
+	f, ok := LookupFlavor(inst.Flavor)
+	if !ok {
+		return 0
+	}
+	return f.MaxPartitions(inst.BrokerCount)
+}
+
+// CheckPartitionLimit refuses adding partitions to an instance that has
+// used of them in use (internal topics excluded).
+func (inst *Instance) CheckPartitionLimit(used, adding int) error {
+	limit := inst.PartitionLimit()
+	if used+adding <= limit {
+		return nil
+	}
+	return &Error{Code: ELIMIT, Field: "partitions", Message: fmt.Sprintf(
+		"instance %s allows %d partitions (flavor %s, %d brokers) and its topics have %d; %d more would make %d. Delete topics or choose a larger flavor",
+		inst.Name, limit, inst.Flavor, inst.BrokerCount, used, adding, used+adding)}
+}
+
+// TopicSpec is what a user asks for when creating a topic. Zero numbers
+// take the defaults: 3 partitions, min(3, brokers) replicas, 72 hours.
+type TopicSpec struct {
+	Name            string            `json:"name"`
+	Partitions      int               `json:"partitions,omitempty"`
+	Replicas        int               `json:"replicas,omitempty"`
+	RetentionHours  int               `json:"retention_hours,omitempty"`
+	SyncReplication bool              `json:"sync_replication,omitempty"` // acks=all waits for every replica
+	SyncFlush       bool              `json:"sync_flush,omitempty"`       // flush every message to disk
+	Configs         map[string]string `json:"configs,omitempty"`          // other topic configs, passed to Kafka
+}
+
+// Normalize fills in defaults and checks the spec for an instance with the
+// given number of brokers.
+func (s *TopicSpec) Normalize(brokers int) error {
+	if err := ValidateTopicName("name", s.Name); err != nil {
+		return err
+	}
+	if s.Partitions == 0 {
+		s.Partitions = DefaultTopicPartitions
+	}
+	if err := checkPartitions(s.Partitions); err != nil {
+		return err
+	}
+	maxReplicas := min(MaxTopicReplicas, brokers)
+	if s.Replicas == 0 {
+		s.Replicas = maxReplicas
+	}
+	if s.Replicas < 1 || s.Replicas > maxReplicas {
+		return Invalid("replicas", "replicas must be from 1 to %d (at most 3, and at most the instance's %d brokers), got %d", maxReplicas, brokers, s.Replicas)
+	}
+	if s.SyncReplication && s.Replicas < 2 {
+		return Invalid("sync_replication", "synchronous replication needs at least 2 replicas; the topic would have %d", s.Replicas)
+	}
+	explicitRetention := s.RetentionHours != 0
+	if !explicitRetention {
+		s.RetentionHours = DefaultRetentionHours
+	}
+	if err := checkRetentionHours(s.RetentionHours); err != nil {
+		return err
+	}
+	return checkConfigs(s.Configs, nil, s.Replicas, managed{
+		retention: explicitRetention, syncReplication: s.SyncReplication, syncFlush: s.SyncFlush})
+}
+
+// KafkaConfigs returns the topic configs to create the topic with. A
+// retention.ms in Configs wins over the default retention.
+func (s *TopicSpec) KafkaConfigs() map[string]string {
+	out := map[string]string{ConfigRetentionMs: strconv.FormatInt(int64(s.RetentionHours)*HourMs, 10)}
+	if s.SyncReplication {
+		out[ConfigMinInsyncReplicas] = strconv.Itoa(s.Replicas)
+	}
+	if s.SyncFlush {
+		out[ConfigFlushMessages] = "1"
+	}
+	for k, v := range s.Configs {
+		out[k] = v
+	}
+	return out
+}
+
+// TopicUpdate changes a topic. Nil fields stay as they are. Configs sets
+// topic configs and DeleteConfigs removes overrides (the topic then follows
+// the broker's setting).
+type TopicUpdate struct {
+	Partitions      *int              `json:"partitions,omitempty"` // only grows
+	RetentionHours  *int              `json:"retention_hours,omitempty"`
+	SyncReplication *bool             `json:"sync_replication,omitempty"`
+	SyncFlush       *bool             `json:"sync_flush,omitempty"`
+	Configs         map[string]string `json:"configs,omitempty"`
+	DeleteConfigs   []string          `json:"delete_configs,omitempty"`
+}
+
+// TopicChange is what an update does to Kafka: the new partition count
+// (0: unchanged) and the config overrides to set and to delete.
+type TopicChange struct {
+	Partitions int
+	Set        map[string]string
+	Delete     []string
+}
+
+// Empty reports whether the change does nothing.
+func (c TopicChange) Empty() bool {
+	return c.Partitions == 0 && len(c.Set) == 0 && len(c.Delete) == 0
+}
+
+// Plan checks the update against the topic as it is (its partition and
+// replica counts) and returns what to change in Kafka.
+func (u TopicUpdate) Plan(name string, partitions, replicas int) (TopicChange, error) {
+	if u.Partitions == nil && u.RetentionHours == nil && u.SyncReplication == nil && u.SyncFlush == nil &&
+		len(u.Configs) == 0 && len(u.DeleteConfigs) == 0 {
+		return TopicChange{}, Invalid("", "nothing to change: give partitions, retention_hours, sync_replication, sync_flush, configs or delete_configs")
+	}
+	ch := TopicChange{Set: map[string]string{}}
+	if u.Partitions != nil {
+		p := *u.Partitions
+		if err := checkPartitions(p); err != nil {
+			return TopicChange{}, err
+		}
+		if p < partitions {
+			return TopicChange{}, Invalid("partitions", "partitions can only be added: topic %s has %d, so %d would remove some", name, partitions, p)
+		}
+		if p > partitions {
+			ch.Partitions = p
+		}
+	}
+	if u.RetentionHours != nil {
+		if err := checkRetentionHours(*u.RetentionHours); err != nil {
+			return TopicChange{}, err
+		}
+		ch.Set[ConfigRetentionMs] = strconv.FormatInt(int64(*u.RetentionHours)*HourMs, 10)
+	}
+	if u.SyncReplication != nil {
+		if *u.SyncReplication {
+			if replicas < 2 {
+				return TopicChange{}, Invalid("sync_replication", "synchronous replication needs at least 2 replicas; topic %s has %d", name, replicas)
+			}
+			ch.Set[ConfigMinInsyncReplicas] = strconv.Itoa(replicas)
+		} else {
+			ch.Delete = append(ch.Delete, ConfigMinInsyncReplicas)
+		}
+	}
+	if u.SyncFlush != nil {
+		if *u.SyncFlush {
+			ch.Set[ConfigFlushMessages] = "1"
+		} else {
+			ch.Delete = append(ch.Delete, ConfigFlushMessages)
+		}
+	}
+	err := checkConfigs(u.Configs, u.DeleteConfigs, replicas, managed{
+		retention: u.RetentionHours != nil, syncReplication: u.SyncReplication != nil, syncFlush: u.SyncFlush != nil})
+	if err != nil {
+		return TopicChange{}, err
+	}
+	for k, v := range u.Configs {
+		ch.Set[k] = v
+	}
+	for _, k := range u.DeleteConfigs {
+		if !slices.Contains(ch.Delete, k) {
+			ch.Delete = append(ch.Delete, k)
+		}
+	}
+	sort.Strings(ch.Delete)
+	return ch, nil
+}
+
+func checkPartitions(p int) error {
+	if p < 1 || p > MaxTopicPartitions {
+		return Invalid("partitions", "partitions must be from 1 to %d, got %d", MaxTopicPartitions, p)
+	}
+	return nil
+}
+
+func checkRetentionHours(h int) error {
+	if h < MinRetentionHours || h > MaxRetentionHours {
+		return Invalid("retention_hours", "retention_hours must be from %d to %d, got %d", MinRetentionHours, MaxRetentionHours, h)
+	}
+	return nil
+}
+
+// managed says which of the managed configs the request also sets through
+// its own fields, so that configs may not set them a second time.
+type managed struct{ retention, syncReplication, syncFlush bool }
+
+// checkConfigs checks the configs a user passes to Kafka: the managed ones
+// keep Streamplane's rules, and none is given twice. Kafka checks the rest.
+func checkConfigs(set map[string]string, del []string, replicas int, m managed) error {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // report the same first error every time
+	twice := func(key, field string) error {
+		return Invalid("configs."+key, "%s is set by %s; give it only once", key, field)
+	}
+	for _, k := range keys {
+		v, field := set[k], "configs."+k
+		switch {
+		case strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t\r\n="):
+			return Invalid("configs", "config name %q is not a Kafka config name", k)
+		case slices.Contains(del, k):
+			return Invalid(field, "config %s is both set and deleted", k)
+		}
+		switch k {
+		case ConfigRetentionMs:
+			if m.retention {
+				return twice(k, "retention_hours")
+			}
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || ms < MinRetentionHours*HourMs || ms > MaxRetentionHours*HourMs {
+				return Invalid(field, "retention.ms must be from %d (%d h) to %d (%d h), got %q",
+					MinRetentionHours*HourMs, MinRetentionHours, MaxRetentionHours*HourMs, MaxRetentionHours, v)
+			}
+		case ConfigMinInsyncReplicas:
+			if m.syncReplication {
+				return twice(k, "sync_replication")
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > replicas {
+				return Invalid(field, "min.insync.replicas must be from 1 to the topic's %d replicas, got %q", replicas, v)
+			}
+		case ConfigFlushMessages:
+			if m.syncFlush {
+				return twice(k, "sync_flush")
+			}
+		}
+	}
+	for _, k := range del {
+		switch {
+		case k == ConfigRetentionMs && m.retention:
+			return twice(k, "retention_hours")
+		case k == ConfigMinInsyncReplicas && m.syncReplication:
+			return twice(k, "sync_replication")
+		case k == ConfigFlushMessages && m.syncFlush:
+			return twice(k, "sync_flush")
+		case strings.TrimSpace(k) == "":
+			return Invalid("delete_configs", "config names to delete must not be empty")
+		}
+	}
+	return nil
+}
+
+// Topic is one row of a topic list (DMS 8.8: the exported columns).
+type Topic struct {
+	Name            string `json:"name"`
+	Internal        bool   `json:"internal"`
+	Partitions      int    `json:"partitions"`
+	Replicas        int    `json:"replicas"`
+	RetentionMs     int64  `json:"retention_ms"`    // effective; -1 keeps data forever
+	RetentionHours  int    `json:"retention_hours"` // retention_ms in whole hours; -1 forever
+	SyncReplication bool   `json:"sync_replication"`
+	SyncFlush       bool   `json:"sync_flush"`
+	SizeBytes       int64  `json:"size_bytes"`       // data: the leader replicas' logs
+	DiskBytes       int64  `json:"disk_bytes"`       // disk: every replica's log
+	UnderReplicated int    `json:"under_replicated"` // partitions whose ISR is smaller than their replica set
+}
+
+// SetRetention sets the retention fields from an effective retention.ms.
+func (t *Topic) SetRetention(ms int64) {
+	t.RetentionMs = ms
+	if ms < 0 {
+		t.RetentionHours = -1
+	} else {
+		t.RetentionHours = int(ms / HourMs)
+	}
+}
+
+// TopicList is an instance's topics with its partition budget.
+type TopicList struct {
+	Topics         []Topic `json:"topics"`
+	Total          int     `json:"total"`
+	PartitionsUsed int     `json:"partitions_used"` // by non-internal topics
+	PartitionLimit int     `json:"partition_limit"`
+}
+
+// TopicFilter selects topics in a list.
+type TopicFilter struct {
+	Name     string // substring, case-insensitive
+	Internal bool   // include Kafka's internal topics
+}
+
+// TopicPartition is one partition's placement, state, size and offsets.
+type TopicPartition struct {
+	Partition       int     `json:"partition"`
+	Leader          int     `json:"leader"` // -1 when the partition has no leader
+	Replicas        []int32 `json:"replicas"`
+	ISR             []int32 `json:"isr"`
+	OfflineReplicas []int32 `json:"offline_replicas"`
+	UnderReplicated bool    `json:"under_replicated"`
+	SizeBytes       int64   `json:"size_bytes"` // the leader replica's log
+	StartOffset     int64   `json:"start_offset"`
+	EndOffset       int64   `json:"end_offset"` // the high watermark
+}
+
+// Config sources, as TopicConfig.Source says them.
+const (
+	SourceTopic        = "topic"         // set on the topic
+	SourceBroker       = "broker"        // a broker's dynamic setting
+	SourceCluster      = "cluster"       // the cluster-wide dynamic default
+	SourceStaticBroker = "static_broker" // the broker's configuration file
+	SourceDefault      = "default"       // Kafka's default
+)
+
+// TopicConfig is one config value of a topic and where it comes from.
+type TopicConfig struct {
+	Name      string `json:"name"`
+	Value     string `json:"value"`
+	Source    string `json:"source"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// TopicDetail is a topic with its partitions and configs: those not at
+// Kafka's default, plus the effective retention.
+type TopicDetail struct {
+	Topic      Topic            `json:"topic"`
+	Partitions []TopicPartition `json:"partitions"`
+	Configs    []TopicConfig    `json:"configs"`
+}
+
+// TopicDeletion reports a batch delete.
+type TopicDeletion struct {
+	Deleted []string `json:"deleted"`
+}
+
+// DiskUsage is an instance's storage by broker and its biggest topics
+// (DMS 7.11).
+type DiskUsage struct {
+	UsedBytes  int64             `json:"used_bytes"`
+	TotalBytes int64             `json:"total_bytes"`
+	Percent    float64           `json:"percent"`
+	Brokers    []BrokerDiskUsage `json:"brokers"`
+	Topics     []TopicDiskUsage  `json:"topics"`
+	Matched    int               `json:"matched"` // topics that pass the filter, before the top-N cut
+}
+
+// BrokerDiskUsage is one broker's storage.
+type BrokerDiskUsage struct {
+	Broker     int     `json:"broker"`
+	UsedBytes  int64   `json:"used_bytes"`
+	TotalBytes int64   `json:"total_bytes"`
+	Percent    float64 `json:"percent"`
+	Error      string  `json:"error,omitempty"` // why the broker's use is unknown
+}
+
+// TopicDiskUsage is one topic's share of the instance's storage.
+type TopicDiskUsage struct {
+	Name      string  `json:"name"`
+	Internal  bool    `json:"internal"`
+	DiskBytes int64   `json:"disk_bytes"` // every replica
+	SizeBytes int64   `json:"size_bytes"` // the leader replicas
+	Percent   float64 `json:"percent"`    // of the instance's total storage
+}
+
+// DiskUsageFilter selects the topics of a disk usage report.
+type DiskUsageFilter struct {
+	Top        int     // the N biggest topics, 1–1000; 0 means 10
+	MinBytes   int64   // only topics using at least this much disk
+	MinPercent float64 // only topics using at least this share of the storage
+}
+
+// Normalize fills in the default and checks the ranges.
+func (f *DiskUsageFilter) Normalize() error {
+	if f.Top == 0 {
+		f.Top = 10
+	}
+	switch {
+	case f.Top < 1 || f.Top > 1000:
+		return Invalid("top", "top must be from 1 to 1000, got %d", f.Top)
+	case f.MinBytes < 0:
+		return Invalid("min_size_bytes", "min_size_bytes must not be negative, got %d", f.MinBytes)
+	case f.MinPercent < 0 || f.MinPercent > 100:
+		return Invalid("min_percent", "min_percent must be from 0 to 100, got %g", f.MinPercent)
+	}
+	return nil
+}
+
+// BytesPerGB is how Streamplane counts a broker's storage_gb_per_broker:
+// decimal gigabytes, as disks are sold.
+const BytesPerGB = int64(1_000_000_000)
+
+// Client security protocols, as Kafka's security.protocol names them.
+const (
+	ProtocolPlaintext = "PLAINTEXT"
+	ProtocolSASLSSL   = "SASL_SSL"
+)
+
+// ClientAccess is how a client reaches an instance through one of its
+// client listeners.
+type ClientAccess struct {
+	Listener         string `json:"listener"`
+	BootstrapServers string `json:"bootstrap_servers"`
+	SecurityProtocol string `json:"security_protocol"`
+	SASLMechanism    string `json:"sasl_mechanism,omitempty"`
+}
+
+// listenerPreference orders the listeners a sample connects through when
+// the caller names none: private before public, secured before not.
+var listenerPreference = []string{"private_sasl_ssl", ListenerPrivatePlaintext, "public_sasl_ssl", "public_plaintext"}
+
+// ClientAccess returns how clients reach the instance through a listener,
+// or through the preferred one when listener is "". The security settings
+// follow from the listener: *_sasl_ssl listeners take SCRAM-SHA-512 over
+// TLS (SPEC §5), *_plaintext ones nothing.
+func (inst *Instance) ClientAccess(listener string) (ClientAccess, error) {
+	names := make([]string, 0, len(inst.BootstrapServers))
+	for name := range inst.BootstrapServers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return ClientAccess{}, Errorf(ESTATE, "instance %s has no client listener yet", inst.Name)
+	}
+	if listener == "" {
+		listener = names[0]
+		for _, pref := range slices.Backward(listenerPreference) {
+			if slices.Contains(names, pref) {
+				listener = pref
+			}
+		}
+	}
+	servers, ok := inst.BootstrapServers[listener]
+	if !ok {
+		return ClientAccess{}, Invalid("listener", "instance %s has no listener %q; it has %s", inst.Name, listener, strings.Join(names, ", "))
+	}
+	a := ClientAccess{Listener: listener, BootstrapServers: servers}
+	switch {
+	case strings.HasSuffix(listener, "_sasl_ssl"):
+		a.SecurityProtocol, a.SASLMechanism = ProtocolSASLSSL, "SCRAM-SHA-512"
+	case strings.HasSuffix(listener, "_plaintext"):
+		a.SecurityProtocol = ProtocolPlaintext
+	default:
+		return ClientAccess{}, Errorf(EINTERNAL, "listener %q has no known security protocol", listener)
+	}
+	return a, nil
+}
+
+// SampleLanguages are the languages sample code comes in (DMS 8.7).
+var SampleLanguages = []string{"java", "go", "python"}
+
+// SampleCode is a runnable program that produces a message to a topic and
+// consumes it back, filled in with an instance's addresses and security
+// settings.
+type SampleCode struct {
+	Language string `json:"language"`
+	Filename string `json:"filename"`
+	Instance string `json:"instance"`
+	Topic    string `json:"topic"`
+	ClientAccess
+	Dependencies string `json:"dependencies"` // what the program needs
+	Run          string `json:"run"`          // how to build and run it
+	Code         string `json:"code"`
+}
+
+// ValidateSampleLanguage checks that sample code comes in a language.
+func ValidateSampleLanguage(lang string) error {
+	if !slices.Contains(SampleLanguages, lang) {
+		return Invalid("lang", "lang must be one of %s, got %q", strings.Join(SampleLanguages, ", "), lang)
+	}
+	return nil
+}
+
+// RenderSampleCode writes the sample program in a language.
+func RenderSampleCode(lang string, inst *Instance, access ClientAccess, topic string) (*SampleCode, error) {
+	if err := ValidateSampleLanguage(lang); err != nil {
+		return nil, err
+	}
+	sc := &SampleCode{Language: lang, Instance: inst.Name, Topic: topic, ClientAccess: access}
+	servers := strings.Split(access.BootstrapServers, ",")
+	switch lang {
+	case "java":
+		sc.Filename = "StreamplaneSample.java"
+		jar := "kafka-clients-" + inst.Version + ".jar"
+		sc.Dependencies = "org.apache.kafka:kafka-clients:" + inst.Version + " (and its dependency org.slf4j:slf4j-api)"
+		sc.Run = fmt.Sprintf("javac -cp '%[1]s:slf4j-api.jar' StreamplaneSample.java && java -cp '.:%[1]s:slf4j-api.jar' StreamplaneSample", jar)
+	case "go":
+		sc.Filename = "main.go"
+		sc.Dependencies = "github.com/twmb/franz-go"
+		sc.Run = "go mod init sample && go get github.com/twmb/franz-go@latest && go run ."
+	case "python":
+		sc.Filename = "streamplane_sample.py"
+		sc.Dependencies = "kafka-python (pip install kafka-python)"
+		sc.Run = "python3 streamplane_sample.py"
+	}
+	var buf bytes.Buffer
+	err := sampleTemplates.ExecuteTemplate(&buf, lang, map[string]any{
+		"Instance": inst.Name, "Topic": topic, "Servers": servers, "Access": access,
+		"SASL": access.SecurityProtocol == ProtocolSASLSSL, "Run": sc.Run,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sc.Code = buf.String()
+	return sc, nil
+}
+
+// The templates quote every value they fill in. Topic names and host:port
+// addresses are ASCII, for which Go's quoting is also valid Java and Python.
+var sampleTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"quote": strconv.Quote,
+	"list": func(ss []string) string {
+		q := make([]string, len(ss))
+		for i, s := range ss {
+			q[i] = strconv.Quote(s)
+		}
+		return strings.Join(q, ", ")
+	},
+}).Parse(sampleGo + sampleJava + samplePython))
+
+const sampleGo = `{{define "go" -}}
+// Command sample produces a message to topic {{.Topic}} on the Streamplane
+// instance {{.Instance}} and consumes it back, with franz-go. It connects
+// through the {{.Access.Listener}} listener ({{.Access.SecurityProtocol}}).
+//
+//	{{.Run}}
+package main
+
+import (
+	"context"
+{{- if .SASL}}
+	"crypto/tls"
+	"crypto/x509"
+{{- end}}
+	"fmt"
+	"log"
+{{- if .SASL}}
+	"os"
+{{- end}}
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+{{- if .SASL}}
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+{{- end}}
+)
+
+const topic = {{quote .Topic}}
+
+// seeds are the instance's bootstrap servers.
+var seeds = []string{ {{- list .Servers -}} }
+
+// connection returns what both clients need to reach the instance.
+func connection() []kgo.Opt {
+	opts := []kgo.Opt{kgo.SeedBrokers(seeds...)}
+{{- if .SASL}}
+	// {{.Access.SASLMechanism}} over TLS: ca.pem is the instance's CA certificate;
+	// KAFKA_USERNAME and KAFKA_PASSWORD are one of its users.
+	pem, err := os.ReadFile("ca.pem")
+	if err != nil {
+		log.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		log.Fatal("ca.pem holds no certificate")
+	}
+	opts = append(opts,
+		kgo.DialTLSConfig(&tls.Config{RootCAs: roots}),
+		kgo.SASL(scram.Auth{User: os.Getenv("KAFKA_USERNAME"), Pass: os.Getenv("KAFKA_PASSWORD")}.AsSha512Mechanism()),
+	)
+{{- end}}
+	return opts
+}
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	value := fmt.Sprintf("hello from Streamplane at %s", time.Now().Format(time.RFC3339Nano))
+
+	// Produce one message; acks=all waits for every in-sync replica.
+	producer, err := kgo.NewClient(append(connection(), kgo.RequiredAcks(kgo.AllISRAcks()))...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := producer.ProduceSync(ctx, &kgo.Record{Topic: topic, Key: []byte("sample"), Value: []byte(value)}).First()
+	producer.Close()
+	if err != nil {
+		log.Fatalf("produce: %v", err)
+	}
+	fmt.Printf("produced: partition %d offset %d: %s\n", r.Partition, r.Offset, value)
+
+	// Consume as a member of a consumer group until the message comes back.
+	consumer, err := kgo.NewClient(append(connection(),
+		kgo.ConsumeTopics(topic),
+		kgo.ConsumerGroup("streamplane-sample"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	)...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer consumer.Close()
+	for {
+		fetches := consumer.PollFetches(ctx)
+		if ctx.Err() != nil {
+			log.Fatal("the message did not come back within a minute")
+		}
+		fetches.EachError(func(t string, p int32, err error) { log.Printf("fetch %s[%d]: %v", t, p, err) })
+		found := false
+		fetches.EachRecord(func(r *kgo.Record) {
+			fmt.Printf("consumed: partition %d offset %d: %s\n", r.Partition, r.Offset, r.Value)
+			found = found || string(r.Value) == value
+		})
+		if found {
+			return
+		}
+	}
+}
+{{end}}`
+
+const sampleJava = `{{define "java" -}}
+// Produces a message to topic {{.Topic}} on the Streamplane instance {{.Instance}}
+// and consumes it back, with the Apache Kafka Java client. It connects
+// through the {{.Access.Listener}} listener ({{.Access.SecurityProtocol}}).
+//
+//   {{.Run}}
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+public class StreamplaneSample {
+    static final String BOOTSTRAP_SERVERS = {{quote .Access.BootstrapServers}};
+    static final String TOPIC = {{quote .Topic}};
+
+    // What both clients need to reach the instance.
+    static Properties connection() {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", BOOTSTRAP_SERVERS);
+{{- if .SASL}}
+        // {{.Access.SASLMechanism}} over TLS: ca.pem is the instance's CA certificate;
+        // KAFKA_USERNAME and KAFKA_PASSWORD are one of its users.
+        props.put("security.protocol", {{quote .Access.SecurityProtocol}});
+        props.put("sasl.mechanism", {{quote .Access.SASLMechanism}});
+        props.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
+                + " username=\"" + System.getenv("KAFKA_USERNAME") + "\""
+                + " password=\"" + System.getenv("KAFKA_PASSWORD") + "\";");
+        props.put("ssl.truststore.type", "PEM");
+        props.put("ssl.truststore.location", "ca.pem");
+{{- end}}
+        return props;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String value = "hello from Streamplane " + UUID.randomUUID();
+
+        // Produce one message; acks=all waits for every in-sync replica.
+        Properties p = connection();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            RecordMetadata md = producer.send(new ProducerRecord<>(TOPIC, "sample", value)).get();
+            System.out.printf("produced: partition %d offset %d: %s%n", md.partition(), md.offset(), value);
+        }
+
+        // Consume as a member of a consumer group until the message comes back.
+        Properties c = connection();
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "streamplane-sample");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+            consumer.subscribe(List.of(TOPIC));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(1))) {
+                    System.out.printf("consumed: partition %d offset %d: %s%n", r.partition(), r.offset(), r.value());
+                    if (value.equals(r.value())) {
+                        return;
+                    }
+                }
+            }
+        }
+        System.err.println("the message did not come back within a minute");
+        System.exit(1);
+    }
+}
+{{end}}`
+
+const samplePython = `{{define "python" -}}
+"""Produces a message to topic {{.Topic}} on the Streamplane instance {{.Instance}}
+and consumes it back, with kafka-python. It connects through the
+{{.Access.Listener}} listener ({{.Access.SecurityProtocol}}).
+
+    pip install kafka-python
+    {{.Run}}
+"""
+{{- if .SASL}}
+import os
+{{- end}}
+import sys
+import time
+import uuid
+
+from kafka import KafkaConsumer, KafkaProducer
+
+BOOTSTRAP_SERVERS = [{{list .Servers}}]
+TOPIC = {{quote .Topic}}
+
+# What both clients need to reach the instance.
+CONNECTION = {
+    "bootstrap_servers": BOOTSTRAP_SERVERS,
+{{- if .SASL}}
+    # {{.Access.SASLMechanism}} over TLS: ca.pem is the instance's CA certificate;
+    # KAFKA_USERNAME and KAFKA_PASSWORD are one of its users.
+    "security_protocol": {{quote .Access.SecurityProtocol}},
+    "sasl_mechanism": {{quote .Access.SASLMechanism}},
+    "sasl_plain_username": os.environ.get("KAFKA_USERNAME", ""),
+    "sasl_plain_password": os.environ.get("KAFKA_PASSWORD", ""),
+    "ssl_cafile": "ca.pem",
+{{- end}}
+}
+
+
+def main():
+    value = "hello from Streamplane %s" % uuid.uuid4()
+
+    # Produce one message; acks=all waits for every in-sync replica.
+    producer = KafkaProducer(acks="all", **CONNECTION)
+    md = producer.send(TOPIC, key=b"sample", value=value.encode()).get(timeout=30)
+    producer.close()
+    print("produced: partition %d offset %d: %s" % (md.partition, md.offset, value))
+
+    # Consume as a member of a consumer group until the message comes back.
+    consumer = KafkaConsumer(TOPIC, group_id="streamplane-sample", auto_offset_reset="earliest", **CONNECTION)
+    deadline = time.time() + 60
+    try:
+        while time.time() < deadline:
+            for records in consumer.poll(timeout_ms=1000).values():
+                for r in records:
+                    print("consumed: partition %d offset %d: %s" % (r.partition, r.offset, r.value.decode()))
+                    if r.value.decode() == value:
+                        return 0
+    finally:
+        consumer.close()
+    print("the message did not come back within a minute", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+{{end}}`
