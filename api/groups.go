@@ -1,4 +1,136 @@
 package api
 
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
 // groupRoutes: consumer groups.
-var groupRoutes = []Route{}
+var groupRoutes = []Route{
+	{"GET", "/api/v1/instances/{instance}/groups", (*Server).handleGroupList},
+	{"POST", "/api/v1/instances/{instance}/groups/delete", (*Server).handleGroupBatchDelete},
+	{"GET", "/api/v1/instances/{instance}/groups/{group}", (*Server).handleGroupGet},
+	{"DELETE", "/api/v1/instances/{instance}/groups/{group}", (*Server).handleGroupDelete},
+	{"POST", "/api/v1/instances/{instance}/groups/{group}/reset-offsets", (*Server).handleGroupResetOffsets},
+}
+
+func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := streamplane.GroupFilter{Name: q.Get("name")}
+	for _, st := range q["state"] {
+		for _, one := range strings.Split(st, ",") {
+			if one != "" {
+				f.States = append(f.States, streamplane.GroupState(strings.ToUpper(one)))
+			}
+		}
+	}
+	var err error
+	if f.Offset, f.Limit, err = paging(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, total, err := s.Service.Groups(r.Context(), r.PathValue("instance"), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []streamplane.Group{}
+	}
+	if wantCSV(r) {
+		writeGroupsCSV(w, list)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"groups": list, "total": total, "offset": f.Offset, "limit": f.Limit})
+}
+
+func writeGroupsCSV(w http.ResponseWriter, list []streamplane.Group) {
+	cw := startCSV(w, "groups")
+	cw.Write([]string{"group", "state", "kafka_state", "type", "coordinator", "members", "lag", "error"})
+	for _, g := range list {
+		cw.Write([]string{csvSafe(g.Name), string(g.State), g.KafkaState, g.Type, strconv.Itoa(int(g.Coordinator)),
+			strconv.Itoa(g.MemberCount), strconv.FormatInt(g.Lag, 10), csvSafe(g.Error)})
+	}
+	cw.Flush()
+}
+
+func (s *Server) handleGroupGet(w http.ResponseWriter, r *http.Request) {
+	g, err := s.Service.Group(r.Context(), r.PathValue("instance"), r.PathValue("group"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
+}
+
+func (s *Server) handleGroupResetOffsets(w http.ResponseWriter, r *http.Request) {
+	var req streamplane.OffsetResetRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.Service.ResetOffsets(r.Context(), r.PathValue("instance"), r.PathValue("group"), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGroupDelete(w http.ResponseWriter, r *http.Request) {
+	results, err := s.Service.DeleteGroups(r.Context(), r.PathValue("instance"), []string{r.PathValue("group")})
+	if err == nil && len(results) == 1 {
+		err = results[0].Err
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type groupBatchDelete struct {
+	Groups []string `json:"groups"`
+}
+
+// groupDeletion is one group's outcome in a batch deletion.
+type groupDeletion struct {
+	Group   string       `json:"group"`
+	Deleted bool         `json:"deleted"`
+	Error   *errorDetail `json:"error,omitempty"`
+}
+
+// handleGroupBatchDelete deletes several groups. It answers 200 with one
+// outcome per group, deleted or refused with the error a single deletion
+// would have got; the whole request fails only when the instance refuses
+// it (busy, not running) or the list itself is wrong.
+func (s *Server) handleGroupBatchDelete(w http.ResponseWriter, r *http.Request) {
+	var req groupBatchDelete
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	results, err := s.Service.DeleteGroups(r.Context(), r.PathValue("instance"), req.Groups)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]groupDeletion, len(results))
+	for i, res := range results {
+		out[i] = groupDeletion{Group: res.Group, Deleted: res.Err == nil}
+		if res.Err != nil {
+			detail := errorDetail{Code: streamplane.ErrorCode(res.Err), Message: streamplane.ErrorMessage(res.Err)}
+			var appErr *streamplane.Error
+			if asError(res.Err, &appErr) {
+				detail.Field = appErr.Field
+			} else {
+				s.Log.Error("delete group", "group", res.Group, "request_id", requestID(r), "err", res.Err)
+			}
+			out[i].Error = &detail
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+}

@@ -1,0 +1,118 @@
+package client
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// GroupList is a page of consumer groups.
+type GroupList struct {
+	Groups []streamplane.Group `json:"groups"`
+	Total  int                 `json:"total"`
+	Offset int                 `json:"offset"`
+	Limit  int                 `json:"limit"`
+}
+
+// GroupOptions filter and page a group list.
+type GroupOptions struct {
+	Name          string   // substring of the name, any case
+	States        []string // e.g. STABLE, EMPTY
+	Offset, Limit int
+}
+
+func (o GroupOptions) query() url.Values {
+	q := url.Values{}
+	if o.Name != "" {
+		q.Set("name", o.Name)
+	}
+	for _, s := range o.States {
+		q.Add("state", s)
+	}
+	if o.Offset > 0 {
+		q.Set("offset", strconv.Itoa(o.Offset))
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	return q
+}
+
+func groupsPath(instance string) string {
+	return "/api/v1/instances/" + url.PathEscape(instance) + "/groups"
+}
+
+// Groups lists an instance's consumer groups with state, coordinator,
+// member count and total lag.
+func (c *Client) Groups(ctx context.Context, instance string, opts GroupOptions) (*GroupList, error) {
+	var out GroupList
+	_, err := c.do(ctx, "GET", groupsPath(instance), opts.query(), nil, &out)
+	return &out, err
+}
+
+// GroupsCSV returns the group list as CSV.
+func (c *Client) GroupsCSV(ctx context.Context, instance string, opts GroupOptions) (string, error) {
+	q := opts.query()
+	q.Set("format", "csv")
+	var out string
+	_, err := c.do(ctx, "GET", groupsPath(instance), q, nil, &out)
+	return out, err
+}
+
+// Group describes a consumer group: members and per-partition offsets and
+// lag.
+func (c *Client) Group(ctx context.Context, instance, group string) (*streamplane.GroupDetail, error) {
+	var out streamplane.GroupDetail
+	if _, err := c.do(ctx, "GET", groupsPath(instance)+"/"+url.PathEscape(group), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ResetOffsets moves a group's committed offsets in a topic or one of its
+// partitions. The group must have no members.
+func (c *Client) ResetOffsets(ctx context.Context, instance, group string, req streamplane.OffsetResetRequest) (*streamplane.OffsetReset, error) {
+	var out streamplane.OffsetReset
+	if _, err := c.do(ctx, "POST", groupsPath(instance)+"/"+url.PathEscape(group)+"/reset-offsets", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteGroup deletes one EMPTY group.
+func (c *Client) DeleteGroup(ctx context.Context, instance, group string) error {
+	_, err := c.do(ctx, "DELETE", groupsPath(instance)+"/"+url.PathEscape(group), nil, nil, nil)
+	return err
+}
+
+// GroupDeletion is one group's outcome in a batch deletion.
+type GroupDeletion struct {
+	Group   string `json:"group"`
+	Deleted bool   `json:"deleted"`
+	Error   *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error,omitempty"`
+}
+
+// Err returns why the group was not deleted, as an application error, or
+// nil.
+func (d GroupDeletion) Err() error {
+	if d.Error == nil {
+		return nil
+	}
+	return &streamplane.Error{Code: d.Error.Code, Message: d.Error.Message, Field: d.Error.Field}
+}
+
+// DeleteGroups deletes several EMPTY groups, each with its own outcome; the
+// error is for the request as a whole (for instance a busy instance).
+func (c *Client) DeleteGroups(ctx context.Context, instance string, groups ...string) ([]GroupDeletion, error) {
+	var out struct {
+		Results []GroupDeletion `json:"results"`
+	}
+	_, err := c.do(ctx, "POST", groupsPath(instance)+"/delete", nil, map[string][]string{"groups": groups}, &out)
+	return out.Results, err
+}
