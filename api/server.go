@@ -5,11 +5,11 @@ package api
 
 import (
 	"context"
-	"slices"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/streamplane/streamplane/service"

@@ -182,7 +182,7 @@ instance must pass all of them. DELETED instances show only with --all or
 			t := newTable(o.stdout, "NAME", "ID", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE")
 			for _, inst := range list.Instances {
 				t.row(inst.Name, inst.ID, string(inst.Status), inst.Version, inst.Flavor, strconv.Itoa(inst.BrokerCount),
-					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(gib(inst.StorageGBPerBroker*inst.BrokerCount)),
+					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(gbBytes(inst.StorageGBPerBroker*inst.BrokerCount)),
 					inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], age(now, inst.CreatedAt))
 			}
 			if err := t.flush(); err != nil {
@@ -254,7 +254,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	if inst.TaskID != "" {
 		task = inst.TaskID + " (see 'streamplane task show " + inst.TaskID + "')"
 	}
-	total := gib(inst.StorageGBPerBroker * inst.BrokerCount)
+	total := gbBytes(inst.StorageGBPerBroker * inst.BrokerCount)
 	storage := humanBytes(inst.Storage.UsedBytes) + " used of " + humanBytes(total)
 	if total > 0 {
 		storage += fmt.Sprintf(" (%.0f%%)", float64(inst.Storage.UsedBytes)*100/float64(total))

@@ -95,9 +95,10 @@ func (o *options) printList(api any, header []string, rows [][]string) error {
 	return t.flush()
 }
 
-// humanBytes renders a size in binary units: 512 B, 1.2 GiB.
+// humanBytes renders a size in decimal units, as storage is sold and as the
+// API counts it: 512 B, 1.2 GB.
 func humanBytes(n int64) string {
-	const unit = 1024
+	const unit = 1000
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
@@ -106,13 +107,11 @@ func humanBytes(n int64) string {
 		div *= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTP"[exp])
 }
 
-// gib converts the API's storage sizes, given in GB, to bytes. The API does
-// not say whether its GB are decimal; binary keeps used/total comparable
-// with what humanBytes prints.
-func gib(gb int) int64 { return int64(gb) << 30 }
+// gbBytes converts the API's storage sizes, in decimal GB, to bytes.
+func gbBytes(gb int) int64 { return int64(gb) * 1e9 }
 
 // age renders how long ago t was, in the largest unit that fits: 45s, 12m,
 // 5h, 3d.

@@ -106,6 +106,10 @@ func TestParamDynamic(t *testing.T) {
 	// Kafka 4 records min.insync.replicas cluster-wide at its first start.
 	wantConfig(t, inst, "min.insync.replicas", "1", anySource)
 
+	inst, err = s.Client.Instance(ctx, inst.ID) // other tests restart the shared brokers
+	if err != nil {
+		t.Fatal(err)
+	}
 	pids := map[int]int{}
 	for _, b := range inst.Brokers {
 		pids[b.ID] = b.PID
