@@ -324,15 +324,18 @@ func (t *Topic) SetRetention(ms int64) {
 // TopicList is an instance's topics with its partition budget.
 type TopicList struct {
 	Topics         []Topic `json:"topics"`
-	Total          int     `json:"total"`
+	Total          int     `json:"total"` // topics matching the filter, before paging
+	Offset         int     `json:"offset"`
+	Limit          int     `json:"limit"`
 	PartitionsUsed int     `json:"partitions_used"` // by non-internal topics
 	PartitionLimit int     `json:"partition_limit"`
 }
 
 // TopicFilter selects topics in a list.
 type TopicFilter struct {
-	Name     string // substring, case-insensitive
-	Internal bool   // include Kafka's internal topics
+	Name          string // substring, case-insensitive
+	Internal      bool   // include Kafka's internal topics
+	Offset, Limit int    // a page of the list, sorted by name
 }
 
 // TopicPartition is one partition's placement, state, size and offsets.

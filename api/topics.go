@@ -30,6 +30,23 @@ func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A page holds up to 1,000 topics by default (10,000 at most): enough
+	// for one page to be the whole list of most instances.
+	f.Limit = 1000
+	for _, p := range []struct {
+		name     string
+		dst      *int
+		min, max int
+	}{{"offset", &f.Offset, 0, 1 << 30}, {"limit", &f.Limit, 1, 10000}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < p.min || n > p.max {
+				s.writeError(w, r, streamplane.Invalid(p.name, "%s must be an integer from %d to %d, got %q", p.name, p.min, p.max, v))
+				return
+			}
+			*p.dst = n
+		}
+	}
 	list, err := s.Service.Topics(r.Context(), r.PathValue("instance"), f)
 	if err != nil {
 		s.writeError(w, r, err)

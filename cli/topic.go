@@ -117,11 +117,16 @@ topics show only with --internal. -o csv exports the list.`,
 				return err
 			}
 			fmt.Fprintf(o.stderr, "%d topic(s); %d of %d partitions in use.\n", list.Total, list.PartitionsUsed, list.PartitionLimit)
+			if shown := list.Offset + len(list.Topics); shown < list.Total {
+				fmt.Fprintf(o.stderr, "Showing %d–%d; see more with --offset %d.\n", list.Offset+1, shown, shown)
+			}
 			return nil
 		},
 	})
 	cmd.Flags().StringVar(&opts.Name, "name", "", "only topics whose name contains this, ignoring case")
 	cmd.Flags().BoolVar(&opts.Internal, "internal", false, "include Kafka's internal topics (__consumer_offsets, …)")
+	cmd.Flags().IntVar(&opts.Offset, "offset", 0, "skip this many topics (sorted by name)")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "at most this many topics (default: the server's, 1,000)")
 	return cmd
 }
 

@@ -10,8 +10,9 @@ import (
 
 // TopicListOptions filter a topic list.
 type TopicListOptions struct {
-	Name     string // substring, any case
-	Internal bool   // include Kafka's internal topics
+	Name          string // substring, any case
+	Internal      bool   // include Kafka's internal topics
+	Offset, Limit int    // a page; the server's default limit is 1,000
 }
 
 func (o TopicListOptions) query() url.Values {
@@ -21,6 +22,12 @@ func (o TopicListOptions) query() url.Values {
 	}
 	if o.Internal {
 		q.Set("internal", "true")
+	}
+	if o.Offset > 0 {
+		q.Set("offset", strconv.Itoa(o.Offset))
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
 	}
 	return q
 }

@@ -704,3 +704,23 @@ func franzGoSums(t *testing.T) []byte {
 	}
 	return []byte(strings.Join(out, "\n") + "\n")
 }
+
+// The topic list pages, sorted by name.
+func TestTopicListPaging(t *testing.T) {
+	s, inst := sharedInstance(t)
+	ctx := context.Background()
+	for _, name := range []string{"t-page-b", "t-page-a", "t-page-c"} {
+		if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: name, Partitions: 1, Replicas: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := s.Client.Topics(ctx, inst.Name, client.TopicListOptions{Name: "t-page-", Offset: 1, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 3 || len(page.Topics) != 1 || page.Topics[0].Name != "t-page-b" || page.Offset != 1 || page.Limit != 1 {
+		t.Fatalf("page = %+v", page)
+	}
+	_, err = s.Client.Topics(ctx, inst.Name, client.TopicListOptions{Limit: 20000})
+	wantErrorCode(t, err, 400, streamplane.EINVALID, "limit")
+}

@@ -74,10 +74,15 @@ func (s *Service) Topics(ctx context.Context, idOrName string, f streamplane.Top
 		// Sizes are a detail of the list: without them it still answers.
 		s.Log.Warn("topic sizes unknown", "instance", inst.Name, "err", sizesErr)
 	}
+	sort.Slice(shown, func(i, j int) bool { return shown[i].Name < shown[j].Name })
+	list.Total, list.Offset, list.Limit = len(shown), f.Offset, f.Limit
+	shown = shown[min(f.Offset, len(shown)):]
+	if f.Limit > 0 && f.Limit < len(shown) {
+		shown = shown[:f.Limit]
+	}
 	for _, m := range shown {
 		list.Topics = append(list.Topics, topicSummary(m, configs[m.Name], sizes))
 	}
-	list.Total = len(list.Topics)
 	return list, nil
 }
 
