@@ -26,9 +26,11 @@ var InstanceStatuses = []InstanceStatus{
 	InstanceChangeFailed, InstanceCreateFailed, InstanceDeleting, InstanceDeleted,
 }
 
-// CanRestart reports whether a restart may start from this status (DMS 7.3).
+// CanRestart reports whether a restart may start from this status: DMS's
+// RUNNING and FAULTY (7.3), and CHANGE_FAILED, which a rolling restart
+// brings back to the desired state.
 func (s InstanceStatus) CanRestart() bool {
-	return s == InstanceRunning || s == InstanceFaulty
+	return s == InstanceRunning || s == InstanceFaulty || s == InstanceChangeFailed
 }
 
 // CanDelete reports whether a delete may start from this status (DMS 7.4:
@@ -37,10 +39,9 @@ func (s InstanceStatus) CanDelete() bool {
 	return s == InstanceRunning || s == InstanceFaulty || s == InstanceCreateFailed
 }
 
-// Listener names as they appear in bootstrap_servers.
-const (
-	ListenerPrivatePlaintext = "private_plaintext"
-)
+// ListenerPrivatePlaintext is the bootstrap_servers key of a plaintext
+// instance's private listener; security.go has the others.
+const ListenerPrivatePlaintext = "private_plaintext"
 
 // Instance is one Kafka cluster managed by Streamplane. The spec fields are
 // the desired state; Status and Brokers are what was last observed.
@@ -56,6 +57,17 @@ type Instance struct {
 	Zones              []string          `json:"zones"`
 	AutoCreateTopics   bool              `json:"auto_create_topics"`
 	Tags               map[string]string `json:"tags"`
+
+	// Security (SPEC §5): fixed at creation but for public access and
+	// mutual TLS, which change through a rolling restart.
+	SecurityProtocol string   `json:"security_protocol"`
+	SASLMechanisms   []string `json:"sasl_mechanisms,omitempty"`
+	KafkaUser        string   `json:"kafka_user,omitempty"` // the initial SASL user
+	PublicAccess     bool     `json:"public_access"`
+	MutualTLS        bool     `json:"mutual_tls"`
+	// CustomCertificate says the brokers present a certificate the user
+	// supplied instead of one from the instance's own CA.
+	CustomCertificate bool `json:"custom_certificate,omitempty"`
 
 	// Parameters are the user's parameter values (non-default ones);
 	// AppliedParameters the static values the brokers were last started
@@ -159,6 +171,12 @@ type InstanceSpec struct {
 	Zones              []string          `json:"zones,omitempty"`
 	AutoCreateTopics   bool              `json:"auto_create_topics,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
+
+	SecurityProtocol string   `json:"security_protocol,omitempty"` // PLAINTEXT (default) or SASL_SSL
+	SASLMechanisms   []string `json:"sasl_mechanisms,omitempty"`   // SCRAM-SHA-512, optionally PLAIN
+	KafkaUser        string   `json:"kafka_user,omitempty"`
+	KafkaPassword    string   `json:"kafka_password,omitempty"` // write-only: never stored or returned
+	PublicAccess     bool     `json:"public_access,omitempty"`
 }
 
 // InstanceUpdate changes an instance's information. Nil fields stay as they

@@ -16,6 +16,13 @@ type Credentials struct {
 	AdminPassword      string
 }
 
+// BrokerFiles are the secret files brokers read besides their configuration.
+type BrokerFiles struct {
+	Keystores  map[int][]byte // broker id -> PEM private key and certificate chain (SASL_SSL)
+	ClientsCA  []byte         // PEM: the CA clients' certificates must chain to (mutual TLS)
+	PlainUsers []byte         // the PLAIN credentials file, when the instance offers PLAIN
+}
+
 // Process is what a provisioner knows of a running broker.
 type Process struct {
 	PID       int
@@ -29,8 +36,18 @@ type Provisioner interface {
 	// Place gives every broker of inst a host, ports and endpoints, and
 	// reserves them. A second call returns the same placement.
 	Place(ctx context.Context, inst *Instance) error
-	// Configure writes every broker's configuration for inst's desired state.
-	Configure(ctx context.Context, inst *Instance, creds Credentials) error
+	// Configure writes every broker's configuration and files for inst's
+	// desired state.
+	Configure(ctx context.Context, inst *Instance, creds Credentials, files BrokerFiles) error
+	// WriteFiles replaces the brokers' secret files only, for changes
+	// brokers pick up live (users, certificates).
+	WriteFiles(ctx context.Context, inst *Instance, files BrokerFiles) error
+	// Endpoints returns a broker's client addresses by listener name, as
+	// inst's desired state has them.
+	Endpoints(inst *Instance, broker *Broker) map[string]string
+	// ClientHosts are the addresses clients may reach brokers at: broker
+	// certificates must name them all.
+	ClientHosts() []string
 	// Format prepares a broker's storage for the cluster id; a no-op if done.
 	Format(ctx context.Context, inst *Instance, broker *Broker, creds Credentials) error
 	// Start starts a broker, or adopts it if it already runs.

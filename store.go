@@ -61,8 +61,18 @@ type Tx interface {
 	ReservePorts(owner string, count, lo, hi int, usable func(port int) bool) ([]int, error)
 	ReleasePorts(owner string) error
 
+	// KafkaUsers lists an instance's SASL users by name.
+	KafkaUsers(instanceID string) ([]KafkaUser, error)
+	// KafkaUser returns one user; ENOTFOUND (field "user") if none.
+	KafkaUser(instanceID, name string) (*KafkaUser, error)
+	// PutKafkaUser inserts or updates a user.
+	PutKafkaUser(u *KafkaUser) error
+	// DeleteKafkaUser removes a user; ENOTFOUND if none.
+	DeleteKafkaUser(instanceID, name string) error
+
 	// Secrets are stored sealed; the store never sees them in the clear.
 	PutSecret(owner, name string, sealed []byte) error
 	Secret(owner, name string) ([]byte, error)
+	DeleteSecret(owner, name string) error
 	DeleteSecrets(owner string) error
 }

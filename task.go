@@ -25,6 +25,12 @@ const (
 	TaskRestartInstance = "restart_instance"
 	TaskInstallRuntime  = "install_runtime"
 
+	TaskSetPublicAccess    = "set_public_access"
+	TaskSetMutualTLS       = "set_mutual_tls"
+	TaskReplaceCertificate = "replace_certificate"
+
+	TaskIssueClientCertificate = "issue_client_certificate"
+
 	// Synchronous changes inside an instance, recorded as finished tasks.
 	TaskCreateTopic     = "create_topic"
 	TaskUpdateTopic     = "update_topic"

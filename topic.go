@@ -437,12 +437,6 @@ func (f *DiskUsageFilter) Normalize() error {
 // decimal gigabytes, as disks are sold.
 const BytesPerGB = int64(1_000_000_000)
 
-// Client security protocols, as Kafka's security.protocol names them.
-const (
-	ProtocolPlaintext = "PLAINTEXT"
-	ProtocolSASLSSL   = "SASL_SSL"
-)
-
 // ClientAccess is how a client reaches an instance through one of its
 // client listeners.
 type ClientAccess struct {
@@ -454,7 +448,7 @@ type ClientAccess struct {
 
 // listenerPreference orders the listeners a sample connects through when
 // the caller names none: private before public, secured before not.
-var listenerPreference = []string{"private_sasl_ssl", ListenerPrivatePlaintext, "public_sasl_ssl", "public_plaintext"}
+var listenerPreference = []string{ListenerPrivateSASLSSL, ListenerPrivatePlaintext, ListenerPublicSASLSSL, ListenerPublicPlaintext}
 
 // ClientAccess returns how clients reach the instance through a listener,
 // or through the preferred one when listener is "". The security settings
@@ -484,7 +478,7 @@ func (inst *Instance) ClientAccess(listener string) (ClientAccess, error) {
 	a := ClientAccess{Listener: listener, BootstrapServers: servers}
 	switch {
 	case strings.HasSuffix(listener, "_sasl_ssl"):
-		a.SecurityProtocol, a.SASLMechanism = ProtocolSASLSSL, "SCRAM-SHA-512"
+		a.SecurityProtocol, a.SASLMechanism = ProtocolSASLSSL, MechanismSCRAM
 	case strings.HasSuffix(listener, "_plaintext"):
 		a.SecurityProtocol = ProtocolPlaintext
 	default:

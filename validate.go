@@ -136,6 +136,9 @@ func (s *InstanceSpec) Normalize(p Placement) error {
 	if err := validateZones(s.Zones, p.Zones, s.BrokerCount); err != nil {
 		return err
 	}
+	if err := s.normalizeSecurity(); err != nil {
+		return err
+	}
 	return ValidateTags(s.Tags)
 }
 

@@ -111,3 +111,5 @@ func paging(r *http.Request) (offset, limit int, err error) {
 func wantCSV(r *http.Request) bool {
 	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
 }
+
+func invalid(field, format string, args ...any) error { return streamplane.Invalid(field, format, args...) }

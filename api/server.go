@@ -30,7 +30,7 @@ type Route struct {
 
 // Routes is the whole REST surface, one group per resource. The OpenAPI
 // test checks openapi.json against it, both ways.
-var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes)
+var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes, securityRoutes, userRoutes, quotaRoutes)
 
 var coreRoutes = []Route{
 	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI},

@@ -27,14 +27,19 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceClearFailedCommand(o),
 		newInstanceLogsCommand(o),
 		newInstanceDiskUsageCommand(o),
+		newInstanceCertCommand(o),
+		newInstanceClientCertCommand(o),
+		newInstanceMTLSCommand(o),
+		newInstancePublicAccessCommand(o),
 	)
 }
 
 func newInstanceCreateCommand(o *options) *cobra.Command {
 	var (
-		spec   streamplane.InstanceSpec
-		tags   []string
-		noWait bool
+		spec    streamplane.InstanceSpec
+		tags    []string
+		noWait  bool
+		saslSSL bool
 	)
 	cmd := &cobra.Command{
 		Use:   "create --name N --flavor F --brokers N --storage-gb N",
@@ -53,6 +58,12 @@ has started. --version defaults to the catalog's recommended version.`,
 			var err error
 			if spec.Tags, err = parseTags(tags); err != nil {
 				return err
+			}
+			if saslSSL {
+				spec.SecurityProtocol = streamplane.ProtocolSASLSSL
+				if spec.KafkaPassword == "" {
+					spec.KafkaPassword = o.env("STREAMPLANE_KAFKA_PASSWORD")
+				}
 			}
 			c := o.client()
 			ctx := cmd.Context()
@@ -93,6 +104,11 @@ has started. --version defaults to the catalog's recommended version.`,
 	f.StringVar(&spec.Description, "description", "", "description, at most 1024 characters")
 	f.StringArrayVar(&tags, "tag", nil, "tag as key=value; repeat for more")
 	f.BoolVar(&spec.AutoCreateTopics, "auto-create-topics", false, "let clients create topics by using them")
+	f.BoolVar(&saslSSL, "sasl-ssl", false, "clients authenticate with SASL over TLS (fixed at creation)")
+	f.StringSliceVar(&spec.SASLMechanisms, "sasl-mechanisms", nil, "SCRAM-SHA-512 (always) and optionally PLAIN")
+	f.StringVar(&spec.KafkaUser, "kafka-user", "", "the initial SASL user")
+	f.StringVar(&spec.KafkaPassword, "kafka-password", "", "its password (env STREAMPLANE_KAFKA_PASSWORD): 8-32 characters, three of lower, upper, digit, special")
+	f.BoolVar(&spec.PublicAccess, "public-access", false, "also listen on the public address")
 	f.BoolVar(&noWait, "no-wait", false, "return once the task has started")
 	return cmd
 }
@@ -395,7 +411,7 @@ func newInstanceRestartCommand(o *options) *cobra.Command {
 		Long: `Restart the brokers of one or more instances, one broker at a time and only
 when no partition would drop below min.insync.replicas, so clients with
 retries see no failed writes. --force restarts all brokers at once.
-Allowed when an instance is RUNNING or FAULTY.`,
+Allowed when an instance is RUNNING, FAULTY or CHANGE_FAILED (a restart brings it back to its desired state).`,
 		Args: minArgs("NAME_OR_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.runTasks(cmd.Context(), args, noWait, "Restarting", "Restarted",

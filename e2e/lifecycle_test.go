@@ -22,7 +22,7 @@ import (
 func TestCreationSurvivesServerCrashAtEveryStep(t *testing.T) {
 	s := NewServer(t, ServerOptions{})
 	defer s.Close()
-	steps := 7 // the create_instance workflow's steps
+	steps := 8 // the create_instance workflow's steps
 	for n := 1; n <= steps; n++ {
 		t.Run(fmt.Sprintf("after step %d", n), func(t *testing.T) {
 			s.t = t

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 )
@@ -75,4 +76,37 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// ReloadKeystores makes one broker reload the TLS keystores of its client
+// listeners: setting a keystore location again, even to the same file,
+// reloads it (KAFKA-14136). It must be a per-broker config: Kafka refuses
+// listener SSL settings as cluster-wide defaults.
+func (c *Client) ReloadKeystores(ctx context.Context, broker int32) error {
+	rcs, err := c.adm.DescribeBrokerConfigs(ctx, broker)
+	if err != nil {
+		return err
+	}
+	var ops []kadm.AlterConfig
+	for _, rc := range rcs {
+		for _, cfg := range rc.Configs {
+			if strings.HasSuffix(cfg.Key, ".ssl.keystore.location") && strings.HasPrefix(cfg.Key, "listener.name.") && cfg.Value != nil {
+				v := *cfg.Value
+				ops = append(ops, kadm.AlterConfig{Op: kadm.SetConfig, Name: cfg.Key, Value: &v})
+			}
+		}
+	}
+	if len(ops) == 0 {
+		return fmt.Errorf("broker %d has no TLS keystore to reload", broker)
+	}
+	resps, err := c.adm.AlterBrokerConfigs(ctx, ops, broker)
+	if err != nil {
+		return err
+	}
+	for _, r := range resps {
+		if r.Err != nil {
+			return fmt.Errorf("broker %d: %w: %s", broker, r.Err, r.ErrMessage)
+		}
+	}
+	return nil
 }

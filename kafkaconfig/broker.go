@@ -13,10 +13,13 @@ import (
 // authenticate with SASL/PLAIN as principals that are the only super users.
 // PRIVATE is the client listener; its principal (User:ANONYMOUS when it is
 // plaintext) is never a super user.
+// PUBLIC is the optional public client listener; it speaks the same
+// protocol as PRIVATE.
 const (
 	ListenerInternal   = "INTERNAL"
 	ListenerController = "CONTROLLER"
 	ListenerPrivate    = "PRIVATE"
+	ListenerPublic     = "PUBLIC"
 )
 
 // BrokerInput is everything a broker's configuration depends on.
@@ -28,8 +31,16 @@ type BrokerInput struct {
 	// to; only the control plane and the brokers reach it.
 	ControlHost string
 	DataDir     string // log.dirs and the KRaft metadata log
-	// Overrides are operator- or user-set broker settings applied last
-	// (static parameters waiting for a restart, for instance).
+	// PublicHost is the address of the public listener, when public
+	// access is on.
+	PublicHost string
+	// TLS files of a SASL_SSL instance's client listeners.
+	KeystoreFile   string // PEM: the broker's private key and certificate chain
+	TruststoreFile string // PEM: the CA that clients' certificates must chain to
+	// PlainConfig configures PLAIN on a client listener (by its lower-case
+	// name): the settings of Streamplane's PLAIN plugin. Nil without PLAIN.
+	PlainConfig func(listener string) map[string]string
+	// Overrides are operator- or user-set broker settings applied last.
 	Overrides map[string]string
 }
 
@@ -61,18 +72,33 @@ func Broker(in BrokerInput) (*Properties, error) {
 	}
 	p.Set("controller.quorum.voters", voters)
 
-	// Listeners.
+	// Listeners: the client-facing ones speak the instance's protocol.
+	protocol := inst.SecurityProtocol
+	if protocol == "" {
+		protocol = streamplane.ProtocolPlaintext
+	}
 	internal := fmt.Sprintf("%s://%s:%d", ListenerInternal, in.ControlHost, b.Ports[streamplane.PortInternal])
 	private := fmt.Sprintf("%s://%s:%d", ListenerPrivate, b.Host, b.Ports[streamplane.PortPrivate])
-	listeners := []string{internal, private}
+	listeners, advertised := []string{internal, private}, []string{internal, private}
+	clientListeners := []string{ListenerPrivate}
+	if inst.PublicAccess {
+		if in.PublicHost == "" || b.Ports[streamplane.PortPublic] == 0 {
+			return nil, fmt.Errorf("kafkaconfig: broker %d has no public address", b.ID)
+		}
+		public := fmt.Sprintf("%s://%s:%d", ListenerPublic, in.PublicHost, b.Ports[streamplane.PortPublic])
+		listeners, advertised = append(listeners, public), append(advertised, public)
+		clientListeners = append(clientListeners, ListenerPublic)
+	}
 	if b.IsController() {
 		listeners = append(listeners, fmt.Sprintf("%s://%s:%d", ListenerController, in.ControlHost, b.Ports[streamplane.PortController]))
 	}
 	p.Set("listeners", strings.Join(listeners, ","))
-	p.Set("advertised.listeners", internal+","+private)
-	p.Set("listener.security.protocol.map", strings.Join([]string{
-		ListenerInternal + ":SASL_PLAINTEXT", ListenerController + ":SASL_PLAINTEXT", ListenerPrivate + ":PLAINTEXT",
-	}, ","))
+	p.Set("advertised.listeners", strings.Join(advertised, ","))
+	protocols := []string{ListenerInternal + ":SASL_PLAINTEXT", ListenerController + ":SASL_PLAINTEXT"}
+	for _, l := range clientListeners {
+		protocols = append(protocols, l+":"+protocol)
+	}
+	p.Set("listener.security.protocol.map", strings.Join(protocols, ","))
 	p.Set("inter.broker.listener.name", ListenerInternal)
 	p.Set("controller.listener.names", ListenerController)
 
@@ -86,6 +112,13 @@ func Broker(in BrokerInput) (*Properties, error) {
 	p.Set("listener.name.internal.plain.sasl.jaas.config", plainJAAS(c.AdminUser, c.AdminPassword, map[string]string{c.AdminUser: c.AdminPassword}))
 	p.Set("listener.name.controller.sasl.enabled.mechanisms", "PLAIN")
 	p.Set("listener.name.controller.plain.sasl.jaas.config", plainJAAS(c.ControllerUser, c.ControllerPassword, map[string]string{c.ControllerUser: c.ControllerPassword}))
+	if protocol == streamplane.ProtocolSASLSSL {
+		for _, l := range clientListeners {
+			if err := saslSSL(p, in, strings.ToLower(l)); err != nil {
+				return nil, err
+			}
+		}
+	}
 
 	// Authorization: the control-plane principals are the only super users;
 	// a resource without ACLs is open to every client (DMS 8.9), and the
@@ -141,6 +174,44 @@ func Broker(in BrokerInput) (*Properties, error) {
 		p.Set(k, in.Overrides[k])
 	}
 	return p, nil
+}
+
+// saslSSL configures a client listener for SASL over TLS: SCRAM-SHA-512
+// always, PLAIN if the instance offers it; the broker's certificate from a
+// PEM keystore; and, under mutual TLS, a client certificate required.
+func saslSSL(p *Properties, in BrokerInput, listener string) error {
+	inst := in.Instance
+	if in.KeystoreFile == "" || in.TruststoreFile == "" {
+		return fmt.Errorf("kafkaconfig: a SASL_SSL listener needs keystore and truststore files")
+	}
+	prefix := "listener.name." + listener + "."
+	mechanisms := []string{streamplane.MechanismSCRAM}
+	p.Set(prefix+"scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+	if inst.HasMechanism(streamplane.MechanismPlain) {
+		if in.PlainConfig == nil {
+			return fmt.Errorf("kafkaconfig: instance %s offers PLAIN but no PLAIN plugin is configured", inst.Name)
+		}
+		mechanisms = append(mechanisms, streamplane.MechanismPlain)
+		plain := in.PlainConfig(listener)
+		for _, k := range SortedKeys(plain) {
+			p.Set(k, plain[k])
+		}
+	}
+	p.Set(prefix+"sasl.enabled.mechanisms", strings.Join(mechanisms, ","))
+	p.Set(prefix+"ssl.keystore.type", "PEM")
+	p.Set(prefix+"ssl.keystore.location", in.KeystoreFile)
+	p.Set(prefix+"ssl.truststore.type", "PEM")
+	p.Set(prefix+"ssl.truststore.location", in.TruststoreFile)
+	// A replacement certificate (DMS 6.6) is loaded live, and may name
+	// another subject: Kafka refuses such a reload unless told to allow it.
+	p.Set(prefix+"ssl.allow.dn.changes", "true")
+	p.Set(prefix+"ssl.allow.san.changes", "true")
+	clientAuth := "none"
+	if inst.MutualTLS {
+		clientAuth = "required"
+	}
+	p.Set(prefix+"ssl.client.auth", clientAuth)
+	return nil
 }
 
 // quorumVoters lists the controllers as id@host:port (a static quorum: it

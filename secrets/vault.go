@@ -109,3 +109,40 @@ func Password(n int) string {
 	}
 	return string(out)
 }
+
+// initialPassword names the initial SASL user's password, kept sealed only
+// between the creation request and the moment Kafka has the credential.
+const initialPassword = "initial-password"
+
+// PutInitialPassword keeps the initial user's password until creation uses it.
+func (v *Vault) PutInitialPassword(tx streamplane.Tx, instanceID, password string) error {
+	return v.Put(tx, instanceID, initialPassword, password)
+}
+
+// InitialPassword returns the initial user's password; ENOTFOUND once used.
+func (v *Vault) InitialPassword(ctx context.Context, instanceID string) (string, error) {
+	var pw string
+	err := v.Store.View(ctx, func(tx streamplane.Tx) (err error) {
+		pw, err = v.Get(tx, instanceID, initialPassword)
+		return err
+	})
+	return pw, err
+}
+
+// ForgetInitialPassword drops the initial user's password.
+func (v *Vault) ForgetInitialPassword(ctx context.Context, instanceID string) error {
+	return v.Store.Update(ctx, func(tx streamplane.Tx) error { return tx.DeleteSecret(instanceID, initialPassword) })
+}
+
+// plainHashContext binds a sealed PLAIN hash to its instance and user.
+func plainHashContext(instanceID, user string) string { return instanceID + "/plain-user/" + user }
+
+// SealPlainHash seals a PLAIN user's password hash for the store.
+func (v *Vault) SealPlainHash(instanceID, user string, hash []byte) ([]byte, error) {
+	return v.Box.Seal(plainHashContext(instanceID, user), hash)
+}
+
+// OpenPlainHash opens what SealPlainHash sealed.
+func (v *Vault) OpenPlainHash(instanceID, user string, sealed []byte) ([]byte, error) {
+	return v.Box.Open(plainHashContext(instanceID, user), sealed)
+}

@@ -22,6 +22,7 @@ type Config struct {
 	MavenRepo          string
 	KafkaHome          string // an unpacked Apache Kafka distribution to use instead of Maven
 	BrokerHost         string
+	PublicHost         string
 	ControlHost        string
 	PortLo, PortHi     int
 	Zones              []string
@@ -100,6 +101,7 @@ func Settings() []Setting {
 		{"maven-repo", "", "Maven local repository for runtime installs (default: <runtime-cache>/m2)", str(func(c *Config) *string { return &c.MavenRepo })},
 		{"kafka-home", "", "an unpacked Apache Kafka distribution to use for its version instead of Maven Central", str(func(c *Config) *string { return &c.KafkaHome })},
 		{"broker-host", "127.0.0.1", "address brokers' client listeners bind to and advertise", str(func(c *Config) *string { return &c.BrokerHost })},
+		{"public-host", "127.0.0.2", "address brokers' public listeners bind to and advertise, when an instance turns public access on", str(func(c *Config) *string { return &c.PublicHost })},
 		{"control-host", "127.0.0.1", "address of the brokers' internal and controller listeners", str(func(c *Config) *string { return &c.ControlHost })},
 		{"port-range", "20000-29999", "ports brokers are given, as LOW-HIGH", func(c *Config, v string) error {
 			lo, hi, ok := strings.Cut(v, "-")

@@ -17,7 +17,9 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
+	"github.com/streamplane/streamplane/certs"
 	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/kafkaplugin"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/provision/local"
 	"github.com/streamplane/streamplane/secrets"
@@ -61,9 +63,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		rts.dist = &dist
 	}
+	plugins := &kafkaplugin.Builder{Dir: filepath.Join(filepath.Dir(cfg.RuntimeCache), "plugins"), Maven: cfg.Maven, Java: cfg.Java, MavenRepo: cfg.MavenRepo, Log: log}
 	prov := local.New(local.Config{
-		Root: filepath.Join(cfg.DataDir, "instances"), Host: cfg.BrokerHost, ControlHost: cfg.ControlHost,
-		PortLo: cfg.PortLo, PortHi: cfg.PortHi, Zones: cfg.Zones, Java: cfg.Java,
+		Root: filepath.Join(cfg.DataDir, "instances"), Host: cfg.BrokerHost, PublicHost: cfg.PublicHost, ControlHost: cfg.ControlHost,
+		PortLo: cfg.PortLo, PortHi: cfg.PortHi, Zones: cfg.Zones, Java: cfg.Java, Plain: plainPlugin{plugins},
 	}, store, rts, log)
 	pool := kafkaadmin.NewPool(func(ctx context.Context, inst *streamplane.Instance) ([]string, streamplane.Credentials, error) {
 		creds, err := vault.Credentials(ctx, inst.ID)
@@ -71,11 +74,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	defer pool.Close()
 
-	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout}
+	authority := &certs.Authority{Vault: vault}
+	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout}
 	workflows := env.Workflows()
 	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep}
 	svc := &service.Service{
-		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Engine: engine, Workflows: workflows, Log: log,
+		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Engine: engine, Vault: vault, Certs: authority, Files: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
 		Limits: service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
 	}
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,

@@ -20,6 +20,15 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		ID: newID(), Name: spec.Name, Description: spec.Description, Version: spec.Version, Flavor: spec.Flavor,
 		BrokerCount: spec.BrokerCount, StorageGBPerBroker: spec.StorageGBPerBroker, DiskType: spec.DiskType,
 		Zones: spec.Zones, AutoCreateTopics: spec.AutoCreateTopics, Tags: spec.Tags, Status: streamplane.InstanceCreating,
+		SecurityProtocol: spec.SecurityProtocol, SASLMechanisms: spec.SASLMechanisms, KafkaUser: spec.KafkaUser,
+		PublicAccess: spec.PublicAccess,
+	}
+	var initial *streamplane.KafkaUser
+	if inst.SASL() {
+		var err error
+		if initial, err = s.newKafkaUser(inst, spec.KafkaUser, spec.KafkaPassword, true); err != nil {
+			return nil, nil, err
+		}
 	}
 	for i := 0; i < spec.BrokerCount; i++ {
 		roles := []string{streamplane.RoleBroker}
@@ -40,6 +49,16 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		}
 		if err := tx.CreateInstance(inst); err != nil {
 			return err
+		}
+		if initial != nil {
+			// The password waits, sealed, until the cluster can take the
+			// SCRAM credential; the creation task then forgets it.
+			if err := s.Vault.PutInitialPassword(tx, inst.ID, spec.KafkaPassword); err != nil {
+				return err
+			}
+			if err := tx.PutKafkaUser(initial); err != nil {
+				return err
+			}
 		}
 		return tx.CreateTask(t)
 	})
@@ -151,7 +170,7 @@ func (s *Service) RestartInstance(ctx context.Context, idOrName string, force bo
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskRestartInstance, workflow.RestartParams{Force: force},
 		func(inst *streamplane.Instance) error {
 			if !inst.Status.CanRestart() {
-				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; it can be restarted only when RUNNING or FAULTY", inst.Name, inst.Status)
+				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; it can be restarted only when RUNNING, FAULTY or CHANGE_FAILED", inst.Name, inst.Status)
 			}
 			inst.Status, inst.StatusReason = streamplane.InstanceRestarting, ""
 			return nil

@@ -5,14 +5,17 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
 
 	"github.com/google/uuid"
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/certs"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/secrets"
 	"github.com/streamplane/streamplane/task"
 )
 
@@ -21,6 +24,11 @@ type Limits struct {
 	MaxInstances int
 	MaxBrokers   int
 	MaxStorageGB int
+}
+
+// BrokerFiles rewrites an instance's broker files from the current state.
+type BrokerFiles interface {
+	WriteBrokerFiles(ctx context.Context, inst *streamplane.Instance) error
 }
 
 // Waker is told when a new task is ready to run.
@@ -36,11 +44,17 @@ type Service struct {
 	Store       streamplane.Store
 	Provisioner streamplane.Provisioner
 	Admin       *kafkaadmin.Pool
-	Runtimes    Runtimes
-	Engine      Waker
-	Workflows   map[string]task.Workflow
-	Limits      Limits
-	Log         *slog.Logger
+	Vault       *secrets.Vault
+	Certs       *certs.Authority
+	// Files rewrites brokers' secret files for live changes.
+	Files BrokerFiles
+	// Plain hashes PLAIN passwords (nil: the server cannot serve PLAIN).
+	Plain     PlainHasher
+	Runtimes  Runtimes
+	Engine    Waker
+	Workflows map[string]task.Workflow
+	Limits    Limits
+	Log       *slog.Logger
 
 	locks sync.Map // instance id -> *sync.Mutex, see lockInstance
 }

@@ -12,7 +12,8 @@ import (
 
 const instanceColumns = `id, name, description, kafka_version, flavor, broker_count, storage_gb_per_broker,
 	disk_type, zones, auto_create_topics, tags, status, status_reason, cluster_id, resource_version,
-	created_at, updated_at, deleted_at, parameters, applied_parameters`
+	created_at, updated_at, deleted_at, parameters, applied_parameters, security_protocol, sasl_mechanisms,
+	kafka_user, public_access, mutual_tls, custom_certificate`
 
 func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	rows, err := t.query(`SELECT `+instanceColumns+` FROM instances WHERE id = ?`, idOrName)
@@ -116,11 +117,12 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.ResourceVersion = 1
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
 		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
-		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)))
+		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)),
+		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -137,11 +139,13 @@ func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 	res, err := t.exec(`UPDATE instances SET name = ?, description = ?, kafka_version = ?, flavor = ?, broker_count = ?,
 		storage_gb_per_broker = ?, disk_type = ?, zones = ?, auto_create_topics = ?, tags = ?, status = ?, status_reason = ?,
 		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
-		applied_parameters = ? WHERE id = ? AND resource_version = ?`,
+		applied_parameters = ?, security_protocol = ?, sasl_mechanisms = ?, kafka_user = ?, public_access = ?, mutual_tls = ?,
+		custom_certificate = ? WHERE id = ? AND resource_version = ?`,
 		inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker, inst.DiskType,
 		mustJSON(inst.Zones), inst.AutoCreateTopics, mustJSON(orEmpty(inst.Tags)), string(inst.Status), inst.StatusReason,
 		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), mustJSON(orEmpty(inst.Parameters)),
-		mustJSON(orEmpty(inst.AppliedParameters)), inst.ID, inst.ResourceVersion)
+		mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)), inst.KafkaUser,
+		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.ID, inst.ResourceVersion)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -182,6 +186,7 @@ func (t *tx) PurgeInstance(id string) error {
 		`DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks WHERE instance_id = ?)`,
 		`DELETE FROM tasks WHERE instance_id = ?`,
 		`DELETE FROM brokers WHERE instance_id = ?`,
+		`DELETE FROM kafka_users WHERE instance_id = ?`,
 		`DELETE FROM port_reservations WHERE owner = ?`,
 		`DELETE FROM secrets WHERE owner = ?`,
 		`DELETE FROM instances WHERE id = ?`,
@@ -218,17 +223,20 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 			inst                streamplane.Instance
 			zones, tags, status string
 			params, applied     string
+			mechanisms          string
 			created, updated    int64
 			deleted             sql.NullInt64
 		)
 		if err := rows.Scan(&inst.ID, &inst.Name, &inst.Description, &inst.Version, &inst.Flavor, &inst.BrokerCount,
 			&inst.StorageGBPerBroker, &inst.DiskType, &zones, &inst.AutoCreateTopics, &tags, &status, &inst.StatusReason,
-			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied); err != nil {
+			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied,
+			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate); err != nil {
 			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
 		inst.CreatedAt, inst.UpdatedAt, inst.DeletedAt = fromNanos(created), fromNanos(updated), fromNullNanos(deleted)
-		if err := unmarshalAll(zones, &inst.Zones, tags, &inst.Tags, params, &inst.Parameters, applied, &inst.AppliedParameters); err != nil {
+		if err := unmarshalAll(zones, &inst.Zones, tags, &inst.Tags, params, &inst.Parameters, applied, &inst.AppliedParameters,
+			mechanisms, &inst.SASLMechanisms); err != nil {
 			return nil, err
 		}
 		list = append(list, &inst)
@@ -297,6 +305,21 @@ func unmarshalAll(pairs ...any) error {
 		}
 	}
 	return nil
+}
+
+func orNone[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// protocol is the instance's security protocol, PLAINTEXT if unset.
+func protocol(inst *streamplane.Instance) string {
+	if inst.SecurityProtocol == "" {
+		return streamplane.ProtocolPlaintext
+	}
+	return inst.SecurityProtocol
 }
 
 func orEmpty[K comparable, V any](m map[K]V) map[K]V {

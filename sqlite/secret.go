@@ -26,3 +26,8 @@ func (t *tx) DeleteSecrets(owner string) error {
 	_, err := t.exec(`DELETE FROM secrets WHERE owner = ?`, owner)
 	return err
 }
+
+func (t *tx) DeleteSecret(owner, name string) error {
+	_, err := t.exec(`DELETE FROM secrets WHERE owner = ? AND name = ?`, owner, name)
+	return err
+}

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) streamplane.Store) {
 		{"TaskFilters", testTaskFilters},
 		{"Ports", testPorts},
 		{"Secrets", testSecrets},
+		{"KafkaUsers", testKafkaUsers},
 		{"RollbackOnError", testRollback},
 	}
 	for _, tt := range tests {
@@ -44,6 +45,8 @@ func newInstance(id, name string) *streamplane.Instance {
 		DiskType: "ultrahigh", Zones: []string{"az1", "az2", "az3"}, Tags: map[string]string{"env": "dev"},
 		Status:     streamplane.InstanceCreating,
 		Parameters: map[string]string{"num.partitions": "5"}, AppliedParameters: map[string]string{"num.partitions": "3"},
+		SecurityProtocol: streamplane.ProtocolSASLSSL, SASLMechanisms: []string{"SCRAM-SHA-512", "PLAIN"}, KafkaUser: "admin1",
+		PublicAccess: true, MutualTLS: true,
 		Brokers: []streamplane.Broker{
 			{ID: 0, Roles: []string{"broker", "controller"}, State: streamplane.BrokerStarting, Rack: "az1", Host: "127.0.0.1", Port: 20002,
 				Ports: map[string]int{"internal": 20000, "private": 20002}, Endpoints: map[string]string{"private_plaintext": "127.0.0.1:20002"}},
@@ -92,6 +95,9 @@ func testInstanceRoundTrip(t *testing.T, s streamplane.Store) {
 		}
 		if want := "127.0.0.1:20002,127.0.0.1:20012"; got.BootstrapServers["private_plaintext"] != want {
 			t.Fatalf("bootstrap = %q, want %q", got.BootstrapServers["private_plaintext"], want)
+		}
+		if !got.SASL() || !got.HasMechanism("PLAIN") || got.KafkaUser != "admin1" || !got.PublicAccess || !got.MutualTLS || got.CustomCertificate {
+			t.Fatalf("security settings not kept: %+v", got)
 		}
 		if got.Parameters["num.partitions"] != "5" || got.AppliedParameters["num.partitions"] != "3" {
 			t.Fatalf("parameters not kept: %v %v", got.Parameters, got.AppliedParameters)
@@ -407,5 +413,49 @@ func testRollback(t *testing.T, s streamplane.Store) {
 		t.Fatalf("err = %v", err)
 	}
 	_, err = get(t, s, "i-1")
+	wantCode(t, err, streamplane.ENOTFOUND)
+}
+
+func testKafkaUsers(t *testing.T, s streamplane.Store) {
+	mustCreate(t, s, newInstance("i-1", "demo"))
+	err := s.Update(ctx, func(tx streamplane.Tx) error {
+		if err := tx.PutKafkaUser(&streamplane.KafkaUser{InstanceID: "i-1", Name: "bob", PlainHash: []byte{1, 2}}); err != nil {
+			return err
+		}
+		return tx.PutKafkaUser(&streamplane.KafkaUser{InstanceID: "i-1", Name: "alice", Initial: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []streamplane.KafkaUser
+	s.View(ctx, func(tx streamplane.Tx) (err error) { users, err = tx.KafkaUsers("i-1"); return })
+	if len(users) != 2 || users[0].Name != "alice" || !users[0].Initial || string(users[1].PlainHash) != "\x01\x02" || users[1].CreatedAt.IsZero() {
+		t.Fatalf("users = %+v", users)
+	}
+	err = s.Update(ctx, func(tx streamplane.Tx) error {
+		u, err := tx.KafkaUser("i-1", "bob")
+		if err != nil {
+			return err
+		}
+		u.PlainHash = []byte{3}
+		return tx.PutKafkaUser(u)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx streamplane.Tx) error {
+		u, err := tx.KafkaUser("i-1", "bob")
+		if err != nil || string(u.PlainHash) != "\x03" {
+			t.Fatalf("after update: %+v %v", u, err)
+		}
+		_, err = tx.KafkaUser("i-1", "carol")
+		wantCode(t, err, streamplane.ENOTFOUND)
+		return nil
+	})
+	err = s.Update(ctx, func(tx streamplane.Tx) error { return tx.DeleteKafkaUser("i-1", "bob") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(ctx, func(tx streamplane.Tx) error { return tx.DeleteKafkaUser("i-1", "bob") })
 	wantCode(t, err, streamplane.ENOTFOUND)
 }

@@ -65,7 +65,8 @@ func (s *Supervisor) Run(ctx context.Context) {
 func (s *Supervisor) CheckAll(ctx context.Context) {
 	var list []*streamplane.Instance
 	err := s.Store.View(ctx, func(tx streamplane.Tx) (err error) {
-		list, _, err = tx.Instances(streamplane.InstanceFilter{Status: []streamplane.InstanceStatus{streamplane.InstanceRunning, streamplane.InstanceFaulty}})
+		list, _, err = tx.Instances(streamplane.InstanceFilter{Status: []streamplane.InstanceStatus{
+			streamplane.InstanceRunning, streamplane.InstanceFaulty, streamplane.InstanceChangeFailed}})
 		return err
 	})
 	if err != nil {
@@ -120,7 +121,8 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 		if held, err := tx.ActiveTask(cur.ID); err != nil || held != nil {
 			return err // a task took the instance meanwhile: it decides now
 		}
-		if cur.Status != streamplane.InstanceRunning && cur.Status != streamplane.InstanceFaulty {
+		changeFailed := cur.Status == streamplane.InstanceChangeFailed
+		if cur.Status != streamplane.InstanceRunning && cur.Status != streamplane.InstanceFaulty && !changeFailed {
 			return nil
 		}
 		var problems []string
@@ -169,9 +171,13 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 			problems = append(problems, "the cluster does not answer: "+adminErr.Error())
 		}
 		sort.Strings(problems)
-		if len(problems) == 0 {
+		switch {
+		case changeFailed:
+			// Brokers are kept alive, but only a restart or a new change
+			// clears a failed change: the instance is not as desired.
+		case len(problems) == 0:
 			cur.Status, cur.StatusReason = streamplane.InstanceRunning, ""
-		} else {
+		default:
 			cur.Status, cur.StatusReason = streamplane.InstanceFaulty, strings.Join(problems, "; ")
 		}
 		if cur.Status != inst.Status {

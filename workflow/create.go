@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/task"
@@ -19,6 +20,7 @@ func (env *Env) createWorkflow() task.Workflow {
 			{Name: "Start brokers", Run: env.startBrokers},
 			{Name: "Wait for the cluster to form", Run: env.waitCluster},
 			{Name: "Secure the cluster", Run: env.secureCluster},
+			{Name: "Create the initial user", Run: env.createInitialUser},
 		},
 		OnFail: env.releaseFailedCreate,
 		Finish: finishCreate,
@@ -74,7 +76,11 @@ func (env *Env) configure(ctx context.Context, r *task.Run) error {
 	if err != nil {
 		return err
 	}
-	return env.Provisioner.Configure(ctx, inst, creds)
+	files, err := env.brokerFiles(ctx, inst)
+	if err != nil {
+		return err
+	}
+	return env.Provisioner.Configure(ctx, inst, creds, files)
 }
 
 func (env *Env) format(ctx context.Context, r *task.Run) error {
@@ -172,6 +178,31 @@ func (env *Env) secureCluster(ctx context.Context, r *task.Run) error {
 		return err
 	}
 	return cl.EnsureClusterACLs(ctx)
+}
+
+// createInitialUser gives a SASL_SSL instance's initial user its SCRAM
+// credential. The password waited, sealed, since the request; it is
+// forgotten once Kafka has the credential.
+func (env *Env) createInitialUser(ctx context.Context, r *task.Run) error {
+	inst, err := instance(ctx, r)
+	if err != nil || !inst.SASL() {
+		return err
+	}
+	password, err := env.Vault.InitialPassword(ctx, inst.ID)
+	if streamplane.IsCode(err, streamplane.ENOTFOUND) {
+		return nil // done before the server was stopped
+	} else if err != nil {
+		return err
+	}
+	cl, err := env.admin(ctx, inst)
+	if err != nil {
+		return err
+	}
+	if err := cl.UpsertSCRAM(ctx, inst.KafkaUser, password); err != nil {
+		return err
+	}
+	r.Progress(ctx, "user %s can sign in with %s", inst.KafkaUser, strings.Join(inst.SASLMechanisms, " or "))
+	return env.Vault.ForgetInitialPassword(ctx, inst.ID)
 }
 
 // releaseFailedCreate stops and removes whatever a failed creation started:

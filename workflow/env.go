@@ -11,6 +11,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/certs"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/secrets"
@@ -28,6 +29,7 @@ type Env struct {
 	Provisioner streamplane.Provisioner
 	Runtimes    Runtimes
 	Vault       *secrets.Vault
+	Certs       *certs.Authority
 	Admin       *kafkaadmin.Pool
 	Log         *slog.Logger
 
@@ -42,7 +44,8 @@ type Env struct {
 // Workflows returns the workflow of every task kind.
 func (env *Env) Workflows() map[string]task.Workflow {
 	out := map[string]task.Workflow{}
-	for _, wf := range []task.Workflow{env.createWorkflow(), env.deleteWorkflow(), env.restartWorkflow(), env.installWorkflow()} {
+	for _, wf := range []task.Workflow{env.createWorkflow(), env.deleteWorkflow(), env.restartWorkflow(), env.installWorkflow(),
+		env.publicAccessWorkflow(), env.mutualTLSWorkflow(), env.certificateWorkflow()} {
 		out[wf.Kind] = wf
 	}
 	return out

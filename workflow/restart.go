@@ -18,6 +18,8 @@ type RestartParams struct {
 	// Force stops every broker at once and starts them again, skipping the
 	// safety checks: for an instance too broken to roll.
 	Force bool `json:"force"`
+	// Reason is recorded with every broker restart.
+	Reason string `json:"reason,omitempty"`
 }
 
 // restartState is what the restart saves between brokers.
@@ -27,15 +29,22 @@ type restartState struct {
 }
 
 func (env *Env) restartWorkflow() task.Workflow {
+	return env.rollingWorkflow(streamplane.TaskRestartInstance, finishRestart)
+}
+
+// rollingWorkflow writes the brokers' configuration for the instance's
+// desired state and restarts them one at a time, safely: restarts, and the
+// changes that need them (listeners, mutual TLS, static parameters).
+func (env *Env) rollingWorkflow(kind string, finish func(streamplane.Tx, *task.Run, error) error) task.Workflow {
 	return task.Workflow{
-		Kind: streamplane.TaskRestartInstance,
+		Kind: kind,
 		Steps: []task.Step{
 			{Name: "Write broker configuration", Run: env.configure},
 			{Name: "Plan the restart", Run: env.planRestart},
 			{Name: "Restart brokers", Run: env.restartBrokers},
 			{Name: "Rebalance partition leaders", Run: env.electPreferred},
 		},
-		Finish: finishRestart,
+		Finish: finish,
 	}
 }
 
@@ -98,7 +107,10 @@ func (env *Env) restartBrokers(ctx context.Context, r *task.Run) error {
 			continue
 		}
 		b, _ := inst.Broker(int(id))
-		reason := "restart requested by the user"
+		reason := p.Reason
+		if reason == "" {
+			reason = "restart requested by the user"
+		}
 		if pending := inst.PendingParams(); len(pending) > 0 {
 			reason += "; applies " + strings.Join(pending, ", ")
 		}

@@ -33,6 +33,22 @@ func (l layout) logDir(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "logs")
 }
 
+func (l layout) tlsDir(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "tls")
+}
+
+func (l layout) keystoreFile(instanceID string, node int) string {
+	return filepath.Join(l.tlsDir(instanceID, node), "keystore.pem")
+}
+
+func (l layout) truststoreFile(instanceID string, node int) string {
+	return filepath.Join(l.tlsDir(instanceID, node), "clients-ca.pem")
+}
+
+func (l layout) plainUsersFile(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "plain-users")
+}
+
 func (l layout) pidFile(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "broker.pid")
 }

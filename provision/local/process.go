@@ -44,13 +44,24 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
 	_, _, logFlag := rt.LogConfig(logDir, dir)
+	classpath := rt.Classpath()
+	if inst.HasMechanism(streamplane.MechanismPlain) {
+		if p.cfg.Plain == nil {
+			return streamplane.Process{}, fmt.Errorf("local: instance %s offers PLAIN but this server has no PLAIN plugin", inst.Name)
+		}
+		jar, err := p.cfg.Plain.Jar(ctx)
+		if err != nil {
+			return streamplane.Process{}, err
+		}
+		classpath += string(os.PathListSeparator) + jar
+	}
 	args := []string{
 		fmt.Sprintf("-Xmx%dm", flavor.HeapMB), fmt.Sprintf("-Xms%dm", flavor.HeapMB),
 		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
 		"-XX:+ExplicitGCInvokesConcurrent", "-XX:MaxInlineLevel=15", "-XX:+ExitOnOutOfMemoryError",
 		"-Djava.awt.headless=true", "-Dkafka.logs.dir=" + logDir, logFlag,
 		"-Dstreamplane.instance=" + inst.ID, "-Dstreamplane.node=" + strconv.Itoa(b.ID),
-		"-cp", rt.Classpath(), "kafka.Kafka", p.layout.configFile(inst.ID, b.ID),
+		"-cp", classpath, "kafka.Kafka", p.layout.configFile(inst.ID, b.ID),
 	}
 	out, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {

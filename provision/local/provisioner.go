@@ -22,12 +22,23 @@ import (
 // Config is the local provisioner's configuration.
 type Config struct {
 	Root        string   // where instances live: <data>/instances
-	Host        string   // address the client listeners bind to and advertise
+	Host        string   // address the private client listeners bind to and advertise
+	PublicHost  string   // address of the public listeners, when public access is on
 	ControlHost string   // address of the internal and controller listeners
 	PortLo      int      // first port of the range brokers get ports from
 	PortHi      int      // last port of the range
 	Zones       []string // zone names offered to users; each becomes a broker.rack
 	Java        string   // java executable
+	// Plain is Streamplane's PLAIN plugin, for instances offering PLAIN.
+	Plain PlainPlugin
+}
+
+// PlainPlugin is the broker-side PLAIN authentication plugin: the jar to put
+// on the brokers' classpath and the listener settings that use it with a
+// credentials file.
+type PlainPlugin interface {
+	Jar(ctx context.Context) (string, error)
+	ListenerConfig(listener, credentialsFile string) map[string]string
 }
 
 // Runtimes finds installed Kafka runtimes.
@@ -103,16 +114,40 @@ func (p *Provisioner) Place(ctx context.Context, inst *streamplane.Instance) err
 			b.Ports[purpose] = block[j]
 		}
 		b.Port = b.Ports[streamplane.PortPrivate]
-		b.Endpoints = map[string]string{
-			streamplane.ListenerPrivatePlaintext: net.JoinHostPort(b.Host, strconv.Itoa(b.Port)),
-		}
+		b.Endpoints = p.Endpoints(inst, b)
 	}
 	return nil
 }
 
-// bindable reports whether nothing listens on port on either host.
+// Endpoints returns the broker's client addresses: the private listener's,
+// and the public one's while public access is on.
+func (p *Provisioner) Endpoints(inst *streamplane.Instance, b *streamplane.Broker) map[string]string {
+	out := map[string]string{}
+	if port := b.Ports[streamplane.PortPrivate]; port != 0 {
+		out[inst.PrivateListener()] = net.JoinHostPort(p.cfg.Host, strconv.Itoa(port))
+	}
+	if port := b.Ports[streamplane.PortPublic]; port != 0 && inst.PublicAccess {
+		out[inst.PublicListener()] = net.JoinHostPort(p.cfg.PublicHost, strconv.Itoa(port))
+	}
+	return out
+}
+
+// ClientHosts are the private and public hosts, plus localhost.
+func (p *Provisioner) ClientHosts() []string {
+	hosts := []string{p.cfg.Host}
+	if p.cfg.PublicHost != "" && p.cfg.PublicHost != p.cfg.Host {
+		hosts = append(hosts, p.cfg.PublicHost)
+	}
+	return append(hosts, "localhost")
+}
+
+// bindable reports whether nothing listens on port on any host a broker
+// may bind it on.
 func (p *Provisioner) bindable(port int) bool {
-	for _, host := range []string{p.cfg.Host, p.cfg.ControlHost} {
+	for _, host := range []string{p.cfg.Host, p.cfg.ControlHost, p.cfg.PublicHost} {
+		if host == "" {
+			continue
+		}
 		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 		if err != nil {
 			return false
@@ -122,11 +157,15 @@ func (p *Provisioner) bindable(port int) bool {
 	return true
 }
 
-// Configure writes server.properties and the logging configuration of every
-// broker. Files are private to the server's user: they hold credentials.
-func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance, creds streamplane.Credentials) error {
+// Configure writes server.properties, the logging configuration and the
+// secret files of every broker. Files are private to the server's user:
+// they hold credentials and keys.
+func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance, creds streamplane.Credentials, files streamplane.BrokerFiles) error {
 	rt, err := p.runtime(inst.Version)
 	if err != nil {
+		return err
+	}
+	if err := p.WriteFiles(ctx, inst, files); err != nil {
 		return err
 	}
 	for i := range inst.Brokers {
@@ -135,15 +174,18 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 			continue
 		}
 		dir := p.layout.brokerDir(inst.ID, b.ID)
-		for _, d := range []string{dir, p.layout.dataDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)} {
-			if err := os.MkdirAll(d, 0o700); err != nil {
-				return fmt.Errorf("local: create %s: %w", d, err)
-			}
-		}
-		props, err := kafkaconfig.Broker(kafkaconfig.BrokerInput{
-			Instance: inst, Broker: b, Credentials: creds, ControlHost: p.cfg.ControlHost,
+		in := kafkaconfig.BrokerInput{
+			Instance: inst, Broker: b, Credentials: creds, ControlHost: p.cfg.ControlHost, PublicHost: p.cfg.PublicHost,
 			DataDir: p.layout.dataDir(inst.ID, b.ID),
-		})
+		}
+		if inst.SASL() {
+			in.KeystoreFile, in.TruststoreFile = p.layout.keystoreFile(inst.ID, b.ID), p.layout.truststoreFile(inst.ID, b.ID)
+		}
+		if inst.HasMechanism(streamplane.MechanismPlain) && p.cfg.Plain != nil {
+			users := p.layout.plainUsersFile(inst.ID, b.ID)
+			in.PlainConfig = func(listener string) map[string]string { return p.cfg.Plain.ListenerConfig(listener, users) }
+		}
+		props, err := kafkaconfig.Broker(in)
 		if err != nil {
 			return err
 		}
@@ -153,6 +195,41 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 		name, body, _ := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), dir)
 		if err := writeFileAtomic(filepath.Join(dir, name), body); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// WriteFiles writes every broker's secret files: its TLS keystore, the
+// clients' CA and the PLAIN users. Each file is replaced atomically, so a
+// broker reloading it never reads half of one.
+func (p *Provisioner) WriteFiles(ctx context.Context, inst *streamplane.Instance, files streamplane.BrokerFiles) error {
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if b.State == streamplane.BrokerDeleted {
+			continue
+		}
+		for _, d := range []string{p.layout.brokerDir(inst.ID, b.ID), p.layout.dataDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID), p.layout.tlsDir(inst.ID, b.ID)} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return fmt.Errorf("local: create %s: %w", d, err)
+			}
+		}
+		if inst.SASL() {
+			ks, ok := files.Keystores[b.ID]
+			if !ok || len(files.ClientsCA) == 0 {
+				return fmt.Errorf("local: no TLS material for broker %d of %s", b.ID, inst.Name)
+			}
+			if err := writeFileAtomic(p.layout.keystoreFile(inst.ID, b.ID), ks); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(p.layout.truststoreFile(inst.ID, b.ID), files.ClientsCA); err != nil {
+				return err
+			}
+		}
+		if inst.HasMechanism(streamplane.MechanismPlain) {
+			if err := writeFileAtomic(p.layout.plainUsersFile(inst.ID, b.ID), files.PlainUsers); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,4 @@
+package api
+
+// quotaRoutes: Kafka client quotas.
+var quotaRoutes = []Route{}

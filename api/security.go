@@ -1,0 +1,136 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/streamplane/streamplane/service"
+)
+
+// securityRoutes: certificates, mutual TLS and public access.
+var securityRoutes = []Route{
+	{"GET", "/api/v1/instances/{instance}/certificate", (*Server).handleCertificateGet},
+	{"PUT", "/api/v1/instances/{instance}/certificate", (*Server).handleCertificateReplace},
+	{"POST", "/api/v1/instances/{instance}/client-certificates", (*Server).handleClientCertificate},
+	{"PUT", "/api/v1/instances/{instance}/public-access", (*Server).handlePublicAccess},
+	{"PUT", "/api/v1/instances/{instance}/mutual-tls", (*Server).handleMutualTLS},
+}
+
+// writeBundle sends a file to download.
+func writeBundle(w http.ResponseWriter, b *service.Bundle) {
+	w.Header().Set("Content-Type", b.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, b.Filename))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Data)
+}
+
+// handleCertificateGet serves what clients must trust. The store password
+// is not secret (a truststore holds public certificates), so it may ride in
+// the query.
+func (s *Server) handleCertificateGet(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format == "" {
+		format = "pem"
+	}
+	b, err := s.Service.CertificateBundle(r.Context(), r.PathValue("instance"), format, q.Get("password"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeBundle(w, b)
+}
+
+func (s *Server) handleCertificateReplace(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var up service.CertificateUpload
+	if err := decode(r, &up); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.Service.ReplaceCertificate(r.Context(), r.PathValue("instance"), up, match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+}
+
+// clientCertificateRequest asks for a client certificate; the password
+// protects the private key in the returned keystore, so it travels in the
+// body, never in the URL.
+type clientCertificateRequest struct {
+	CN       string `json:"cn"`
+	Format   string `json:"format"`
+	Password string `json:"password"`
+}
+
+func (s *Server) handleClientCertificate(w http.ResponseWriter, r *http.Request) {
+	var req clientCertificateRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Format == "" {
+		req.Format = "pkcs12"
+	}
+	b, err := s.Service.IssueClientCertificate(r.Context(), r.PathValue("instance"), req.CN, req.Format, req.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeBundle(w, b)
+}
+
+type toggle struct {
+	Enabled *bool `json:"enabled"`
+}
+
+func (s *Server) readToggle(w http.ResponseWriter, r *http.Request) (bool, *int64, bool) {
+	match, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return false, nil, false
+	}
+	var t toggle
+	if err := decode(r, &t); err != nil {
+		s.writeError(w, r, err)
+		return false, nil, false
+	}
+	if t.Enabled == nil {
+		s.writeError(w, r, invalid("enabled", "enabled (true or false) is required"))
+		return false, nil, false
+	}
+	return *t.Enabled, match, true
+}
+
+func (s *Server) handlePublicAccess(w http.ResponseWriter, r *http.Request) {
+	enabled, match, ok := s.readToggle(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.Service.SetPublicAccess(r.Context(), r.PathValue("instance"), enabled, match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+}
+
+func (s *Server) handleMutualTLS(w http.ResponseWriter, r *http.Request) {
+	enabled, match, ok := s.readToggle(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.Service.SetMutualTLS(r.Context(), r.PathValue("instance"), enabled, match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+}

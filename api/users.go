@@ -1,0 +1,4 @@
+package api
+
+// userRoutes: SASL users and topic permissions.
+var userRoutes = []Route{}

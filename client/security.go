@@ -1,0 +1,69 @@
+package client
+
+import (
+	"context"
+	"net/url"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+func instancePath(instance string) string { return "/api/v1/instances/" + url.PathEscape(instance) }
+
+// CertificateBundle downloads what clients must trust to reach a SASL_SSL
+// instance: format pem, pkcs12 or jks (password protects the latter two;
+// empty means the server's default, changeit).
+func (c *Client) CertificateBundle(ctx context.Context, instance, format, password string) ([]byte, error) {
+	q := url.Values{"format": {format}}
+	if password != "" {
+		q.Set("password", password)
+	}
+	var out string
+	_, err := c.do(ctx, "GET", instancePath(instance)+"/certificate", q, nil, &out)
+	return []byte(out), err
+}
+
+// CertificateUpload is a broker certificate to install in place of the
+// instance CA's: PEM chain (leaf first), PEM key, and the CA clients trust
+// if the chain does not end in it.
+type CertificateUpload struct {
+	Certificate string `json:"certificate"`
+	Key         string `json:"key"`
+	CA          string `json:"ca,omitempty"`
+}
+
+// ReplaceCertificate starts replacing the brokers' certificate, live.
+func (c *Client) ReplaceCertificate(ctx context.Context, instance string, up CertificateUpload, opts ...reqOpt) (*streamplane.Task, error) {
+	var out struct {
+		Task *streamplane.Task `json:"task"`
+	}
+	_, err := c.do(ctx, "PUT", instancePath(instance)+"/certificate", nil, up, &out, opts...)
+	return out.Task, err
+}
+
+// IssueClientCertificate issues a client certificate for mutual TLS and
+// returns it with its key: format pkcs12 or jks (protected by password, at
+// least 6 characters) or pem.
+func (c *Client) IssueClientCertificate(ctx context.Context, instance, commonName, format, password string) ([]byte, error) {
+	var out string
+	_, err := c.do(ctx, "POST", instancePath(instance)+"/client-certificates", nil,
+		map[string]string{"cn": commonName, "format": format, "password": password}, &out)
+	return []byte(out), err
+}
+
+// SetPublicAccess turns public access on or off (a rolling restart).
+func (c *Client) SetPublicAccess(ctx context.Context, instance string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.toggle(ctx, instance, "/public-access", enabled, opts...)
+}
+
+// SetMutualTLS turns mutual TLS on or off (a rolling restart).
+func (c *Client) SetMutualTLS(ctx context.Context, instance string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.toggle(ctx, instance, "/mutual-tls", enabled, opts...)
+}
+
+func (c *Client) toggle(ctx context.Context, instance, path string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
+	var out struct {
+		Task *streamplane.Task `json:"task"`
+	}
+	_, err := c.do(ctx, "PUT", instancePath(instance)+path, nil, map[string]bool{"enabled": enabled}, &out, opts...)
+	return out.Task, err
+}
