@@ -112,4 +112,6 @@ func wantCSV(r *http.Request) bool {
 	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
 }
 
-func invalid(field, format string, args ...any) error { return streamplane.Invalid(field, format, args...) }
+func invalid(field, format string, args ...any) error {
+	return streamplane.Invalid(field, format, args...)
+}
