@@ -31,6 +31,16 @@ const (
 
 	TaskIssueClientCertificate = "issue_client_certificate"
 
+	TaskCreateUser         = "create_user"
+	TaskResetUserPassword  = "reset_user_password"
+	TaskDeleteUser         = "delete_user"
+	TaskResetKafkaPassword = "reset_kafka_password"
+	TaskGrantTopic         = "grant_topic"
+	TaskRevokeTopic        = "revoke_topic"
+	TaskCreateQuota        = "create_quota"
+	TaskUpdateQuota        = "update_quota"
+	TaskDeleteQuota        = "delete_quota"
+
 	// Synchronous changes inside an instance, recorded as finished tasks.
 	TaskCreateTopic     = "create_topic"
 	TaskUpdateTopic     = "update_topic"

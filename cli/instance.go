@@ -31,6 +31,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceClientCertCommand(o),
 		newInstanceMTLSCommand(o),
 		newInstancePublicAccessCommand(o),
+		newInstanceResetKafkaPasswordCommand(o),
 	)
 }
 

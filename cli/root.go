@@ -110,6 +110,8 @@ REST API. Point the client at a server with --server or STREAMPLANE_SERVER.`,
 		newGroupCommand(o),
 		newMessageCommand(o),
 		newParamCommand(o),
+		newUserCommand(o),
+		newQuotaCommand(o),
 	)
 	return root
 }

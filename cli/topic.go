@@ -20,6 +20,9 @@ func newTopicCommand(o *options) *cobra.Command {
 		newTopicUpdateCommand(o),
 		newTopicDeleteCommand(o),
 		newTopicSampleCodeCommand(o),
+		newTopicGrantCommand(o),
+		newTopicRevokeCommand(o),
+		newTopicGrantsCommand(o),
 	)
 }
 
