@@ -45,6 +45,9 @@ type Provisioner interface {
 	// Endpoints returns a broker's client addresses by listener name, as
 	// inst's desired state has them.
 	Endpoints(inst *Instance, broker *Broker) map[string]string
+	// MetricsEndpoints returns, by broker id, the URL of each broker's
+	// Prometheus metrics.
+	MetricsEndpoints(inst *Instance) map[int]string
 	// ClientHosts are the addresses clients may reach brokers at: broker
 	// certificates must name them all.
 	ClientHosts() []string

@@ -1,6 +1,7 @@
 package kafkaruntime
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,21 @@ func (r Release) Artifacts() []Artifact {
 		{Group: "org.apache.kafka", Name: "kafka-tools", Version: r.Version},
 		{Group: "org.apache.kafka", Name: "connect-mirror", Version: r.Version},
 	}
+	arts = append(arts, MetricsAgent)
 	return append(arts, r.Logging.Artifacts()...)
+}
+
+// MetricsAgent is Prometheus's JMX exporter, run in every broker JVM as a
+// java agent to serve the broker's metrics over HTTP. 1.0.1 is the newest
+// the project publishes to Maven Central (later ones are GitHub assets).
+var MetricsAgent = Artifact{Group: "io.prometheus.jmx", Name: "jmx_prometheus_javaagent", Version: "1.0.1"}
+
+// metricsAgentSHA256 is the sha256 of MetricsAgent's jar on Maven Central.
+const metricsAgentSHA256 = "7d61f737fd661610ccc14aea79764faa1ea94a340cbc8f0029b3d2edea3d80c1"
+
+// MetricsAgentJar is the agent jar's path in an installed runtime.
+func (r Runtime) MetricsAgentJar() string {
+	return filepath.Join(r.LibDir, MetricsAgent.Name+"-"+MetricsAgent.Version+".jar")
 }
 
 // Catalog returns every release Streamplane can install, oldest first. The
@@ -117,7 +132,8 @@ func Catalog() []Release {
 }
 
 // release builds a catalog entry. The checksums are those of kafka_2.13,
-// kafka-clients, kafka-tools and connect-mirror, in that order.
+// kafka-clients, kafka-tools and connect-mirror, in that order; the metrics
+// agent's is the same for every release.
 func release(version, released string, recommended bool, logging Logging, kafka, clients, tools, mirror string) Release {
 	end := ""
 	if t, err := time.Parse(DateLayout, released); err == nil {
@@ -131,10 +147,11 @@ func release(version, released string, recommended bool, logging Logging, kafka,
 		Recommended:  recommended,
 		Logging:      logging,
 		Checksums: map[string]string{
-			"kafka_2.13-" + version + ".jar":     kafka,
-			"kafka-clients-" + version + ".jar":  clients,
-			"kafka-tools-" + version + ".jar":    tools,
-			"connect-mirror-" + version + ".jar": mirror,
+			"kafka_2.13-" + version + ".jar":                        kafka,
+			"kafka-clients-" + version + ".jar":                     clients,
+			"kafka-tools-" + version + ".jar":                       tools,
+			"connect-mirror-" + version + ".jar":                    mirror,
+			MetricsAgent.Name + "-" + MetricsAgent.Version + ".jar": metricsAgentSHA256,
 		},
 	}
 }

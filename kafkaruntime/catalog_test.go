@@ -87,6 +87,7 @@ func TestCatalog(t *testing.T) {
 
 			wantJars := []string{
 				"connect-mirror-" + r.Version + ".jar",
+				"jmx_prometheus_javaagent-1.0.1.jar",
 				"kafka-clients-" + r.Version + ".jar",
 				"kafka-tools-" + r.Version + ".jar",
 				"kafka_2.13-" + r.Version + ".jar",

@@ -33,6 +33,7 @@ func TestPomXML(t *testing.T) {
 		"org.apache.kafka:kafka_2.13:4.1.1",
 		"org.apache.kafka:kafka-tools:4.1.1",
 		"org.apache.kafka:connect-mirror:4.1.1",
+		"io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1",
 		"org.apache.logging.log4j:log4j-slf4j-impl:2.24.3",
 		"org.apache.logging.log4j:log4j-api:2.24.3",
 		"org.apache.logging.log4j:log4j-core:2.24.3",

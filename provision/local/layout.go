@@ -49,6 +49,10 @@ func (l layout) plainUsersFile(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "plain-users")
 }
 
+func (l layout) metricsConfigFile(instanceID string, node int) string {
+	return filepath.Join(l.brokerDir(instanceID, node), "metrics.yaml")
+}
+
 func (l layout) pidFile(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "broker.pid")
 }

@@ -61,6 +61,8 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 		"-XX:+ExplicitGCInvokesConcurrent", "-XX:MaxInlineLevel=15", "-XX:+ExitOnOutOfMemoryError",
 		"-Djava.awt.headless=true", "-Dkafka.logs.dir=" + logDir, logFlag,
 		"-Dstreamplane.instance=" + inst.ID, "-Dstreamplane.node=" + strconv.Itoa(b.ID),
+		// Metrics over HTTP on the control host, for Streamplane only.
+		fmt.Sprintf("-javaagent:%s=%s:%d:%s", rt.MetricsAgentJar(), p.cfg.ControlHost, b.Ports[streamplane.PortMetrics], p.layout.metricsConfigFile(inst.ID, b.ID)),
 		"-cp", classpath, "kafka.Kafka", p.layout.configFile(inst.ID, b.ID),
 	}
 	out, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)

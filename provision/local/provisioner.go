@@ -196,6 +196,9 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 		if err := writeFileAtomic(filepath.Join(dir, name), body); err != nil {
 			return err
 		}
+		if err := writeFileAtomic(p.layout.metricsConfigFile(inst.ID, b.ID), []byte(metricsConfig)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -275,6 +278,18 @@ func (p *Provisioner) Destroy(ctx context.Context, inst *streamplane.Instance) e
 		return fmt.Errorf("local: remove instance data: %w", err)
 	}
 	return p.store.Update(ctx, func(tx streamplane.Tx) error { return tx.ReleasePorts(inst.ID) })
+}
+
+// MetricsEndpoints returns where each broker serves its metrics (the JMX
+// exporter's HTTP endpoint, on the control host only).
+func (p *Provisioner) MetricsEndpoints(inst *streamplane.Instance) map[int]string {
+	out := map[int]string{}
+	for _, b := range inst.Brokers {
+		if port := b.Ports[streamplane.PortMetrics]; port != 0 && b.State != streamplane.BrokerDeleted {
+			out[b.ID] = "http://" + net.JoinHostPort(p.cfg.ControlHost, strconv.Itoa(port)) + "/metrics"
+		}
+	}
+	return out
 }
 
 // DataDir returns where a broker keeps its data, for tests and disk usage.
