@@ -298,6 +298,18 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("Storage", storage)
 	f.add("Zones", strings.Join(inst.Zones, ", "))
 	f.add("Auto-create topics", onOff(inst.AutoCreateTopics))
+	f.add("Security", security(inst))
+	f.add("Public access", onOff(inst.PublicAccess))
+	if inst.SASL() {
+		f.add("Initial user", inst.KafkaUser)
+		f.add("Mutual TLS", onOff(inst.MutualTLS))
+		cert := "issued by the instance's CA ('instance cert' downloads it)"
+		if inst.CustomCertificate {
+			cert = "your own ('instance cert' gives its CA)"
+		}
+		f.add("Certificate", cert)
+	}
+	f.add("Pending restart", strings.Join(inst.PendingRestart, ", "))
 	f.add("Tags", strings.Join(tags, ", "))
 	f.add("Kafka cluster ID", inst.ClusterID)
 	f.add("Resource version", strconv.FormatInt(inst.ResourceVersion, 10))
@@ -560,4 +572,13 @@ func newInstanceLogsCommand(o *options) *cobra.Command {
 	cmd.Flags().IntVar(&broker, "broker", 0, "broker (Kafka node id) whose log to print (required)")
 	cmd.Flags().IntVar(&lines, "lines", 200, "how many lines, from 1 to 10000")
 	return cmd
+}
+
+// security describes how clients connect: the protocol and, with SASL,
+// the mechanisms.
+func security(inst *streamplane.Instance) string {
+	if !inst.SASL() {
+		return "PLAINTEXT (no authentication, no encryption)"
+	}
+	return "SASL_SSL with " + strings.Join(inst.SASLMechanisms, " or ")
 }

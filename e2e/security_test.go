@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
+	_ "modernc.org/sqlite"
 )
 
 // brokerProperties reads a broker's server.properties from the data
@@ -143,5 +146,62 @@ func TestListenersAndSecrets(t *testing.T) {
 		if err != nil || st.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s is readable by others: %v %v", f, st.Mode(), err)
 		}
+	}
+}
+
+// A SASL_SSL instance's user password and private keys are never shown and
+// never stored in the clear: not in API answers, task records, the server's
+// log, the store, or the brokers' logs; the initial password is forgotten
+// once Kafka has the credential.
+func TestSecureInstanceSecrets(t *testing.T) {
+	s, inst := sharedSecureInstance(t)
+	var answers bytes.Buffer
+	for _, path := range []string{"/api/v1/instances", "/api/v1/instances/" + inst.ID, "/api/v1/tasks?limit=1000",
+		"/api/v1/instances/" + inst.ID + "/tasks?limit=1000"} {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(&answers, resp.Body)
+		resp.Body.Close()
+	}
+	serverLog, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
+	store, _ := os.ReadFile(filepath.Join(s.Dir, "streamplane.db"))
+	wal, _ := os.ReadFile(filepath.Join(s.Dir, "streamplane.db-wal"))
+	texts := map[string][]byte{"API answers": answers.Bytes(), "server log": serverLog, "store": store, "store WAL": wal}
+	for _, b := range inst.Brokers {
+		dir := filepath.Join(s.Dir, "instances", inst.ID, "brokers", fmt.Sprint(b.ID))
+		texts[fmt.Sprintf("broker %d log", b.ID)], _ = os.ReadFile(filepath.Join(dir, "logs", "server.log"))
+		texts[fmt.Sprintf("broker %d configuration", b.ID)], _ = os.ReadFile(filepath.Join(dir, "server.properties"))
+		texts[fmt.Sprintf("broker %d PLAIN users", b.ID)], _ = os.ReadFile(filepath.Join(dir, "plain-users"))
+	}
+	for name, text := range texts {
+		if bytes.Contains(text, []byte(securePassword)) {
+			t.Errorf("the initial user's password appears in the %s", name)
+		}
+	}
+	for _, name := range []string{"store", "store WAL"} {
+		if bytes.Contains(texts[name], []byte("PRIVATE KEY")) {
+			t.Errorf("a private key is stored in the clear in the %s", name)
+		}
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(s.Dir, "streamplane.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var left int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM secrets WHERE owner = ? AND name = 'initial-password'`, inst.ID).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Error("the initial password is still kept after the instance was created")
+	}
+	var plain []byte
+	if err := db.QueryRow(`SELECT plain_hash FROM kafka_users WHERE instance_id = ? AND name = ?`, inst.ID, secureUser).Scan(&plain); err != nil {
+		t.Fatal(err)
+	}
+	if len(plain) == 0 || bytes.Contains(plain, []byte("iterations")) {
+		t.Error("the PLAIN credential is not sealed in the store")
 	}
 }
