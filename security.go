@@ -156,7 +156,7 @@ func (s *InstanceSpec) normalizeSecurity() error {
 	if seen[MechanismPlain] {
 		s.SASLMechanisms = append(s.SASLMechanisms, MechanismPlain)
 	}
-	if err := ValidateKafkaUserName("kafka_user", s.KafkaUser); err != nil {
+	if err := ValidateNewKafkaUserName("kafka_user", s.KafkaUser); err != nil {
 		return err
 	}
 	if s.KafkaPassword == "" {

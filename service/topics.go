@@ -482,6 +482,13 @@ func (s *Service) deleteTopics(ctx context.Context, inst *streamplane.Instance, 
 			s.Log.Warn("deleted topic still visible", "instance", inst.Name, "topic", n, "err", err)
 		}
 	}
+	// Kafka keeps a deleted topic's ACLs: a new topic of the same name would
+	// inherit its grants. They go with the topic.
+	if len(deleted) > 0 {
+		if err := cl.DeleteTopicACLs(ctx, deleted...); err != nil {
+			return deleted, kafkaadmin.AppError(err, "topics", "remove the permissions of deleted topics")
+		}
+	}
 	if firstErr != nil {
 		code := streamplane.ErrorCode(firstErr)
 		if code == streamplane.EINTERNAL {
