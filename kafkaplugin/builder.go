@@ -1,7 +1,6 @@
 package kafkaplugin
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -13,11 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/streamplane/streamplane/maven"
 )
 
 // sources is the plugin's Maven project. Only these paths, so that a
@@ -136,7 +135,7 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(b.dir(), 0o755); err != nil {
 		return "", fmt.Errorf("kafkaplugin: creating cache: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(b.dir(), strings.TrimSuffix(JarName(), ".jar")+".lock"), func() {
+	unlock, err := maven.LockFile(ctx, filepath.Join(b.dir(), strings.TrimSuffix(JarName(), ".jar")+".lock"), func() {
 		log.Info("waiting for another build of the PLAIN plugin")
 	})
 	if err != nil {
@@ -162,7 +161,7 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(repo, 0o755); err != nil {
 		return "", fmt.Errorf("kafkaplugin: creating maven repository: %w", err)
 	}
-	unlockRepo, err := lockFile(ctx, filepath.Join(repo, ".streamplane.lock"), func() {
+	unlockRepo, err := maven.LockFile(ctx, maven.RepoLockFile(repo), func() {
 		log.Info("waiting for another Maven run", "repository", repo)
 	})
 	if err != nil {
@@ -180,7 +179,7 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 		"package",
 	}
 	env := append(os.Environ(), "JAVA_HOME="+javaHome)
-	if err := runMaven(ctx, mvn, env, tmp, args, func(line string) { log.Debug("maven: " + line) }); err != nil {
+	if err := maven.Run(ctx, mvn, env, tmp, args, func(line string) { log.Debug("maven: " + line) }); err != nil {
 		return "", err
 	}
 	built := filepath.Join(tmp, "target", "streamplane-plain-auth.jar")
@@ -271,60 +270,6 @@ func syncFile(p string) error {
 	}
 	defer f.Close()
 	return f.Sync()
-}
-
-// maxErrorLines is how much of Maven's output an error carries.
-const maxErrorLines = 20
-
-var ansiRE = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
-
-// runMaven runs mvn with args in dir and hands every output line to line.
-// Cancelling ctx kills Maven's whole process group (the mvn script starts
-// a JVM). On failure the error carries Maven's last lines.
-func runMaven(ctx context.Context, mvn string, env []string, dir string, args []string, line func(string)) error {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return fmt.Errorf("kafkaplugin: running maven: %w", err)
-	}
-	defer r.Close()
-
-	cmd := exec.CommandContext(ctx, mvn, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	err = cmd.Start()
-	w.Close() // Maven holds its own copy until it exits
-	if err != nil {
-		return fmt.Errorf("kafkaplugin: running maven: %w", err)
-	}
-
-	var tail []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		// Maven 3.8 colours some output even in batch mode with colour off.
-		text := strings.TrimSpace(ansiRE.ReplaceAllString(sc.Text(), ""))
-		if text == "" {
-			continue
-		}
-		line(text)
-		if tail = append(tail, text); len(tail) > maxErrorLines {
-			tail = tail[1:]
-		}
-	}
-	err = cmd.Wait()
-	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("kafkaplugin: maven stopped: %w", ctx.Err())
-	case err != nil && len(tail) == 0:
-		return fmt.Errorf("kafkaplugin: maven failed: %w", err)
-	case err != nil:
-		return fmt.Errorf("kafkaplugin: maven failed: %w:\n%s", err, strings.Join(tail, "\n"))
-	}
-	return nil
 }
 
 func absPath(p string) string {

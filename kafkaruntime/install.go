@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/streamplane/streamplane/maven"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -234,7 +235,7 @@ func (c *Cache) resolve(ctx context.Context, r Release, tmp string, env []string
 	if err := os.MkdirAll(repo, 0o755); err != nil {
 		return fmt.Errorf("kafkaruntime: creating maven repository: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(repo, ".streamplane.lock"), func() {
+	unlock, err := lockFile(ctx, maven.RepoLockFile(repo), func() {
 		say("waiting for another Maven run on " + repo)
 	})
 	if err != nil {

@@ -1,17 +1,17 @@
 package kafkaruntime
 
 import (
-	"bufio"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/streamplane/streamplane/maven"
 )
 
 // dependencyPlugin is pinned so that an install resolves the same way
@@ -59,8 +59,6 @@ func checkMaven(ctx context.Context, mvn string, env []string) error {
 	}
 	return nil
 }
-
-var ansiRE = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
 
 var mavenVersionRE = regexp.MustCompile(`Apache Maven ([0-9]+(?:\.[0-9]+)*)`)
 
@@ -134,55 +132,16 @@ func copyDependenciesArgs(pom, repo, outDir string) []string {
 	}
 }
 
-// maxErrorLines is how much of Maven's output an error carries.
-const maxErrorLines = 20
-
-// runMaven runs mvn with args in dir and hands every output line to line.
-// Cancelling ctx kills Maven and any process it started (the mvn script
-// starts a JVM). On failure the error carries Maven's last lines.
+// runMaven runs Maven (maven.Run), turning a Maven that cannot start into
+// advice on what to install.
 func runMaven(ctx context.Context, mvn string, env []string, dir string, args []string, line func(string)) error {
-	r, w, err := os.Pipe()
+	err := maven.Run(ctx, mvn, env, dir, args, line)
+	var start *maven.StartError
+	if errors.As(err, &start) {
+		return mavenError(runProblem(mvn, nil, start.Err), start.Err)
+	}
 	if err != nil {
-		return fmt.Errorf("kafkaruntime: running maven: %w", err)
-	}
-	defer r.Close()
-
-	cmd := exec.CommandContext(ctx, mvn, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	err = cmd.Start()
-	w.Close() // ours; Maven holds its own copy until it exits
-	if err != nil {
-		return mavenError(runProblem(mvn, nil, err), err)
-	}
-
-	var tail []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		// Some Maven versions colour their output even in batch mode.
-		text := strings.TrimSpace(ansiRE.ReplaceAllString(sc.Text(), ""))
-		if text == "" {
-			continue
-		}
-		line(text)
-		if tail = append(tail, text); len(tail) > maxErrorLines {
-			tail = tail[1:]
-		}
-	}
-	err = cmd.Wait()
-	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("kafkaruntime: maven stopped: %w", ctx.Err())
-	case err != nil:
-		if len(tail) == 0 {
-			return fmt.Errorf("kafkaruntime: maven failed: %w", err)
-		}
-		return fmt.Errorf("kafkaruntime: maven failed: %w:\n%s", err, strings.Join(tail, "\n"))
+		return fmt.Errorf("kafkaruntime: %w", err)
 	}
 	return nil
 }
