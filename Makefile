@@ -15,7 +15,7 @@ build:
 run: build
 	./$(BIN) server $(ARGS)
 
-# What the tests need from the machine: Java 17+, Maven, kcat.
+# What the tests need from the machine: a Java 17+ JDK, Maven, kcat.
 deps:
 	@scripts/install-deps.sh
 

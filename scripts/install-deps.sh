@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks for what Streamplane and its tests need from the machine, installing
+# Checks for what Streamplane and its tests need from the machine (Java 17
+# JDK, Maven, kcat), installing
 # the Debian packages that are missing when it can (as root).
 set -euo pipefail
 
@@ -7,6 +8,7 @@ missing=()
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 
 need java openjdk-17-jre-headless
+need javac openjdk-17-jdk-headless   # builds the brokers' PLAIN plugin
 need mvn maven
 need kcat kcat
 
