@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Checks for what Streamplane and its tests need from the machine (Java 17
-# JDK, Maven, kcat), installing
-# the Debian packages that are missing when it can (as root).
+# Checks for what Streamplane and its tests need from the machine (a Java 17
+# JDK, Maven, kcat), installing the Debian packages that are missing when it
+# can (as root).
 set -euo pipefail
 
 missing=()
