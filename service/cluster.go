@@ -34,6 +34,21 @@ func (s *Service) cluster(ctx context.Context, idOrName string, forChange bool) 
 	return inst, cl, nil
 }
 
+// changeCluster is cluster for a change inside an instance. A change
+// refused because the instance is busy or down is recorded like any other.
+func (s *Service) changeCluster(ctx context.Context, idOrName, kind, step string, params any) (*streamplane.Instance, *kafkaadmin.Client, error) {
+	inst, cl, err := s.cluster(ctx, idOrName, true)
+	if err != nil {
+		if code := streamplane.ErrorCode(err); code == streamplane.EBUSY || code == streamplane.ESTATE {
+			if inst, ierr := s.Instance(ctx, idOrName); ierr == nil {
+				s.record(ctx, inst, kind, step, params, "", err)
+			}
+		}
+		return nil, nil, err
+	}
+	return inst, cl, nil
+}
+
 // record keeps a synchronous change inside an instance as a finished task,
 // so the instance's task list shows every change, done or refused by Kafka.
 // params must hold no secret.

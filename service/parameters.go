@@ -138,7 +138,7 @@ func (s *Service) liveValues(ctx context.Context, inst *streamplane.Instance, cl
 // restart of the instance. Out-of-range or unknown values are refused
 // before anything changes.
 func (s *Service) SetParameters(ctx context.Context, idOrName string, values map[string]string) (*ParameterChange, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, true)
+	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskSetParameters, "Set parameters", values)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (s *Service) SetParameters(ctx context.Context, idOrName string, values map
 // ResetParameters restores parameters to their defaults: dynamic ones live,
 // static ones at the next restart.
 func (s *Service) ResetParameters(ctx context.Context, idOrName string, names []string) (*ParameterChange, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, true)
+	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskResetParameters, "Reset parameters", names)
 	if err != nil {
 		return nil, err
 	}

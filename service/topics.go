@@ -238,21 +238,6 @@ func noSuchTopic(inst *streamplane.Instance, topic string) error {
 	return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "topic", Message: fmt.Sprintf("instance %s has no topic %q", inst.Name, topic)}
 }
 
-// changeCluster is cluster for a change inside an instance. A change
-// refused because the instance is busy or down is recorded like any other.
-func (s *Service) changeCluster(ctx context.Context, idOrName, kind, step string, params any) (*streamplane.Instance, *kafkaadmin.Client, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, true)
-	if err != nil {
-		if code := streamplane.ErrorCode(err); code == streamplane.EBUSY || code == streamplane.ESTATE {
-			if inst, ierr := s.Instance(ctx, idOrName); ierr == nil {
-				s.record(ctx, inst, kind, step, params, "", err)
-			}
-		}
-		return nil, nil, err
-	}
-	return inst, cl, nil
-}
-
 // CreateTopic creates a topic and returns it as Kafka then describes it.
 func (s *Service) CreateTopic(ctx context.Context, idOrName string, spec streamplane.TopicSpec) (*streamplane.TopicDetail, error) {
 	step := "Create topic " + spec.Name
