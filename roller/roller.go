@@ -5,14 +5,19 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/streamplane/streamplane/kafkaadmin"
 )
 
-// Cluster is what the roller reads of the running cluster.
+// Cluster is what the roller reads of the running cluster: an instance's
+// admin client, or a fake in tests.
 type Cluster interface {
 	Partitions(ctx context.Context) ([]Partition, error)
-	Quorum(ctx context.Context) (Quorum, error)
-	Alive(ctx context.Context) (map[int32]bool, error)
+	DescribeQuorum(ctx context.Context) (Quorum, error)
+	AliveBrokers(ctx context.Context) (map[int32]bool, error)
 }
+
+var _ Cluster = (*kafkaadmin.Client)(nil)
 
 // Processes starts and stops nodes.
 type Processes interface {
@@ -90,7 +95,7 @@ func (r *Roller) waitSafe(ctx context.Context, id int32, controller bool) error 
 			return false, nil
 		}
 		if controller {
-			q, err := r.Cluster.Quorum(ctx)
+			q, err := r.Cluster.DescribeQuorum(ctx)
 			if err != nil {
 				why = "cannot read the controller quorum: " + err.Error()
 				return false, nil
@@ -118,13 +123,13 @@ func (r *Roller) WaitReady(ctx context.Context, id int32, controller bool) error
 		if !r.Processes.Running(id) {
 			return false, fmt.Errorf("node %d exited while starting", id)
 		}
-		alive, err := r.Cluster.Alive(ctx)
+		alive, err := r.Cluster.AliveBrokers(ctx)
 		if err != nil || !alive[id] {
 			why = "not registered with the cluster yet"
 			return false, nil
 		}
 		if controller {
-			q, err := r.Cluster.Quorum(ctx)
+			q, err := r.Cluster.DescribeQuorum(ctx)
 			if err != nil || !Caught(id, q, r.FetchTimeoutMs) {
 				why = "not caught up with the controller quorum yet"
 				return false, nil

@@ -37,7 +37,7 @@ func (c *fakeCluster) Partitions(ctx context.Context) ([]roller.Partition, error
 	return c.parts(c.partsCalls), nil
 }
 
-func (c *fakeCluster) Quorum(ctx context.Context) (roller.Quorum, error) {
+func (c *fakeCluster) DescribeQuorum(ctx context.Context) (roller.Quorum, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.quorumCall++
@@ -47,8 +47,8 @@ func (c *fakeCluster) Quorum(ctx context.Context) (roller.Quorum, error) {
 	return c.quorum(c.quorumCall), nil
 }
 
-// Alive reports the running processes as registered.
-func (c *fakeCluster) Alive(ctx context.Context) (map[int32]bool, error) {
+// AliveBrokers reports the running processes as registered.
+func (c *fakeCluster) AliveBrokers(ctx context.Context) (map[int32]bool, error) {
 	return c.procs.snapshot(), nil
 }
 

@@ -11,30 +11,19 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/streamplane/streamplane/kafkaadmin"
 )
 
-// Partition is one partition's replicas and in-sync set.
-type Partition struct {
-	Topic    string
-	ID       int32
-	Replicas []int32
-	ISR      []int32
-	MinISR   int
-}
+// The roller reads the cluster as the admin client reports it.
+type (
+	Partition = kafkaadmin.Partition
+	Quorum    = kafkaadmin.Quorum
+	Voter     = kafkaadmin.Voter
+)
 
-func (p Partition) String() string { return fmt.Sprintf("%s-%d", p.Topic, p.ID) }
-
-// Voter is one controller as the quorum leader reports it.
-type Voter struct {
-	ID             int32
-	LastCaughtUpMs int64
-}
-
-// Quorum is the controller quorum: its leader (the active controller) and voters.
-type Quorum struct {
-	Leader int32
-	Voters []Voter
-}
+// partitionName names a partition in messages: topic-id.
+func partitionName(p Partition) string { return fmt.Sprintf("%s-%d", p.Topic, p.ID) }
 
 // Node is one broker as the roller plans it.
 type Node struct {
@@ -87,9 +76,9 @@ func Blockers(id int32, parts []Partition) []string {
 		isr := len(p.ISR)
 		switch {
 		case isr < p.MinISR:
-			out = append(out, fmt.Sprintf("%s has %d in-sync replicas, below min.insync.replicas %d", p, isr, p.MinISR))
+			out = append(out, fmt.Sprintf("%s has %d in-sync replicas, below min.insync.replicas %d", partitionName(p), isr, p.MinISR))
 		case isr == p.MinISR && slices.Contains(p.ISR, id):
-			out = append(out, fmt.Sprintf("%s has exactly min.insync.replicas %d in sync, node %d among them", p, p.MinISR, id))
+			out = append(out, fmt.Sprintf("%s has exactly min.insync.replicas %d in sync, node %d among them", partitionName(p), p.MinISR, id))
 		}
 	}
 	return out
@@ -100,7 +89,7 @@ func NotInSync(id int32, parts []Partition) []string {
 	var out []string
 	for _, p := range parts {
 		if slices.Contains(p.Replicas, id) && !slices.Contains(p.ISR, id) {
-			out = append(out, p.String())
+			out = append(out, partitionName(p))
 		}
 	}
 	return out

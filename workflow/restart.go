@@ -196,7 +196,7 @@ func finishRestart(tx streamplane.Tx, r *task.Run, runErr error) error {
 // states and the reason for every restart in the task.
 func (env *Env) roller(ctx context.Context, r *task.Run, inst *streamplane.Instance, cl *kafkaadmin.Client) *roller.Roller {
 	return &roller.Roller{
-		Cluster:        clusterView{cl},
+		Cluster:        cl,
 		Processes:      &processes{env: env, r: r, inst: inst},
 		Report:         func(msg string) { r.Progress(ctx, "%s", msg) },
 		Poll:           env.poll(),
@@ -204,37 +204,6 @@ func (env *Env) roller(ctx context.Context, r *task.Run, inst *streamplane.Insta
 		ReadyTimeout:   env.readyTimeout(),
 		FetchTimeoutMs: 2000,
 	}
-}
-
-// clusterView adapts the admin client to what the roller reads.
-type clusterView struct{ cl *kafkaadmin.Client }
-
-func (c clusterView) Partitions(ctx context.Context) ([]roller.Partition, error) {
-	parts, err := c.cl.Partitions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]roller.Partition, len(parts))
-	for i, p := range parts {
-		out[i] = roller.Partition{Topic: p.Topic, ID: p.ID, Replicas: p.Replicas, ISR: p.ISR, MinISR: p.MinISR}
-	}
-	return out, nil
-}
-
-func (c clusterView) Quorum(ctx context.Context) (roller.Quorum, error) {
-	q, err := c.cl.DescribeQuorum(ctx)
-	if err != nil {
-		return roller.Quorum{Leader: -1}, err
-	}
-	out := roller.Quorum{Leader: q.Leader}
-	for _, v := range q.Voters {
-		out.Voters = append(out.Voters, roller.Voter{ID: v.ID, LastCaughtUpMs: v.LastCaughtUpMs})
-	}
-	return out, nil
-}
-
-func (c clusterView) Alive(ctx context.Context) (map[int32]bool, error) {
-	return c.cl.AliveBrokers(ctx)
 }
 
 // processes adapts the provisioner to the roller, recording broker states.
