@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -127,6 +128,30 @@ func (c *Client) freshMetadata(ctx context.Context, allTopics bool) (*kmsg.Metad
 		req.Topics = []kmsg.MetadataRequestTopic{}
 	}
 	return req.RequestWith(ctx, c.kcl)
+}
+
+// waitBrokers polls each broker the cluster lists until check holds for
+// it, for at most timeout. A change the controller accepted reaches each
+// broker a moment later, through the metadata log, and the next request may
+// go to any of them; what names the awaited state in the error.
+func (c *Client) waitBrokers(ctx context.Context, timeout time.Duration, what string, check func(context.Context, *kgo.Broker) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	m, err := c.freshMetadata(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, mb := range m.Brokers {
+		b := c.kcl.Broker(int(mb.NodeID))
+		for !check(ctx, b) {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("broker %d does not show %s yet: %w", mb.NodeID, what, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // DescribeQuorum returns the controller quorum's state (through any broker,

@@ -55,11 +55,7 @@ func (c *Client) TopicLog(ctx context.Context, topic string) (*TopicLog, error) 
 }
 
 func (c *Client) topicLog(ctx context.Context, topic string, maxAge time.Duration) (*TopicLog, error) {
-	req := kmsg.NewPtrMetadataRequest()
-	rt := kmsg.NewMetadataRequestTopic()
-	rt.Topic = kmsg.StringPtr(topic)
-	req.Topics = append(req.Topics, rt)
-	resp, err := c.kcl.RequestCachedMetadata(ctx, req, maxAge)
+	resp, err := c.kcl.RequestCachedMetadata(ctx, topicsRequest(topic), maxAge)
 	if err != nil {
 		return nil, AppError(err, "topic", "read topic %s's metadata", topic)
 	}

@@ -152,32 +152,10 @@ func (c *Client) deleteACLs(ctx context.Context, filters ...kmsg.DeleteACLsReque
 // waitACLs waits until every broker describes the ACLs f selects as done
 // wants them.
 func (c *Client) waitACLs(ctx context.Context, f aclFilter, what string, done func([]acl) bool) error {
-	return c.waitBrokers(ctx, what, func(ctx context.Context, b *kgo.Broker) bool {
+	return c.waitBrokers(ctx, aclWait, what, func(ctx context.Context, b *kgo.Broker) bool {
 		acls, err := c.describeACLs(ctx, b, f)
 		return err == nil && done(acls)
 	})
-}
-
-// waitBrokers polls each broker the cluster lists until check holds for
-// it, for at most aclWait.
-func (c *Client) waitBrokers(ctx context.Context, what string, check func(context.Context, *kgo.Broker) bool) error {
-	ctx, cancel := context.WithTimeout(ctx, aclWait)
-	defer cancel()
-	m, err := c.freshMetadata(ctx, false)
-	if err != nil {
-		return err
-	}
-	for _, mb := range m.Brokers {
-		b := c.kcl.Broker(int(mb.NodeID))
-		for !check(ctx, b) {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("broker %d does not show %s yet: %w", mb.NodeID, what, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
 }
 
 // TopicGrants reads a topic's grants from its ACLs. The topic is open when
@@ -328,7 +306,7 @@ func (c *Client) WaitSCRAM(ctx context.Context, user string, present bool) error
 	if !present {
 		what = "the deletion of " + what
 	}
-	return c.waitBrokers(ctx, what, func(ctx context.Context, b *kgo.Broker) bool {
+	return c.waitBrokers(ctx, aclWait, what, func(ctx context.Context, b *kgo.Broker) bool {
 		req := kmsg.NewPtrDescribeUserSCRAMCredentialsRequest()
 		u := kmsg.NewDescribeUserSCRAMCredentialsRequestUser()
 		u.Name = user

@@ -9,6 +9,7 @@ import (
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -130,12 +131,6 @@ func (c *Client) SetClientQuota(ctx context.Context, e streamplane.QuotaEntity, 
 // the metadata log; each broker answers DescribeClientQuotas, and enforces
 // quotas, from its own copy.
 func (c *Client) WaitClientQuota(ctx context.Context, e streamplane.QuotaEntity, r ByteRates) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	m, err := c.freshMetadata(ctx, false)
-	if err != nil {
-		return err
-	}
 	req := kmsg.NewPtrDescribeClientQuotasRequest()
 	req.Strict = true
 	for _, comp := range componentsOf(e) {
@@ -146,20 +141,10 @@ func (c *Client) WaitClientQuota(ctx context.Context, e streamplane.QuotaEntity,
 		}
 		req.Components = append(req.Components, rc)
 	}
-	for _, b := range m.Brokers {
-		for {
-			resp, err := c.kcl.Broker(int(b.NodeID)).Request(ctx, req)
-			if err == nil && quotaApplied(resp.(*kmsg.DescribeClientQuotasResponse), r) {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("broker %d does not show the quota of %s yet: %w", b.NodeID, e, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
+	return c.waitBrokers(ctx, 15*time.Second, fmt.Sprintf("the quota of %s", e), func(ctx context.Context, b *kgo.Broker) bool {
+		resp, err := b.Request(ctx, req)
+		return err == nil && quotaApplied(resp.(*kmsg.DescribeClientQuotasResponse), r)
+	})
 }
 
 func quotaApplied(resp *kmsg.DescribeClientQuotasResponse, want ByteRates) bool {

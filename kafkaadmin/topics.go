@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -43,6 +44,16 @@ func (t TopicMetadata) Replicas() int {
 // named, sorted by name, in one Metadata request that bypasses the client's
 // cache. A named topic that does not exist comes back with Err set.
 func (c *Client) Topics(ctx context.Context, names ...string) ([]TopicMetadata, error) {
+	resp, err := topicsRequest(names...).RequestWith(ctx, c.kcl)
+	if err != nil {
+		return nil, err
+	}
+	return topicsOf(resp), nil
+}
+
+// topicsRequest asks for the named topics' metadata, or every topic's when
+// none is named.
+func topicsRequest(names ...string) *kmsg.MetadataRequest {
 	req := kmsg.NewPtrMetadataRequest()
 	req.AllowAutoTopicCreation = false // asking about a topic must never create it
 	for _, n := range names {
@@ -50,11 +61,7 @@ func (c *Client) Topics(ctx context.Context, names ...string) ([]TopicMetadata, 
 		rt.Topic = kmsg.StringPtr(n)
 		req.Topics = append(req.Topics, rt)
 	}
-	resp, err := req.RequestWith(ctx, c.kcl)
-	if err != nil {
-		return nil, err
-	}
-	return topicsOf(resp), nil
+	return req
 }
 
 func topicsOf(resp *kmsg.MetadataResponse) []TopicMetadata {
@@ -237,38 +244,19 @@ func (c *Client) Offsets(ctx context.Context, topic string) (start, end map[int3
 // returns once the controller has it; brokers learn it a moment later, and
 // the next request (a limit check, a describe) may go to any of them.
 func (c *Client) WaitTopic(ctx context.Context, topic string, partitions int) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	m, err := c.freshMetadata(ctx, false)
-	if err != nil {
-		return err
-	}
-	for _, b := range m.Brokers {
-		for {
-			req := kmsg.NewPtrMetadataRequest()
-			req.AllowAutoTopicCreation = false
-			rt := kmsg.NewMetadataRequestTopic()
-			rt.Topic = kmsg.StringPtr(topic)
-			req.Topics = append(req.Topics, rt)
-			resp, err := c.kcl.Broker(int(b.NodeID)).Request(ctx, req)
-			if err == nil {
-				ts := topicsOf(resp.(*kmsg.MetadataResponse))
-				got := 0
-				if len(ts) == 1 && ts[0].Err == nil {
-					got = len(ts[0].Partitions)
-				}
-				if got == partitions {
-					break
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("broker %d does not show topic %s with %d partitions yet: %w", b.NodeID, topic, partitions, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
+	what := fmt.Sprintf("topic %s with %d partitions", topic, partitions)
+	return c.waitBrokers(ctx, 10*time.Second, what, func(ctx context.Context, b *kgo.Broker) bool {
+		resp, err := b.Request(ctx, topicsRequest(topic))
+		if err != nil {
+			return false
 		}
-	}
-	return nil
+		ts := topicsOf(resp.(*kmsg.MetadataResponse))
+		got := 0
+		if len(ts) == 1 && ts[0].Err == nil {
+			got = len(ts[0].Partitions)
+		}
+		return got == partitions
+	})
 }
 
 // WaitTopicConfigs waits until every broker describes the topic with the
@@ -279,34 +267,19 @@ func (c *Client) WaitTopicConfigs(ctx context.Context, topic string, set map[str
 	if len(set) == 0 && len(del) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	keys := append([]string{}, del...)
 	for k := range set {
 		keys = append(keys, k)
 	}
-	m, err := c.freshMetadata(ctx, false)
-	if err != nil {
-		return err
-	}
-	for _, b := range m.Brokers {
-		for {
-			req := kmsg.NewPtrDescribeConfigsRequest()
-			rr := kmsg.NewDescribeConfigsRequestResource()
-			rr.ResourceType, rr.ResourceName, rr.ConfigNames = kmsg.ConfigResourceTypeTopic, topic, keys
-			req.Resources = append(req.Resources, rr)
-			resp, err := c.kcl.Broker(int(b.NodeID)).Request(ctx, req)
-			if err == nil && configsApplied(resp.(*kmsg.DescribeConfigsResponse), set, del) {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("broker %d does not show the new configs of topic %s yet: %w", b.NodeID, topic, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
+	what := "the new configs of topic " + topic
+	return c.waitBrokers(ctx, 10*time.Second, what, func(ctx context.Context, b *kgo.Broker) bool {
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		rr := kmsg.NewDescribeConfigsRequestResource()
+		rr.ResourceType, rr.ResourceName, rr.ConfigNames = kmsg.ConfigResourceTypeTopic, topic, keys
+		req.Resources = append(req.Resources, rr)
+		resp, err := b.Request(ctx, req)
+		return err == nil && configsApplied(resp.(*kmsg.DescribeConfigsResponse), set, del)
+	})
 }
 
 func configsApplied(resp *kmsg.DescribeConfigsResponse, set map[string]string, del []string) bool {
