@@ -52,12 +52,6 @@ func (c *fakeCluster) AliveBrokers(ctx context.Context) (map[int32]bool, error) 
 	return c.procs.snapshot(), nil
 }
 
-func (c *fakeCluster) calls() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.partsCalls
-}
-
 // fakeProcesses records every Stop and Start in order.
 type fakeProcesses struct {
 	mu      sync.Mutex

@@ -96,9 +96,7 @@ func NotInSync(id int32, parts []Partition) []string {
 }
 
 // QuorumSafe reports whether restarting controller id leaves a majority of
-// caught-up voters. A voter is caught up if it is the leader or was caught
-// up within fetchTimeoutMs of the leader (controller.quorum.fetch.timeout.ms).
-// The node being restarted does not count.
+// caught-up voters (see Caught). The node being restarted does not count.
 func QuorumSafe(id int32, q Quorum, fetchTimeoutMs int64) (bool, string) {
 	if len(q.Voters) <= 1 {
 		return true, "" // a single controller: restarting it is the only way
@@ -106,18 +104,9 @@ func QuorumSafe(id int32, q Quorum, fetchTimeoutMs int64) (bool, string) {
 	if q.Leader < 0 {
 		return false, "the controller quorum has no leader"
 	}
-	var leaderCaughtUp int64 = -1
-	for _, v := range q.Voters {
-		if v.ID == q.Leader {
-			leaderCaughtUp = v.LastCaughtUpMs
-		}
-	}
 	caughtUp := 0
 	for _, v := range q.Voters {
-		if v.ID == id {
-			continue
-		}
-		if v.ID == q.Leader || (v.LastCaughtUpMs >= 0 && leaderCaughtUp-v.LastCaughtUpMs < fetchTimeoutMs) {
+		if v.ID != id && Caught(v.ID, q, fetchTimeoutMs) {
 			caughtUp++
 		}
 	}
@@ -130,7 +119,9 @@ func QuorumSafe(id int32, q Quorum, fetchTimeoutMs int64) (bool, string) {
 	return true, ""
 }
 
-// Caught reports whether voter id is caught up with the leader.
+// Caught reports whether voter id is caught up with the leader: it is the
+// leader, or was caught up within fetchTimeoutMs of the leader
+// (controller.quorum.fetch.timeout.ms).
 func Caught(id int32, q Quorum, fetchTimeoutMs int64) bool {
 	if id == q.Leader {
 		return true
