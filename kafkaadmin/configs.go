@@ -3,7 +3,8 @@ package kafkaadmin
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -13,31 +14,28 @@ import (
 // every broker applies them live, and brokers started later inherit them
 // from the metadata log.
 func (c *Client) SetClusterDefaults(ctx context.Context, values map[string]string) error {
-	var ops []kadm.AlterConfig
-	for _, name := range sortedKeys(values) {
-		v := values[name]
-		ops = append(ops, kadm.AlterConfig{Op: kadm.SetConfig, Name: name, Value: &v})
-	}
-	return c.alterClusterDefaults(ctx, ops)
-}
-
-func (c *Client) alterClusterDefaults(ctx context.Context, ops []kadm.AlterConfig) error {
-	if len(ops) == 0 {
+	if len(values) == 0 {
 		return nil
 	}
-	resps, err := c.adm.AlterBrokerConfigs(ctx, ops)
+	resps, err := c.adm.AlterBrokerConfigs(ctx, setConfigs(values))
 	if err != nil {
 		return err
 	}
 	for _, r := range resps {
 		if r.Err != nil {
-			if r.ErrMessage != "" {
-				return fmt.Errorf("%w: %s", r.Err, r.ErrMessage)
-			}
-			return r.Err
+			return withMessage(r.Err, r.ErrMessage)
 		}
 	}
 	return nil
+}
+
+// setConfigs returns the operations that set values, in key order.
+func setConfigs(values map[string]string) []kadm.AlterConfig {
+	var ops []kadm.AlterConfig
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		ops = append(ops, kadm.AlterConfig{Op: kadm.SetConfig, Name: k, Value: kadm.StringPtr(values[k])})
+	}
+	return ops
 }
 
 // BrokerConfigs returns the named settings as each broker reports them
@@ -69,15 +67,6 @@ func (c *Client) BrokerConfigs(ctx context.Context, brokers []int32, names []str
 	return out, nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // ReloadKeystores makes one broker reload the TLS keystores of its client
 // listeners: setting a keystore location again, even to the same file,
 // reloads it (KAFKA-14136). It must be a per-broker config: Kafka refuses
@@ -105,7 +94,7 @@ func (c *Client) ReloadKeystores(ctx context.Context, broker int32) error {
 	}
 	for _, r := range resps {
 		if r.Err != nil {
-			return fmt.Errorf("broker %d: %w: %s", broker, r.Err, r.ErrMessage)
+			return fmt.Errorf("broker %d: %w", broker, withMessage(r.Err, r.ErrMessage))
 		}
 	}
 	return nil

@@ -164,15 +164,7 @@ func (c *Client) SetPartitions(ctx context.Context, name string, partitions int)
 // AlterTopicConfigs sets and deletes a topic's config overrides in one
 // IncrementalAlterConfigs request; with validateOnly, Kafka only checks them.
 func (c *Client) AlterTopicConfigs(ctx context.Context, name string, set map[string]string, del []string, validateOnly bool) error {
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var ops []kadm.AlterConfig
-	for _, k := range keys {
-		ops = append(ops, kadm.AlterConfig{Op: kadm.SetConfig, Name: k, Value: kadm.StringPtr(set[k])})
-	}
+	ops := setConfigs(set)
 	for _, k := range del {
 		ops = append(ops, kadm.AlterConfig{Op: kadm.DeleteConfig, Name: k})
 	}
