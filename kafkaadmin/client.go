@@ -40,7 +40,3 @@ func Dial(seeds []string, user, password string) (*Client, error) {
 
 // Close closes the client's connections.
 func (c *Client) Close() { c.kcl.Close() }
-
-// Kafka exposes the franz-go clients for operations this package does not
-// wrap yet.
-func (c *Client) Kafka() (*kgo.Client, *kadm.Client) { return c.kcl, c.adm }

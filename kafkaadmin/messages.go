@@ -129,7 +129,7 @@ func (l *TopicLog) CheckPartition(field string, p int32) error {
 // timestamp given (ms), the first offset whose timestamp is at or after it
 // (the end offset when there is none). The requests run concurrently.
 func (l *TopicLog) Offsets(ctx context.Context, partitions []int32, timestamps ...int64) (logStart, logEnd map[int32]int64, atOrAfter []map[int32]int64, err error) {
-	_, adm := l.c.Kafka()
+	adm := l.c.adm
 	out := make([]map[int32]int64, 2+len(timestamps))
 	errs := make([]error, len(out))
 	var wg sync.WaitGroup

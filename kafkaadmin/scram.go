@@ -27,16 +27,3 @@ func (c *Client) DeleteSCRAM(ctx context.Context, user string) error {
 	}
 	return resp.Error()
 }
-
-// SCRAMUsers lists the users that have a SCRAM credential.
-func (c *Client) SCRAMUsers(ctx context.Context) ([]string, error) {
-	described, err := c.adm.DescribeUserSCRAMs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for user := range described {
-		out = append(out, user)
-	}
-	return out, nil
-}
