@@ -269,12 +269,7 @@ func (c *Client) DescribeGroups(ctx context.Context, groups []streamplane.Group)
 				continue // the topic is gone (or unreadable): nothing to measure against
 			}
 			gt := streamplane.GroupTopic{Topic: topic, Partitions: []streamplane.GroupPartition{}}
-			ids := make([]int32, 0, len(parts))
-			for p := range parts {
-				ids = append(ids, p)
-			}
-			sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-			for _, p := range ids {
+			for _, p := range slices.Sorted(maps.Keys(parts)) {
 				end := parts[p]
 				if end.Err != nil {
 					d.Error = strings.TrimPrefix(fmt.Sprintf("%s; end offset of %s-%d: %v", d.Error, topic, p, end.Err), "; ")
@@ -359,11 +354,7 @@ func (c *Client) ResetPlan(ctx context.Context, group string, req streamplane.Of
 	if currentErr != nil && !errors.Is(currentErr, kerr.GroupIDNotFound) {
 		return nil, groupsErr(currentErr, "fetch the offsets of group %s", group)
 	}
-	ids := make([]int32, 0, len(parts))
-	for p := range parts {
-		ids = append(ids, p)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := slices.Sorted(maps.Keys(parts))
 	if req.Partition != nil {
 		if _, ok := parts[*req.Partition]; !ok {
 			return nil, &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "partition",

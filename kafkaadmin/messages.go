@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -104,12 +105,7 @@ func (l *TopicLog) leader(p int32) ([16]byte, *kgo.Broker, error) {
 func (l *TopicLog) Partitions() []int32 {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	out := make([]int32, 0, len(l.leaders))
-	for p := range l.leaders {
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(l.leaders))
 }
 
 // CheckPartition returns NOT_FOUND on field (e.g. "partition") unless the
