@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -105,8 +106,9 @@ func readPidFile(path string) (pid int, startTick uint64, err error) {
 	return pid, startTick, err
 }
 
-// bootTime is when the machine booted, to turn start ticks into times.
-func bootTime() time.Time {
+// bootTime is when the machine booted, to turn start ticks into times. It
+// is read once: every Inspect needs it, and it does not change.
+var bootTime = sync.OnceValue(func() time.Time {
 	raw, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return time.Time{}
@@ -118,7 +120,7 @@ func bootTime() time.Time {
 		}
 	}
 	return time.Time{}
-}
+})
 
 // clockTicks is USER_HZ; 100 on every Linux this runs on.
 const clockTicks = 100
