@@ -53,37 +53,58 @@ func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
 		{"all in one page", "?limit=1000"},
 		{"filtered by tag", "?tag=team=payments"},
 	} {
-		lat, err := timeRequests(srv.URL+"/api/v1/instances"+q.query, requests)
+		lat, err := timeGET(srv.URL+"/api/v1/instances"+q.query, requests, 50, nil)
 		if err != nil {
 			return nil, err
 		}
 		rows = append(rows, row{
 			what:   fmt.Sprintf("GET /api/v1/instances, %d records, %s", records, q.label),
-			value:  fmt.Sprintf("p50 %s, p99 %s", percentile(lat, 50).Round(10*time.Microsecond), percentile(lat, 99).Round(10*time.Microsecond)),
+			value:  p50p99(lat, 10*time.Microsecond),
 			detail: fmt.Sprintf("%d sequential requests over loopback HTTP", requests),
 		})
 	}
 	return rows, nil
 }
 
-func timeRequests(url string, n int) ([]time.Duration, error) {
+// timeGET times n sequential GETs of u after warmup more that do not
+// count, checking each answer with check if given.
+func timeGET(u string, n, warmup int, check func(body string) error) ([]time.Duration, error) {
 	lat := make([]time.Duration, 0, n)
-	for i := 0; i < n+50; i++ { // the first 50 warm up
-		start := time.Now()
-		resp, err := http.Get(url)
+	for i := range warmup + n {
+		took, err := getTimed(u, check)
 		if err != nil {
 			return nil, err
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return nil, fmt.Errorf("GET %s: %d", url, resp.StatusCode)
-		}
-		if i >= 50 {
-			lat = append(lat, time.Since(start))
+		if i >= warmup {
+			lat = append(lat, took)
 		}
 	}
 	return lat, nil
+}
+
+// getTimed times one GET of u, the whole answer read, and checks the answer
+// with check if given.
+func getTimed(u string, check func(body string) error) (time.Duration, error) {
+	start := time.Now()
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	took := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
+	}
+	if check != nil {
+		if err := check(string(body)); err != nil {
+			return 0, fmt.Errorf("GET %s: %w", u, err)
+		}
+	}
+	return took, nil
 }
 
 func seed(ctx context.Context, store streamplane.Store, n int) error {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -69,7 +67,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	}
 	setupTook := time.Since(setup)
 	base := srv.client.BaseURL + "/api/v1/instances/" + url.PathEscape(inst.ID) + "/groups"
-	listAll, err := timeGET(base+"?limit=1000", benchGroupRequests, func(body string) error {
+	listAll, err := timeGET(base+"?limit=1000", benchGroupRequests, 3, func(body string) error {
 		if n := strings.Count(body, `"group": "bench-group-`); n != benchGroups {
 			return fmt.Errorf("the list shows %d of the %d groups", n, benchGroups)
 		}
@@ -78,7 +76,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	listPage, err := timeGET(base, benchGroupRequests, nil)
+	listPage, err := timeGET(base, benchGroupRequests, 3, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +90,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	if err := commitEach(ctx, adm, []string{lagGroup}, wide, benchLagPartitions, 0); err != nil {
 		return nil, err
 	}
-	lag, err := timeGET(base+"/"+lagGroup, benchGroupRequests, func(body string) error {
+	lag, err := timeGET(base+"/"+lagGroup, benchGroupRequests, 3, func(body string) error {
 		if !strings.Contains(body, fmt.Sprintf(`"lag": %d,`, benchLagPartitions)) {
 			return fmt.Errorf("group %s does not show a lag of %d", lagGroup, benchLagPartitions)
 		}
@@ -115,9 +113,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	}
 	groups = nil
 
-	lat := func(ds []time.Duration) string {
-		return fmt.Sprintf("p50 %s, p99 %s", percentile(ds, 50).Round(100*time.Microsecond), percentile(ds, 99).Round(100*time.Microsecond))
-	}
+	lat := func(ds []time.Duration) string { return p50p99(ds, 100*time.Microsecond) }
 	return []row{
 		{fmt.Sprintf("GET …/groups, %d groups, all in one page", benchGroups), lat(listAll),
 			fmt.Sprintf("%d sequential requests; every group described and its lag computed (set up by %d commits in %s)", benchGroupRequests, benchGroups, setupTook.Round(100*time.Millisecond))},
@@ -191,35 +187,4 @@ func commitEach(ctx context.Context, adm *kadm.Client, groups []string, topic st
 		}
 	}
 	return nil
-}
-
-// timeGET times n sequential GETs after a few to warm up, checking each
-// answer with check if given.
-func timeGET(u string, n int, check func(body string) error) ([]time.Duration, error) {
-	lat := make([]time.Duration, 0, n)
-	for i := range n + 3 {
-		start := time.Now()
-		resp, err := http.Get(u)
-		if err != nil {
-			return nil, err
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		took := time.Since(start)
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
-		}
-		if check != nil {
-			if err := check(string(body)); err != nil {
-				return nil, fmt.Errorf("GET %s: %w", u, err)
-			}
-		}
-		if i >= 3 {
-			lat = append(lat, took)
-		}
-	}
-	return lat, nil
 }

@@ -42,6 +42,11 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return s[max(0, min(idx, len(s)-1))]
 }
 
+// p50p99 gives a latency distribution as its median and 99th percentile.
+func p50p99(lat []time.Duration, round time.Duration) string {
+	return fmt.Sprintf("p50 %s, p99 %s", percentile(lat, 50).Round(round), percentile(lat, 99).Round(round))
+}
+
 func durations(ds []time.Duration) string {
 	parts := make([]string, len(ds))
 	for i, d := range ds {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -114,7 +112,7 @@ func measureTopics(ctx context.Context, env *benchEnv) ([]row, error) {
 	lat := make([][]time.Duration, len(gets))
 	for i := range benchTopicRequests + 3 { // the first three warm up
 		for j, g := range gets {
-			took, err := timeTopicGET(base+g.path, g.check)
+			took, err := getTimed(base+g.path, g.check)
 			if err != nil {
 				return nil, err
 			}
@@ -124,7 +122,7 @@ func measureTopics(ctx context.Context, env *benchEnv) ([]row, error) {
 		}
 	}
 	for j, g := range gets {
-		rows = append(rows, latencyRow(g.what, lat[j], fmt.Sprintf("%d requests; %s", benchTopicRequests, g.detail)))
+		rows = append(rows, row{g.what, p50p99(lat[j], 100*time.Microsecond), fmt.Sprintf("%d requests; %s", benchTopicRequests, g.detail)})
 	}
 	rows[1].detail += fmt.Sprintf("; %d KB of JSON", listSize/1024)
 
@@ -139,15 +137,9 @@ func measureTopics(ctx context.Context, env *benchEnv) ([]row, error) {
 		creates = append(creates, time.Since(t0))
 		made = append(made, name)
 	}
-	rows = append(rows, latencyRow(fmt.Sprintf("POST …/topics (3 partitions, RF 3), %d topics present", benchTopics), creates,
-		fmt.Sprintf("%d sequential creations: limit check, create, wait for every broker, describe", benchTopicCreates)))
+	rows = append(rows, row{fmt.Sprintf("POST …/topics (3 partitions, RF 3), %d topics present", benchTopics), p50p99(creates, 100*time.Microsecond),
+		fmt.Sprintf("%d sequential creations: limit check, create, wait for every broker, describe", benchTopicCreates)})
 	return rows, nil
-}
-
-func latencyRow(what string, lat []time.Duration, detail string) row {
-	return row{what: what,
-		value:  fmt.Sprintf("p50 %s, p99 %s", percentile(lat, 50).Round(100*time.Microsecond), percentile(lat, 99).Round(100*time.Microsecond)),
-		detail: detail}
 }
 
 // waitBrokersKnow waits until every broker's metadata has n topics whose
@@ -181,28 +173,4 @@ func waitBrokersKnow(ctx context.Context, cl *kgo.Client, prefix string, n int, 
 		}
 	}
 	return nil
-}
-
-// timeTopicGET times one GET, checking the answer with check if given.
-func timeTopicGET(u string, check func(body string) error) (time.Duration, error) {
-	t0 := time.Now()
-	resp, err := http.Get(u)
-	if err != nil {
-		return 0, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	took := time.Since(t0)
-	if err != nil {
-		return 0, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
-	}
-	if check != nil {
-		if err := check(string(body)); err != nil {
-			return 0, fmt.Errorf("GET %s: %w", u, err)
-		}
-	}
-	return took, nil
 }
