@@ -36,7 +36,7 @@ storage. Storage counts decimal units, as disks are sold: 1 GB is 10^9 bytes.`,
 				return printJSON(o.stdout, du)
 			}
 			f := newFields(o.stdout)
-			f.add("Storage", fmt.Sprintf("%s used of %s (%.2f%%)", decimalBytes(du.UsedBytes), decimalBytes(du.TotalBytes), du.Percent))
+			f.add("Storage", fmt.Sprintf("%s used of %s (%.2f%%)", humanBytes(du.UsedBytes), humanBytes(du.TotalBytes), du.Percent))
 			if err := f.flush(); err != nil {
 				return err
 			}
@@ -44,12 +44,12 @@ storage. Storage counts decimal units, as disks are sold: 1 GB is 10^9 bytes.`,
 			t := newTable(o.stdout, "BROKER", "USED", "TOTAL", "USE")
 			var problems []string
 			for _, b := range du.Brokers {
-				used := decimalBytes(b.UsedBytes)
+				used := humanBytes(b.UsedBytes)
 				if b.Error != "" {
 					used = "unknown"
 					problems = append(problems, fmt.Sprintf("Broker %d: %s", b.Broker, b.Error))
 				}
-				t.row(strconv.Itoa(b.Broker), used, decimalBytes(b.TotalBytes), fmt.Sprintf("%.2f%%", b.Percent))
+				t.row(strconv.Itoa(b.Broker), used, humanBytes(b.TotalBytes), fmt.Sprintf("%.2f%%", b.Percent))
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -68,7 +68,7 @@ storage. Storage counts decimal units, as disks are sold: 1 GB is 10^9 bytes.`,
 				if tp.Internal {
 					name += " (internal)"
 				}
-				t.row(name, decimalBytes(tp.DiskBytes), decimalBytes(tp.SizeBytes), fmt.Sprintf("%.2f%%", tp.Percent))
+				t.row(name, humanBytes(tp.DiskBytes), humanBytes(tp.SizeBytes), fmt.Sprintf("%.2f%%", tp.Percent))
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -124,19 +124,4 @@ func parseSize(v string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size: give a number with a unit such as 500MB, 1GB or 1GiB", v)
 	}
 	return int64(f * mult), nil
-}
-
-// decimalBytes renders a size in decimal units, as storage is counted:
-// 512 B, 1.2 GB.
-func decimalBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTP"[exp])
 }
