@@ -43,9 +43,5 @@ func tailFile(path string, n int) (string, error) {
 			break // a log of giant lines: enough
 		}
 	}
-	lines := bytes.Split(bytes.TrimRight(buf, "\n"), []byte{'\n'})
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return string(bytes.Join(lines, []byte{'\n'})) + "\n", nil
+	return lastLines(string(buf), n) + "\n", nil
 }

@@ -61,33 +61,39 @@ func (p procInfo) runs(configFile string) bool {
 	return false
 }
 
-// findByConfig scans /proc for a live process started with configFile; it
-// finds a broker whose pid file was never written (the server died between
-// starting it and writing the file).
-func findByConfig(configFile string) (procInfo, bool) {
+// eachLiveProc calls fn for every live process but this server, until fn
+// returns false.
+func eachLiveProc(fn func(procInfo) bool) error {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return procInfo{}, false
+		return err
 	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if p, ok := readProc(pid); ok && p.alive() && p.runs(configFile) {
-			return p, true
+		if p, ok := readProc(pid); ok && p.alive() && !fn(p) {
+			return nil
 		}
 	}
-	return procInfo{}, false
+	return nil
 }
 
-// pidRecord is the content of broker.pid: "<pid> <start tick>".
+// findByConfig scans /proc for a live process started with configFile; it
+// finds a broker whose pid file was never written (the server died between
+// starting it and writing the file).
+func findByConfig(configFile string) (found procInfo, ok bool) {
+	eachLiveProc(func(p procInfo) bool {
+		found, ok = p, p.runs(configFile)
+		return !ok
+	})
+	return found, ok
+}
+
+// writePidFile writes broker.pid: "<pid> <start tick>".
 func writePidFile(path string, p procInfo) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", p.pid, p.startTick)), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return writeFileAtomic(path, fmt.Appendf(nil, "%d %d\n", p.pid, p.startTick))
 }
 
 func readPidFile(path string) (pid int, startTick uint64, err error) {

@@ -162,29 +162,17 @@ func waitGone(ctx context.Context, proc procInfo, timeout time.Duration) bool {
 
 // killUnder kills every process whose command line mentions a path under dir.
 func killUnder(ctx context.Context, dir string) error {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return err
-	}
 	prefix := dir + string(filepath.Separator)
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		proc, ok := readProc(pid)
-		if !ok || !proc.alive() {
-			continue
-		}
+	return eachLiveProc(func(proc procInfo) bool {
 		for _, a := range proc.cmdline {
 			if strings.HasPrefix(a, prefix) {
-				signal(pid, syscall.SIGKILL)
+				signal(proc.pid, syscall.SIGKILL)
 				waitGone(ctx, proc, 30*time.Second)
 				break
 			}
 		}
-	}
-	return nil
+		return true
+	})
 }
 
 // runJava runs a short-lived Kafka tool and returns its output as the error
