@@ -2,6 +2,8 @@ package kafkaconfig
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -146,14 +148,8 @@ func Broker(in BrokerInput) (*Properties, error) {
 	// Parameters (SPEC §6): the dynamic ones at their DMS defaults, which
 	// live changes override cluster-wide (and a reset falls back to); the
 	// static ones as the user set them, taking effect at the next restart.
-	baseline := streamplane.BaselineParams()
-	for _, k := range SortedKeys(baseline) {
-		p.Set(k, baseline[k])
-	}
-	static := inst.StaticParams()
-	for _, k := range SortedKeys(static) {
-		p.Set(k, static[k])
-	}
+	p.setAll(streamplane.BaselineParams())
+	p.setAll(inst.StaticParams())
 	p.Set("replica.fetch.max.bytes", "10485760") // a follower must fetch the largest message
 
 	// Internal topics replicate as far as the broker count allows.
@@ -170,9 +166,7 @@ func Broker(in BrokerInput) (*Properties, error) {
 	p.Set("controlled.shutdown.enable", "true")
 	p.Set("auto.leader.rebalance.enable", "true")
 
-	for _, k := range SortedKeys(in.Overrides) {
-		p.Set(k, in.Overrides[k])
-	}
+	p.setAll(in.Overrides)
 	return p, nil
 }
 
@@ -192,10 +186,7 @@ func saslSSL(p *Properties, in BrokerInput, listener string) error {
 			return fmt.Errorf("kafkaconfig: instance %s offers PLAIN but no PLAIN plugin is configured", inst.Name)
 		}
 		mechanisms = append(mechanisms, streamplane.MechanismPlain)
-		plain := in.PlainConfig(listener)
-		for _, k := range SortedKeys(plain) {
-			p.Set(k, plain[k])
-		}
+		p.setAll(in.PlainConfig(listener))
 	}
 	p.Set(prefix+"sasl.enabled.mechanisms", strings.Join(mechanisms, ","))
 	p.Set(prefix+"ssl.keystore.type", "PEM")
@@ -240,7 +231,7 @@ func quorumVoters(inst *streamplane.Instance, host string) (string, error) {
 func plainJAAS(user, password string, accepted map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="%s"`, jaasQuote(user), jaasQuote(password))
-	for _, name := range SortedKeys(accepted) {
+	for _, name := range slices.Sorted(maps.Keys(accepted)) {
 		fmt.Fprintf(&b, ` user_%s="%s"`, name, jaasQuote(accepted[name]))
 	}
 	b.WriteString(";")

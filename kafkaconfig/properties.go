@@ -6,7 +6,8 @@ package kafkaconfig
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf16"
 )
@@ -26,6 +27,13 @@ func (p *Properties) Set(key, value string) {
 		p.keys = append(p.keys, key)
 	}
 	p.values[key] = value
+}
+
+// setAll sets every key of m, in key order.
+func (p *Properties) setAll(m map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		p.Set(k, m[k])
+	}
 }
 
 // Get returns the value of key.
@@ -73,10 +81,9 @@ func escape(s string, isKey bool) string {
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r < 0x20 || r > 0x7e:
-			if r > 0xffff {
-				for _, u := range utf16Pair(r) {
-					fmt.Fprintf(&b, `\u%04X`, u)
-				}
+			if r > 0xffff { // a surrogate pair, as Java strings hold it
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&b, `\u%04X\u%04X`, r1, r2)
 			} else {
 				fmt.Fprintf(&b, `\u%04X`, r)
 			}
@@ -85,11 +92,6 @@ func escape(s string, isKey bool) string {
 		}
 	}
 	return b.String()
-}
-
-func utf16Pair(r rune) [2]rune {
-	r -= 0x10000
-	return [2]rune{0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF}
 }
 
 // Decode parses java.util.Properties text in the subset Encode writes, plus
@@ -177,14 +179,4 @@ func unescape(s string) (rune, int, error) {
 	default:
 		return rune(s[1]), 2, nil
 	}
-}
-
-// SortedKeys is a helper for deterministic output of maps.
-func SortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
