@@ -2,6 +2,7 @@ package kafkaconfig_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -115,7 +116,7 @@ func TestBroker(t *testing.T) {
 				"PRIVATE":    fmt.Sprintf("%s:%d", b.Host, b.Ports[streamplane.PortPrivate]),
 				"CONTROLLER": fmt.Sprintf("%s:%d", controlHost, b.Ports[streamplane.PortController]),
 			}
-			if !mapsEqual(l, want) {
+			if !maps.Equal(l, want) {
 				t.Errorf("node %d: listeners = %v, want %v", id, l, want)
 			}
 			if got, want := props["controller.listener.names"], "CONTROLLER"; got != want {
@@ -378,16 +379,4 @@ func TestBroker_Errors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

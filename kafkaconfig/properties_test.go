@@ -1,6 +1,7 @@
 package kafkaconfig_test
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -112,7 +113,7 @@ func TestProperties_RoundTrip(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := roundTrip(t, tt.key, tt.value)
-			if want := map[string]string{tt.key: tt.value}; !mapsEqual(got, want) {
+			if want := map[string]string{tt.key: tt.value}; !maps.Equal(got, want) {
 				t.Errorf("Decode(Encode) = %q, want %q", got, want)
 			}
 		})
@@ -129,7 +130,7 @@ func TestProperties_RoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !mapsEqual(got, want) {
+		if !maps.Equal(got, want) {
 			t.Errorf("Decode(Encode) = %q, want %q", got, want)
 		}
 	})
@@ -159,7 +160,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !mapsEqual(got, tt.want) {
+			if !maps.Equal(got, tt.want) {
 				t.Errorf("Decode = %q, want %q", got, tt.want)
 			}
 		})
@@ -204,7 +205,7 @@ func FuzzPropertiesRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Decode(Encode(%q=%q)): %v\n%s", key, value, err, enc)
 		}
-		if want := map[string]string{key: value}; !mapsEqual(got, want) {
+		if want := map[string]string{key: value}; !maps.Equal(got, want) {
 			t.Fatalf("Decode(Encode(%q=%q)) = %q\n%s", key, value, got, enc)
 		}
 	})
