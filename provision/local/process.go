@@ -31,8 +31,8 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 		p.mu.Unlock()
 	}()
 
-	if proc, ok := p.find(inst, b); ok {
-		return streamplane.Process{PID: proc.pid, StartedAt: proc.startedAt()}, nil
+	if proc, ok := p.Inspect(inst, b); ok {
+		return proc, nil
 	}
 	rt, err := p.runtime(inst.Version)
 	if err != nil {
