@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // benchEnv is what measurements share: a running server and, on first use,
@@ -37,23 +39,33 @@ func (e *benchEnv) Server(ctx context.Context) (*server, error) {
 	return e.server, nil
 }
 
-// LargeInstance creates the shared large instance on first use.
-func (e *benchEnv) LargeInstance(ctx context.Context) (*streamplane.Instance, error) {
-	if e.large != nil {
-		return e.large, nil
-	}
+// LargeInstance creates the shared large instance (and the server) on
+// first use.
+func (e *benchEnv) LargeInstance(ctx context.Context) (*server, *streamplane.Instance, error) {
 	srv, err := e.Server(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if e.large != nil {
+		return srv, e.large, nil
 	}
 	spec := streamplane.InstanceSpec{Name: "bench-large", Version: kafkaruntime.Recommended().Version, Flavor: "kafka.8u16g.cluster",
 		BrokerCount: 3, StorageGBPerBroker: 100, Zones: []string{"az1", "az2", "az3"}}
 	_, inst, err := timeCreate(ctx, srv.client, spec)
 	if err != nil {
-		return nil, fmt.Errorf("create the large instance: %w", err)
+		return nil, nil, fmt.Errorf("create the large instance: %w", err)
 	}
-	e.large, err = srv.client.Instance(ctx, inst.ID)
-	return e.large, err
+	if e.large, err = srv.client.Instance(ctx, inst.ID); err != nil {
+		return nil, nil, err
+	}
+	return srv, e.large, nil
+}
+
+// kafkaClient is a franz-go client of the instance's private plaintext
+// listener.
+func kafkaClient(inst *streamplane.Instance, opts ...kgo.Opt) (*kgo.Client, error) {
+	seeds := strings.Split(inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], ",")
+	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(seeds...)}, opts...)...)
 }
 
 func (e *benchEnv) close() {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	streamplane "github.com/streamplane/streamplane"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -25,16 +24,11 @@ const (
 // fetched) and one group's lag over 1,000 partitions. Groups are made
 // cheaply, by committing an offset for each, as any client can.
 func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
-	inst, err := env.LargeInstance(ctx)
+	srv, inst, err := env.LargeInstance(ctx)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := env.Server(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], ",")...),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	cl, err := kafkaClient(inst, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		return nil, err
 	}

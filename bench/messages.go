@@ -30,16 +30,11 @@ const (
 )
 
 func measureMessages(ctx context.Context, env *benchEnv) ([]row, error) {
-	inst, err := env.LargeInstance(ctx)
+	srv, inst, err := env.LargeInstance(ctx)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := env.Server(ctx)
-	if err != nil {
-		return nil, err
-	}
-	seeds := strings.Split(inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], ",")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...),
+	cl, err := kafkaClient(inst,
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite(), // loading only: acks=1 is enough
 		kgo.ProducerBatchCompression(kgo.Lz4Compression()),

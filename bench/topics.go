@@ -29,15 +29,11 @@ const (
 // creation through the API (checks, create, wait until every broker
 // knows it, describe).
 func measureTopics(ctx context.Context, env *benchEnv) ([]row, error) {
-	inst, err := env.LargeInstance(ctx)
+	srv, inst, err := env.LargeInstance(ctx)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := env.Server(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], ",")...))
+	cl, err := kafkaClient(inst)
 	if err != nil {
 		return nil, err
 	}
