@@ -176,8 +176,8 @@ func killUnder(ctx context.Context, dir string) error {
 }
 
 // runJava runs a short-lived Kafka tool and returns its output as the error
-// if it fails.
-func runJava(ctx context.Context, java, dir string, args []string) error {
+// if it fails; tool names it in that error.
+func runJava(ctx context.Context, java, dir, tool string, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, java, args...)
@@ -186,7 +186,7 @@ func runJava(ctx context.Context, java, dir string, args []string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("local: %s: %w: %s", args[len(args)-5], err, strings.TrimSpace(lastLines(out.String(), 10)))
+		return fmt.Errorf("local: %s: %w: %s", tool, err, strings.TrimSpace(lastLines(out.String(), 10)))
 	}
 	return nil
 }

@@ -255,10 +255,11 @@ func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b 
 	if err != nil {
 		return err
 	}
+	const tool = "kafka.tools.StorageTool"
 	_, _, logFlag := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), p.layout.brokerDir(inst.ID, b.ID))
-	return runJava(ctx, p.cfg.Java, p.layout.brokerDir(inst.ID, b.ID),
+	return runJava(ctx, p.cfg.Java, p.layout.brokerDir(inst.ID, b.ID), tool,
 		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", rt.Classpath(),
-			"kafka.tools.StorageTool", "format", "-t", inst.ClusterID, "-c", p.layout.configFile(inst.ID, b.ID)})
+			tool, "format", "-t", inst.ClusterID, "-c", p.layout.configFile(inst.ID, b.ID)})
 }
 
 // Destroy stops every process of the instance and removes its directory and
