@@ -154,11 +154,7 @@ func parseMessageTime(flag, s string, now time.Time) (*time.Time, error) {
 func preview(text *string, b64 string, width int) string {
 	switch {
 	case text != nil:
-		s := terminalSafe(*text, false)
-		if utf8.RuneCountInString(s) > width {
-			s = string([]rune(s)[:width-1]) + "…"
-		}
-		return s
+		return shorten(terminalSafe(*text, false), width)
 	case b64 != "":
 		if len(b64) > width-4 {
 			b64 = b64[:width-5] + "…"

@@ -148,6 +148,14 @@ func rfc3339(t *time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
+// shorten cuts s to at most n characters, ending a cut one in "…".
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "yes"

@@ -93,13 +93,6 @@ func parseTime(flag, v string) (*time.Time, error) {
 	return &t, nil
 }
 
-func shorten(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
 func newTaskShowCommand(o *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ID",

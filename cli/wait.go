@@ -92,8 +92,8 @@ func (p *progress) update(t *client.TaskDetail) {
 		if p.started && i != p.step {
 			fmt.Fprintln(p.w)
 		}
-		if p.width > 1 && len([]rune(line)) >= p.width {
-			line = string([]rune(line)[:p.width-2]) + "…"
+		if p.width > 1 {
+			line = shorten(line, p.width-1)
 		}
 		fmt.Fprint(p.w, "\r\033[K"+line)
 	} else {
