@@ -110,8 +110,15 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 		obs[b.ID] = o
 	}
 
-	alive, adminErr := s.alive(ctx, inst)
-	usage := s.usage(ctx, inst)
+	var (
+		alive map[int32]bool
+		usage map[int32]int64
+	)
+	cl, adminErr := s.Admin.Get(ctx, inst)
+	if adminErr == nil {
+		alive, adminErr = aliveBrokers(ctx, cl)
+		usage = s.usage(ctx, inst.ID, cl)
+	}
 
 	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
 		cur, err := tx.Instance(inst.ID)
@@ -231,23 +238,16 @@ func (s *Supervisor) held(ctx context.Context, instanceID string) bool {
 	return holder != nil
 }
 
-func (s *Supervisor) alive(ctx context.Context, inst *streamplane.Instance) (map[int32]bool, error) {
-	cl, err := s.Admin.Get(ctx, inst)
-	if err != nil {
-		return nil, err
-	}
+// aliveBrokers asks the cluster which brokers serve, for a few seconds at most.
+func aliveBrokers(ctx context.Context, cl *kafkaadmin.Client) (map[int32]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return cl.AliveBrokers(ctx)
 }
 
 // usage refreshes disk usage every UsageInterval; nil between refreshes.
-func (s *Supervisor) usage(ctx context.Context, inst *streamplane.Instance) map[int32]int64 {
-	if time.Since(s.lastUsage[inst.ID]) < s.UsageInterval {
-		return nil
-	}
-	cl, err := s.Admin.Get(ctx, inst)
-	if err != nil {
+func (s *Supervisor) usage(ctx context.Context, instanceID string, cl *kafkaadmin.Client) map[int32]int64 {
+	if time.Since(s.lastUsage[instanceID]) < s.UsageInterval {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -256,6 +256,6 @@ func (s *Supervisor) usage(ctx context.Context, inst *streamplane.Instance) map[
 	if err != nil {
 		return nil
 	}
-	s.lastUsage[inst.ID] = time.Now()
+	s.lastUsage[instanceID] = time.Now()
 	return used
 }
