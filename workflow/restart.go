@@ -102,18 +102,18 @@ func (env *Env) restartBrokers(ctx context.Context, r *task.Run) error {
 	if p.Force {
 		return env.forceRestart(ctx, r, inst, rl)
 	}
+	reason := p.Reason
+	if reason == "" {
+		reason = "restart requested by the user"
+	}
+	if pending := inst.PendingParams(); len(pending) > 0 {
+		reason += "; applies " + strings.Join(pending, ", ")
+	}
 	for _, id := range st.Order {
 		if slices.Contains(st.Done, id) {
 			continue
 		}
 		b, _ := inst.Broker(int(id))
-		reason := p.Reason
-		if reason == "" {
-			reason = "restart requested by the user"
-		}
-		if pending := inst.PendingParams(); len(pending) > 0 {
-			reason += "; applies " + strings.Join(pending, ", ")
-		}
 		if err := rl.Restart(ctx, id, b.IsController(), reason); err != nil {
 			return err
 		}
