@@ -21,7 +21,7 @@ func (s *Service) DiskUsage(ctx context.Context, idOrName string, f streamplane.
 	if err := f.Normalize(); err != nil {
 		return nil, err
 	}
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}

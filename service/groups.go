@@ -19,7 +19,7 @@ func (s *Service) Groups(ctx context.Context, instance string, f streamplane.Gro
 	if err := f.Validate(); err != nil {
 		return nil, 0, err
 	}
-	_, cl, err := s.cluster(ctx, instance, false)
+	_, cl, err := s.cluster(ctx, instance)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) Group(ctx context.Context, instance, group string) (*streampla
 	if err := streamplane.ValidateGroupName("group", group); err != nil {
 		return nil, err
 	}
-	_, cl, err := s.cluster(ctx, instance, false)
+	_, cl, err := s.cluster(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) ResetOffsets(ctx context.Context, instance, group string, req 
 		if err := validateReset(group, req); err != nil {
 			return nil, err
 		}
-		_, cl, err := s.cluster(ctx, instance, false)
+		_, cl, err := s.cluster(ctx, instance)
 		if err != nil {
 			return nil, err
 		}
@@ -85,9 +85,9 @@ func (s *Service) ResetOffsets(ctx context.Context, instance, group string, req 
 		streamplane.OffsetResetRequest
 	}{group, req}
 	var out *streamplane.OffsetReset
-	err := s.groupChange(ctx, instance, streamplane.TaskResetOffsets, "Reset consumer offsets", params,
-		func() error { return validateReset(group, req) },
-		func(inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+	err := s.change(ctx, instance, streamplane.TaskResetOffsets, "Reset consumer offsets", params,
+		func(*streamplane.Instance) error { return validateReset(group, req) },
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			var err error
 			if out, err = resetOffsets(ctx, cl, group, req); err != nil {
 				return "", err
@@ -150,9 +150,9 @@ func resetOffsets(ctx context.Context, cl *kafkaadmin.Client, group string, req 
 func (s *Service) DeleteGroups(ctx context.Context, instance string, groups []string) ([]streamplane.GroupDeletion, error) {
 	params := map[string]any{"groups": groups}
 	var out []streamplane.GroupDeletion
-	err := s.groupChange(ctx, instance, streamplane.TaskDeleteGroups, "Delete consumer groups", params,
-		func() error { return validateBatch(groups) },
-		func(inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+	err := s.change(ctx, instance, streamplane.TaskDeleteGroups, "Delete consumer groups", params,
+		func(*streamplane.Instance) error { return validateBatch(groups) },
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			var err error
 			if out, err = deleteGroups(ctx, cl, groups); err != nil {
 				return "", err
@@ -243,30 +243,4 @@ func deleteGroups(ctx context.Context, cl *kafkaadmin.Client, groups []string) (
 		}
 	}
 	return out, nil
-}
-
-// groupChange checks a change to the groups of an instance's cluster
-// (check needs no Kafka, so a malformed request is refused as such even on
-// a busy instance), runs it and records it as a finished task, whether it
-// was done or refused, by Streamplane's rules or by Kafka. Only a request
-// naming no instance goes unrecorded: there is nothing to record it on.
-func (s *Service) groupChange(ctx context.Context, instance, kind, step string, params any,
-	check func() error, change func(*streamplane.Instance, *kafkaadmin.Client) (string, error)) error {
-	// The record must be written even if the caller hangs up meanwhile.
-	recordCtx := context.WithoutCancel(ctx)
-	var inst *streamplane.Instance
-	var cl *kafkaadmin.Client
-	err := check()
-	if err == nil {
-		inst, cl, err = s.cluster(ctx, instance, true)
-	}
-	if err != nil {
-		if inst, lookupErr := s.Instance(recordCtx, instance); lookupErr == nil {
-			s.record(recordCtx, inst, kind, step, params, "", err)
-		}
-		return err
-	}
-	result, err := change(inst, cl)
-	s.record(recordCtx, inst, kind, step, params, result, err)
-	return err
 }

@@ -30,7 +30,7 @@ func (s *Service) QueryMessages(ctx context.Context, instance string, q streampl
 		return nil, err
 	}
 	cursor, _ := streamplane.ParseMessageCursor(q.Cursor) // checked by Normalize
-	_, cl, err := s.cluster(ctx, instance, false)
+	_, cl, err := s.cluster(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Service) readMessage(ctx context.Context, instance, topic string, parti
 	case offset < 0:
 		return nil, streamplane.Invalid("offset", "offset must be 0 or more, got %d", offset)
 	}
-	_, cl, err := s.cluster(ctx, instance, false)
+	_, cl, err := s.cluster(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (s *Service) SendMessage(ctx context.Context, instance, topic string, m str
 	if err != nil {
 		return nil, err
 	}
-	_, cl, err := s.cluster(ctx, instance, false)
+	_, cl, err := s.cluster(ctx, instance)
 	if err != nil {
 		return nil, err
 	}

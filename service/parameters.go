@@ -32,7 +32,7 @@ type ParameterChange struct {
 // (dynamic: as the brokers report it; static: as the brokers were started
 // with), its default, range, kind and any pending value.
 func (s *Service) Parameters(ctx context.Context, idOrName string) (*ParameterList, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
@@ -138,87 +138,79 @@ func (s *Service) liveValues(ctx context.Context, inst *streamplane.Instance, cl
 // restart of the instance. Out-of-range or unknown values are refused
 // before anything changes.
 func (s *Service) SetParameters(ctx context.Context, idOrName string, values map[string]string) (*ParameterChange, error) {
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskSetParameters, "Set parameters", values)
-	if err != nil {
-		return nil, err
-	}
-	defer s.lockInstance(inst.ID)()
-	checked, err := streamplane.ValidateParams(inst, values)
-	if err != nil {
-		s.record(ctx, inst, streamplane.TaskSetParameters, "Set parameters", values, "", err)
-		return nil, err
-	}
-	dynamic, static := split(checked)
-	change, err := s.applyParams(ctx, inst, cl, dynamic, func(p map[string]string, inst *streamplane.Instance) {
-		for k, v := range checked {
-			if k == streamplane.ParamAutoCreateTopics {
-				inst.AutoCreateTopics = v == "true"
-				continue
+	var out *ParameterChange
+	err := s.change(ctx, idOrName, streamplane.TaskSetParameters, "Set parameters", values, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (result string, err error) {
+			checked, err := streamplane.ValidateParams(inst, values)
+			if err != nil {
+				return "", err
 			}
-			p[k] = v
-		}
-	})
-	s.record(ctx, inst, streamplane.TaskSetParameters, "Set parameters", checked, summary(dynamic, static), err)
+			out, result, err = s.applyParams(ctx, inst, cl, checked, func(p map[string]string, inst *streamplane.Instance) {
+				for k, v := range checked {
+					if k == streamplane.ParamAutoCreateTopics {
+						inst.AutoCreateTopics = v == "true"
+						continue
+					}
+					p[k] = v
+				}
+			})
+			return result, err
+		})
 	if err != nil {
 		return nil, err
 	}
-	change.AppliedLive, change.Saved = sortedNames(dynamic), sortedNames(static)
-	return change, nil
+	return out, nil
 }
 
 // ResetParameters restores parameters to their defaults: dynamic ones live,
 // static ones at the next restart.
 func (s *Service) ResetParameters(ctx context.Context, idOrName string, names []string) (*ParameterChange, error) {
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskResetParameters, "Reset parameters", names)
-	if err != nil {
-		return nil, err
-	}
-	defer s.lockInstance(inst.ID)()
-	if len(names) == 0 {
-		err := streamplane.Invalid("names", "name at least one parameter to reset")
-		s.record(ctx, inst, streamplane.TaskResetParameters, "Reset parameters", names, "", err)
-		return nil, err
-	}
-	defaults := map[string]string{}
-	for _, name := range names {
-		d, ok := streamplane.LookupParam(name)
-		if !ok {
-			err := streamplane.Invalid(name, "unknown parameter %q", name)
-			s.record(ctx, inst, streamplane.TaskResetParameters, "Reset parameters", names, "", err)
-			return nil, err
-		}
-		defaults[name] = d.DefaultFor(inst)
-	}
-	dynamic, static := split(defaults)
-	// Dynamic parameters are reset by setting the default cluster-wide, not
-	// by deleting the override: Kafka 4 keeps min.insync.replicas as a
-	// cluster-wide dynamic config from its first start and refuses to drop it.
-	change, err := s.applyParams(ctx, inst, cl, dynamic, func(p map[string]string, inst *streamplane.Instance) {
-		for k := range defaults {
-			if k == streamplane.ParamAutoCreateTopics {
-				inst.AutoCreateTopics = false
+	var out *ParameterChange
+	err := s.change(ctx, idOrName, streamplane.TaskResetParameters, "Reset parameters", names, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (result string, err error) {
+			if len(names) == 0 {
+				return "", streamplane.Invalid("names", "name at least one parameter to reset")
 			}
-			delete(p, k)
-		}
-	})
-	s.record(ctx, inst, streamplane.TaskResetParameters, "Reset parameters", names, summary(dynamic, static), err)
+			defaults := map[string]string{}
+			for _, name := range names {
+				d, ok := streamplane.LookupParam(name)
+				if !ok {
+					return "", streamplane.Invalid(name, "unknown parameter %q", name)
+				}
+				defaults[name] = d.DefaultFor(inst)
+			}
+			// Dynamic parameters are reset by setting the default
+			// cluster-wide, not by deleting the override: Kafka 4 keeps
+			// min.insync.replicas as a cluster-wide dynamic config from its
+			// first start and refuses to drop it.
+			out, result, err = s.applyParams(ctx, inst, cl, defaults, func(p map[string]string, inst *streamplane.Instance) {
+				for k := range defaults {
+					if k == streamplane.ParamAutoCreateTopics {
+						inst.AutoCreateTopics = false
+					}
+					delete(p, k)
+				}
+			})
+			return result, err
+		})
 	if err != nil {
 		return nil, err
 	}
-	change.AppliedLive, change.Saved = sortedNames(dynamic), sortedNames(static)
-	return change, nil
+	return out, nil
 }
 
-// applyParams applies dynamic values cluster-wide, waits until every broker
-// runs with them, then saves the desired parameters through edit.
-func (s *Service) applyParams(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, dynamic map[string]string,
-	edit func(params map[string]string, inst *streamplane.Instance)) (*ParameterChange, error) {
+// applyParams applies the dynamic ones of values cluster-wide, waits until
+// every broker runs with them, then saves the desired parameters through
+// edit. It returns what changed, and says so for the change's record.
+func (s *Service) applyParams(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, values map[string]string,
+	edit func(params map[string]string, inst *streamplane.Instance)) (*ParameterChange, string, error) {
+	dynamic, static := split(values)
 	if len(dynamic) > 0 {
 		if err := cl.SetClusterDefaults(ctx, dynamic); err != nil {
-			return nil, kafkaadmin.AppError(err, "", "apply %s", strings.Join(sortedNames(dynamic), ", "))
+			return nil, "", kafkaadmin.AppError(err, "", "apply %s", strings.Join(sortedNames(dynamic), ", "))
 		}
 		if _, err := s.liveValues(ctx, inst, cl, dynamic); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	var saved *streamplane.Instance
@@ -237,13 +229,14 @@ func (s *Service) applyParams(ctx context.Context, inst *streamplane.Instance, c
 		return tx.UpdateInstance(cur)
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	list, err := s.parameterList(ctx, saved, cl)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &ParameterChange{ParameterList: *list}, nil
+	change := &ParameterChange{ParameterList: *list, AppliedLive: sortedNames(dynamic), Saved: sortedNames(static)}
+	return change, summary(dynamic, static), nil
 }
 
 // split separates dynamic from static parameters.

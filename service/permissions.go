@@ -20,14 +20,11 @@ type grantParams struct {
 // TopicGrants returns a topic's grants, and whether it is open to every
 // user for having none.
 func (s *Service) TopicGrants(ctx context.Context, idOrName, topic string) (*streamplane.TopicGrants, error) {
-	inst, err := s.Instance(ctx, idOrName)
+	inst, err := s.saslInstance(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSASL(inst); err != nil {
-		return nil, err
-	}
-	inst, cl, err := s.cluster(ctx, inst.ID, false)
+	cl, err := s.admin(ctx, inst)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +48,7 @@ func topicGrants(ctx context.Context, cl *kafkaadmin.Client, topic string) (*str
 func (s *Service) GrantTopic(ctx context.Context, idOrName, topic string, g streamplane.TopicGrant) (*streamplane.TopicGrants, error) {
 	step := fmt.Sprintf("Grant %s on topic %s to %s", g.Permission, topic, g.Grantee())
 	var out *streamplane.TopicGrants
-	err := s.saslChange(ctx, idOrName, streamplane.TaskGrantTopic, step, grantParams{Topic: topic, TopicGrant: g},
+	err := s.change(ctx, idOrName, streamplane.TaskGrantTopic, step, grantParams{Topic: topic, TopicGrant: g}, checkSASL,
 		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			var err error
 			if g.Permission, err = streamplane.ParsePermission("permission", string(g.Permission)); err != nil {
@@ -78,7 +75,7 @@ func (s *Service) RevokeTopic(ctx context.Context, idOrName, topic string, g str
 	g.Permission = ""
 	step := fmt.Sprintf("Revoke the permission of %s on topic %s", g.Grantee(), topic)
 	var out *streamplane.TopicGrants
-	err := s.saslChange(ctx, idOrName, streamplane.TaskRevokeTopic, step, grantParams{Topic: topic, TopicGrant: g},
+	err := s.change(ctx, idOrName, streamplane.TaskRevokeTopic, step, grantParams{Topic: topic, TopicGrant: g}, checkSASL,
 		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			if err := s.checkGrant(ctx, inst, cl, topic, g, false); err != nil {
 				return "", err

@@ -15,9 +15,8 @@ import (
 )
 
 // Client quotas (DMS ch. 12) live in Kafka, which enforces them: Streamplane
-// stores nothing of its own. Changes are synchronous like topic changes:
-// done on every broker when the call returns, serialized per instance, and
-// each one, done or refused, recorded as a finished task.
+// stores nothing of its own. Changes are synchronous (see change): done on
+// every broker when the call returns.
 //
 // While an instance has any quota, Streamplane keeps one more, hidden: an
 // unlimited quota for its own admin principal. It outranks every default
@@ -39,7 +38,7 @@ const scrapeTimeout = 5 * time.Second
 
 // Quotas lists an instance's client quotas.
 func (s *Service) Quotas(ctx context.Context, idOrName string) (*streamplane.QuotaList, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
@@ -104,18 +103,19 @@ func noSuchQuota(inst *streamplane.Instance, e streamplane.QuotaEntity) error {
 
 // CreateQuota sets the limits of an entity that has none yet.
 func (s *Service) CreateQuota(ctx context.Context, idOrName string, spec streamplane.QuotaSpec) (*streamplane.Quota, error) {
-	step := "Create quota for " + spec.QuotaEntity.String()
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskCreateQuota, step, spec)
+	var q streamplane.Quota
+	err := s.change(ctx, idOrName, streamplane.TaskCreateQuota, "Create quota for "+spec.QuotaEntity.String(), spec, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+			var err error
+			if q, err = s.createQuota(ctx, inst, cl, spec); err != nil {
+				return "", err
+			}
+			s.Log.Info("quota created", "instance", inst.Name, "quota", describeQuota(q))
+			return "created quota: " + describeQuota(q), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer s.lockInstance(inst.ID)()
-	q, err := s.createQuota(ctx, inst, cl, spec)
-	s.record(ctx, inst, streamplane.TaskCreateQuota, step, spec, "created quota: "+describeQuota(q), err)
-	if err != nil {
-		return nil, err
-	}
-	s.Log.Info("quota created", "instance", inst.Name, "quota", describeQuota(q))
 	return &q, nil
 }
 
@@ -180,18 +180,19 @@ func (s *Service) setQuota(ctx context.Context, inst *streamplane.Instance, cl *
 
 // UpdateQuota changes an existing quota's limits.
 func (s *Service) UpdateQuota(ctx context.Context, idOrName string, upd streamplane.QuotaUpdate) (*streamplane.Quota, error) {
-	step := "Change quota of " + upd.QuotaEntity.String()
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskUpdateQuota, step, upd)
+	var q streamplane.Quota
+	err := s.change(ctx, idOrName, streamplane.TaskUpdateQuota, "Change quota of "+upd.QuotaEntity.String(), upd, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+			var err error
+			if q, err = s.updateQuota(ctx, inst, cl, upd); err != nil {
+				return "", err
+			}
+			s.Log.Info("quota changed", "instance", inst.Name, "quota", describeQuota(q))
+			return "changed quota: " + describeQuota(q), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer s.lockInstance(inst.ID)()
-	q, err := s.updateQuota(ctx, inst, cl, upd)
-	s.record(ctx, inst, streamplane.TaskUpdateQuota, step, upd, "changed quota: "+describeQuota(q), err)
-	if err != nil {
-		return nil, err
-	}
-	s.Log.Info("quota changed", "instance", inst.Name, "quota", describeQuota(q))
 	return &q, nil
 }
 
@@ -217,18 +218,19 @@ func (s *Service) updateQuota(ctx context.Context, inst *streamplane.Instance, c
 // DeleteQuota removes an entity's quota and returns it as it was. With the
 // last quota gone, the control plane's exemption goes too.
 func (s *Service) DeleteQuota(ctx context.Context, idOrName string, e streamplane.QuotaEntity) (*streamplane.QuotaDeletion, error) {
-	step := "Delete quota of " + e.String()
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskDeleteQuota, step, e)
+	var q streamplane.Quota
+	err := s.change(ctx, idOrName, streamplane.TaskDeleteQuota, "Delete quota of "+e.String(), e, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+			var err error
+			if q, err = s.deleteQuota(ctx, inst, cl, e); err != nil {
+				return "", err
+			}
+			s.Log.Info("quota deleted", "instance", inst.Name, "quota", describeQuota(q))
+			return "deleted quota: " + describeQuota(q), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer s.lockInstance(inst.ID)()
-	q, err := s.deleteQuota(ctx, inst, cl, e)
-	s.record(ctx, inst, streamplane.TaskDeleteQuota, step, e, "deleted quota: "+describeQuota(q), err)
-	if err != nil {
-		return nil, err
-	}
-	s.Log.Info("quota deleted", "instance", inst.Name, "quota", describeQuota(q))
 	return &streamplane.QuotaDeletion{Deleted: q}, nil
 }
 
@@ -287,9 +289,6 @@ func (s *Service) deleteUserQuotas(ctx context.Context, inst *streamplane.Instan
 
 // describeQuota is a quota for task results and logs.
 func describeQuota(q streamplane.Quota) string {
-	if q.Entity == "" {
-		return ""
-	}
 	return q.Entity + ": " + rateText(q) + " per broker"
 }
 
@@ -315,7 +314,7 @@ func (s *Service) QuotaUsage(ctx context.Context, idOrName string, f streamplane
 	if err := f.Normalize(); err != nil {
 		return nil, err
 	}
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}

@@ -15,9 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// Topic changes are synchronous: they are done when the call returns, and
-// each one, done or refused, is recorded as a finished task. Changes inside
-// one instance are serialized (lockInstance), so that two creations cannot
+// Topic changes are synchronous (see change): they are done when the call
+// returns, and serialized per instance, so that two creations cannot
 // together pass the partition limit that each checked alone.
 
 // listConfigKeys are the configs a topic list reads for every topic; the
@@ -32,7 +31,7 @@ const maxDeleteBatch = 1000
 // the number of topics: Metadata, one DescribeConfigs for all topics, and
 // DescribeLogDirs (one per broker, in parallel with the other two).
 func (s *Service) Topics(ctx context.Context, idOrName string, f streamplane.TopicFilter) (*streamplane.TopicList, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +141,7 @@ func partitionSizes(topic string, p kafkaadmin.PartitionMetadata, sizes kafkaadm
 
 // Topic returns a topic with its partitions and configs.
 func (s *Service) Topic(ctx context.Context, idOrName, topic string) (*streamplane.TopicDetail, error) {
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
@@ -240,20 +239,22 @@ func noSuchTopic(inst *streamplane.Instance, topic string) error {
 
 // CreateTopic creates a topic and returns it as Kafka then describes it.
 func (s *Service) CreateTopic(ctx context.Context, idOrName string, spec streamplane.TopicSpec) (*streamplane.TopicDetail, error) {
-	step := "Create topic " + spec.Name
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskCreateTopic, step, spec)
+	var detail *streamplane.TopicDetail
+	var readErr error
+	// The record keeps the spec as createTopic fills in its defaults.
+	err := s.change(ctx, idOrName, streamplane.TaskCreateTopic, "Create topic "+spec.Name, &spec, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+			if err := s.createTopic(ctx, inst, cl, &spec); err != nil {
+				return "", err
+			}
+			s.Log.Info("topic created", "instance", inst.Name, "topic", spec.Name, "partitions", spec.Partitions, "replicas", spec.Replicas)
+			detail, readErr = s.topicDetail(ctx, inst, cl, spec.Name)
+			return fmt.Sprintf("created topic %s: %d partitions, %d replicas, %d h retention", spec.Name, spec.Partitions, spec.Replicas, spec.RetentionHours), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer s.lockInstance(inst.ID)()
-	err = s.createTopic(ctx, inst, cl, &spec)
-	result := fmt.Sprintf("created topic %s: %d partitions, %d replicas, %d h retention", spec.Name, spec.Partitions, spec.Replicas, spec.RetentionHours)
-	s.record(ctx, inst, streamplane.TaskCreateTopic, step, spec, result, err)
-	if err != nil {
-		return nil, err
-	}
-	s.Log.Info("topic created", "instance", inst.Name, "topic", spec.Name, "partitions", spec.Partitions, "replicas", spec.Replicas)
-	return s.topicDetail(ctx, inst, cl, spec.Name)
+	return detail, readErr
 }
 
 func (s *Service) createTopic(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, spec *streamplane.TopicSpec) error {
@@ -303,19 +304,23 @@ type topicUpdateParams struct {
 // UpdateTopic changes a topic's partitions, retention, synchronous
 // replication and flushing, or other configs, and returns it.
 func (s *Service) UpdateTopic(ctx context.Context, idOrName, topic string, upd streamplane.TopicUpdate) (*streamplane.TopicDetail, error) {
-	step, params := "Change topic "+topic, topicUpdateParams{Topic: topic, TopicUpdate: upd}
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskUpdateTopic, step, params)
+	var detail *streamplane.TopicDetail
+	var readErr error
+	err := s.change(ctx, idOrName, streamplane.TaskUpdateTopic, "Change topic "+topic, topicUpdateParams{Topic: topic, TopicUpdate: upd}, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+			ch, err := s.updateTopic(ctx, inst, cl, topic, upd)
+			if err != nil {
+				return "", err
+			}
+			result := describeChange(topic, ch)
+			s.Log.Info("topic changed", "instance", inst.Name, "topic", topic, "change", result)
+			detail, readErr = s.topicDetail(ctx, inst, cl, topic)
+			return result, nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer s.lockInstance(inst.ID)()
-	ch, err := s.updateTopic(ctx, inst, cl, topic, upd)
-	s.record(ctx, inst, streamplane.TaskUpdateTopic, step, params, describeChange(topic, ch), err)
-	if err != nil {
-		return nil, err
-	}
-	s.Log.Info("topic changed", "instance", inst.Name, "topic", topic, "change", describeChange(topic, ch))
-	return s.topicDetail(ctx, inst, cl, topic)
+	return detail, readErr
 }
 
 func (s *Service) updateTopic(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, topic string, upd streamplane.TopicUpdate) (streamplane.TopicChange, error) {
@@ -400,19 +405,19 @@ func describeChange(topic string, ch streamplane.TopicChange) string {
 // DeleteTopics deletes a batch of topics. Every name is checked first: an
 // internal or unknown topic refuses the whole batch.
 func (s *Service) DeleteTopics(ctx context.Context, idOrName string, topics []string) (*streamplane.TopicDeletion, error) {
-	params := map[string][]string{"topics": topics}
-	inst, cl, err := s.changeCluster(ctx, idOrName, streamplane.TaskDeleteTopics, "Delete topics", params)
+	var deleted []string
+	err := s.change(ctx, idOrName, streamplane.TaskDeleteTopics, "Delete topics", map[string][]string{"topics": topics}, nil,
+		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
+			var err error
+			if deleted, err = s.deleteTopics(ctx, inst, cl, topics); err != nil {
+				return "", err
+			}
+			s.Log.Info("topics deleted", "instance", inst.Name, "topics", deleted)
+			return fmt.Sprintf("deleted %d topic(s): %s", len(deleted), strings.Join(deleted, ", ")), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer s.lockInstance(inst.ID)()
-	deleted, err := s.deleteTopics(ctx, inst, cl, topics)
-	result := fmt.Sprintf("deleted %d topic(s): %s", len(deleted), strings.Join(deleted, ", "))
-	s.record(ctx, inst, streamplane.TaskDeleteTopics, "Delete topics", params, result, err)
-	if err != nil {
-		return nil, err
-	}
-	s.Log.Info("topics deleted", "instance", inst.Name, "topics", deleted)
 	return &streamplane.TopicDeletion{Deleted: deleted}, nil
 }
 
@@ -495,7 +500,7 @@ func (s *Service) SampleCode(ctx context.Context, idOrName, topic, lang, listene
 	if err := streamplane.ValidateTopicName("topic", topic); err != nil {
 		return nil, err
 	}
-	inst, cl, err := s.cluster(ctx, idOrName, false)
+	inst, cl, err := s.cluster(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaadmin"
@@ -21,10 +20,6 @@ import (
 // never half made. Passwords pass through and are kept nowhere: not in the
 // store, the task records or the logs.
 
-// changeTimeout bounds a change once started: it runs to its end even if
-// the caller goes away, so that it cannot stop half way.
-const changeTimeout = 2 * time.Minute
-
 // userParams is what a recorded user change keeps: never the password.
 type userParams struct {
 	User string `json:"user"`
@@ -39,43 +34,23 @@ func checkSASL(inst *streamplane.Instance) error {
 	return nil
 }
 
-// saslChange runs a change to an instance's users or topic grants and
-// records it, done or refused. It needs a SASL_SSL instance whose brokers
-// run and that no task holds; changes inside one instance are serialized.
-func (s *Service) saslChange(ctx context.Context, idOrName, kind, step string, params any,
-	change func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (result string, err error)) error {
-	inst, err := s.Instance(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), changeTimeout)
-	defer cancel()
-	result, err := s.runSASLChange(ctx, inst, change)
-	s.record(ctx, inst, kind, step, params, result, err)
-	return err
-}
-
-func (s *Service) runSASLChange(ctx context.Context, inst *streamplane.Instance,
-	change func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error)) (string, error) {
-	if err := checkSASL(inst); err != nil {
-		return "", err
-	}
-	inst, cl, err := s.cluster(ctx, inst.ID, true)
-	if err != nil {
-		return "", err
-	}
-	defer s.lockInstance(inst.ID)()
-	return change(ctx, inst, cl)
-}
-
-// KafkaUsers lists an instance's SASL users. It reads the store only, so
-// it answers while brokers are down (DMS 1.8: users can be queried).
-func (s *Service) KafkaUsers(ctx context.Context, idOrName string) (*streamplane.KafkaUserList, error) {
+// saslInstance returns an instance that has SASL users and topic grants.
+func (s *Service) saslInstance(ctx context.Context, idOrName string) (*streamplane.Instance, error) {
 	inst, err := s.Instance(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkSASL(inst); err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// KafkaUsers lists an instance's SASL users. It reads the store only, so
+// it answers while brokers are down (DMS 1.8: users can be queried).
+func (s *Service) KafkaUsers(ctx context.Context, idOrName string) (*streamplane.KafkaUserList, error) {
+	inst, err := s.saslInstance(ctx, idOrName)
+	if err != nil {
 		return nil, err
 	}
 	var users []streamplane.KafkaUser
@@ -95,11 +70,8 @@ func (s *Service) KafkaUsers(ctx context.Context, idOrName string) (*streamplane
 
 // KafkaUser returns one SASL user.
 func (s *Service) KafkaUser(ctx context.Context, idOrName, name string) (*streamplane.KafkaUserInfo, error) {
-	inst, err := s.Instance(ctx, idOrName)
+	inst, err := s.saslInstance(ctx, idOrName)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkSASL(inst); err != nil {
 		return nil, err
 	}
 	u, err := s.kafkaUser(ctx, inst, name)
@@ -131,7 +103,7 @@ func noSuchUser(inst *streamplane.Instance, name string) error {
 // and, if the instance offers it, PLAIN.
 func (s *Service) CreateKafkaUser(ctx context.Context, idOrName, name, password string) (*streamplane.KafkaUserInfo, error) {
 	var info streamplane.KafkaUserInfo
-	err := s.saslChange(ctx, idOrName, streamplane.TaskCreateUser, "Create user "+name, userParams{User: name},
+	err := s.change(ctx, idOrName, streamplane.TaskCreateUser, "Create user "+name, userParams{User: name}, checkSASL,
 		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			u, err := s.createKafkaUser(ctx, inst, cl, name, password)
 			if err != nil {
@@ -225,7 +197,7 @@ func (s *Service) ResetKafkaPassword(ctx context.Context, idOrName, password str
 
 func (s *Service) resetPassword(ctx context.Context, idOrName, kind, step, name, password string) (*streamplane.KafkaUserInfo, error) {
 	var info streamplane.KafkaUserInfo
-	err := s.saslChange(ctx, idOrName, kind, step, userParams{User: name},
+	err := s.change(ctx, idOrName, kind, step, userParams{User: name}, checkSASL,
 		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			u, err := s.resetKafkaUserPassword(ctx, inst, cl, name, password)
 			if err != nil {
@@ -281,7 +253,7 @@ func (s *Service) resetKafkaUserPassword(ctx context.Context, inst *streamplane.
 // has; the initial user stays. A topic whose only grant was the user's is
 // open to every user again, as a topic with no grant is.
 func (s *Service) DeleteKafkaUser(ctx context.Context, idOrName, name string) error {
-	return s.saslChange(ctx, idOrName, streamplane.TaskDeleteUser, "Delete user "+name, userParams{User: name},
+	return s.change(ctx, idOrName, streamplane.TaskDeleteUser, "Delete user "+name, userParams{User: name}, checkSASL,
 		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
 			if err := s.deleteKafkaUser(ctx, inst, cl, name); err != nil {
 				return "", err
