@@ -57,7 +57,7 @@ has started. --version defaults to the catalog's recommended version.`,
 				return err
 			}
 			var err error
-			if spec.Tags, err = parseTags(tags); err != nil {
+			if spec.Tags, err = parseKeyValues("--tag", tags, "key=value"); err != nil {
 				return err
 			}
 			if saslSSL {
@@ -127,25 +127,6 @@ func requireFlags(cmd *cobra.Command, names ...string) error {
 		return nil
 	}
 	return fmt.Errorf("'%s' needs %s", cmd.CommandPath(), strings.Join(missing, ", "))
-}
-
-// parseTags reads repeated --tag key=value flags.
-func parseTags(pairs []string) (map[string]string, error) {
-	if len(pairs) == 0 {
-		return nil, nil
-	}
-	tags := map[string]string{}
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("invalid --tag %q: use key=value", p)
-		}
-		if _, dup := tags[k]; dup {
-			return nil, fmt.Errorf("invalid --tag %q: key %q is given twice", p, k)
-		}
-		tags[k] = v
-	}
-	return tags, nil
 }
 
 func recommendedVersion(ctx context.Context, c *client.Client) (string, error) {
@@ -387,7 +368,7 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 				upd.Description = &description // may be "" to clear it
 			}
 			var err error
-			if upd.SetTags, err = parseTags(tags); err != nil {
+			if upd.SetTags, err = parseKeyValues("--tag", tags, "key=value"); err != nil {
 				return err
 			}
 			upd.RemoveTags = untags

@@ -204,6 +204,26 @@ func minArgs(name string) cobra.PositionalArgs {
 	}
 }
 
+// parseKeyValues reads a repeated key=value flag such as --tag or
+// --config; form is what the error shows a pair should look like.
+func parseKeyValues(flag string, pairs []string, form string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("invalid %s %q: use %s", flag, p, form)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("invalid %s %q: key %q is given twice", flag, p, k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
 // errReported means the error was already printed (one line per failed
 // item of a many-item command); only the exit code is left to set.
 var errReported = errors.New("reported")

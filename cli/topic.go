@@ -43,7 +43,7 @@ every topic but Kafka's internal ones.`,
 		Args: exactArgs("INSTANCE", "TOPIC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if spec.Configs, err = parseConfigFlags(configs); err != nil {
+			if spec.Configs, err = parseKeyValues("--config", configs, "key=value, such as cleanup.policy=compact"); err != nil {
 				return err
 			}
 			spec.Name = args[1]
@@ -62,25 +62,6 @@ every topic but Kafka's internal ones.`,
 	f.BoolVar(&spec.SyncFlush, "sync-flush", false, "flush every message to disk")
 	f.StringArrayVar(&configs, "config", nil, "other topic config as key=value, passed to Kafka; repeat for more")
 	return cmd
-}
-
-// parseConfigFlags reads repeated --config key=value flags.
-func parseConfigFlags(pairs []string) (map[string]string, error) {
-	if len(pairs) == 0 {
-		return nil, nil
-	}
-	out := map[string]string{}
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, fmt.Errorf("invalid --config %q: use key=value, such as cleanup.policy=compact", p)
-		}
-		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("invalid --config %q: %s is given twice", p, k)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 func newTopicListCommand(o *options) *cobra.Command {
@@ -257,7 +238,7 @@ override, so the topic follows the instance's setting again.`,
 				upd.SyncFlush = &syncFlush
 			}
 			var err error
-			if upd.Configs, err = parseConfigFlags(configs); err != nil {
+			if upd.Configs, err = parseKeyValues("--config", configs, "key=value, such as cleanup.policy=compact"); err != nil {
 				return err
 			}
 			upd.DeleteConfigs = deletes
