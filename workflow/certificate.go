@@ -52,11 +52,7 @@ func (env *Env) writeCertificate(ctx context.Context, r *task.Run) error {
 // keystore location again reloads the file: KAFKA-14136) and checks, over
 // TLS, that every client address now presents the certificate written.
 func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
-	inst, err := instance(ctx, r)
-	if err != nil {
-		return err
-	}
-	cl, err := env.admin(ctx, inst)
+	inst, cl, err := env.connect(ctx, r)
 	if err != nil {
 		return err
 	}

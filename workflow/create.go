@@ -126,11 +126,7 @@ func (env *Env) startBrokers(ctx context.Context, r *task.Run) error {
 // waitCluster waits until every broker is registered and unfenced and the
 // controller quorum has a leader.
 func (env *Env) waitCluster(ctx context.Context, r *task.Run) error {
-	inst, err := instance(ctx, r)
-	if err != nil {
-		return err
-	}
-	cl, err := env.admin(ctx, inst)
+	inst, cl, err := env.connect(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -169,11 +165,7 @@ func (env *Env) waitCluster(ctx context.Context, r *task.Run) error {
 // secureCluster puts the cluster resource under ACLs, so clients cannot
 // administer the cluster.
 func (env *Env) secureCluster(ctx context.Context, r *task.Run) error {
-	inst, err := instance(ctx, r)
-	if err != nil {
-		return err
-	}
-	cl, err := env.admin(ctx, inst)
+	_, cl, err := env.connect(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -194,7 +186,7 @@ func (env *Env) createInitialUser(ctx context.Context, r *task.Run) error {
 	} else if err != nil {
 		return err
 	}
-	cl, err := env.admin(ctx, inst)
+	cl, err := env.Admin.Get(ctx, inst)
 	if err != nil {
 		return err
 	}

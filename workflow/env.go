@@ -108,8 +108,14 @@ func setBrokerState(ctx context.Context, r *task.Run, id int, state streamplane.
 	})
 }
 
-func (env *Env) admin(ctx context.Context, inst *streamplane.Instance) (*kafkaadmin.Client, error) {
-	return env.Admin.Get(ctx, inst)
+// connect loads the task's instance and its admin client.
+func (env *Env) connect(ctx context.Context, r *task.Run) (*streamplane.Instance, *kafkaadmin.Client, error) {
+	inst, err := instance(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := env.Admin.Get(ctx, inst)
+	return inst, cl, err
 }
 
 // newClusterID returns a Kafka cluster id: a random UUID in unpadded

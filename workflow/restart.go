@@ -62,7 +62,7 @@ func (env *Env) planRestart(ctx context.Context, r *task.Run) error {
 		return err
 	}
 	active := int32(-1)
-	if cl, err := env.admin(ctx, inst); err == nil {
+	if cl, err := env.Admin.Get(ctx, inst); err == nil {
 		if q, err := cl.DescribeQuorum(ctx); err == nil {
 			active = q.Leader
 		}
@@ -90,11 +90,7 @@ func (env *Env) restartBrokers(ctx context.Context, r *task.Run) error {
 	if err := r.State(&st); err != nil {
 		return err
 	}
-	inst, err := instance(ctx, r)
-	if err != nil {
-		return err
-	}
-	cl, err := env.admin(ctx, inst)
+	inst, cl, err := env.connect(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -152,11 +148,7 @@ func (env *Env) forceRestart(ctx context.Context, r *task.Run, inst *streamplane
 }
 
 func (env *Env) electPreferred(ctx context.Context, r *task.Run) error {
-	inst, err := instance(ctx, r)
-	if err != nil {
-		return err
-	}
-	cl, err := env.admin(ctx, inst)
+	_, cl, err := env.connect(ctx, r)
 	if err != nil {
 		return err
 	}
