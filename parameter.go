@@ -86,9 +86,9 @@ func LookupParam(name string) (ParamDef, bool) {
 	return ParamDef{}, false
 }
 
-// bounds returns the parameter's range for an instance: replica counts
-// cannot exceed the broker count.
-func (d ParamDef) bounds(inst *Instance) (int64, int64) {
+// Bounds returns an "int" parameter's range for an instance: replica
+// counts cannot exceed the broker count.
+func (d ParamDef) Bounds(inst *Instance) (int64, int64) {
 	lo, hi := d.Min, d.Max
 	if d.Name == "min.insync.replicas" || d.Name == "default.replication.factor" {
 		hi = min(hi, int64(inst.BrokerCount))
@@ -108,7 +108,7 @@ func (d ParamDef) DefaultFor(inst *Instance) string {
 func (d ParamDef) RangeText(inst *Instance) string {
 	switch d.Type {
 	case "int":
-		lo, hi := d.bounds(inst)
+		lo, hi := d.Bounds(inst)
 		return fmt.Sprintf("%d–%d", lo, hi)
 	case "bool":
 		return "true, false"
@@ -122,7 +122,7 @@ func (d ParamDef) Check(inst *Instance, value string) (string, error) {
 	switch d.Type {
 	case "int":
 		n, err := strconv.ParseInt(value, 10, 64)
-		lo, hi := d.bounds(inst)
+		lo, hi := d.Bounds(inst)
 		if err != nil || n < lo || n > hi {
 			return "", Invalid(d.Name, "%s must be an integer from %d to %d, got %q", d.Name, lo, hi, value)
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,10 +52,7 @@ func (s *Service) parameterList(ctx context.Context, inst *streamplane.Instance,
 		p := streamplane.Parameter{Name: d.Name, Default: d.DefaultFor(inst), Type: d.Type, Range: d.RangeText(inst),
 			Dynamic: d.Dynamic, Description: d.Description, Values: d.Values}
 		if d.Type == "int" {
-			lo, hi := d.Min, d.Max
-			if _, err := d.Check(inst, strconv.FormatInt(hi, 10)); err != nil {
-				hi = int64(inst.BrokerCount) // the broker count caps replica counts
-			}
+			lo, hi := d.Bounds(inst)
 			p.Min, p.Max = &lo, &hi
 		}
 		if d.Dynamic {
