@@ -31,11 +31,10 @@ func (env *Env) finishListenerChange(what string) func(streamplane.Tx, *task.Run
 			inst.Status, inst.StatusReason = streamplane.InstanceChangeFailed, "changing "+what+" failed: "+runErr.Error()
 			return tx.UpdateInstance(inst)
 		}
-		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
-		inst.AppliedParameters = inst.StaticParams()
+		runningAsDesired(inst)
 		for i := range inst.Brokers {
 			b := &inst.Brokers[i]
-			b.State, b.Endpoints = streamplane.BrokerActive, env.Provisioner.Endpoints(inst, b)
+			b.Endpoints = env.Provisioner.Endpoints(inst, b)
 		}
 		r.Task.Result = fmt.Sprintf("%s changed on %d brokers", what, len(inst.Brokers))
 		return tx.UpdateInstance(inst)

@@ -229,11 +229,7 @@ func finishCreate(tx streamplane.Tx, r *task.Run, runErr error) error {
 			inst.Brokers[i].State, inst.Brokers[i].PID, inst.Brokers[i].StartedAt = streamplane.BrokerError, 0, nil
 		}
 	} else {
-		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
-		inst.AppliedParameters = inst.StaticParams()
-		for i := range inst.Brokers {
-			inst.Brokers[i].State = streamplane.BrokerActive
-		}
+		runningAsDesired(inst)
 		r.Task.Result = fmt.Sprintf("instance %s is running with %d brokers", inst.Name, len(inst.Brokers))
 	}
 	return tx.UpdateInstance(inst)

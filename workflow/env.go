@@ -108,6 +108,17 @@ func setBrokerState(ctx context.Context, r *task.Run, id int, state streamplane.
 	})
 }
 
+// runningAsDesired records that every broker now runs the instance's
+// desired configuration: RUNNING, each broker active, the static parameters
+// applied. Tasks that (re)start every broker end this way.
+func runningAsDesired(inst *streamplane.Instance) {
+	inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
+	inst.AppliedParameters = inst.StaticParams()
+	for i := range inst.Brokers {
+		inst.Brokers[i].State = streamplane.BrokerActive
+	}
+}
+
 // connect loads the task's instance and its admin client.
 func (env *Env) connect(ctx context.Context, r *task.Run) (*streamplane.Instance, *kafkaadmin.Client, error) {
 	inst, err := instance(ctx, r)

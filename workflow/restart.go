@@ -170,12 +170,8 @@ func finishRestart(tx streamplane.Tx, r *task.Run, runErr error) error {
 		// is healthy again.
 		inst.Status, inst.StatusReason = streamplane.InstanceFaulty, "restart failed: "+runErr.Error()
 	} else {
-		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
 		applied := inst.PendingParams()
-		inst.AppliedParameters = inst.StaticParams()
-		for i := range inst.Brokers {
-			inst.Brokers[i].State = streamplane.BrokerActive
-		}
+		runningAsDesired(inst)
 		r.Task.Result = fmt.Sprintf("%d brokers restarted", len(inst.Brokers))
 		if len(applied) > 0 {
 			r.Task.Result += "; applied " + strings.Join(applied, ", ")
