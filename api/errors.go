@@ -1,12 +1,14 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	streamplane "github.com/streamplane/streamplane"
 )
 
-// statusOf maps every error code to its one HTTP status.
+// statusOf maps every error code to its one HTTP status; any other code is
+// a 500.
 var statusOf = map[string]int{
 	streamplane.EINVALID:      http.StatusBadRequest,
 	streamplane.ENOTFOUND:     http.StatusNotFound,
@@ -20,8 +22,7 @@ var statusOf = map[string]int{
 	streamplane.EINTERNAL:     http.StatusInternalServerError,
 }
 
-// StatusOf returns the HTTP status for an error code.
-func StatusOf(code string) int {
+func status(code string) int {
 	if s, ok := statusOf[code]; ok {
 		return s
 	}
@@ -41,23 +42,28 @@ type errorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// writeError answers with the error envelope. Internal errors are logged in
-// full and shown only as "internal error" with the request id.
+// writeError answers with the error envelope.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	code := streamplane.ErrorCode(err)
-	detail := errorDetail{Code: code, Message: streamplane.ErrorMessage(err), RequestID: requestID(r)}
+	detail := s.errorDetail(r, err)
+	writeJSON(w, status(detail.Code), errorBody{Error: detail})
+}
+
+// errorDetail describes err to the client. Errors that are the server's
+// fault (5xx) are logged in full, and internal ones shown only as "internal
+// error" with the request id.
+func (s *Server) errorDetail(r *http.Request, err error) errorDetail {
+	detail := errorDetail{Code: streamplane.ErrorCode(err), Message: streamplane.ErrorMessage(err), RequestID: requestID(r)}
 	var appErr *streamplane.Error
-	if asError(err, &appErr) {
+	if errors.As(err, &appErr) {
 		detail.Field, detail.TaskID = appErr.Field, appErr.TaskID
 	}
-	status := StatusOf(code)
-	if status >= 500 {
-		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", detail.RequestID, "err", err)
-		if code == streamplane.EINTERNAL {
-			detail.Message = "internal error; quote request id " + detail.RequestID + " to the operator"
-		}
-	} else {
-		s.Log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "code", code, "message", detail.Message)
+	if status(detail.Code) < 500 {
+		s.Log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "code", detail.Code, "message", detail.Message)
+		return detail
 	}
-	writeJSON(w, status, errorBody{Error: detail})
+	s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", detail.RequestID, "err", err)
+	if detail.Code == streamplane.EINTERNAL {
+		detail.Message = "internal error; quote request id " + detail.RequestID + " to the operator"
+	}
+	return detail
 }

@@ -122,13 +122,7 @@ func (s *Server) handleGroupBatchDelete(w http.ResponseWriter, r *http.Request) 
 	for i, res := range results {
 		out[i] = groupDeletion{Group: res.Group, Deleted: res.Err == nil}
 		if res.Err != nil {
-			detail := errorDetail{Code: streamplane.ErrorCode(res.Err), Message: streamplane.ErrorMessage(res.Err)}
-			var appErr *streamplane.Error
-			if asError(res.Err, &appErr) {
-				detail.Field = appErr.Field
-			} else {
-				s.Log.Error("delete group", "group", res.Group, "request_id", requestID(r), "err", res.Err)
-			}
+			detail := s.errorDetail(r, res.Err)
 			out[i].Error = &detail
 		}
 	}

@@ -14,8 +14,6 @@ import (
 
 const maxBody = 1 << 20
 
-func asError(err error, target **streamplane.Error) bool { return errors.As(err, target) }
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -110,8 +108,4 @@ func paging(r *http.Request) (offset, limit int, err error) {
 // wantCSV reports whether the client asked for CSV (format=csv or Accept).
 func wantCSV(r *http.Request) bool {
 	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
-}
-
-func invalid(field, format string, args ...any) error {
-	return streamplane.Invalid(field, format, args...)
 }

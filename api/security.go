@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/service"
 )
 
@@ -103,7 +104,7 @@ func (s *Server) readToggle(w http.ResponseWriter, r *http.Request) (bool, *int6
 		return false, nil, false
 	}
 	if t.Enabled == nil {
-		s.writeError(w, r, invalid("enabled", "enabled (true or false) is required"))
+		s.writeError(w, r, streamplane.Invalid("enabled", "enabled (true or false) is required"))
 		return false, nil, false
 	}
 	return *t.Enabled, match, true

@@ -7,11 +7,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"time"
 
+	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/service"
 )
 
@@ -63,7 +65,7 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "NOT_FOUND", Message: "no such endpoint: " + r.Method + " " + r.URL.Path, RequestID: requestID(r)}})
+		s.writeError(w, r, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s.middleware(mux)
 }
@@ -90,8 +92,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
-				s.Log.Error("handler panicked", "request_id", id, "panic", p)
-				writeJSON(rec, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: "INTERNAL", Message: "internal error; quote request id " + id + " to the operator", RequestID: id}})
+				s.writeError(rec, r, fmt.Errorf("handler panicked: %v", p))
 			}
 			s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start), "request_id", id)
 		}()
