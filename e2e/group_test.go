@@ -120,9 +120,13 @@ func TestGroupMembersLagAndRules(t *testing.T) {
 
 			// While the consumer is in the group: no reset, no deletion.
 			_, err = c.ResetOffsets(ctx, inst.Name, group, streamplane.OffsetResetRequest{Topic: topic, To: streamplane.ResetEarliest})
-			wantRefused(t, err, http.StatusConflict, streamplane.ESTATE, "", "STABLE")
+			if e := wantErrorCode(t, err, http.StatusConflict, streamplane.ESTATE, ""); !strings.Contains(e.Error(), "STABLE") {
+				t.Errorf("the refused reset should say the group is STABLE: %v", e)
+			}
 			err = c.DeleteGroup(ctx, inst.Name, group)
-			wantRefused(t, err, http.StatusConflict, streamplane.ESTATE, "", "STABLE")
+			if e := wantErrorCode(t, err, http.StatusConflict, streamplane.ESTATE, ""); !strings.Contains(e.Error(), "STABLE") {
+				t.Errorf("the refused deletion should say the group is STABLE: %v", e)
+			}
 
 			// A batch reports each group: an empty one goes, the busy one
 			// and a missing one stay, each with its reason.
@@ -161,7 +165,9 @@ func TestGroupMembersLagAndRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = c.Group(ctx, inst.Name, group)
-			wantRefused(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "group", group)
+			if e := wantErrorCode(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "group"); !strings.Contains(e.Error(), group) {
+				t.Errorf("%v does not name the group", e)
+			}
 
 			// Every change, refused or done, is on the instance's task list:
 			// the refused reset, the refused deletion, the batch (failed in
@@ -373,7 +379,7 @@ func TestGroupResetClamp(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.ResetOffsets(ctx, inst.Name, group, tc.req)
-			wantRefused(t, err, tc.status, tc.code, tc.field, "")
+			wantErrorCode(t, err, tc.status, tc.code, tc.field)
 		})
 	}
 	if err := c.DeleteGroup(ctx, inst.Name, group); err != nil {
@@ -533,26 +539,6 @@ func ptr(n *int64) string {
 		return "<nil>"
 	}
 	return fmt.Sprint(*n)
-}
-
-func wantRefused(t *testing.T, err error, status int, code, field, mention string) {
-	t.Helper()
-	if client.StatusCode(err) != status || streamplane.ErrorCode(err) != code {
-		t.Fatalf("got %v, want HTTP %d %s", err, status, code)
-	}
-	var e *client.Error
-	if asClientErr(err, &e) && field != "" && e.App.Field != field {
-		t.Errorf("field %q, want %q (%v)", e.App.Field, field, err)
-	}
-	if !strings.Contains(err.Error(), mention) {
-		t.Errorf("%v does not mention %q", err, mention)
-	}
-}
-
-func asClientErr(err error, target **client.Error) bool {
-	e, ok := err.(*client.Error)
-	*target = e
-	return ok
 }
 
 // oasClient is the server's client with every exchange checked against the

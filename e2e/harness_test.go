@@ -282,6 +282,21 @@ func eventually(t testing.TB, timeout time.Duration, cond func() (bool, string))
 	}
 }
 
+// wantErrorCode checks that err is the API's answer with the HTTP status,
+// the code, a message and, unless field is "", the field at fault, and
+// returns it for further checks.
+func wantErrorCode(t testing.TB, err error, status int, code, field string) *client.Error {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got %v, want HTTP %d %s (field %q)", err, status, code, field)
+	}
+	if e.StatusCode != status || e.App.Code != code || (field != "" && e.App.Field != field) || e.App.Message == "" {
+		t.Fatalf("got HTTP %d %s field %q (%s), want HTTP %d %s field %q", e.StatusCode, e.App.Code, e.App.Field, e.App.Message, status, code, field)
+	}
+	return e
+}
+
 // createInstance creates an instance and waits until it is RUNNING.
 func createInstance(t testing.TB, s *Server, spec streamplane.InstanceSpec) *streamplane.Instance {
 	t.Helper()

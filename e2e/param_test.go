@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,15 +51,6 @@ func wantConfig(t *testing.T, inst *streamplane.Instance, name, value string, so
 			t.Errorf("broker %d: %s = %s (source %s), want %s (source %s)", id, name, got, c.Source, value, source)
 		}
 	}
-}
-
-func wantErrorCode(t *testing.T, err error, status int, code, field string) *client.Error {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) || e.StatusCode != status || e.App.Code != code || (field != "" && e.App.Field != field) {
-		t.Fatalf("got %v, want HTTP %d %s (field %q)", err, status, code, field)
-	}
-	return e
 }
 
 // The DMS parameters are listed with their ranges, defaults and kinds; a

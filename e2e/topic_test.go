@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -23,19 +22,6 @@ import (
 
 // Topic tests share the shared instance (3 brokers, kafka.1u2g.dev: 750
 // partitions) and name their topics t-…; each deletes what it creates.
-
-// wantTopicRefusal checks an API error's HTTP status, code and field.
-func wantTopicRefusal(t *testing.T, err error, status int, code, field string) *client.Error {
-	t.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %v, want HTTP %d %s (field %q)", err, status, code, field)
-	}
-	if e.StatusCode != status || e.App.Code != code || e.App.Field != field || e.App.Message == "" {
-		t.Fatalf("got HTTP %d %s field %q (%s), want HTTP %d %s field %q", e.StatusCode, e.App.Code, e.App.Field, e.App.Message, status, code, field)
-	}
-	return e
-}
 
 // recorded returns the instance's finished tasks of a kind whose result
 // or error mentions text.
@@ -231,7 +217,7 @@ func TestTopicRules(t *testing.T) {
 	} {
 		t.Run("Create"+tc.name, func(t *testing.T) {
 			_, err := c.CreateTopic(ctx, inst.Name, tc.spec)
-			wantTopicRefusal(t, err, http.StatusBadRequest, streamplane.EINVALID, tc.field)
+			wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, tc.field)
 		})
 	}
 	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, "partitions must be from 1 to 100")
@@ -246,7 +232,7 @@ func TestTopicRules(t *testing.T) {
 	}
 	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskSucceeded, "created topic t-rules")
 	_, err = c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-rules"})
-	wantTopicRefusal(t, err, http.StatusConflict, streamplane.ECONFLICT, "name")
+	wantErrorCode(t, err, http.StatusConflict, streamplane.ECONFLICT, "name")
 
 	// The topic's retention is its own retention.ms, which Kafka applies
 	// over the brokers' log.retention.hours; synchronous replication is
@@ -293,7 +279,7 @@ func TestTopicRules(t *testing.T) {
 	} {
 		t.Run("Update"+tc.name, func(t *testing.T) {
 			_, err := c.UpdateTopic(ctx, inst.Name, tc.topic, tc.upd)
-			wantTopicRefusal(t, err, tc.status, tc.code, tc.field)
+			wantErrorCode(t, err, tc.status, tc.code, tc.field)
 		})
 	}
 	// The refused config left the topic as it was: no partitions were added.
@@ -307,24 +293,24 @@ func TestTopicRules(t *testing.T) {
 	wantTopicTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskSucceeded, "partitions=6")
 
 	_, err = c.Topic(ctx, inst.Name, "t-rules-none")
-	wantTopicRefusal(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "topic")
+	wantErrorCode(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "topic")
 	_, err = c.SampleCode(ctx, inst.Name, "t-rules", "rust", "")
-	wantTopicRefusal(t, err, http.StatusBadRequest, streamplane.EINVALID, "lang")
+	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "lang")
 	_, err = c.SampleCode(ctx, inst.Name, "t-rules-none", "go", "")
-	wantTopicRefusal(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "topic")
+	wantErrorCode(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "topic")
 	_, err = c.SampleCode(ctx, inst.Name, "t-rules", "go", "public_plaintext")
-	wantTopicRefusal(t, err, http.StatusBadRequest, streamplane.EINVALID, "listener")
+	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "listener")
 
 	// Batch deletes: all or nothing, never Kafka's internal topics.
 	if _, err := c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-rules-keep", Partitions: 1}); err != nil {
 		t.Fatal(err)
 	}
-	e := wantTopicRefusal(t, errOf(c.DeleteTopics(ctx, inst.Name, "t-rules-keep", "t-rules-none")), http.StatusNotFound, streamplane.ENOTFOUND, "topics")
+	e := wantErrorCode(t, errOf(c.DeleteTopics(ctx, inst.Name, "t-rules-keep", "t-rules-none")), http.StatusNotFound, streamplane.ENOTFOUND, "topics")
 	if !strings.Contains(e.App.Message, "t-rules-none") {
 		t.Errorf("404 should name the unknown topic: %s", e.App.Message)
 	}
-	wantTopicRefusal(t, errOf(c.DeleteTopics(ctx, inst.Name, "t-rules-keep", "__consumer_offsets")), http.StatusBadRequest, streamplane.EINVALID, "topics")
-	wantTopicRefusal(t, errOf(c.DeleteTopics(ctx, inst.Name)), http.StatusBadRequest, streamplane.EINVALID, "topics")
+	wantErrorCode(t, errOf(c.DeleteTopics(ctx, inst.Name, "t-rules-keep", "__consumer_offsets")), http.StatusBadRequest, streamplane.EINVALID, "topics")
+	wantErrorCode(t, errOf(c.DeleteTopics(ctx, inst.Name)), http.StatusBadRequest, streamplane.EINVALID, "topics")
 	if _, err := c.Topic(ctx, inst.Name, "t-rules-keep"); err != nil {
 		t.Fatalf("a refused batch deleted a topic: %v", err)
 	}
@@ -376,7 +362,7 @@ func TestTopicInternalHidden(t *testing.T) {
 		t.Errorf("partitions_used %d, but the non-internal topics have %d", list.PartitionsUsed, all)
 	}
 	_, err = s.Client.DeleteTopic(ctx, inst.Name, "__consumer_offsets")
-	wantTopicRefusal(t, err, http.StatusBadRequest, streamplane.EINVALID, "topics")
+	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "topics")
 }
 
 // The partition limit (250 per broker × 3 = 750) holds on create and on
@@ -435,7 +421,7 @@ func TestTopicPartitionLimit(t *testing.T) {
 	if refused == nil {
 		refused, winner = errs[1], "t-limit-a"
 	}
-	e := wantTopicRefusal(t, refused, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
+	e := wantErrorCode(t, refused, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
 	if !strings.Contains(e.App.Message, "750") || !strings.Contains(e.App.Message, "700") {
 		t.Errorf("the refusal should name the limit (750) and the count in use (700): %s", e.App.Message)
 	}
@@ -446,14 +432,14 @@ func TestTopicPartitionLimit(t *testing.T) {
 	}
 	parts := 51
 	_, err = c.UpdateTopic(ctx, inst.Name, "t-limit-grow", streamplane.TopicUpdate{Partitions: &parts})
-	wantTopicRefusal(t, err, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
+	wantErrorCode(t, err, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
 	wantTopicTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskFailed, "750")
 	parts = 50 // exactly the limit
 	if _, err := c.UpdateTopic(ctx, inst.Name, "t-limit-grow", streamplane.TopicUpdate{Partitions: &parts}); err != nil {
 		t.Fatalf("growing to exactly the limit: %v", err)
 	}
 	_, err = c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-limit-c", Partitions: 1, Replicas: 1})
-	wantTopicRefusal(t, err, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
+	wantErrorCode(t, err, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
 
 	// Deleting (a large batch, through the API) frees the room again.
 	batch := append(fillers, winner, "t-limit-grow")
@@ -490,8 +476,8 @@ func TestTopicRefusedWhileRestarting(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-busy"})
-	e := wantTopicRefusal(t, err, http.StatusConflict, streamplane.EBUSY, "")
-	if e.App.TaskID != restart.ID || !strings.Contains(e.App.Message, restart.ID) {
+	e := wantErrorCode(t, err, http.StatusConflict, streamplane.EBUSY, "")
+	if e.App.Field != "" || e.App.TaskID != restart.ID || !strings.Contains(e.App.Message, restart.ID) {
 		t.Errorf("the 409 should name the restart task %s: %+v", restart.ID, e.App)
 	}
 	if _, err := s.Client.WaitTask(ctx, restart.ID, nil); err != nil {
@@ -570,9 +556,9 @@ func TestDiskUsage(t *testing.T) {
 		t.Errorf("min_percent 50: %+v %v", none, err)
 	}
 	_, err = c.DiskUsage(ctx, inst.Name, streamplane.DiskUsageFilter{Top: 1001})
-	wantTopicRefusal(t, err, http.StatusBadRequest, streamplane.EINVALID, "top")
+	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "top")
 	_, err = c.DiskUsage(ctx, inst.Name, streamplane.DiskUsageFilter{MinPercent: -1})
-	wantTopicRefusal(t, err, http.StatusBadRequest, streamplane.EINVALID, "min_percent")
+	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "min_percent")
 }
 
 // The sample programs are real programs: the Go one compiles and
