@@ -142,8 +142,8 @@ func newClusterID() string {
 	}
 }
 
-// wait polls cond until it holds, ctx ends or timeout passes; describe says
-// what is awaited, for the error.
+// wait polls cond until it holds, ctx ends or timeout passes; cond's
+// string says what is still awaited, for the timeout error.
 func wait(ctx context.Context, poll, timeout time.Duration, cond func() (bool, string)) error {
 	deadline := time.Now().Add(timeout)
 	var why string
