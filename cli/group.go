@@ -269,12 +269,7 @@ func newGroupDeleteCommand(o *options) *cobra.Command {
 		Long: `Delete consumer groups with their committed offsets. Only an EMPTY group (one
 with no members) can be deleted; the others are refused and reported, and
 the command then exits with status 1.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return fmt.Errorf("'%s' takes INSTANCE and at least one GROUP; got %d argument(s)", cmd.CommandPath(), len(args))
-			}
-			return nil
-		},
+		Args: minArgs("INSTANCE", "GROUP"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			instance, groups := args[0], args[1:]
 			if !confirmed {

@@ -64,11 +64,8 @@ func newParamSetCommand(o *options) *cobra.Command {
 		Use:     "set INSTANCE NAME=VALUE...",
 		Short:   "Set parameters: dynamic ones apply live, static ones at the next restart",
 		Example: `  streamplane param set demo min.insync.replicas=2 log.retention.hours=48`,
-		Args:    minArgs("INSTANCE NAME=VALUE"),
+		Args:    minArgs("INSTANCE", "NAME=VALUE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return fmt.Errorf("name at least one NAME=VALUE to set")
-			}
 			values := map[string]string{}
 			for _, kv := range args[1:] {
 				k, v, ok := strings.Cut(kv, "=")
@@ -90,11 +87,8 @@ func newParamResetCommand(o *options) *cobra.Command {
 	return &cobra.Command{
 		Use:   "reset INSTANCE NAME...",
 		Short: "Restore parameters to their defaults",
-		Args:  minArgs("INSTANCE NAME"),
+		Args:  minArgs("INSTANCE", "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return fmt.Errorf("name at least one parameter to reset")
-			}
 			change, err := o.client().ResetParameters(cmd.Context(), args[0], args[1:]...)
 			if err != nil {
 				return err

@@ -194,11 +194,15 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 	}
 }
 
-// minArgs requires at least one argument, named in the error.
-func minArgs(name string) cobra.PositionalArgs {
+// minArgs is exactArgs with the last argument given one or more times.
+func minArgs(names ...string) cobra.PositionalArgs {
+	want := "at least one " + names[len(names)-1]
+	if len(names) > 1 {
+		want = strings.Join(names[:len(names)-1], " ") + " and " + want
+	}
 	return func(cmd *cobra.Command, args []string) error {
-		if len(args) == 0 {
-			return fmt.Errorf("'%s' needs at least one %s", cmd.CommandPath(), name)
+		if len(args) < len(names) {
+			return fmt.Errorf("'%s' takes %s; got %d argument(s)", cmd.CommandPath(), want, len(args))
 		}
 		return nil
 	}

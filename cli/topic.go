@@ -270,12 +270,7 @@ func newTopicDeleteCommand(o *options) *cobra.Command {
 		Short: "Delete one or more topics and their messages",
 		Long: `Delete topics and all their messages. The batch is checked first: if one
 topic does not exist or is one of Kafka's internal topics, none is deleted.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return fmt.Errorf("'%s' takes INSTANCE and at least one TOPIC; got %d argument(s)", cmd.CommandPath(), len(args))
-			}
-			return nil
-		},
+		Args: minArgs("INSTANCE", "TOPIC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !confirmed {
 				return fmt.Errorf("not deleting %s: deletion removes the topics and all their messages; add --yes to confirm", strings.Join(args[1:], ", "))
