@@ -168,7 +168,7 @@ func (s *Service) UpdateInstance(ctx context.Context, idOrName string, upd strea
 // RestartInstance starts a rolling (or, with force, a full) restart.
 func (s *Service) RestartInstance(ctx context.Context, idOrName string, force bool, ifMatch *int64) (*streamplane.Task, error) {
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskRestartInstance, workflow.RestartParams{Force: force},
-		func(inst *streamplane.Instance) error {
+		func(_ streamplane.Tx, inst *streamplane.Instance) error {
 			if !inst.Status.CanRestart() {
 				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; it can be restarted only when RUNNING, FAULTY or CHANGE_FAILED", inst.Name, inst.Status)
 			}
@@ -181,7 +181,7 @@ func (s *Service) RestartInstance(ctx context.Context, idOrName string, force bo
 // the record kept as DELETED.
 func (s *Service) DeleteInstance(ctx context.Context, idOrName string, ifMatch *int64) (*streamplane.Task, error) {
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskDeleteInstance, struct{}{},
-		func(inst *streamplane.Instance) error {
+		func(_ streamplane.Tx, inst *streamplane.Instance) error {
 			if !inst.Status.CanDelete() {
 				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; it can be deleted only when RUNNING, FAULTY or CREATE_FAILED", inst.Name, inst.Status)
 			}
@@ -191,8 +191,10 @@ func (s *Service) DeleteInstance(ctx context.Context, idOrName string, ifMatch *
 }
 
 // instanceTask writes an instance's new status and a task for it in one
-// transaction: the instance-level change pattern.
-func (s *Service) instanceTask(ctx context.Context, idOrName string, ifMatch *int64, kind string, params any, change func(*streamplane.Instance) error) (*streamplane.Task, error) {
+// transaction: the instance-level change pattern. change checks and
+// changes the instance, and may write more in the same transaction.
+func (s *Service) instanceTask(ctx context.Context, idOrName string, ifMatch *int64, kind string, params any,
+	change func(streamplane.Tx, *streamplane.Instance) error) (*streamplane.Task, error) {
 	var t *streamplane.Task
 	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
 		inst, err := tx.Instance(idOrName)
@@ -210,7 +212,7 @@ func (s *Service) instanceTask(ctx context.Context, idOrName string, ifMatch *in
 		if err := tx.CreateTask(t); err != nil {
 			return err
 		}
-		if err := change(inst); err != nil {
+		if err := change(tx, inst); err != nil {
 			return err
 		}
 		return tx.UpdateInstance(inst)

@@ -18,7 +18,7 @@ import (
 func (s *Service) SetPublicAccess(ctx context.Context, idOrName string, enabled bool, ifMatch *int64) (*streamplane.Task, error) {
 	reason := "turn public access " + onOff(enabled)
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskSetPublicAccess, workflow.RestartParams{Reason: reason},
-		func(inst *streamplane.Instance) error {
+		func(_ streamplane.Tx, inst *streamplane.Instance) error {
 			if inst.Status != streamplane.InstanceRunning {
 				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; public access changes only when RUNNING", inst.Name, inst.Status)
 			}
@@ -35,7 +35,7 @@ func (s *Service) SetPublicAccess(ctx context.Context, idOrName string, enabled 
 func (s *Service) SetMutualTLS(ctx context.Context, idOrName string, enabled bool, ifMatch *int64) (*streamplane.Task, error) {
 	reason := "turn mutual TLS " + onOff(enabled)
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskSetMutualTLS, workflow.RestartParams{Reason: reason},
-		func(inst *streamplane.Instance) error {
+		func(_ streamplane.Tx, inst *streamplane.Instance) error {
 			if !inst.SASL() {
 				return streamplane.Invalid("mutual_tls", "mutual TLS needs a %s instance; %s is %s", streamplane.ProtocolSASLSSL, inst.Name, inst.SecurityProtocol)
 			}
@@ -139,38 +139,20 @@ type CertificateUpload struct {
 // ReplaceCertificate checks and stores a user's certificate for the brokers
 // and starts the task that loads it on every broker, live.
 func (s *Service) ReplaceCertificate(ctx context.Context, idOrName string, up CertificateUpload, ifMatch *int64) (*streamplane.Task, error) {
-	var t *streamplane.Task
-	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
-		inst, err := tx.Instance(idOrName)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(inst, ifMatch); err != nil {
-			return err
-		}
-		if !inst.SASL() {
-			return streamplane.Invalid("instance", "instance %s uses %s: it has no certificate", inst.Name, inst.SecurityProtocol)
-		}
-		if t, err = s.newTask(streamplane.TaskReplaceCertificate, inst.ID, inst.Name, struct{}{}); err != nil {
-			return err
-		}
-		if err := tx.CreateTask(t); err != nil {
-			return err
-		}
-		if inst.Status != streamplane.InstanceRunning {
-			return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; its certificate changes only when RUNNING", inst.Name, inst.Status)
-		}
-		if err := s.Certs.SetCustom(tx, inst, []byte(up.Certificate), []byte(up.Key), []byte(up.CA), s.Provisioner.ClientHosts()); err != nil {
-			return err
-		}
-		inst.CustomCertificate, inst.Status = true, streamplane.InstanceChanging
-		return tx.UpdateInstance(inst)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.Engine.Wake()
-	return t, nil
+	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskReplaceCertificate, struct{}{},
+		func(tx streamplane.Tx, inst *streamplane.Instance) error {
+			if !inst.SASL() {
+				return streamplane.Invalid("instance", "instance %s uses %s: it has no certificate", inst.Name, inst.SecurityProtocol)
+			}
+			if inst.Status != streamplane.InstanceRunning {
+				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; its certificate changes only when RUNNING", inst.Name, inst.Status)
+			}
+			if err := s.Certs.SetCustom(tx, inst, []byte(up.Certificate), []byte(up.Key), []byte(up.CA), s.Provisioner.ClientHosts()); err != nil {
+				return err
+			}
+			inst.CustomCertificate, inst.Status = true, streamplane.InstanceChanging
+			return nil
+		})
 }
 
 func checkStoreFormat(format string, password *string) error {
