@@ -267,13 +267,11 @@ func (e *Engine) renewLease(ctx context.Context, r *Run) func() {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				r.mu.Lock()
-				err := e.Store.Update(ctx, func(tx streamplane.Tx) error {
+				err := r.save(ctx, func(tx streamplane.Tx) error {
 					until := tx.Now().Add(e.Lease)
 					r.Task.LeaseUntil = &until
-					return tx.UpdateTask(r.Task)
+					return nil
 				})
-				r.mu.Unlock()
 				if err != nil && ctx.Err() == nil {
 					e.Log.Warn("renew task lease", "task", r.Task.ID, "err", err)
 				}
@@ -361,27 +359,20 @@ func (r *Run) SaveState(ctx context.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+	return r.save(ctx, func(streamplane.Tx) error {
 		r.Task.State = raw
-		return tx.UpdateTask(r.Task)
+		return nil
 	})
 }
 
 // Progress records what the current step is doing and logs it as an event.
 func (r *Run) Progress(ctx context.Context, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	err := r.store.Update(ctx, func(tx streamplane.Tx) error {
+	err := r.save(ctx, func(tx streamplane.Tx) error {
 		if r.Task.Current < len(r.Task.Steps) {
 			r.Task.Steps[r.Task.Current].Detail = msg
 		}
-		if err := tx.AddTaskEvent(streamplane.TaskEvent{TaskID: r.Task.ID, Message: msg}); err != nil {
-			return err
-		}
-		return tx.UpdateTask(r.Task)
+		return tx.AddTaskEvent(streamplane.TaskEvent{TaskID: r.Task.ID, Message: msg})
 	})
 	if err != nil && ctx.Err() == nil {
 		r.log.Warn("record task progress", "task", r.Task.ID, "err", err)
@@ -399,26 +390,35 @@ func (r *Run) View(ctx context.Context, fn func(tx streamplane.Tx) error) error 
 }
 
 func (r *Run) startStep(ctx context.Context, i int) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+	return r.save(ctx, func(tx streamplane.Tx) error {
 		s := &r.Task.Steps[i]
 		if s.Status != streamplane.StepRunning {
 			now := tx.Now()
 			s.Status, s.StartedAt = streamplane.StepRunning, &now
 		}
-		return tx.UpdateTask(r.Task)
+		return nil
 	})
 }
 
 func (r *Run) endStep(ctx context.Context, i int) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+	return r.save(ctx, func(tx streamplane.Tx) error {
 		now := tx.Now()
 		s := &r.Task.Steps[i]
 		s.Status, s.FinishedAt = streamplane.StepDone, &now
 		r.Task.Current = i + 1
+		return nil
+	})
+}
+
+// save lets edit change the task and saves it, in one transaction, holding
+// the task against the lease renewer.
+func (r *Run) save(ctx context.Context, edit func(tx streamplane.Tx) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+		if err := edit(tx); err != nil {
+			return err
+		}
 		return tx.UpdateTask(r.Task)
 	})
 }
