@@ -111,9 +111,6 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
-// Wait blocks until the running tasks have stopped.
-func (e *Engine) Wait() { e.wg.Wait() }
-
 func (e *Engine) dispatch(ctx context.Context) {
 	e.mu.Lock()
 	free := e.Concurrency - len(e.running)
