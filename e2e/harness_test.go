@@ -319,6 +319,20 @@ func createInstance(t testing.TB, s *Server, spec streamplane.InstanceSpec) *str
 	return inst
 }
 
+// ownInstance creates an instance of the test's own, as createInstance
+// does, and deletes it when the test ends.
+func ownInstance(t *testing.T, s *Server, spec streamplane.InstanceSpec) *streamplane.Instance {
+	t.Helper()
+	inst := createInstance(t, s, spec)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if task, err := s.Client.DeleteInstance(ctx, inst.ID); err == nil {
+			s.Client.WaitTask(ctx, task.ID, nil)
+		}
+	})
+	return inst
+}
+
 // devSpec is a 3-broker dev instance over three zones.
 func devSpec(name string, brokers int) streamplane.InstanceSpec {
 	zones := []string{"az1", "az2", "az3"}

@@ -72,13 +72,7 @@ func TestCreationSurvivesServerCrashAtEveryStep(t *testing.T) {
 // instances are adopted with the same processes.
 func TestServerRestartAdoptsBrokers(t *testing.T) {
 	s, first := sharedInstance(t)
-	second := createInstance(t, s, devSpec("adopted", 3))
-	defer func() {
-		ctx := context.Background()
-		if task, err := s.Client.DeleteInstance(ctx, second.ID); err == nil {
-			s.Client.WaitTask(ctx, task.ID, nil)
-		}
-	}()
+	second := ownInstance(t, s, devSpec("adopted", 3))
 	type proc struct{ pid, restarts int }
 	before := map[string]proc{}
 	starts := map[int]string{}

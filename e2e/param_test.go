@@ -162,12 +162,7 @@ func TestParamDynamic(t *testing.T) {
 func TestParamStatic(t *testing.T) {
 	s, _ := sharedInstance(t)
 	ctx := context.Background()
-	inst := createInstance(t, s, devSpec("params-static", 1))
-	defer func() {
-		if task, err := s.Client.DeleteInstance(ctx, inst.ID); err == nil {
-			s.Client.WaitTask(ctx, task.ID, nil)
-		}
-	}()
+	inst := ownInstance(t, s, devSpec("params-static", 1))
 
 	_, err := s.Client.SetParameters(ctx, inst.Name, map[string]string{"default.replication.factor": "2"})
 	if e := wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "default.replication.factor"); !strings.Contains(e.App.Message, "from 1 to 1") {

@@ -290,12 +290,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 func TestQuotaRefusedWhileBusy(t *testing.T) {
 	s, _ := sharedInstance(t)
 	ctx := context.Background()
-	inst := createInstance(t, s, devSpec("q-busy", 1))
-	t.Cleanup(func() {
-		if task, err := s.Client.DeleteInstance(context.Background(), inst.ID); err == nil {
-			s.Client.WaitTask(context.Background(), task.ID, nil)
-		}
-	})
+	inst := ownInstance(t, s, devSpec("q-busy", 1))
 	spec := streamplane.QuotaSpec{QuotaEntity: streamplane.QuotaEntity{ClientID: "q-busy"}, ProduceMBps: mb(1)}
 	restart, err := s.Client.RestartInstance(ctx, inst.ID, false)
 	if err != nil {

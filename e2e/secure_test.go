@@ -194,12 +194,7 @@ func (p *steadyProducer) finish(t *testing.T, what string) {
 func TestListenerChanges(t *testing.T) {
 	s, _ := sharedInstance(t)
 	ctx := context.Background()
-	inst := createInstance(t, s, secureSpec("sec-changes", 3, streamplane.MechanismSCRAM))
-	defer func() {
-		if task, err := s.Client.DeleteInstance(ctx, inst.ID); err == nil {
-			s.Client.WaitTask(ctx, task.ID, nil)
-		}
-	}()
+	inst := ownInstance(t, s, secureSpec("sec-changes", 3, streamplane.MechanismSCRAM))
 	if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "s-changes", Partitions: 3, Replicas: 3}); err != nil {
 		t.Fatal(err)
 	}

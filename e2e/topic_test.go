@@ -465,12 +465,7 @@ func TestTopicPartitionLimit(t *testing.T) {
 func TestTopicRefusedWhileRestarting(t *testing.T) {
 	s, _ := sharedInstance(t)
 	ctx := context.Background()
-	inst := createInstance(t, s, devSpec("t-busy", 1))
-	t.Cleanup(func() {
-		if task, err := s.Client.DeleteInstance(context.Background(), inst.ID); err == nil {
-			s.Client.WaitTask(context.Background(), task.ID, nil)
-		}
-	})
+	inst := ownInstance(t, s, devSpec("t-busy", 1))
 	restart, err := s.Client.RestartInstance(ctx, inst.ID, false)
 	if err != nil {
 		t.Fatal(err)

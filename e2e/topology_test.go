@@ -21,12 +21,7 @@ func TestBrokerOnlyNodes(t *testing.T) {
 	ctx := context.Background()
 	spec := streamplane.InstanceSpec{Name: "four-brokers", Version: kafkaVersion, Flavor: "kafka.2u4g.cluster",
 		BrokerCount: 4, StorageGBPerBroker: 100, Zones: []string{"az1", "az2", "az3"}}
-	inst := createInstance(t, s, spec)
-	defer func() {
-		if task, err := s.Client.DeleteInstance(ctx, inst.ID); err == nil {
-			s.Client.WaitTask(ctx, task.ID, nil)
-		}
-	}()
+	inst := ownInstance(t, s, spec)
 	for _, b := range inst.Brokers {
 		wantController := b.ID < 3
 		if b.IsController() != wantController || !slices.Contains(b.Roles, streamplane.RoleBroker) {
@@ -65,12 +60,7 @@ func TestBrokerOnlyNodes(t *testing.T) {
 func TestCrashLoopingBrokerEndsInError(t *testing.T) {
 	s, _ := sharedInstance(t)
 	ctx := context.Background()
-	inst := createInstance(t, s, devSpec("crashloop", 1))
-	defer func() {
-		if task, err := s.Client.DeleteInstance(ctx, inst.ID); err == nil {
-			s.Client.WaitTask(ctx, task.ID, nil)
-		}
-	}()
+	inst := ownInstance(t, s, devSpec("crashloop", 1))
 	killed := map[int]bool{}
 	// Kill each new process the supervisor starts: 1 + 3 restarts (the
 	// server's --max-broker-restarts default), bounded by time.
