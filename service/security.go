@@ -80,7 +80,7 @@ func (s *Service) CertificateBundle(ctx context.Context, idOrName, format, passw
 	if !inst.SASL() {
 		return nil, streamplane.Invalid("instance", "instance %s uses %s: there is no certificate to trust", inst.Name, inst.SecurityProtocol)
 	}
-	if err := checkStoreFormat(format, &password); err != nil {
+	if err := checkStoreFormat(format, &password, DefaultStorePassword); err != nil {
 		return nil, err
 	}
 	cas, err := s.Certs.TrustedCAs(ctx, inst)
@@ -109,12 +109,9 @@ func (s *Service) IssueClientCertificate(ctx context.Context, idOrName, commonNa
 	if !commonNameRE.MatchString(commonName) {
 		return nil, streamplane.Invalid("cn", "the common name must be 1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit; got %q", commonName)
 	}
-	if format == pki.FormatPKCS12 || format == pki.FormatJKS {
-		if len(password) < 6 {
-			return nil, streamplane.Invalid("password", "a %s keystore needs a password of at least 6 characters (Java's minimum)", format)
-		}
-	} else if format != pki.FormatPEM {
-		return nil, streamplane.Invalid("format", "format must be one of %s, got %q", strings.Join(pki.Formats, ", "), format)
+	// A keystore holds the key: its password has no default.
+	if err := checkStoreFormat(format, &password, ""); err != nil {
+		return nil, err
 	}
 	leaf, err := s.Certs.IssueClient(ctx, inst, commonName)
 	if err != nil {
@@ -155,16 +152,20 @@ func (s *Service) ReplaceCertificate(ctx context.Context, idOrName string, up Ce
 		})
 }
 
-func checkStoreFormat(format string, password *string) error {
+// checkStoreFormat checks a download's format and, for a PKCS#12 or JKS
+// store, its password; an empty one becomes def, if there is one.
+func checkStoreFormat(format string, password *string, def string) error {
 	if !slices.Contains(pki.Formats, format) {
 		return streamplane.Invalid("format", "format must be one of %s, got %q", strings.Join(pki.Formats, ", "), format)
 	}
-	if format != pki.FormatPEM {
-		if *password == "" {
-			*password = DefaultStorePassword
-		} else if len(*password) < 6 {
-			return streamplane.Invalid("password", "a %s store needs a password of at least 6 characters (Java's minimum)", format)
-		}
+	if format == pki.FormatPEM {
+		return nil
+	}
+	if *password == "" {
+		*password = def
+	}
+	if len(*password) < 6 {
+		return streamplane.Invalid("password", "a %s store needs a password of at least 6 characters (Java's minimum)", format)
 	}
 	return nil
 }
