@@ -52,7 +52,7 @@ func (s *Supervisor) Run(ctx context.Context) {
 	tick := time.NewTicker(s.Interval)
 	defer tick.Stop()
 	for {
-		s.CheckAll(ctx)
+		s.checkAll(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -61,8 +61,8 @@ func (s *Supervisor) Run(ctx context.Context) {
 	}
 }
 
-// CheckAll checks every running or faulty instance once.
-func (s *Supervisor) CheckAll(ctx context.Context) {
+// checkAll checks every running or faulty instance once.
+func (s *Supervisor) checkAll(ctx context.Context) {
 	var list []*streamplane.Instance
 	err := s.Store.View(ctx, func(tx streamplane.Tx) (err error) {
 		list, _, err = tx.Instances(streamplane.InstanceFilter{Status: []streamplane.InstanceStatus{
