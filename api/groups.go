@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -19,16 +18,9 @@ var groupRoutes = []Route{
 
 func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.GroupFilter{Name: q.Get("name")}
-	for _, st := range q["state"] {
-		for _, one := range strings.Split(st, ",") {
-			if one != "" {
-				f.States = append(f.States, streamplane.GroupState(strings.ToUpper(one)))
-			}
-		}
-	}
+	f := streamplane.GroupFilter{Name: q.Get("name"), States: listParam[streamplane.GroupState](q, "state")}
 	var err error
-	if f.Offset, f.Limit, err = paging(r); err != nil {
+	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

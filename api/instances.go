@@ -28,14 +28,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"),
-		IncludeDeleted: q.Get("include_deleted") == "true"}
-	for _, st := range q["status"] {
-		for _, one := range strings.Split(st, ",") {
-			if one != "" {
-				f.Status = append(f.Status, streamplane.InstanceStatus(strings.ToUpper(one)))
-			}
-		}
-	}
+		IncludeDeleted: q.Get("include_deleted") == "true", Status: listParam[streamplane.InstanceStatus](q, "status")}
 	for _, tag := range q["tag"] {
 		k, v, _ := strings.Cut(tag, "=")
 		if f.Tags == nil {
@@ -44,7 +37,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		f.Tags[k] = v
 	}
 	var err error
-	if f.Offset, f.Limit, err = paging(r); err != nil {
+	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -154,12 +147,10 @@ func (s *Server) handleBrokerLog(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, streamplane.Invalid("broker", "broker must be a node id, got %q", r.PathValue("broker")))
 		return
 	}
-	lines := 200
-	if v := r.URL.Query().Get("lines"); v != "" {
-		if lines, err = strconv.Atoi(v); err != nil || lines < 1 || lines > 10000 {
-			s.writeError(w, r, streamplane.Invalid("lines", "lines must be an integer from 1 to 10000, got %q", v))
-			return
-		}
+	lines, err := intParam(r.URL.Query(), "lines", 200, 1, 10000)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	text, err := s.Service.BrokerLog(r.Context(), r.PathValue("instance"), broker, lines)
 	if err != nil {

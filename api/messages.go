@@ -2,12 +2,11 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -34,7 +33,8 @@ func (s *Server) handleMessageQuery(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// messageQuery reads a query's parameters, naming the one at fault.
+// messageQuery reads a query's parameters, naming the one at fault. Ranges
+// are MessageQuery.Normalize's to check.
 func messageQuery(topic string, v url.Values) (streamplane.MessageQuery, error) {
 	q := streamplane.MessageQuery{Topic: topic, Cursor: v.Get("cursor")}
 	var err error
@@ -53,70 +53,14 @@ func messageQuery(topic string, v url.Values) (streamplane.MessageQuery, error) 
 	if q.ToOffset, err = int64Param(v, "to_offset"); err != nil {
 		return q, err
 	}
-	for _, n := range []struct {
-		name string
-		to   *int
-	}{{"limit", &q.Limit}, {"max_scan", &q.MaxScan}} {
-		if s := v.Get(n.name); s != "" {
-			if *n.to, err = strconv.Atoi(s); err != nil {
-				return q, streamplane.Invalid(n.name, "%s must be an integer, got %q", n.name, s)
-			}
-		}
+	if q.Limit, err = intParam(v, "limit", 0, 0, math.MaxInt); err != nil {
+		return q, err
 	}
-	if s := v.Get("newest_first"); s != "" {
-		if q.NewestFirst, err = strconv.ParseBool(s); err != nil {
-			return q, streamplane.Invalid("newest_first", "newest_first must be true or false, got %q", s)
-		}
+	if q.MaxScan, err = intParam(v, "max_scan", 0, 0, math.MaxInt); err != nil {
+		return q, err
 	}
-	return q, nil
-}
-
-func int32Param(v url.Values, name string) (*int32, error) {
-	s := v.Get(name)
-	if s == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
-		return nil, streamplane.Invalid(name, "%s must be an integer, got %q", name, s)
-	}
-	p := int32(n)
-	return &p, nil
-}
-
-func int64Param(v url.Values, name string) (*int64, error) {
-	s := v.Get(name)
-	if s == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return nil, streamplane.Invalid(name, "%s must be an integer, got %q", name, s)
-	}
-	return &n, nil
-}
-
-var digits = regexp.MustCompile(`^[0-9]+$`)
-
-// timeParam reads an RFC 3339 time or a Unix time in milliseconds, Kafka's
-// own unit.
-func timeParam(v url.Values, name string) (*time.Time, error) {
-	s := v.Get(name)
-	if s == "" {
-		return nil, nil
-	}
-	if digits.MatchString(s) {
-		ms, err := strconv.ParseInt(s, 10, 64)
-		if err == nil {
-			t := time.UnixMilli(ms).UTC()
-			return &t, nil
-		}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return nil, streamplane.Invalid(name, "%s must be an RFC 3339 time such as 2026-11-21T10:00:00Z or Unix milliseconds, got %q", name, s)
-	}
-	return &t, nil
+	q.NewestFirst, err = boolParam(v, "newest_first")
+	return q, err
 }
 
 // messagePosition reads the partition and offset of a message's path.

@@ -77,41 +77,29 @@ func (s *Server) handleQuotaDelete(w http.ResponseWriter, r *http.Request) {
 // quotaEntityQuery reads an entity from query parameters.
 func quotaEntityQuery(q url.Values) (streamplane.QuotaEntity, error) {
 	e := streamplane.QuotaEntity{User: q.Get("user"), ClientID: q.Get("client_id")}
-	for _, b := range []struct {
-		name string
-		dst  *bool
-	}{{"default_user", &e.DefaultUser}, {"default_client", &e.DefaultClient}} {
-		if v := q.Get(b.name); v != "" {
-			var err error
-			if *b.dst, err = strconv.ParseBool(v); err != nil {
-				return e, streamplane.Invalid(b.name, "%s must be true or false, got %q", b.name, v)
-			}
-		}
+	var err error
+	if e.DefaultUser, err = boolParam(q, "default_user"); err != nil {
+		return e, err
 	}
-	return e, nil
+	e.DefaultClient, err = boolParam(q, "default_client")
+	return e, err
 }
 
 func (s *Server) handleQuotaUsage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.QuotaUsageFilter{By: streamplane.QuotaDirection(q.Get("by"))}
-	if v := q.Get("top"); v != "" {
-		var err error
-		if f.Top, err = strconv.Atoi(v); err != nil || f.Top < 1 {
-			s.writeError(w, r, streamplane.Invalid("top", "top must be an integer from 1 to 1000, got %q", v))
-			return
-		}
+	var err error
+	if f.Top, err = intParam(q, "top", 0, 1, 1000); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	for _, p := range []struct {
-		name string
-		dst  *float64
-	}{{"min_mbps", &f.MinMBps}, {"min_percent", &f.MinPercent}} {
-		if v := q.Get(p.name); v != "" {
-			var err error
-			if *p.dst, err = strconv.ParseFloat(v, 64); err != nil {
-				s.writeError(w, r, streamplane.Invalid(p.name, "%s must be a number, got %q", p.name, v))
-				return
-			}
-		}
+	if f.MinMBps, err = floatParam(q, "min_mbps"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.MinPercent, err = floatParam(q, "min_percent"); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	u, err := s.Service.QuotaUsage(r.Context(), r.PathValue("instance"), f)
 	if err != nil {

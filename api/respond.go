@@ -87,25 +87,3 @@ func ifMatch(r *http.Request) (*int64, error) {
 }
 
 func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
-
-// paging reads offset and limit (default 100, at most 1000).
-func paging(r *http.Request) (offset, limit int, err error) {
-	q := r.URL.Query()
-	limit = 100
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return 0, 0, streamplane.Invalid("limit", "limit must be an integer from 1 to 1000, got %q", v)
-		}
-	}
-	if v := q.Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
-			return 0, 0, streamplane.Invalid("offset", "offset must be a non-negative integer, got %q", v)
-		}
-	}
-	return offset, limit, nil
-}
-
-// wantCSV reports whether the client asked for CSV (format=csv or Accept).
-func wantCSV(r *http.Request) bool {
-	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
-}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -16,14 +15,7 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
 // filtered by kind, status and a creation-time range (RFC 3339).
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance string) {
 	q := r.URL.Query()
-	f := streamplane.TaskFilter{Kind: q.Get("kind")}
-	for _, st := range q["status"] {
-		for _, one := range strings.Split(st, ",") {
-			if one != "" {
-				f.Status = append(f.Status, streamplane.TaskStatus(strings.ToUpper(one)))
-			}
-		}
-	}
+	f := streamplane.TaskFilter{Kind: q.Get("kind"), Status: listParam[streamplane.TaskStatus](q, "status")}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
@@ -38,7 +30,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance stri
 		}
 	}
 	var err error
-	if f.Offset, f.Limit, err = paging(r); err != nil {
+	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

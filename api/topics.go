@@ -23,29 +23,16 @@ var topicRoutes = []Route{
 func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.TopicFilter{Name: q.Get("name")}
-	if v := q.Get("internal"); v != "" {
-		var err error
-		if f.Internal, err = strconv.ParseBool(v); err != nil {
-			s.writeError(w, r, streamplane.Invalid("internal", "internal must be true or false, got %q", v))
-			return
-		}
+	var err error
+	if f.Internal, err = boolParam(q, "internal"); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	// A page holds up to 1,000 topics by default (10,000 at most): enough
 	// for one page to be the whole list of most instances.
-	f.Limit = 1000
-	for _, p := range []struct {
-		name     string
-		dst      *int
-		min, max int
-	}{{"offset", &f.Offset, 0, 1 << 30}, {"limit", &f.Limit, 1, 10000}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < p.min || n > p.max {
-				s.writeError(w, r, streamplane.Invalid(p.name, "%s must be an integer from %d to %d, got %q", p.name, p.min, p.max, v))
-				return
-			}
-			*p.dst = n
-		}
+	if f.Offset, f.Limit, err = paging(q, 1000, 10000); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	list, err := s.Service.Topics(r.Context(), r.PathValue("instance"), f)
 	if err != nil {
@@ -137,11 +124,9 @@ func (s *Server) handleDiskUsage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f streamplane.DiskUsageFilter
 	var err error
-	if v := q.Get("top"); v != "" {
-		if f.Top, err = strconv.Atoi(v); err != nil || f.Top < 1 {
-			s.writeError(w, r, streamplane.Invalid("top", "top must be an integer from 1 to 1000, got %q", v))
-			return
-		}
+	if f.Top, err = intParam(q, "top", 0, 1, 1000); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if v := q.Get("min_size_bytes"); v != "" {
 		if f.MinBytes, err = strconv.ParseInt(v, 10, 64); err != nil {
@@ -149,11 +134,9 @@ func (s *Server) handleDiskUsage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if v := q.Get("min_percent"); v != "" {
-		if f.MinPercent, err = strconv.ParseFloat(v, 64); err != nil {
-			s.writeError(w, r, streamplane.Invalid("min_percent", "min_percent must be a number from 0 to 100, got %q", v))
-			return
-		}
+	if f.MinPercent, err = floatParam(q, "min_percent"); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	du, err := s.Service.DiskUsage(r.Context(), r.PathValue("instance"), f)
 	if err != nil {
