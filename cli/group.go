@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -41,12 +40,7 @@ yet consumed: end offset minus committed offset, summed over partitions).`,
 			c := o.client()
 			ctx := cmd.Context()
 			if o.output == outputCSV {
-				text, err := c.GroupsCSV(ctx, args[0], opts)
-				if err != nil {
-					return err
-				}
-				_, err = io.WriteString(o.stdout, text)
-				return err
+				return o.printText(c.GroupsCSV(ctx, args[0], opts))
 			}
 			list, err := c.Groups(ctx, args[0], opts)
 			if err != nil {
@@ -67,9 +61,7 @@ yet consumed: end offset minus committed offset, summed over partitions).`,
 					fmt.Fprintf(o.stderr, "Group %s: %s\n", g.Name, g.Error)
 				}
 			}
-			if shown := list.Offset + len(list.Groups); shown < list.Total {
-				fmt.Fprintf(o.stderr, "Showing %d-%d of %d; use --offset and --limit for the rest.\n", list.Offset+1, shown, list.Total)
-			}
+			o.pageHint(list.Offset, len(list.Groups), list.Total)
 			return nil
 		},
 	})

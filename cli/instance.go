@@ -162,12 +162,7 @@ instance must pass all of them. DELETED instances show only with --all or
 			c := o.client()
 			ctx := cmd.Context()
 			if o.output == outputCSV {
-				text, err := c.InstancesCSV(ctx, opts)
-				if err != nil {
-					return err
-				}
-				_, err = io.WriteString(o.stdout, text)
-				return err
+				return o.printText(c.InstancesCSV(ctx, opts))
 			}
 			list, err := c.Instances(ctx, opts)
 			if err != nil {
@@ -186,9 +181,7 @@ instance must pass all of them. DELETED instances show only with --all or
 			if err := t.flush(); err != nil {
 				return err
 			}
-			if shown := list.Offset + len(list.Instances); shown < list.Total {
-				fmt.Fprintf(o.stderr, "Showing %d-%d of %d; use --offset and --limit for the rest.\n", list.Offset+1, shown, list.Total)
-			}
+			o.pageHint(list.Offset, len(list.Instances), list.Total)
 			return nil
 		},
 	})

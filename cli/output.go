@@ -95,6 +95,23 @@ func (o *options) printList(api any, header []string, rows [][]string) error {
 	return t.flush()
 }
 
+// printText writes a text answer of the API, such as a list's own CSV
+// export, as it came.
+func (o *options) printText(text string, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(o.stdout, text)
+	return err
+}
+
+// pageHint tells people, on stderr, that a list shows one page of more.
+func (o *options) pageHint(offset, n, total int) {
+	if shown := offset + n; shown < total {
+		fmt.Fprintf(o.stderr, "Showing %d-%d of %d; use --offset and --limit for the rest.\n", offset+1, shown, total)
+	}
+}
+
 // humanBytes renders a size in decimal units, as storage is sold and as the
 // API counts it: 512 B, 1.2 GB.
 func humanBytes(n int64) string {

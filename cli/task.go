@@ -65,9 +65,7 @@ func newTaskListCommand(o *options) *cobra.Command {
 			if err := tw.flush(); err != nil {
 				return err
 			}
-			if shown := list.Offset + len(list.Tasks); shown < list.Total {
-				fmt.Fprintf(o.stderr, "Showing %d-%d of %d; use --offset and --limit for the rest.\n", list.Offset+1, shown, list.Total)
-			}
+			o.pageHint(list.Offset, len(list.Tasks), list.Total)
 			return nil
 		},
 	})

@@ -78,12 +78,7 @@ topics show only with --internal. -o csv exports the list.`,
 			c := o.client()
 			ctx := cmd.Context()
 			if o.output == outputCSV {
-				text, err := c.TopicsCSV(ctx, args[0], opts)
-				if err != nil {
-					return err
-				}
-				_, err = io.WriteString(o.stdout, text)
-				return err
+				return o.printText(c.TopicsCSV(ctx, args[0], opts))
 			}
 			list, err := c.Topics(ctx, args[0], opts)
 			if err != nil {
@@ -101,9 +96,7 @@ topics show only with --internal. -o csv exports the list.`,
 				return err
 			}
 			fmt.Fprintf(o.stderr, "%d topic(s); %d of %d partitions in use.\n", list.Total, list.PartitionsUsed, list.PartitionLimit)
-			if shown := list.Offset + len(list.Topics); shown < list.Total {
-				fmt.Fprintf(o.stderr, "Showing %d–%d; see more with --offset %d.\n", list.Offset+1, shown, shown)
-			}
+			o.pageHint(list.Offset, len(list.Topics), list.Total)
 			return nil
 		},
 	})
