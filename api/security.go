@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -92,46 +93,35 @@ type toggle struct {
 	Enabled *bool `json:"enabled"`
 }
 
-func (s *Server) readToggle(w http.ResponseWriter, r *http.Request) (bool, *int64, bool) {
+func (s *Server) handlePublicAccess(w http.ResponseWriter, r *http.Request) {
+	s.setToggle(w, r, s.Service.SetPublicAccess)
+}
+
+func (s *Server) handleMutualTLS(w http.ResponseWriter, r *http.Request) {
+	s.setToggle(w, r, s.Service.SetMutualTLS)
+}
+
+// setToggle turns an instance setting on or off with set.
+func (s *Server) setToggle(w http.ResponseWriter, r *http.Request,
+	set func(ctx context.Context, instance string, enabled bool, match *int64) (*streamplane.Task, error)) {
 	match, err := ifMatch(r)
 	if err != nil {
 		s.writeError(w, r, err)
-		return false, nil, false
+		return
 	}
 	var t toggle
 	if err := decode(r, &t); err != nil {
 		s.writeError(w, r, err)
-		return false, nil, false
+		return
 	}
 	if t.Enabled == nil {
 		s.writeError(w, r, streamplane.Invalid("enabled", "enabled (true or false) is required"))
-		return false, nil, false
-	}
-	return *t.Enabled, match, true
-}
-
-func (s *Server) handlePublicAccess(w http.ResponseWriter, r *http.Request) {
-	enabled, match, ok := s.readToggle(w, r)
-	if !ok {
 		return
 	}
-	t, err := s.Service.SetPublicAccess(r.Context(), r.PathValue("instance"), enabled, match)
+	task, err := set(r.Context(), r.PathValue("instance"), *t.Enabled, match)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
-}
-
-func (s *Server) handleMutualTLS(w http.ResponseWriter, r *http.Request) {
-	enabled, match, ok := s.readToggle(w, r)
-	if !ok {
-		return
-	}
-	t, err := s.Service.SetMutualTLS(r.Context(), r.PathValue("instance"), enabled, match)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+	writeJSON(w, http.StatusAccepted, map[string]any{"task": task})
 }
