@@ -33,6 +33,14 @@ func (l layout) logDir(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "logs")
 }
 
+func (l layout) serverLog(instanceID string, node int) string {
+	return filepath.Join(l.logDir(instanceID, node), "server.log")
+}
+
+func (l layout) stdoutLog(instanceID string, node int) string {
+	return filepath.Join(l.logDir(instanceID, node), "stdout.log")
+}
+
 func (l layout) tlsDir(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "tls")
 }

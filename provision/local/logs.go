@@ -12,7 +12,7 @@ import (
 
 // Logs returns the last lines of a broker's server.log.
 func (p *Provisioner) Logs(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, lines int) (string, error) {
-	return tailFile(p.LogFile(inst, b), lines)
+	return tailFile(p.layout.serverLog(inst.ID, b.ID), lines)
 }
 
 // tailFile returns the last n lines of a file, reading only its end.

@@ -65,7 +65,8 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 		fmt.Sprintf("-javaagent:%s=%s:%d:%s", rt.MetricsAgentJar(), p.cfg.ControlHost, b.Ports[streamplane.PortMetrics], p.layout.metricsConfigFile(inst.ID, b.ID)),
 		"-cp", classpath, "kafka.Kafka", p.layout.configFile(inst.ID, b.ID),
 	}
-	out, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	stdoutLog := p.layout.stdoutLog(inst.ID, b.ID)
+	out, err := os.OpenFile(stdoutLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return streamplane.Process{}, fmt.Errorf("local: open stdout log: %w", err)
 	}
@@ -82,7 +83,7 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	go cmd.Wait() // reap it if it dies while this server runs
 	proc, ok := readProc(pid)
 	if !ok || !proc.alive() {
-		return streamplane.Process{}, fmt.Errorf("local: broker %d exited at once; see %s", b.ID, filepath.Join(logDir, "stdout.log"))
+		return streamplane.Process{}, fmt.Errorf("local: broker %d exited at once; see %s", b.ID, stdoutLog)
 	}
 	if err := writePidFile(p.layout.pidFile(inst.ID, b.ID), proc); err != nil {
 		return streamplane.Process{}, err

@@ -293,19 +293,6 @@ func (p *Provisioner) MetricsEndpoints(inst *streamplane.Instance) map[int]strin
 	return out
 }
 
-// DataDir returns where a broker keeps its data, for tests and disk usage.
-func (p *Provisioner) DataDir(inst *streamplane.Instance, b *streamplane.Broker) string {
-	return p.layout.dataDir(inst.ID, b.ID)
-}
-
-// InstanceDir returns the instance's directory.
-func (p *Provisioner) InstanceDir(instanceID string) string { return p.layout.instanceDir(instanceID) }
-
-// LogFile returns the path of a broker's main log.
-func (p *Provisioner) LogFile(inst *streamplane.Instance, b *streamplane.Broker) string {
-	return filepath.Join(p.layout.logDir(inst.ID, b.ID), "server.log")
-}
-
 func (p *Provisioner) runtime(version string) (kafkaruntime.Runtime, error) {
 	rt, ok := p.runtimes.Installed(version)
 	if !ok {
