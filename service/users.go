@@ -130,39 +130,25 @@ func (s *Service) createKafkaUser(ctx context.Context, inst *streamplane.Instanc
 	if err != nil {
 		return nil, err
 	}
-	err = s.Store.Update(ctx, func(tx streamplane.Tx) error {
-		users, err := tx.KafkaUsers(inst.ID)
-		if err != nil {
-			return err
-		}
-		for _, other := range users {
-			if other.Name == name {
-				return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("instance %s already has a user named %s", inst.Name, name)}
+	err = s.setCredentials(ctx, inst, cl, name, password,
+		func(tx streamplane.Tx) error {
+			users, err := tx.KafkaUsers(inst.ID)
+			if err != nil {
+				return err
 			}
-		}
-		if err := streamplane.CheckKafkaUserLimit(inst.Name, len(users)); err != nil {
-			return err
-		}
-		return tx.PutKafkaUser(u)
-	})
+			for _, other := range users {
+				if other.Name == name {
+					return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("instance %s already has a user named %s", inst.Name, name)}
+				}
+			}
+			if err := streamplane.CheckKafkaUserLimit(inst.Name, len(users)); err != nil {
+				return err
+			}
+			return tx.PutKafkaUser(u)
+		},
+		func(tx streamplane.Tx) error { return tx.DeleteKafkaUser(inst.ID, name) })
 	if err != nil {
 		return nil, err
-	}
-	undo := func(cause error) error {
-		err := s.Store.Update(ctx, func(tx streamplane.Tx) error { return tx.DeleteKafkaUser(inst.ID, name) })
-		if err == nil {
-			err = s.writePlainUsers(ctx, inst)
-		}
-		if err != nil {
-			s.Log.Error("undo a failed user creation", "instance", inst.Name, "user", name, "err", err)
-		}
-		return cause
-	}
-	if err := s.writePlainUsers(ctx, inst); err != nil {
-		return nil, undo(err)
-	}
-	if err := cl.UpsertSCRAM(ctx, name, password); err != nil {
-		return nil, undo(kafkaadmin.AppError(err, "", "create the SCRAM credential of user %s", name))
 	}
 	if err := cl.WaitSCRAM(ctx, name, true); err != nil {
 		s.Log.Warn("new user not yet known to every broker", "instance", inst.Name, "user", name, "err", err)
@@ -226,27 +212,41 @@ func (s *Service) resetKafkaUserPassword(ctx context.Context, inst *streamplane.
 		return nil, err
 	}
 	u.CreatedAt = old.CreatedAt
-	if err := s.Store.Update(ctx, func(tx streamplane.Tx) error { return tx.PutKafkaUser(u) }); err != nil {
+	err = s.setCredentials(ctx, inst, cl, name, password,
+		func(tx streamplane.Tx) error { return tx.PutKafkaUser(u) },
+		func(tx streamplane.Tx) error { return tx.PutKafkaUser(old) })
+	if err != nil {
 		return nil, err
 	}
+	return u, nil
+}
+
+// setCredentials writes a user's record (write) with its PLAIN users file,
+// then its SCRAM credential in Kafka: the record and the file can be
+// undone, the credential cannot. If a step fails, undo puts the record
+// back as it was and the file is rewritten to match.
+func (s *Service) setCredentials(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, name, password string,
+	write, undo func(streamplane.Tx) error) error {
+	if err := s.Store.Update(ctx, write); err != nil {
+		return err
+	}
 	restore := func(cause error) error {
-		prev := *old
-		err := s.Store.Update(ctx, func(tx streamplane.Tx) error { return tx.PutKafkaUser(&prev) })
+		err := s.Store.Update(ctx, undo)
 		if err == nil {
 			err = s.writePlainUsers(ctx, inst)
 		}
 		if err != nil {
-			s.Log.Error("undo a failed password reset", "instance", inst.Name, "user", name, "err", err)
+			s.Log.Error("undo a failed user change", "instance", inst.Name, "user", name, "err", err)
 		}
 		return cause
 	}
 	if err := s.writePlainUsers(ctx, inst); err != nil {
-		return nil, restore(err)
+		return restore(err)
 	}
 	if err := cl.UpsertSCRAM(ctx, name, password); err != nil {
-		return nil, restore(kafkaadmin.AppError(err, "", "set the SCRAM credential of user %s", name))
+		return restore(kafkaadmin.AppError(err, "", "set the SCRAM credential of user %s", name))
 	}
-	return u, nil
+	return nil
 }
 
 // DeleteKafkaUser deletes a user with its credentials and every grant it
