@@ -37,7 +37,7 @@ func writeInstancesCSV(w http.ResponseWriter, list []*streamplane.Instance) {
 		sort.Strings(tags)
 		cw.Write([]string{inst.ID, csvSafe(inst.Name), string(inst.Status), inst.Version, inst.Flavor,
 			strconv.Itoa(inst.BrokerCount), strconv.Itoa(inst.StorageGBPerBroker), strings.Join(inst.Zones, " "),
-			inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], csvSafe(strings.Join(tags, ";")), inst.CreatedAt.Format(time.RFC3339)})
+			inst.BootstrapServers[inst.PrivateListener()], csvSafe(strings.Join(tags, ";")), inst.CreatedAt.Format(time.RFC3339)})
 	}
 	cw.Flush()
 }
