@@ -51,6 +51,31 @@ func listenerPort(t *testing.T, props map[string]string, name string) string {
 	return ""
 }
 
+// apiAnswers is what the server answers to GETs of paths, one after another.
+func apiAnswers(t *testing.T, s *Server, paths ...string) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	for _, path := range paths {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(&out, resp.Body)
+		resp.Body.Close()
+	}
+	return out.Bytes()
+}
+
+// serverFiles is what an operator could read of the server's own files:
+// its log, and the store with its write-ahead log.
+func serverFiles(s *Server) map[string][]byte {
+	read := func(name string) []byte {
+		raw, _ := os.ReadFile(filepath.Join(s.Dir, name))
+		return raw
+	}
+	return map[string][]byte{"server log": read("server.log"), "store": read("streamplane.db"), "store WAL": read("streamplane.db-wal")}
+}
+
 func jaasPassword(jaas string) string {
 	_, rest, _ := strings.Cut(jaas, `password="`)
 	pw, _, _ := strings.Cut(rest, `"`)
@@ -120,21 +145,12 @@ func TestListenersAndSecrets(t *testing.T) {
 
 	// Secrets stay secret: not in API answers, the server's log, the task
 	// records or the store file; the key file is private.
-	var answers bytes.Buffer
-	for _, path := range []string{"/api/v1/instances", "/api/v1/instances/" + inst.ID, "/api/v1/tasks?limit=1000",
-		"/api/v1/instances/" + inst.ID + "/parameters"} {
-		resp, err := http.Get(s.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(&answers, resp.Body)
-		resp.Body.Close()
-	}
-	serverLog, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
-	store, _ := os.ReadFile(filepath.Join(s.Dir, "streamplane.db"))
-	wal, _ := os.ReadFile(filepath.Join(s.Dir, "streamplane.db-wal"))
-	brokerLog, _ := os.ReadFile(filepath.Join(s.Dir, "instances", inst.ID, "brokers", "0", "logs", "server.log"))
-	for name, text := range map[string][]byte{"API answers": answers.Bytes(), "server log": serverLog, "store": store, "store WAL": wal, "broker log": brokerLog} {
+	answers := apiAnswers(t, s, "/api/v1/instances", "/api/v1/instances/"+inst.ID, "/api/v1/tasks?limit=1000",
+		"/api/v1/instances/"+inst.ID+"/parameters")
+	texts := serverFiles(s) // read after the requests: what they logged is in
+	texts["API answers"] = answers
+	texts["broker log"], _ = os.ReadFile(filepath.Join(s.Dir, "instances", inst.ID, "brokers", "0", "logs", "server.log"))
+	for name, text := range texts {
 		for _, secret := range []string{adminPassword, controllerPassword} {
 			if bytes.Contains(text, []byte(secret)) {
 				t.Errorf("a control-plane password appears in the %s", name)
@@ -155,20 +171,10 @@ func TestListenersAndSecrets(t *testing.T) {
 // once Kafka has the credential.
 func TestSecureInstanceSecrets(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	var answers bytes.Buffer
-	for _, path := range []string{"/api/v1/instances", "/api/v1/instances/" + inst.ID, "/api/v1/tasks?limit=1000",
-		"/api/v1/instances/" + inst.ID + "/tasks?limit=1000"} {
-		resp, err := http.Get(s.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(&answers, resp.Body)
-		resp.Body.Close()
-	}
-	serverLog, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
-	store, _ := os.ReadFile(filepath.Join(s.Dir, "streamplane.db"))
-	wal, _ := os.ReadFile(filepath.Join(s.Dir, "streamplane.db-wal"))
-	texts := map[string][]byte{"API answers": answers.Bytes(), "server log": serverLog, "store": store, "store WAL": wal}
+	answers := apiAnswers(t, s, "/api/v1/instances", "/api/v1/instances/"+inst.ID, "/api/v1/tasks?limit=1000",
+		"/api/v1/instances/"+inst.ID+"/tasks?limit=1000")
+	texts := serverFiles(s) // read after the requests: what they logged is in
+	texts["API answers"] = answers
 	for _, b := range inst.Brokers {
 		dir := filepath.Join(s.Dir, "instances", inst.ID, "brokers", fmt.Sprint(b.ID))
 		texts[fmt.Sprintf("broker %d log", b.ID)], _ = os.ReadFile(filepath.Join(dir, "logs", "server.log"))

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -121,18 +120,8 @@ func taskParam(t *testing.T, tk *streamplane.Task, name string) string {
 // the API's answers about the instance and the server's log.
 func serverText(t *testing.T, s *Server, inst *streamplane.Instance) []byte {
 	t.Helper()
-	var text bytes.Buffer
-	for _, path := range []string{"/api/v1/tasks?limit=1000", "/api/v1/instances/" + inst.ID, "/api/v1/instances/" + inst.ID + "/users"} {
-		resp, err := http.Get(s.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(&text, resp.Body)
-		resp.Body.Close()
-	}
 	log, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
-	text.Write(log)
-	return text.Bytes()
+	return append(apiAnswers(t, s, "/api/v1/tasks?limit=1000", "/api/v1/instances/"+inst.ID, "/api/v1/instances/"+inst.ID+"/users"), log...)
 }
 
 // A user signs in with SCRAM and PLAIN with its password and not with
