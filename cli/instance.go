@@ -63,7 +63,7 @@ has started. --version defaults to the catalog's recommended version.`,
 			if saslSSL {
 				spec.SecurityProtocol = streamplane.ProtocolSASLSSL
 				if spec.KafkaPassword == "" {
-					spec.KafkaPassword = o.env("STREAMPLANE_KAFKA_PASSWORD")
+					spec.KafkaPassword = o.env(passwordEnv)
 				}
 			}
 			c := o.client()
@@ -108,7 +108,7 @@ has started. --version defaults to the catalog's recommended version.`,
 	f.BoolVar(&saslSSL, "sasl-ssl", false, "clients authenticate with SASL over TLS (fixed at creation)")
 	f.StringSliceVar(&spec.SASLMechanisms, "sasl-mechanisms", nil, "SCRAM-SHA-512 (always) and optionally PLAIN")
 	f.StringVar(&spec.KafkaUser, "kafka-user", "", "the initial SASL user")
-	f.StringVar(&spec.KafkaPassword, "kafka-password", "", "its password (env STREAMPLANE_KAFKA_PASSWORD): 8-32 characters, three of lower, upper, digit, special")
+	f.StringVar(&spec.KafkaPassword, "kafka-password", "", "its password (env "+passwordEnv+"): 8-32 characters, three of lower, upper, digit, special")
 	f.BoolVar(&spec.PublicAccess, "public-access", false, "also listen on the public address")
 	f.BoolVar(&noWait, "no-wait", false, "return once the task has started")
 	return cmd

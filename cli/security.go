@@ -150,11 +150,7 @@ func newToggleCommand(o *options, name, short, note string, set func(*client.Cli
 			if err != nil {
 				return err
 			}
-			state := "off"
-			if enable {
-				state = "on"
-			}
-			return o.finishTask(cmd, c, t, noWait, fmt.Sprintf("%s is %s on every broker.", name, state))
+			return o.finishTask(cmd, c, t, noWait, fmt.Sprintf("%s is %s on every broker.", name, onOff(enable)))
 		},
 	}
 	cmd.Flags().BoolVar(&enable, "enable", false, "turn it on")
