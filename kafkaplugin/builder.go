@@ -158,26 +158,17 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 	}
 
 	repo := b.mavenRepo()
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		return "", fmt.Errorf("kafkaplugin: creating maven repository: %w", err)
-	}
-	unlockRepo, err := maven.LockFile(ctx, maven.RepoLockFile(repo), func() {
+	unlockRepo, err := maven.LockRepo(ctx, repo, func() {
 		log.Info("waiting for another Maven run", "repository", repo)
 	})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("kafkaplugin: %w", err)
 	}
 	defer unlockRepo()
 
 	start := time.Now()
 	log.Info("building PLAIN plugin", "dir", b.dir(), "repository", repo)
-	args := []string{
-		"-B", "-q", "-Dstyle.color=never",
-		"--strict-checksums", // a download whose checksum does not match fails
-		"-f", filepath.Join(tmp, "pom.xml"),
-		"-Dmaven.repo.local=" + repo,
-		"package",
-	}
+	args := maven.Args(filepath.Join(tmp, "pom.xml"), repo, "package")
 	env := append(os.Environ(), "JAVA_HOME="+javaHome)
 	if err := maven.Run(ctx, mvn, env, tmp, args, func(line string) { log.Debug("maven: " + line) }); err != nil {
 		return "", err
@@ -224,16 +215,12 @@ func (b *Builder) jdk() (home string, err error) {
 	missing := func(problem string) error {
 		return fmt.Errorf("kafkaplugin: %w: a JDK is required to build the PLAIN credentials plugin (%s); install one (Debian: apt-get install openjdk-17-jdk-headless) or set STREAMPLANE_JAVA to a JDK's java", ErrMissingTool, problem)
 	}
-	p, err := exec.LookPath(java)
+	home, err = maven.JavaHome(java)
 	if err != nil {
 		return "", missing(err.Error())
 	}
-	if resolved, err := filepath.EvalSymlinks(p); err == nil {
-		p = resolved
-	}
-	home = filepath.Dir(filepath.Dir(p)) // <home>/bin/java
 	if _, err := os.Stat(filepath.Join(home, "bin", "javac")); err != nil {
-		return "", missing(fmt.Sprintf("%s has no javac beside it; it is a JRE", p))
+		return "", missing(fmt.Sprintf("%s has no javac beside it; it is a JRE", filepath.Join(home, "bin", "java")))
 	}
 	return home, nil
 }

@@ -232,14 +232,11 @@ func (c *Cache) resolve(ctx context.Context, r Release, tmp string, env []string
 		return fmt.Errorf("kafkaruntime: writing pom: %w", err)
 	}
 	repo := c.mavenRepo()
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		return fmt.Errorf("kafkaruntime: creating maven repository: %w", err)
-	}
-	unlock, err := lockFile(ctx, maven.RepoLockFile(repo), func() {
+	unlock, err := maven.LockRepo(ctx, repo, func() {
 		say("waiting for another Maven run on " + repo)
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("kafkaruntime: %w", err)
 	}
 	defer unlock()
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -80,14 +79,10 @@ func mavenEnv(java string) []string {
 	if java == "" || java == "java" {
 		return env
 	}
-	path, err := exec.LookPath(java)
+	home, err := maven.JavaHome(java)
 	if err != nil {
 		return env
 	}
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		path = resolved
-	}
-	home := filepath.Dir(filepath.Dir(path)) // <home>/bin/java
 	return append(env, "JAVA_HOME="+home)
 }
 
@@ -121,15 +116,8 @@ func xmlText(s string) string {
 // copyDependenciesArgs returns Maven's arguments to copy every runtime jar
 // of pom into outDir, using repo as the local repository.
 func copyDependenciesArgs(pom, repo, outDir string) []string {
-	return []string{
-		"-B", "-q", "-Dstyle.color=never",
-		"--strict-checksums", // a download whose checksum does not match fails
-		"-f", pom,
-		"-Dmaven.repo.local=" + repo,
-		dependencyPlugin + ":copy-dependencies",
-		"-DoutputDirectory=" + outDir,
-		"-DincludeScope=runtime",
-	}
+	return append(maven.Args(pom, repo, dependencyPlugin+":copy-dependencies"),
+		"-DoutputDirectory="+outDir, "-DincludeScope=runtime")
 }
 
 // runMaven runs Maven (maven.Run), turning a Maven that cannot start into

@@ -81,8 +81,31 @@ func Run(ctx context.Context, mvn string, env []string, dir string, args []strin
 	return nil
 }
 
-// StripColour removes ANSI colour codes from Maven's output.
-func StripColour(s string) string { return ansiRE.ReplaceAllString(s, "") }
+// Args returns the arguments of a batch run of goals on pom, with repo as
+// the local repository: quiet, without colour, and failing any download
+// whose checksum does not match. Callers append their own -D properties.
+func Args(pom, repo string, goals ...string) []string {
+	return append([]string{
+		"-B", "-q", "-Dstyle.color=never",
+		"--strict-checksums",
+		"-f", pom,
+		"-Dmaven.repo.local=" + repo,
+	}, goals...)
+}
+
+// JavaHome returns the home of the JDK or JRE whose java executable is
+// java (a path or a name on the PATH), for Maven's JAVA_HOME: the directory
+// above bin/java, with symbolic links resolved.
+func JavaHome(java string) (string, error) {
+	path, err := exec.LookPath(java)
+	if err != nil {
+		return "", err
+	}
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	return filepath.Dir(filepath.Dir(path)), nil
+}
 
 // lockPoll is how often a waiting LockFile tries again. flock(2) cannot be
 // interrupted by a context, so waiting polls with LOCK_NB instead.
@@ -123,6 +146,12 @@ func LockFile(ctx context.Context, path string, onWait func()) (unlock func(), e
 	}
 }
 
-// RepoLockFile is the lock every Streamplane Maven run on a repository
-// takes, whichever package runs it.
-func RepoLockFile(repo string) string { return filepath.Join(repo, ".streamplane.lock") }
+// LockRepo creates the local repository repo if need be and takes the lock
+// that every Streamplane Maven run on it holds, whichever package runs it
+// (LockFile on <repo>/.streamplane.lock).
+func LockRepo(ctx context.Context, repo string, onWait func()) (unlock func(), err error) {
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		return nil, fmt.Errorf("creating maven repository: %w", err)
+	}
+	return LockFile(ctx, filepath.Join(repo, ".streamplane.lock"), onWait)
+}
