@@ -56,7 +56,7 @@ func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 	if err != nil {
 		return err
 	}
-	files, err := env.brokerFiles(ctx, inst)
+	material, err := env.Certs.BrokerMaterial(ctx, inst, env.Provisioner.ClientHosts())
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 		if err := cl.ReloadKeystores(ctx, int32(b.ID)); err != nil {
 			return err
 		}
-		want, err := pki.ParseCertificates(files.Keystores[b.ID])
+		want, err := pki.ParseCertificates(material.Keystores[b.ID])
 		if err != nil {
 			return err
 		}
