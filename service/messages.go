@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -185,7 +184,7 @@ func (s *Service) readMessage(ctx context.Context, instance, topic string, parti
 func (s *Service) SendMessage(ctx context.Context, instance, topic string, m streamplane.MessageSend) (*streamplane.MessageSent, error) {
 	// Kafka's own topics (__consumer_offsets, __transaction_state) hold
 	// its state; a stray record there breaks groups or transactions.
-	if strings.HasPrefix(topic, "__") {
+	if streamplane.IsInternalTopic(topic) {
 		return nil, streamplane.Invalid("topic", "topic %s is internal to Kafka; messages cannot be sent to it", topic)
 	}
 	rec, err := m.Record(time.Now())

@@ -144,20 +144,12 @@ func (s *Service) checkQuotaUser(ctx context.Context, inst *streamplane.Instance
 	if user == "" {
 		return nil
 	}
-	var users []streamplane.KafkaUser
-	err := s.Store.View(ctx, func(tx streamplane.Tx) error {
-		var err error
-		users, err = tx.KafkaUsers(inst.ID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(users, func(u streamplane.KafkaUser) bool { return u.Name == user }) {
+	_, err := s.kafkaUser(ctx, inst, user)
+	if streamplane.IsCode(err, streamplane.ENOTFOUND) {
 		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "user",
 			Message: fmt.Sprintf("instance %s has no SASL user %q; quotas apply to the instance's users", inst.Name, user)}
 	}
-	return nil
+	return err
 }
 
 // setQuota writes a quota (first the control plane's exemption, if it is
