@@ -28,12 +28,7 @@ var mechanisms = []string{streamplane.MechanismSCRAM, streamplane.MechanismPlain
 // answer to a request that needs the login: nil where it succeeded.
 func loginErrors(t *testing.T, inst *streamplane.Instance, pool *x509.CertPool, mechanism, user, password string) []error {
 	t.Helper()
-	seeds := strings.Split(inst.BootstrapServers[streamplane.ListenerPrivateSASLSSL], ",")
-	opts := append([]kgo.Opt{kgo.SeedBrokers(seeds...), kgo.RetryTimeout(time.Second)}, saslOpts(pool, mechanism, user, password)...)
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := saslClient(t, inst, pool, mechanism, kafkaUser{user, password}, kgo.RetryTimeout(time.Second))
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
