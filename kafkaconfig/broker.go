@@ -230,17 +230,19 @@ func quorumVoters(inst *streamplane.Instance, host string) (string, error) {
 // connections and the accepted user_<name> entries for incoming ones.
 func plainJAAS(user, password string, accepted map[string]string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `org.apache.kafka.common.security.plain.PlainLoginModule required username="%s" password="%s"`, jaasQuote(user), jaasQuote(password))
+	fmt.Fprintf(&b, `org.apache.kafka.common.security.plain.PlainLoginModule required username=%s password=%s`, JAASQuote(user), JAASQuote(password))
 	for _, name := range slices.Sorted(maps.Keys(accepted)) {
-		fmt.Fprintf(&b, ` user_%s="%s"`, name, jaasQuote(accepted[name]))
+		fmt.Fprintf(&b, ` user_%s=%s`, name, JAASQuote(accepted[name]))
 	}
 	b.WriteString(";")
 	return b.String()
 }
 
-// jaasQuote escapes a value for a double-quoted JAAS option.
-func jaasQuote(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+// JAASQuote double-quotes s for a JAAS option value. Kafka parses the value
+// with java.io.StreamTokenizer, which takes C-style escapes inside quotes
+// and ends a quoted string at a line break.
+func JAASQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`).Replace(s) + `"`
 }
 
 func versionMajor(v string) (int, error) {

@@ -380,3 +380,17 @@ func TestBroker_Errors(t *testing.T) {
 		})
 	}
 }
+
+func TestJAASQuote(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`/a/b`, `"/a/b"`},
+		{`/a "b"`, `"/a \"b\""`},
+		{`C:\x`, `"C:\\x"`},
+		{"a\nb\rc", `"a\nb\rc"`},
+		{`/a;b=c//d`, `"/a;b=c//d"`}, // the tokenizer takes these as text inside quotes
+	} {
+		if got := kafkaconfig.JAASQuote(tt.in); got != tt.want {
+			t.Errorf("JAASQuote(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package kafkaplugin
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/streamplane/streamplane/kafkaconfig"
 )
 
 // HandlerClass is the plugin's callback handler, for
@@ -33,13 +35,6 @@ func ListenerConfig(listenerName, credentialsFile string) map[string]string {
 	prefix := "listener.name." + strings.ToLower(listenerName) + ".plain."
 	return map[string]string{
 		prefix + "sasl.server.callback.handler.class": HandlerClass,
-		prefix + "sasl.jaas.config":                   plainLoginModule + " required " + FileOption + "=" + jaasQuote(credentialsFile) + ";",
+		prefix + "sasl.jaas.config":                   plainLoginModule + " required " + FileOption + "=" + kafkaconfig.JAASQuote(credentialsFile) + ";",
 	}
-}
-
-// jaasQuote double-quotes s for a JAAS option value. Kafka parses the value
-// with java.io.StreamTokenizer, which takes C-style escapes inside quotes
-// and ends a quoted string at a line break.
-func jaasQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`).Replace(s) + `"`
 }

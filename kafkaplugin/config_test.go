@@ -16,17 +16,3 @@ func TestListenerConfig(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
-
-func TestJAASQuote(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{`/a/b`, `"/a/b"`},
-		{`/a "b"`, `"/a \"b\""`},
-		{`C:\x`, `"C:\\x"`},
-		{"a\nb\rc", `"a\nb\rc"`},
-		{`/a;b=c//d`, `"/a;b=c//d"`}, // the tokenizer takes these as text inside quotes
-	} {
-		if got := jaasQuote(tt.in); got != tt.want {
-			t.Errorf("jaasQuote(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}
