@@ -3,6 +3,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -177,8 +178,12 @@ func Load(configFile string, getenv func(string) string, flags map[string]string
 		if err != nil {
 			return c, fmt.Errorf("config file: %w", err)
 		}
+		// Numbers stay as written (json.Number): as float64, 1500000 would
+		// print as 1.5e+06, which no integer setting accepts.
 		var file map[string]any
-		if err := json.Unmarshal(raw, &file); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&file); err != nil {
 			return c, fmt.Errorf("config file %s is not a JSON object: %w", configFile, err)
 		}
 		keys := make([]string, 0, len(file))
