@@ -428,14 +428,7 @@ func TestQuotaUserEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 	const user, password = "q-producer", "Quota-Pass1"
-	if _, err := s.Client.CreateKafkaUser(ctx, inst.Name, user, password); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Client.DeleteKafkaUser(context.Background(), inst.Name, user); err != nil && !client.IsNotFound(err) {
-			t.Errorf("cleanup: delete user %s: %v", user, err)
-		}
-	})
+	createUsers(t, s, inst, kafkaUser{user, password})
 	pool, _ := caPool(t, s, inst.Name)
 	scram := saslOpts(pool, streamplane.MechanismSCRAM, user, password)
 
