@@ -3,9 +3,6 @@ package pki
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -72,16 +69,11 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 	}
 }
 
+// publicKeysEqual compares keys with the Equal method every public key
+// type of the standard library has.
 func publicKeysEqual(a, b crypto.PublicKey) bool {
-	switch k := a.(type) {
-	case *ecdsa.PublicKey:
-		return k.Equal(b)
-	case *rsa.PublicKey:
-		return k.Equal(b)
-	case ed25519.PublicKey:
-		return k.Equal(b)
-	}
-	return false
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
 }
 
 // CheckServer checks a certificate chain and key that a user supplies for
