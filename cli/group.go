@@ -284,9 +284,6 @@ the command then exits with status 1.`,
 					fmt.Fprintf(o.stdout, "Deleted group %s.\n", r.Group)
 				}
 			}
-			if len(results) == 0 {
-				return nil
-			}
 			return o.report(targets, errs)
 		},
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
 )
 
@@ -27,7 +26,7 @@ func newParamListCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := o.printParams(list.Parameters, list); err != nil {
+			if err := o.printParams(list); err != nil {
 				return err
 			}
 			o.restartHint(args[0], list.PendingRestart)
@@ -36,9 +35,9 @@ func newParamListCommand(o *options) *cobra.Command {
 	})
 }
 
-func (o *options) printParams(params []streamplane.Parameter, api any) error {
+func (o *options) printParams(list *client.ParameterList) error {
 	var rows [][]string
-	for _, p := range params {
+	for _, p := range list.Parameters {
 		kind := "static"
 		if p.Dynamic {
 			kind = "dynamic"
@@ -49,7 +48,7 @@ func (o *options) printParams(params []streamplane.Parameter, api any) error {
 		}
 		rows = append(rows, []string{p.Name, p.Value, p.Default, p.Range, kind, pending})
 	}
-	return o.printList(api, []string{"NAME", "VALUE", "DEFAULT", "RANGE", "KIND", "PENDING"}, rows)
+	return o.printList(list, []string{"NAME", "VALUE", "DEFAULT", "RANGE", "KIND", "PENDING"}, rows)
 }
 
 // restartHint tells people (not scripts) how to apply saved parameters.
