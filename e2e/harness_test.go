@@ -343,6 +343,23 @@ func devSpec(name string, brokers int) streamplane.InstanceSpec {
 		BrokerCount: brokers, StorageGBPerBroker: 10, Zones: zones}
 }
 
+// runtimeLib returns the jar directory of the server's installed Kafka
+// runtime of version.
+func runtimeLib(t *testing.T, s *Server, version string) string {
+	t.Helper()
+	runtimes, err := s.Client.Runtimes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runtimes {
+		if r.Version == version && r.Path != "" {
+			return filepath.Join(r.Path, "lib")
+		}
+	}
+	t.Fatalf("runtime %s is not installed: %+v", version, runtimes)
+	return ""
+}
+
 // waitStatus waits until the instance has the status.
 func waitStatus(t testing.TB, s *Server, id string, want streamplane.InstanceStatus, timeout time.Duration) *streamplane.Instance {
 	t.Helper()

@@ -84,16 +84,7 @@ func TestSecureInstanceClients(t *testing.T) {
 	}
 
 	// The Java console tools with a JKS and a PKCS#12 truststore, SCRAM.
-	runtimes, err := s.Client.Runtimes(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var libDir string
-	for _, r := range runtimes {
-		if r.Version == inst.Version {
-			libDir = filepath.Join(r.Path, "lib")
-		}
-	}
+	libDir := runtimeLib(t, s, inst.Version)
 	written := 3 // two franz-go records and kcat's
 	for _, format := range []string{"jks", "pkcs12"} {
 		store := filepath.Join(dir, "trust."+format)

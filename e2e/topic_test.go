@@ -612,20 +612,7 @@ func TestSampleCode(t *testing.T) {
 
 	t.Run("Java", func(t *testing.T) {
 		_, dir := sample(t, "java")
-		runtimes, err := s.Client.Runtimes(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lib := ""
-		for _, r := range runtimes {
-			if r.Version == inst.Version && r.Path != "" {
-				lib = filepath.Join(r.Path, "lib")
-			}
-		}
-		if lib == "" {
-			t.Fatalf("runtime %s is not installed: %+v", inst.Version, runtimes)
-		}
-		classpath := lib + "/*"
+		classpath := runtimeLib(t, s, inst.Version) + "/*"
 		if out, err := exec.Command("javac", "-d", dir, "-cp", classpath, filepath.Join(dir, "StreamplaneSample.java")).CombinedOutput(); err != nil {
 			t.Fatalf("javac: %v\n%s", err, out)
 		}
