@@ -229,13 +229,16 @@ func (s *Supervisor) revive(ctx context.Context, inst *streamplane.Instance, b *
 	o.note = fmt.Sprintf("process exited; restarted by the supervisor as pid %d (restart %d of at most %d in %s)", proc.PID, len(s.crashes[key]), s.MaxRestarts, s.RestartWindow)
 }
 
+// held reports whether a task holds the instance. One that cannot be read
+// counts as held: better to skip a check than to start a broker a task
+// stopped on purpose.
 func (s *Supervisor) held(ctx context.Context, instanceID string) bool {
 	var holder *streamplane.Task
-	s.Store.View(ctx, func(tx streamplane.Tx) (err error) {
+	err := s.Store.View(ctx, func(tx streamplane.Tx) (err error) {
 		holder, err = tx.ActiveTask(instanceID)
 		return err
 	})
-	return holder != nil
+	return err != nil || holder != nil
 }
 
 // aliveBrokers asks the cluster which brokers serve, for a few seconds at most.
