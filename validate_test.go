@@ -3,6 +3,7 @@ package streamplane_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -465,7 +466,7 @@ func TestInstanceUpdate_Apply(t *testing.T) {
 			if got, want := inst.Description, tt.wantDesc; got != want {
 				t.Errorf("Description = %q, want %q", got, want)
 			}
-			if got, want := inst.Tags, tt.wantTags; !mapsEqual(got, want) {
+			if got, want := inst.Tags, tt.wantTags; !maps.Equal(got, want) {
 				t.Errorf("Tags = %v, want %v", got, want)
 			}
 		})
@@ -488,7 +489,7 @@ func TestInstanceUpdate_Apply(t *testing.T) {
 			inst := testInstance()
 			err := tt.upd.Apply(inst)
 			checkInvalid(t, err, tt.field)
-			if got, want := inst.Tags, testInstance().Tags; !mapsEqual(got, want) {
+			if got, want := inst.Tags, testInstance().Tags; !maps.Equal(got, want) {
 				t.Errorf("Tags after a refused update = %v, want %v", got, want)
 			}
 		})
@@ -517,18 +518,6 @@ func TestInstanceUpdate_Apply(t *testing.T) {
 			t.Errorf("Tags[owner] = %q after changing the update's map, want %q", got, want)
 		}
 	})
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestInstanceFilter_Matches(t *testing.T) {
