@@ -84,6 +84,16 @@ func (c *Cache) runtime(r Release) Runtime {
 	return Runtime{Version: r.Version, Dir: dir, LibDir: filepath.Join(dir, "lib"), Release: r}
 }
 
+// lockVersion takes the flock on <Dir>/<version>.lock that installs and
+// removals of version hold (maven.LockFile).
+func (c *Cache) lockVersion(ctx context.Context, version string, onWait func()) (unlock func(), err error) {
+	unlock, err = maven.LockFile(ctx, filepath.Join(c.dir(), version+".lock"), onWait)
+	if err != nil {
+		return nil, fmt.Errorf("kafkaruntime: %w", err)
+	}
+	return unlock, nil
+}
+
 func lookup(version string) (Release, error) {
 	r, ok := Lookup(version)
 	if !ok {
@@ -171,7 +181,7 @@ func (c *Cache) Install(ctx context.Context, version string, progress func(msg s
 	if err := os.MkdirAll(c.dir(), 0o755); err != nil {
 		return Runtime{}, fmt.Errorf("kafkaruntime: creating cache: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(c.dir(), version+".lock"), func() {
+	unlock, err := c.lockVersion(ctx, version, func() {
 		say(fmt.Sprintf("waiting for another install of Kafka %s", version))
 	})
 	if err != nil {
@@ -320,7 +330,7 @@ func (c *Cache) Remove(ctx context.Context, version string) error {
 	if c.Dir == "" {
 		return errors.New("kafkaruntime: the cache has no directory")
 	}
-	unlock, err := lockFile(ctx, filepath.Join(c.dir(), version+".lock"), nil)
+	unlock, err := c.lockVersion(ctx, version, nil)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("kafkaruntime: Kafka %s: %w", version, ErrNotInstalled)
