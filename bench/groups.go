@@ -121,11 +121,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 // benchTopic creates a topic and writes perPartition records to each
 // partition.
 func benchTopic(ctx context.Context, adm *kadm.Client, cl *kgo.Client, topic string, partitions int32, perPartition int) error {
-	resp, err := adm.CreateTopic(ctx, partitions, 1, nil, topic)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
+	if _, err := adm.CreateTopic(ctx, partitions, 1, nil, topic); err != nil {
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
 	// The new partitions need leaders before they take writes.

@@ -239,7 +239,12 @@ func (s *Server) WaitExit(timeout time.Duration) int {
 // LogTail returns the last lines of the server's log.
 func (s *Server) LogTail(n int) string {
 	raw, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
-	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	return lastLines(raw, n)
+}
+
+// lastLines returns the last n lines of a text.
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}

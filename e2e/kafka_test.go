@@ -36,11 +36,7 @@ func createTopic(t testing.TB, inst *streamplane.Instance, name string, partitio
 	adm := kadm.NewClient(kafkaClient(t, inst))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	resp, err := adm.CreateTopic(ctx, partitions, rf, configs, name)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
+	if _, err := adm.CreateTopic(ctx, partitions, rf, configs, name); err != nil {
 		t.Fatalf("create topic %s: %v", name, err)
 	}
 }

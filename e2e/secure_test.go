@@ -119,14 +119,6 @@ ssl.truststore.type=%s
 	}
 }
 
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
 // steadyProducer writes to a topic through one listener until stopped,
 // with acks=all and retries, and counts what was acknowledged and refused.
 type steadyProducer struct {
