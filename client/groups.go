@@ -41,7 +41,7 @@ func (o GroupOptions) query() url.Values {
 }
 
 func groupsPath(instance string) string {
-	return "/api/v1/instances/" + url.PathEscape(instance) + "/groups"
+	return instancePath(instance) + "/groups"
 }
 
 // Groups lists an instance's consumer groups with state, coordinator,

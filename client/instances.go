@@ -55,6 +55,10 @@ func (o ListOptions) query() url.Values {
 	return q
 }
 
+// instancePath is the path of an instance, by id or name; its resources
+// (topics, groups, users, ...) live under it.
+func instancePath(instance string) string { return "/api/v1/instances/" + url.PathEscape(instance) }
+
 // CreateInstance asks for a new instance; the returned task creates it.
 func (c *Client) CreateInstance(ctx context.Context, spec streamplane.InstanceSpec) (*streamplane.Instance, *streamplane.Task, error) {
 	var out struct {
@@ -84,7 +88,7 @@ func (c *Client) InstancesCSV(ctx context.Context, opts ListOptions) (string, er
 // Instance returns an instance by id or name.
 func (c *Client) Instance(ctx context.Context, idOrName string) (*streamplane.Instance, error) {
 	var out streamplane.Instance
-	_, err := c.do(ctx, "GET", "/api/v1/instances/"+url.PathEscape(idOrName), nil, nil, &out)
+	_, err := c.do(ctx, "GET", instancePath(idOrName), nil, nil, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +98,7 @@ func (c *Client) Instance(ctx context.Context, idOrName string) (*streamplane.In
 // UpdateInstance changes an instance's name, description or tags.
 func (c *Client) UpdateInstance(ctx context.Context, idOrName string, upd streamplane.InstanceUpdate, opts ...reqOpt) (*streamplane.Instance, error) {
 	var out streamplane.Instance
-	_, err := c.do(ctx, "PATCH", "/api/v1/instances/"+url.PathEscape(idOrName), nil, upd, &out, opts...)
+	_, err := c.do(ctx, "PATCH", instancePath(idOrName), nil, upd, &out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +110,7 @@ func (c *Client) RestartInstance(ctx context.Context, idOrName string, force boo
 	var out struct {
 		Task *streamplane.Task `json:"task"`
 	}
-	_, err := c.do(ctx, "POST", "/api/v1/instances/"+url.PathEscape(idOrName)+"/restart", nil, map[string]bool{"force": force}, &out, opts...)
+	_, err := c.do(ctx, "POST", instancePath(idOrName)+"/restart", nil, map[string]bool{"force": force}, &out, opts...)
 	return out.Task, err
 }
 
@@ -115,7 +119,7 @@ func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...re
 	var out struct {
 		Task *streamplane.Task `json:"task"`
 	}
-	_, err := c.do(ctx, "DELETE", "/api/v1/instances/"+url.PathEscape(idOrName), nil, nil, &out, opts...)
+	_, err := c.do(ctx, "DELETE", instancePath(idOrName), nil, nil, &out, opts...)
 	return out.Task, err
 }
 
@@ -132,7 +136,7 @@ func (c *Client) ClearFailed(ctx context.Context) ([]string, error) {
 func (c *Client) BrokerLog(ctx context.Context, idOrName string, broker, lines int) (string, error) {
 	var out string
 	q := url.Values{"lines": {strconv.Itoa(lines)}}
-	_, err := c.do(ctx, "GET", "/api/v1/instances/"+url.PathEscape(idOrName)+"/brokers/"+strconv.Itoa(broker)+"/log", q, nil, &out)
+	_, err := c.do(ctx, "GET", instancePath(idOrName)+"/brokers/"+strconv.Itoa(broker)+"/log", q, nil, &out)
 	return out, err
 }
 

@@ -13,11 +13,10 @@ import (
 // messagesPath is a topic's messages; with a partition and offset (≥ 0),
 // one message.
 func messagesPath(instance, topic string, partition int32, offset int64) string {
-	base := "/api/v1/instances/" + url.PathEscape(instance) + "/topics/" + url.PathEscape(topic)
 	if offset < 0 {
-		return base + "/messages"
+		return topicPath(instance, topic) + "/messages"
 	}
-	return base + "/partitions/" + strconv.Itoa(int(partition)) + "/messages/" + strconv.FormatInt(offset, 10)
+	return topicPath(instance, topic) + "/partitions/" + strconv.Itoa(int(partition)) + "/messages/" + strconv.FormatInt(offset, 10)
 }
 
 // QueryMessages returns a page of a topic's messages. q.Topic names the

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"net/url"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -33,14 +32,14 @@ func (l *ParameterList) Parameter(name string) (streamplane.Parameter, bool) {
 // Parameters lists an instance's tunable parameters.
 func (c *Client) Parameters(ctx context.Context, instance string) (*ParameterList, error) {
 	var out ParameterList
-	_, err := c.do(ctx, "GET", "/api/v1/instances/"+url.PathEscape(instance)+"/parameters", nil, nil, &out)
+	_, err := c.do(ctx, "GET", instancePath(instance)+"/parameters", nil, nil, &out)
 	return &out, err
 }
 
 // SetParameters sets parameters: dynamic ones live, static ones at the next restart.
 func (c *Client) SetParameters(ctx context.Context, instance string, values map[string]string) (*ParameterChange, error) {
 	var out ParameterChange
-	_, err := c.do(ctx, "PATCH", "/api/v1/instances/"+url.PathEscape(instance)+"/parameters", nil,
+	_, err := c.do(ctx, "PATCH", instancePath(instance)+"/parameters", nil,
 		map[string]any{"values": values}, &out)
 	return &out, err
 }
@@ -48,7 +47,7 @@ func (c *Client) SetParameters(ctx context.Context, instance string, values map[
 // ResetParameters restores parameters to their defaults.
 func (c *Client) ResetParameters(ctx context.Context, instance string, names ...string) (*ParameterChange, error) {
 	var out ParameterChange
-	_, err := c.do(ctx, "POST", "/api/v1/instances/"+url.PathEscape(instance)+"/parameters/reset", nil,
+	_, err := c.do(ctx, "POST", instancePath(instance)+"/parameters/reset", nil,
 		map[string]any{"names": names}, &out)
 	return &out, err
 }

@@ -7,8 +7,6 @@ import (
 	streamplane "github.com/streamplane/streamplane"
 )
 
-func instancePath(instance string) string { return "/api/v1/instances/" + url.PathEscape(instance) }
-
 // CertificateBundle downloads what clients must trust to reach a SASL_SSL
 // instance: format pem, pkcs12 or jks (password protects the latter two;
 // empty means the server's default, changeit).

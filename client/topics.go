@@ -33,7 +33,7 @@ func (o TopicListOptions) query() url.Values {
 }
 
 func topicsPath(instance string) string {
-	return "/api/v1/instances/" + url.PathEscape(instance) + "/topics"
+	return instancePath(instance) + "/topics"
 }
 
 func topicPath(instance, topic string) string {
@@ -142,7 +142,7 @@ func (c *Client) DiskUsage(ctx context.Context, instance string, f streamplane.D
 		q.Set("min_percent", strconv.FormatFloat(f.MinPercent, 'f', -1, 64))
 	}
 	var out streamplane.DiskUsage
-	_, err := c.do(ctx, "GET", "/api/v1/instances/"+url.PathEscape(instance)+"/disk-usage", q, nil, &out)
+	_, err := c.do(ctx, "GET", instancePath(instance)+"/disk-usage", q, nil, &out)
 	if err != nil {
 		return nil, err
 	}
