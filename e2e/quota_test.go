@@ -178,7 +178,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 	}
 	_, err = c.CreateQuota(ctx, plain.Name, streamplane.QuotaSpec{QuotaEntity: streamplane.QuotaEntity{DefaultUser: true, ClientID: "q-x"}, ProduceMBps: mb(1)})
 	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "default_user")
-	wantTopicTask(t, s, plain.Name, streamplane.TaskCreateQuota, streamplane.TaskFailed, "ANONYMOUS")
+	wantTask(t, s, plain.Name, streamplane.TaskCreateQuota, streamplane.TaskFailed, "ANONYMOUS")
 
 	// SASL_SSL: the user must be one of the instance's SASL users.
 	_, err = c.CreateQuota(ctx, secure.Name, streamplane.QuotaSpec{QuotaEntity: streamplane.QuotaEntity{User: "q-nobody"}, ProduceMBps: mb(1)})
@@ -213,8 +213,8 @@ func TestQuotaRulesAPI(t *testing.T) {
 	}
 	_, err = c.CreateQuota(ctx, secure.Name, streamplane.QuotaSpec{QuotaEntity: e, ProduceMBps: mb(1)})
 	wantErrorCode(t, err, http.StatusConflict, streamplane.ECONFLICT, "")
-	wantTopicTask(t, s, secure.Name, streamplane.TaskCreateQuota, streamplane.TaskSucceeded, "user appuser, client-id q-rules: produce 5 MB/s, consume 10.5 MB/s")
-	wantTopicTask(t, s, secure.Name, streamplane.TaskCreateQuota, streamplane.TaskFailed, "already has a quota")
+	wantTask(t, s, secure.Name, streamplane.TaskCreateQuota, streamplane.TaskSucceeded, "user appuser, client-id q-rules: produce 5 MB/s, consume 10.5 MB/s")
+	wantTask(t, s, secure.Name, streamplane.TaskCreateQuota, streamplane.TaskFailed, "already has a quota")
 
 	// Update and delete need the quota to exist.
 	missing := streamplane.QuotaEntity{ClientID: "q-missing"}
@@ -222,7 +222,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 	wantErrorCode(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "")
 	_, err = c.DeleteQuota(ctx, secure.Name, missing)
 	wantErrorCode(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "")
-	wantTopicTask(t, s, secure.Name, streamplane.TaskDeleteQuota, streamplane.TaskFailed, "no quota for client-id q-missing")
+	wantTask(t, s, secure.Name, streamplane.TaskDeleteQuota, streamplane.TaskFailed, "no quota for client-id q-missing")
 
 	// An update changes what it names, keeps one limit at least.
 	q, err = c.UpdateQuota(ctx, secure.Name, streamplane.QuotaUpdate{QuotaEntity: e, ProduceMBps: mb(2), RemoveConsume: true})
@@ -233,7 +233,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "remove_produce")
 	_, err = c.UpdateQuota(ctx, secure.Name, streamplane.QuotaUpdate{QuotaEntity: e, ConsumeMBps: mb(0)})
 	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "consume_mbps")
-	wantTopicTask(t, s, secure.Name, streamplane.TaskUpdateQuota, streamplane.TaskSucceeded, "produce 2 MB/s per broker")
+	wantTask(t, s, secure.Name, streamplane.TaskUpdateQuota, streamplane.TaskSucceeded, "produce 2 MB/s per broker")
 	list, err := c.Quotas(ctx, secure.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 	if err != nil || del.Entity != q.Entity {
 		t.Fatalf("delete: %+v %v", del, err)
 	}
-	wantTopicTask(t, s, secure.Name, streamplane.TaskDeleteQuota, streamplane.TaskSucceeded, "user appuser, client-id q-rules")
+	wantTask(t, s, secure.Name, streamplane.TaskDeleteQuota, streamplane.TaskSucceeded, "user appuser, client-id q-rules")
 	if list, _ := c.Quotas(ctx, secure.Name); len(list.Quotas) != 0 {
 		t.Errorf("after the delete: %+v", list.Quotas)
 	}
@@ -305,8 +305,8 @@ func TestQuotaRefusedWhileBusy(t *testing.T) {
 	if _, err := s.Client.WaitTask(ctx, restart.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateQuota, streamplane.TaskFailed, restart.ID)
-	wantTopicTask(t, s, inst.Name, streamplane.TaskDeleteQuota, streamplane.TaskFailed, restart.ID)
+	wantTask(t, s, inst.Name, streamplane.TaskCreateQuota, streamplane.TaskFailed, restart.ID)
+	wantTask(t, s, inst.Name, streamplane.TaskDeleteQuota, streamplane.TaskFailed, restart.ID)
 	if _, err := s.Client.CreateQuota(ctx, inst.Name, spec); err != nil {
 		t.Fatalf("after the restart: %v", err)
 	}

@@ -23,9 +23,9 @@ import (
 // Topic tests share the shared instance (3 brokers, kafka.1u2g.dev: 750
 // partitions) and name their topics t-…; each deletes what it creates.
 
-// recorded returns the instance's finished tasks of a kind whose result
-// or error mentions text.
-func topicTasks(t *testing.T, s *Server, inst, kind string, status streamplane.TaskStatus, text string) []*streamplane.Task {
+// tasksMentioning returns the instance's tasks of a kind and status whose
+// result or error mentions text.
+func tasksMentioning(t *testing.T, s *Server, inst, kind string, status streamplane.TaskStatus, text string) []*streamplane.Task {
 	t.Helper()
 	list, err := s.Client.Tasks(context.Background(), client.TaskOptions{Instance: inst, Kind: kind, Status: []string{string(status)}, Limit: 1000})
 	if err != nil {
@@ -40,9 +40,10 @@ func topicTasks(t *testing.T, s *Server, inst, kind string, status streamplane.T
 	return out
 }
 
-func wantTopicTask(t *testing.T, s *Server, inst, kind string, status streamplane.TaskStatus, text string) {
+// wantTask checks that such a task was recorded.
+func wantTask(t *testing.T, s *Server, inst, kind string, status streamplane.TaskStatus, text string) {
 	t.Helper()
-	if len(topicTasks(t, s, inst, kind, status, text)) == 0 {
+	if len(tasksMentioning(t, s, inst, kind, status, text)) == 0 {
 		t.Errorf("no %s %s task mentioning %q was recorded", status, kind, text)
 	}
 }
@@ -220,8 +221,8 @@ func TestTopicRules(t *testing.T) {
 			wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, tc.field)
 		})
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, "partitions must be from 1 to 100")
-	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, "no.such.config")
+	wantTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, "partitions must be from 1 to 100")
+	wantTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, "no.such.config")
 
 	d, err := c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-rules", RetentionHours: 12, SyncReplication: true})
 	if err != nil {
@@ -230,7 +231,7 @@ func TestTopicRules(t *testing.T) {
 	if d.Topic.Partitions != 3 || d.Topic.Replicas != 3 || d.Topic.RetentionHours != 12 || !d.Topic.SyncReplication || d.Topic.SyncFlush {
 		t.Fatalf("defaults: %+v", d.Topic)
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskSucceeded, "created topic t-rules")
+	wantTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskSucceeded, "created topic t-rules")
 	_, err = c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-rules"})
 	wantErrorCode(t, err, http.StatusConflict, streamplane.ECONFLICT, "name")
 
@@ -286,11 +287,11 @@ func TestTopicRules(t *testing.T) {
 	if d, err := c.Topic(ctx, inst.Name, "t-rules"); err != nil || d.Topic.Partitions != 3 {
 		t.Fatalf("after a refused update: %+v %v", d, err)
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskFailed, "partitions can only be added")
+	wantTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskFailed, "partitions can only be added")
 	if _, err := c.UpdateTopic(ctx, inst.Name, "t-rules", streamplane.TopicUpdate{Partitions: &six}); err != nil {
 		t.Fatal(err)
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskSucceeded, "partitions=6")
+	wantTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskSucceeded, "partitions=6")
 
 	_, err = c.Topic(ctx, inst.Name, "t-rules-none")
 	wantErrorCode(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "topic")
@@ -314,12 +315,12 @@ func TestTopicRules(t *testing.T) {
 	if _, err := c.Topic(ctx, inst.Name, "t-rules-keep"); err != nil {
 		t.Fatalf("a refused batch deleted a topic: %v", err)
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskFailed, "t-rules-none")
+	wantTask(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskFailed, "t-rules-none")
 	del, err := c.DeleteTopics(ctx, inst.Name, "t-rules", "t-rules-one", "t-rules-keep")
 	if err != nil || len(del.Deleted) != 3 {
 		t.Fatalf("batch delete: %+v %v", del, err)
 	}
-	if tasks := topicTasks(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskSucceeded, "t-rules-one"); len(tasks) != 1 ||
+	if tasks := tasksMentioning(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskSucceeded, "t-rules-one"); len(tasks) != 1 ||
 		!strings.Contains(tasks[0].Result, "deleted 3 topic(s)") {
 		t.Errorf("the batch should be one recorded task: %+v", tasks)
 	}
@@ -433,7 +434,7 @@ func TestTopicPartitionLimit(t *testing.T) {
 	parts := 51
 	_, err = c.UpdateTopic(ctx, inst.Name, "t-limit-grow", streamplane.TopicUpdate{Partitions: &parts})
 	wantErrorCode(t, err, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
-	wantTopicTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskFailed, "750")
+	wantTask(t, s, inst.Name, streamplane.TaskUpdateTopic, streamplane.TaskFailed, "750")
 	parts = 50 // exactly the limit
 	if _, err := c.UpdateTopic(ctx, inst.Name, "t-limit-grow", streamplane.TopicUpdate{Partitions: &parts}); err != nil {
 		t.Fatalf("growing to exactly the limit: %v", err)
@@ -478,7 +479,7 @@ func TestTopicRefusedWhileRestarting(t *testing.T) {
 	if _, err := s.Client.WaitTask(ctx, restart.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	wantTopicTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, restart.ID)
+	wantTask(t, s, inst.Name, streamplane.TaskCreateTopic, streamplane.TaskFailed, restart.ID)
 	d, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-busy"})
 	if err != nil || d.Topic.Replicas != 1 {
 		t.Fatalf("after the restart, with 1 broker: %+v %v", d, err)
