@@ -477,11 +477,6 @@ func BuildQuotaUsage(rates []ClientRate, quotas []Quota, f QuotaUsageFilter) Quo
 	return u
 }
 
-// IsReservedUser reports whether a principal name is one of Streamplane's own.
-func IsReservedUser(name string) bool {
-	return strings.HasPrefix(strings.ToLower(name), reservedUserPrefix)
-}
-
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // FormatMBps renders a rate for people: 5 MB/s, 0.25 MB/s.
