@@ -152,13 +152,7 @@ func TestGroupMembersLagAndRules(t *testing.T) {
 
 			// The consumer leaves: the group is EMPTY and keeps its offsets.
 			consumer.Close()
-			eventually(t, time.Minute, func() (bool, string) {
-				if g, err = c.Group(ctx, inst.Name, group); err != nil {
-					return false, err.Error()
-				}
-				return g.State == streamplane.GroupEmpty && g.MemberCount == 0, fmt.Sprintf("group %s is %s with %d member(s)", group, g.State, g.MemberCount)
-			})
-			if g.Lag != 9 {
+			if g = waitGroupEmpty(t, c, inst.Name, group); g.Lag != 9 {
 				t.Errorf("an EMPTY group lost its offsets: lag %d", g.Lag)
 			}
 			if err := c.DeleteGroup(ctx, inst.Name, group); err != nil {
@@ -232,13 +226,7 @@ func TestGroupResetToTimestamp(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.Close()
-	eventually(t, time.Minute, func() (bool, string) {
-		g, err := c.Group(ctx, inst.Name, group)
-		if err != nil {
-			return false, err.Error()
-		}
-		return g.State == streamplane.GroupEmpty, "group is " + string(g.State)
-	})
+	waitGroupEmpty(t, c, inst.Name, group)
 
 	// A dry run commits nothing.
 	req := streamplane.OffsetResetRequest{Topic: topic, To: streamplane.ResetTimestamp, Timestamp: &boundary, DryRun: true}
@@ -280,13 +268,7 @@ func TestGroupResetToTimestamp(t *testing.T) {
 
 	// A time after every record moves the group to the end.
 	next.Close()
-	eventually(t, time.Minute, func() (bool, string) {
-		g, err := c.Group(ctx, inst.Name, group)
-		if err != nil {
-			return false, err.Error()
-		}
-		return g.State == streamplane.GroupEmpty, "group is " + string(g.State)
-	})
+	waitGroupEmpty(t, c, inst.Name, group)
 	future := time.Now().Add(time.Hour)
 	reset, err = c.ResetOffsets(ctx, inst.Name, group, streamplane.OffsetResetRequest{Topic: topic, To: streamplane.ResetTimestamp, Timestamp: &future})
 	if err != nil {
@@ -485,6 +467,20 @@ func groupConsumer(t *testing.T, inst *streamplane.Instance, group, topic, clien
 	t.Helper()
 	return kafkaClient(t, inst, append([]kgo.Opt{kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic), kgo.ClientID(clientID),
 		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(time.Second)}, opts...)...)
+}
+
+// waitGroupEmpty waits until the group is EMPTY, its members gone.
+func waitGroupEmpty(t *testing.T, c *client.Client, instance, group string) *streamplane.GroupDetail {
+	t.Helper()
+	var g *streamplane.GroupDetail
+	eventually(t, time.Minute, func() (bool, string) {
+		var err error
+		if g, err = c.Group(context.Background(), instance, group); err != nil {
+			return false, err.Error()
+		}
+		return g.State == streamplane.GroupEmpty && g.MemberCount == 0, fmt.Sprintf("group %s is %s with %d member(s)", group, g.State, g.MemberCount)
+	})
+	return g
 }
 
 // pollRecords polls until n records arrived.
