@@ -678,6 +678,7 @@ func franzGoSums(t *testing.T) []byte {
 func TestTopicListPaging(t *testing.T) {
 	s, inst := sharedInstance(t)
 	ctx := context.Background()
+	deleteTopicsAtEnd(t, s, inst.Name, "t-page-a", "t-page-b", "t-page-c")
 	for _, name := range []string{"t-page-b", "t-page-a", "t-page-c"} {
 		if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: name, Partitions: 1, Replicas: 1}); err != nil {
 			t.Fatal(err)
