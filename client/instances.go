@@ -107,20 +107,12 @@ func (c *Client) UpdateInstance(ctx context.Context, idOrName string, upd stream
 
 // RestartInstance starts a safe rolling restart (or a forced full one).
 func (c *Client) RestartInstance(ctx context.Context, idOrName string, force bool, opts ...reqOpt) (*streamplane.Task, error) {
-	var out struct {
-		Task *streamplane.Task `json:"task"`
-	}
-	_, err := c.do(ctx, "POST", instancePath(idOrName)+"/restart", nil, map[string]bool{"force": force}, &out, opts...)
-	return out.Task, err
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/restart", map[string]bool{"force": force}, opts...)
 }
 
 // DeleteInstance starts deleting an instance.
 func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
-	var out struct {
-		Task *streamplane.Task `json:"task"`
-	}
-	_, err := c.do(ctx, "DELETE", instancePath(idOrName), nil, nil, &out, opts...)
-	return out.Task, err
+	return c.startTask(ctx, "DELETE", instancePath(idOrName), nil, opts...)
 }
 
 // ClearFailed removes the records of instances whose creation failed.

@@ -29,9 +29,5 @@ func (c *Client) Runtimes(ctx context.Context) ([]Runtime, error) {
 
 // InstallRuntime starts installing a catalog version.
 func (c *Client) InstallRuntime(ctx context.Context, version string) (*streamplane.Task, error) {
-	var out struct {
-		Task *streamplane.Task `json:"task"`
-	}
-	_, err := c.do(ctx, "POST", "/api/v1/runtimes/"+url.PathEscape(version)+"/install", nil, nil, &out)
-	return out.Task, err
+	return c.startTask(ctx, "POST", "/api/v1/runtimes/"+url.PathEscape(version)+"/install", nil)
 }

@@ -31,11 +31,7 @@ type CertificateUpload struct {
 
 // ReplaceCertificate starts replacing the brokers' certificate, live.
 func (c *Client) ReplaceCertificate(ctx context.Context, instance string, up CertificateUpload, opts ...reqOpt) (*streamplane.Task, error) {
-	var out struct {
-		Task *streamplane.Task `json:"task"`
-	}
-	_, err := c.do(ctx, "PUT", instancePath(instance)+"/certificate", nil, up, &out, opts...)
-	return out.Task, err
+	return c.startTask(ctx, "PUT", instancePath(instance)+"/certificate", up, opts...)
 }
 
 // IssueClientCertificate issues a client certificate for mutual TLS and
@@ -50,18 +46,10 @@ func (c *Client) IssueClientCertificate(ctx context.Context, instance, commonNam
 
 // SetPublicAccess turns public access on or off (a rolling restart).
 func (c *Client) SetPublicAccess(ctx context.Context, instance string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
-	return c.toggle(ctx, instance, "/public-access", enabled, opts...)
+	return c.startTask(ctx, "PUT", instancePath(instance)+"/public-access", map[string]bool{"enabled": enabled}, opts...)
 }
 
 // SetMutualTLS turns mutual TLS on or off (a rolling restart).
 func (c *Client) SetMutualTLS(ctx context.Context, instance string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
-	return c.toggle(ctx, instance, "/mutual-tls", enabled, opts...)
-}
-
-func (c *Client) toggle(ctx context.Context, instance, path string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
-	var out struct {
-		Task *streamplane.Task `json:"task"`
-	}
-	_, err := c.do(ctx, "PUT", instancePath(instance)+path, nil, map[string]bool{"enabled": enabled}, &out, opts...)
-	return out.Task, err
+	return c.startTask(ctx, "PUT", instancePath(instance)+"/mutual-tls", map[string]bool{"enabled": enabled}, opts...)
 }

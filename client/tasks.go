@@ -78,6 +78,16 @@ func (c *Client) DeleteTask(ctx context.Context, id string) error {
 	return err
 }
 
+// startTask sends a request that changes something and so answers
+// 202 {"task": …}, and returns the task doing the change.
+func (c *Client) startTask(ctx context.Context, method, path string, body any, opts ...reqOpt) (*streamplane.Task, error) {
+	var out struct {
+		Task *streamplane.Task `json:"task"`
+	}
+	_, err := c.do(ctx, method, path, nil, body, &out, opts...)
+	return out.Task, err
+}
+
 // TaskFailedError is returned by WaitTask for a task that failed.
 type TaskFailedError struct{ Task *TaskDetail }
 
