@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,7 +54,7 @@ func validSpec(name string) streamplane.InstanceSpec {
 func wantAPIError(t *testing.T, err error, status int, code, field string) {
 	t.Helper()
 	var e *client.Error
-	if !asClientError(err, &e) {
+	if !errors.As(err, &e) {
 		t.Fatalf("got %v, want HTTP %d %s", err, status, code)
 	}
 	if e.StatusCode != status || e.App.Code != code || (field != "" && e.App.Field != field) {
@@ -62,14 +63,6 @@ func wantAPIError(t *testing.T, err error, status int, code, field string) {
 	if e.App.Message == "" {
 		t.Fatal("error without a message")
 	}
-}
-
-func asClientError(err error, target **client.Error) bool {
-	e, ok := err.(*client.Error)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 func TestCreateValidation(t *testing.T) {
@@ -242,11 +235,10 @@ func TestUpdateRules(t *testing.T) {
 	_, err = c.UpdateInstance(ctx, inst.ID, streamplane.InstanceUpdate{RemoveTags: []string{"nope"}})
 	wantAPIError(t, err, http.StatusBadRequest, streamplane.EINVALID, "remove_tags")
 	name := "renamed-one"
-	got, err := c.UpdateInstance(ctx, inst.ID, streamplane.InstanceUpdate{Name: &name, SetTags: map[string]string{"env": "dev", "owner": "me"}})
-	if err != nil {
+	if _, err := c.UpdateInstance(ctx, inst.ID, streamplane.InstanceUpdate{Name: &name, SetTags: map[string]string{"env": "dev", "owner": "me"}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = c.UpdateInstance(ctx, "renamed-one", streamplane.InstanceUpdate{RemoveTags: []string{"owner"}})
+	got, err := c.UpdateInstance(ctx, "renamed-one", streamplane.InstanceUpdate{RemoveTags: []string{"owner"}})
 	if err != nil || got.Name != "renamed-one" || fmt.Sprint(got.Tags) != "map[env:dev]" {
 		t.Fatalf("got %+v, %v", got, err)
 	}

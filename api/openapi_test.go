@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/streamplane/streamplane/api"
 )
@@ -25,6 +26,15 @@ func loadDoc(t *testing.T) *openapi3.T {
 		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
 	}
 	return doc
+}
+
+func loadRouter(t *testing.T) routers.Router {
+	t.Helper()
+	router, err := gorillamux.NewRouter(loadDoc(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return router
 }
 
 // The document and the route table describe the same API, both ways.
@@ -74,11 +84,7 @@ func TestOpenAPIServed(t *testing.T) {
 
 // Answers conform to the document: successes and the error envelope alike.
 func TestResponsesMatchOpenAPI(t *testing.T) {
-	doc := loadDoc(t)
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	router := loadRouter(t)
 	c, _ := newAPI(t)
 	ctx := context.Background()
 	inst, task, err := c.CreateInstance(ctx, validSpec("schema-one"))
@@ -105,33 +111,64 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"POST", "/api/v1/runtimes/9.9.9/install", ""},
 	}
 	for _, call := range calls {
-		req, _ := http.NewRequest(call.method, c.BaseURL+call.path, strings.NewReader(call.body))
-		if call.body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		route, params, err := router.FindRoute(mustRequest(call.method, "http://127.0.0.1:8080"+call.path, call.body))
-		if err != nil {
-			t.Errorf("%s %s: not in the document: %v", call.method, call.path, err)
-			continue
-		}
-		in := &openapi3filter.RequestValidationInput{Request: mustRequest(call.method, "http://127.0.0.1:8080"+call.path, call.body), PathParams: params, Route: route}
-		if resp.StatusCode < 400 {
-			if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-				t.Errorf("%s %s: the request the server accepted breaks the document: %v", call.method, call.path, err)
-			}
-		}
-		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-			Body: io.NopCloser(bytes.NewReader(body)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
-		if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-			t.Errorf("%s %s → %d: response breaks the document: %v\n%s", call.method, call.path, resp.StatusCode, err, body)
+		status, header, body := do(t, c.BaseURL, call.method, call.path, call.body)
+		checkResponse(t, router, call.method, call.path, call.body, status, header, body)
+	}
+}
+
+// do sends a request and returns the answer.
+func do(t *testing.T, baseURL, method, path, body string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(mustRequest(method, baseURL+path, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(raw)
+}
+
+// checkResponse validates an exchange against the OpenAPI document: the
+// answer always, the request too when the server accepted it.
+func checkResponse(t *testing.T, router routers.Router, method, path, reqBody string, status int, header http.Header, body string) {
+	t.Helper()
+	ctx := context.Background()
+	route, params, err := router.FindRoute(mustRequest(method, "http://127.0.0.1:8080"+path, reqBody))
+	if err != nil {
+		t.Errorf("%s %s: not in the document: %v", method, path, err)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{Request: mustRequest(method, "http://127.0.0.1:8080"+path, reqBody), PathParams: params, Route: route}
+	if status < 400 {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			t.Errorf("%s %s: the request the server accepted breaks the document: %v", method, path, err)
 		}
 	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header,
+		Body: io.NopCloser(strings.NewReader(body)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		t.Errorf("%s %s → %d: response breaks the document: %v\n%s", method, path, status, err, body)
+	}
+}
+
+// errorCase is a request the server must refuse with status and code, and
+// name field if it is set, in an answer the document allows.
+type errorCase struct {
+	method, path, body string
+	status             int
+	code, field        string
+}
+
+// check sends the request, checks the answer and returns its body.
+func (tc errorCase) check(t *testing.T, baseURL string, router routers.Router) string {
+	t.Helper()
+	status, header, body := do(t, baseURL, tc.method, tc.path, tc.body)
+	if !strings.Contains(body, `"code": "`+tc.code+`"`) || status != tc.status ||
+		(tc.field != "" && !strings.Contains(body, `"field": "`+tc.field+`"`)) {
+		t.Fatalf("HTTP %d %s, want %d %s field %q", status, body, tc.status, tc.code, tc.field)
+	}
+	checkResponse(t, router, tc.method, tc.path, tc.body, status, header, body)
+	return body
 }
 
 func mustRequest(method, url, body string) *http.Request {
