@@ -245,9 +245,7 @@ func (s *Service) deleteQuota(ctx context.Context, inst *streamplane.Instance, c
 		s.Log.Warn("deleted quota still on a broker", "instance", inst.Name, "quota", cur.Entity, "err", err)
 	}
 	if exempt && len(quotas) == 1 {
-		if err := cl.SetClientQuota(ctx, controlPlaneQuota.entity, kafkaadmin.ByteRates{}); err != nil {
-			s.Log.Warn("control plane exemption left in place", "instance", inst.Name, "err", err)
-		}
+		s.dropExemption(ctx, inst, cl)
 	}
 	return cur, nil
 }
@@ -255,28 +253,33 @@ func (s *Service) deleteQuota(ctx context.Context, inst *streamplane.Instance, c
 // deleteUserQuotas removes every quota naming a SASL user (<user> and
 // <user, client-id>), for a user being deleted: a quota left behind would
 // bind a later user of the same name. The caller holds the instance's lock.
-// It returns the entities it removed.
-func (s *Service) deleteUserQuotas(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, user string) ([]string, error) {
+func (s *Service) deleteUserQuotas(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, user string) error {
 	quotas, exempt, err := s.quotas(ctx, inst, cl)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var removed []string
+	removed := 0
 	for _, q := range quotas {
 		if q.User != user {
 			continue
 		}
 		if err := cl.SetClientQuota(ctx, q.QuotaEntity, kafkaadmin.ByteRates{}); err != nil {
-			return removed, kafkaadmin.AppError(err, "", "delete the quota of %s", q.Entity)
+			return kafkaadmin.AppError(err, "", "delete the quota of %s", q.Entity)
 		}
-		removed = append(removed, q.Entity)
+		removed++
 	}
-	if exempt && len(removed) > 0 && len(removed) == len(quotas) {
-		if err := cl.SetClientQuota(ctx, controlPlaneQuota.entity, kafkaadmin.ByteRates{}); err != nil {
-			s.Log.Warn("control plane exemption left in place", "instance", inst.Name, "err", err)
-		}
+	if exempt && removed > 0 && removed == len(quotas) {
+		s.dropExemption(ctx, inst, cl)
 	}
-	return removed, nil
+	return nil
+}
+
+// dropExemption removes the control plane's exemption once the instance
+// has no quota left for it to outrank.
+func (s *Service) dropExemption(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) {
+	if err := cl.SetClientQuota(ctx, controlPlaneQuota.entity, kafkaadmin.ByteRates{}); err != nil {
+		s.Log.Warn("control plane exemption left in place", "instance", inst.Name, "err", err)
+	}
 }
 
 // describeQuota is a quota for task results and logs.

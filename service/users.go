@@ -305,7 +305,7 @@ func (s *Service) deleteKafkaUser(ctx context.Context, inst *streamplane.Instanc
 		return kafkaadmin.AppError(err, "", "delete the topic permissions of user %s", name)
 	}
 	// Quotas go too: a later user of the same name must not inherit them.
-	if _, err := s.deleteUserQuotas(ctx, inst, cl, name); err != nil {
+	if err := s.deleteUserQuotas(ctx, inst, cl, name); err != nil {
 		return err
 	}
 	if err := cl.DeleteSCRAM(ctx, name); err != nil && !errors.Is(err, kerr.ResourceNotFound) {
