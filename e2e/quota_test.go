@@ -423,10 +423,7 @@ func TestQuotaUserEnforced(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
 	ctx := context.Background()
 	topic := "q-user-1p"
-	deleteTopicsAtEnd(t, s, inst.Name, topic)
-	if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 1, Replicas: 3}); err != nil {
-		t.Fatal(err)
-	}
+	apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 1, Replicas: 3})
 	const user, password = "q-producer", "Quota-Pass1"
 	createUsers(t, s, inst, kafkaUser{user, password})
 	pool, _ := caPool(t, s, inst.Name)
@@ -475,10 +472,7 @@ func TestQuotaPerBroker(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
 	ctx := context.Background()
 	topic := "q-spread"
-	deleteTopicsAtEnd(t, s, inst.Name, topic)
-	if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 3, Replicas: 3}); err != nil {
-		t.Fatal(err)
-	}
+	apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 3, Replicas: 3})
 	pool, _ := caPool(t, s, inst.Name)
 	e := streamplane.QuotaEntity{User: secureUser, ClientID: "q-spread"}
 	deleteQuotaAtEnd(t, s, inst.Name, e)
@@ -535,10 +529,7 @@ func TestQuotaClientIDPlaintext(t *testing.T) {
 	c := s.Client
 	ctx := context.Background()
 	topic := "q-plain"
-	deleteTopicsAtEnd(t, s, inst.Name, topic)
-	if _, err := c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 1, Replicas: 3}); err != nil {
-		t.Fatal(err)
-	}
+	apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 1, Replicas: 3})
 	e := streamplane.QuotaEntity{ClientID: "q-plain-client"}
 	deleteQuotaAtEnd(t, s, inst.Name, e)
 	if _, err := c.CreateQuota(ctx, inst.Name, streamplane.QuotaSpec{QuotaEntity: e, ProduceMBps: mb(1), ConsumeMBps: mb(1)}); err != nil {

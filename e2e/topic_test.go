@@ -58,6 +58,16 @@ func deleteTopicsAtEnd(t *testing.T, s *Server, inst string, names ...string) {
 	})
 }
 
+// apiTopic creates a topic through the API and deletes it when the test
+// ends.
+func apiTopic(t *testing.T, s *Server, inst string, spec streamplane.TopicSpec) {
+	t.Helper()
+	deleteTopicsAtEnd(t, s, inst, spec.Name)
+	if _, err := s.Client.CreateTopic(context.Background(), inst, spec); err != nil {
+		t.Fatalf("create topic %s: %v", spec.Name, err)
+	}
+}
+
 func topicConfig(d *streamplane.TopicDetail, name string) (streamplane.TopicConfig, bool) {
 	for _, c := range d.Configs {
 		if c.Name == name {
@@ -492,11 +502,8 @@ func TestDiskUsage(t *testing.T) {
 	s, inst := sharedInstance(t)
 	c := s.Client
 	ctx := context.Background()
-	deleteTopicsAtEnd(t, s, inst.Name, "t-du-big", "t-du-small")
 	for name, n := range map[string]int{"t-du-big": 2000, "t-du-small": 20} {
-		if _, err := c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: name, Partitions: 1, Replicas: 3}); err != nil {
-			t.Fatal(err)
-		}
+		apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: name, Partitions: 1, Replicas: 3})
 		cl := kafkaClient(t, inst, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchCompression(kgo.NoCompression()))
 		produce(t, cl, name, strings.Repeat("x", 500), n)
 	}
@@ -563,10 +570,7 @@ func TestDiskUsage(t *testing.T) {
 func TestSampleCode(t *testing.T) {
 	s, inst := sharedInstance(t)
 	ctx := context.Background()
-	deleteTopicsAtEnd(t, s, inst.Name, "t-sample")
-	if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-sample"}); err != nil {
-		t.Fatal(err)
-	}
+	apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: "t-sample"})
 	servers := inst.BootstrapServers[streamplane.ListenerPrivatePlaintext]
 	sample := func(t *testing.T, lang string) (*streamplane.SampleCode, string) {
 		sc, err := s.Client.SampleCode(ctx, inst.Name, "t-sample", lang, "")
@@ -678,11 +682,8 @@ func franzGoSums(t *testing.T) []byte {
 func TestTopicListPaging(t *testing.T) {
 	s, inst := sharedInstance(t)
 	ctx := context.Background()
-	deleteTopicsAtEnd(t, s, inst.Name, "t-page-a", "t-page-b", "t-page-c")
 	for _, name := range []string{"t-page-b", "t-page-a", "t-page-c"} {
-		if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: name, Partitions: 1, Replicas: 1}); err != nil {
-			t.Fatal(err)
-		}
+		apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: name, Partitions: 1, Replicas: 1})
 	}
 	page, err := s.Client.Topics(ctx, inst.Name, client.TopicListOptions{Name: "t-page-", Offset: 1, Limit: 1})
 	if err != nil {
