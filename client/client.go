@@ -116,6 +116,24 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return resp, nil
 }
 
+// setPage adds a page of a list to q: its offset and limit, each if given.
+func setPage(q url.Values, offset, limit int) {
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+}
+
+// csv returns the list at path, filtered by q, as the server's CSV export.
+func (c *Client) csv(ctx context.Context, path string, q url.Values) (string, error) {
+	q.Set("format", "csv")
+	var out string
+	_, err := c.do(ctx, "GET", path, q, nil, &out)
+	return out, err
+}
+
 // IsNotFound reports whether err is a NOT_FOUND answer.
 func IsNotFound(err error) bool { return streamplane.ErrorCode(err) == streamplane.ENOTFOUND }
 

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/url"
-	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -31,12 +30,7 @@ func (o GroupOptions) query() url.Values {
 	for _, s := range o.States {
 		q.Add("state", s)
 	}
-	if o.Offset > 0 {
-		q.Set("offset", strconv.Itoa(o.Offset))
-	}
-	if o.Limit > 0 {
-		q.Set("limit", strconv.Itoa(o.Limit))
-	}
+	setPage(q, o.Offset, o.Limit)
 	return q
 }
 
@@ -54,11 +48,7 @@ func (c *Client) Groups(ctx context.Context, instance string, opts GroupOptions)
 
 // GroupsCSV returns the group list as CSV.
 func (c *Client) GroupsCSV(ctx context.Context, instance string, opts GroupOptions) (string, error) {
-	q := opts.query()
-	q.Set("format", "csv")
-	var out string
-	_, err := c.do(ctx, "GET", groupsPath(instance), q, nil, &out)
-	return out, err
+	return c.csv(ctx, groupsPath(instance), opts.query())
 }
 
 // Group describes a consumer group: members and per-partition offsets and

@@ -46,12 +46,7 @@ func (o ListOptions) query() url.Values {
 	if o.IncludeDeleted {
 		q.Set("include_deleted", "true")
 	}
-	if o.Offset > 0 {
-		q.Set("offset", strconv.Itoa(o.Offset))
-	}
-	if o.Limit > 0 {
-		q.Set("limit", strconv.Itoa(o.Limit))
-	}
+	setPage(q, o.Offset, o.Limit)
 	return q
 }
 
@@ -78,11 +73,7 @@ func (c *Client) Instances(ctx context.Context, opts ListOptions) (*InstanceList
 
 // InstancesCSV returns the instance list as CSV.
 func (c *Client) InstancesCSV(ctx context.Context, opts ListOptions) (string, error) {
-	q := opts.query()
-	q.Set("format", "csv")
-	var out string
-	_, err := c.do(ctx, "GET", "/api/v1/instances", q, nil, &out)
-	return out, err
+	return c.csv(ctx, "/api/v1/instances", opts.query())
 }
 
 // Instance returns an instance by id or name.

@@ -21,9 +21,7 @@ func (c *Client) Quotas(ctx context.Context, instance string) (*streamplane.Quot
 
 // QuotasCSV returns an instance's quota list as CSV.
 func (c *Client) QuotasCSV(ctx context.Context, instance string) (string, error) {
-	var out string
-	_, err := c.do(ctx, "GET", quotasPath(instance), url.Values{"format": {"csv"}}, nil, &out)
-	return out, err
+	return c.csv(ctx, quotasPath(instance), url.Values{})
 }
 
 // CreateQuota sets the limits of an entity that has no quota yet.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -51,12 +50,7 @@ func (c *Client) Tasks(ctx context.Context, o TaskOptions) (*TaskList, error) {
 	if o.To != nil {
 		q.Set("to", o.To.Format(time.RFC3339))
 	}
-	if o.Offset > 0 {
-		q.Set("offset", strconv.Itoa(o.Offset))
-	}
-	if o.Limit > 0 {
-		q.Set("limit", strconv.Itoa(o.Limit))
-	}
+	setPage(q, o.Offset, o.Limit)
 	var out TaskList
 	_, err := c.do(ctx, "GET", "/api/v1/tasks", q, nil, &out)
 	return &out, err

@@ -23,12 +23,7 @@ func (o TopicListOptions) query() url.Values {
 	if o.Internal {
 		q.Set("internal", "true")
 	}
-	if o.Offset > 0 {
-		q.Set("offset", strconv.Itoa(o.Offset))
-	}
-	if o.Limit > 0 {
-		q.Set("limit", strconv.Itoa(o.Limit))
-	}
+	setPage(q, o.Offset, o.Limit)
 	return q
 }
 
@@ -52,11 +47,7 @@ func (c *Client) Topics(ctx context.Context, instance string, opts TopicListOpti
 
 // TopicsCSV returns an instance's topic list as CSV.
 func (c *Client) TopicsCSV(ctx context.Context, instance string, opts TopicListOptions) (string, error) {
-	q := opts.query()
-	q.Set("format", "csv")
-	var out string
-	_, err := c.do(ctx, "GET", topicsPath(instance), q, nil, &out)
-	return out, err
+	return c.csv(ctx, topicsPath(instance), opts.query())
 }
 
 // Topic returns a topic with its partitions and configs.
