@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -136,12 +135,3 @@ func (c *Client) csv(ctx context.Context, path string, q url.Values) (string, er
 
 // IsNotFound reports whether err is a NOT_FOUND answer.
 func IsNotFound(err error) bool { return streamplane.ErrorCode(err) == streamplane.ENOTFOUND }
-
-// StatusCode returns the HTTP status of an error answer, or 0.
-func StatusCode(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.StatusCode
-	}
-	return 0
-}
