@@ -22,6 +22,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/kafkaruntime"
 )
 
 var (
@@ -34,7 +35,7 @@ var (
 
 // kafkaVersion is the Kafka version the tests run (the recommended one
 // unless STREAMPLANE_TEST_KAFKA_VERSION says otherwise).
-var kafkaVersion = envOr("STREAMPLANE_TEST_KAFKA_VERSION", "4.1.2")
+var kafkaVersion = envOr("STREAMPLANE_TEST_KAFKA_VERSION", kafkaruntime.Recommended().Version)
 
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
