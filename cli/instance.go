@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,21 +113,6 @@ has started. --version defaults to the catalog's recommended version.`,
 	return cmd
 }
 
-// requireFlags names every required flag that was not given. Cobra's own
-// check prints them quoted without dashes, which reads less like a command.
-func requireFlags(cmd *cobra.Command, names ...string) error {
-	var missing []string
-	for _, n := range names {
-		if !cmd.Flags().Changed(n) {
-			missing = append(missing, "--"+n)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return fmt.Errorf("'%s' needs %s", cmd.CommandPath(), strings.Join(missing, ", "))
-}
-
 func recommendedVersion(ctx context.Context, c *client.Client) (string, error) {
 	runtimes, err := c.Runtimes(ctx)
 	if err != nil {
@@ -195,24 +179,6 @@ instance must pass all of them. DELETED instances show only with --all or
 	f.IntVar(&opts.Offset, "offset", 0, "skip this many instances")
 	f.IntVar(&opts.Limit, "limit", 0, "show at most this many instances (server default 100, at most 1000)")
 	return cmd
-}
-
-// upperEnum upper-cases enum flag values and checks them against the known
-// ones, so that a typo fails here rather than matching nothing.
-func upperEnum[T ~string](flag string, values []string, known []T) ([]string, error) {
-	var out []string
-	for _, given := range values {
-		v := strings.ToUpper(strings.TrimSpace(given))
-		if !slices.Contains(known, T(v)) {
-			names := make([]string, len(known))
-			for i, k := range known {
-				names[i] = string(k)
-			}
-			return nil, fmt.Errorf("invalid %s %q: use one of %s", flag, given, strings.Join(names, ", "))
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 func newInstanceShowCommand(o *options) *cobra.Command {

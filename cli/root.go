@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,6 +207,39 @@ func minArgs(names ...string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// requireFlags names every required flag that was not given. Cobra's own
+// check prints them quoted without dashes, which reads less like a command.
+func requireFlags(cmd *cobra.Command, names ...string) error {
+	var missing []string
+	for _, n := range names {
+		if !cmd.Flags().Changed(n) {
+			missing = append(missing, "--"+n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("'%s' needs %s", cmd.CommandPath(), strings.Join(missing, ", "))
+}
+
+// upperEnum upper-cases enum flag values and checks them against the known
+// ones, so that a typo fails here rather than matching nothing.
+func upperEnum[T ~string](flag string, values []string, known []T) ([]string, error) {
+	var out []string
+	for _, given := range values {
+		v := strings.ToUpper(strings.TrimSpace(given))
+		if !slices.Contains(known, T(v)) {
+			names := make([]string, len(known))
+			for i, k := range known {
+				names[i] = string(k)
+			}
+			return nil, fmt.Errorf("invalid %s %q: use one of %s", flag, given, strings.Join(names, ", "))
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // parseKeyValues reads a repeated key=value flag such as --tag or

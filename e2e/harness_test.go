@@ -82,7 +82,6 @@ type Server struct {
 	PortRange string
 	Client    *client.Client
 	URL       string
-	extraArgs []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -92,8 +91,7 @@ type Server struct {
 
 // ServerOptions tune a server.
 type ServerOptions struct {
-	Ports int      // size of the port range; default 400
-	Args  []string // extra flags
+	Ports int // size of the port range; default 400
 }
 
 // NewServer prepares and starts a server.
@@ -107,7 +105,7 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1), extraArgs: opts.Args}
+	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1)}
 	s.Start()
 	return s
 }
@@ -140,9 +138,8 @@ func claimPortBlock(t testing.TB) int {
 // env adds environment variables for this start only.
 func (s *Server) Start(env ...string) {
 	s.t.Helper()
-	args := append([]string{"server", "--data", s.Dir, "--listen", "127.0.0.1:0", "--port-range", s.PortRange,
-		"--supervisor-interval", "1s", "--log-level", "debug"}, s.extraArgs...)
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(binary, "server", "--data", s.Dir, "--listen", "127.0.0.1:0", "--port-range", s.PortRange,
+		"--supervisor-interval", "1s", "--log-level", "debug")
 	cmd.Env = append(os.Environ(), env...)
 	logFile, err := os.OpenFile(filepath.Join(s.Dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
