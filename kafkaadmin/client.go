@@ -31,6 +31,13 @@ func Dial(seeds []string, user, password string) (*Client, error) {
 		kgo.RetryTimeout(10*time.Second),
 		kgo.MetadataMinAge(500*time.Millisecond),
 		kgo.ClientID("streamplane"),
+		// Producing: messages sent through the API, one at a time for a
+		// person waiting on the answer. No RecordDeliveryTimeout: franz-go
+		// counts it from the record's timestamp, which the sender may set
+		// in the past; the caller's context bounds a send.
+		kgo.RecordPartitioner(newPartitioner()),
+		kgo.ProducerLinger(0),
+		kgo.ProducerBatchCompression(kgo.NoCompression()), // as Java's default: Kafka's size limits apply to what was sent
 	)
 	if err != nil {
 		return nil, err

@@ -2,10 +2,8 @@ package kafkaadmin
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"maps"
 	"slices"
 	"sync"
@@ -494,31 +492,6 @@ func scanError(ctx context.Context, b *ScanBudget, err error, topic string, p in
 // ErrScanTime is the cause of a query context whose time budget ran out.
 var ErrScanTime = errors.New("the query's time budget was spent")
 
-// Produce appends one record to the topic, in partition rec.Partition when
-// partition is true, else where Kafka's default partitioner would put it:
-// by the murmur2 hash of the key, as Java clients do, or any partition for
-// a record without key. It waits for all in-sync replicas (acks=all).
-func (l *TopicLog) Produce(ctx context.Context, rec streamplane.MessageRecord, partition bool) (streamplane.MessageSent, error) {
-	if partition {
-		if err := l.CheckPartition("partition", rec.Partition); err != nil {
-			return streamplane.MessageSent{}, err
-		}
-	} else {
-		r := &kgo.Record{Key: rec.Key}
-		rec.Partition = int32(kgo.StickyKeyPartitioner(nil).ForTopic(l.topic).Partition(r, len(l.Partitions())))
-	}
-	batch := recordBatch(rec)
-	var sent streamplane.MessageSent
-	err := l.retryStale(ctx, func() (err error) { // safe: a broker that answers so wrote nothing
-		sent, err = l.produceOnce(ctx, rec, batch)
-		return err
-	})
-	if err != nil {
-		return sent, AppError(err, fieldOf(err, "value"), "send to %s/%d", l.topic, rec.Partition)
-	}
-	return sent, nil
-}
-
 // fieldOf names the field an error is about: the topic when Kafka does not
 // know it (it was deleted meanwhile), else field.
 func fieldOf(err error, field string) string {
@@ -526,61 +499,4 @@ func fieldOf(err error, field string) string {
 		return "topic"
 	}
 	return field
-}
-
-func (l *TopicLog) produceOnce(ctx context.Context, rec streamplane.MessageRecord, batch []byte) (streamplane.MessageSent, error) {
-	id, leader, err := l.leader(rec.Partition)
-	if err != nil {
-		return streamplane.MessageSent{}, err
-	}
-	req := kmsg.NewPtrProduceRequest()
-	req.Acks = -1 // the client rewrites it to its own setting, which is the default: all
-	req.TimeoutMillis = 10_000
-	rt := kmsg.NewProduceRequestTopic()
-	rt.Topic, rt.TopicID = l.topic, id
-	rp := kmsg.NewProduceRequestTopicPartition()
-	rp.Partition, rp.Records = rec.Partition, batch
-	rt.Partitions = append(rt.Partitions, rp)
-	req.Topics = append(req.Topics, rt)
-	// Not retried on a lost connection: the record may have been written.
-	resp, err := req.RequestWith(ctx, leader)
-	if err != nil {
-		return streamplane.MessageSent{}, err
-	}
-	if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
-		return streamplane.MessageSent{}, fmt.Errorf("kafkaadmin: produce to %s/%d answered %d topics", l.topic, rec.Partition, len(resp.Topics))
-	}
-	p := resp.Topics[0].Partitions[0]
-	if err := kerrOf(p.ErrorCode, p.ErrorMessage); err != nil {
-		return streamplane.MessageSent{}, err
-	}
-	sent := streamplane.MessageSent{Topic: l.topic, Partition: rec.Partition, Offset: p.BaseOffset,
-		Timestamp: rec.Timestamp.UTC(), TimestampType: streamplane.TimestampCreateTime}
-	if p.LogAppendTime >= 0 {
-		sent.Timestamp, sent.TimestampType = time.UnixMilli(p.LogAppendTime).UTC(), streamplane.TimestampLogAppendTime
-	}
-	return sent, nil
-}
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// recordBatch encodes one record as an uncompressed v2 record batch, the
-// format every Kafka since 0.11 writes, without a producer id (not
-// idempotent: a send is one request, not retried).
-func recordBatch(rec streamplane.MessageRecord) []byte {
-	ms := rec.Timestamp.UnixMilli()
-	r := kmsg.Record{Key: rec.Key, Value: rec.Value}
-	for _, h := range rec.Headers {
-		r.Headers = append(r.Headers, kmsg.Header{Key: h.Key, Value: h.Value})
-	}
-	body := r.AppendTo(nil)[1:] // Length 0 takes one byte; the real length goes in front
-	records := binary.AppendVarint(nil, int64(len(body)))
-	records = append(records, body...)
-
-	b := kmsg.RecordBatch{PartitionLeaderEpoch: -1, Magic: 2, FirstTimestamp: ms, MaxTimestamp: ms,
-		ProducerID: -1, ProducerEpoch: -1, FirstSequence: -1, NumRecords: 1, Records: records}
-	raw := b.AppendTo(nil)
-	binary.BigEndian.PutUint32(raw[8:], uint32(len(raw)-12))                   // Length: everything after it
-	binary.BigEndian.PutUint32(raw[17:], crc32.Checksum(raw[21:], castagnoli)) // CRC-32C from the attributes on
-	return raw
 }
