@@ -239,10 +239,10 @@ func (c *Client) DescribeGroups(ctx context.Context, groups []streamplane.Group)
 			}
 			continue
 		}
-		committed[r.Group] = r.Fetched
 		for t := range r.Fetched {
 			subscribe(r.Group, t)
 		}
+		committed[r.Group] = r.Fetched
 	}
 
 	topics := map[string]bool{}
@@ -263,12 +263,23 @@ func (c *Client) DescribeGroups(ctx context.Context, groups []streamplane.Group)
 	for _, d := range details {
 		d.MemberCount = len(d.Members)
 		sort.Slice(d.Members, func(i, j int) bool { return d.Members[i].MemberID < d.Members[j].MemberID })
+		// kadm computes each partition's lag (end offset minus committed,
+		// never below 0) and the totals. It is given the group without
+		// members, as an EMPTY group: who owns a partition is taken above
+		// for both protocols (kadm knows only classic members). A
+		// partition nobody committed in has no lag here, where kadm counts
+		// it from the log start: it is dropped before the totals.
+		lag := kadm.CalculateGroupLag(kadm.DescribedGroup{Group: d.Name}, committed[d.Name], ends)
+		for _, parts := range lag {
+			maps.DeleteFunc(parts, func(_ int32, l kadm.GroupMemberLag) bool { return l.Commit.At < 0 })
+		}
+		totals := lag.TotalByTopic()
 		for _, topic := range slices.Sorted(maps.Keys(subscribed[d.Name])) {
 			parts := ends[topic]
 			if len(parts) == 0 || parts[-1].Err != nil {
 				continue // the topic is gone (or unreadable): nothing to measure against
 			}
-			gt := streamplane.GroupTopic{Topic: topic, Partitions: []streamplane.GroupPartition{}}
+			gt := streamplane.GroupTopic{Topic: topic, Lag: totals[topic].Lag, Partitions: []streamplane.GroupPartition{}}
 			for _, p := range slices.Sorted(maps.Keys(parts)) {
 				end := parts[p]
 				if end.Err != nil {
@@ -276,10 +287,9 @@ func (c *Client) DescribeGroups(ctx context.Context, groups []streamplane.Group)
 					continue
 				}
 				gp := streamplane.GroupPartition{Partition: p, EndOffset: end.Offset, MemberID: owner[d.Name][topic][p]}
-				if o, ok := committed[d.Name].Lookup(topic, p); ok && o.Err == nil && o.At >= 0 {
-					at, lag := o.At, streamplane.GroupLag(o.At, end.Offset)
-					gp.Offset, gp.Lag = &at, &lag
-					gt.Lag += lag
+				if l, ok := lag.Lookup(topic, p); ok && l.Err == nil {
+					at, behind := l.Commit.At, l.Lag
+					gp.Offset, gp.Lag = &at, &behind
 				}
 				gt.Partitions = append(gt.Partitions, gp)
 			}
