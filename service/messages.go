@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,34 +30,97 @@ func (s *Service) QueryMessages(ctx context.Context, instance string, q streampl
 	if err := q.Normalize(); err != nil {
 		return nil, err
 	}
-	cursor, _ := streamplane.ParseMessageCursor(q.Cursor) // checked by Normalize
 	_, cl, err := s.cluster(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, streamplane.MaxScanTime, kafkaadmin.ErrScanTime)
 	defer cancel()
-
 	log, err := cl.TopicLog(ctx, q.Topic)
 	if err != nil {
 		return nil, err
 	}
-	partitions := log.Partitions()
+	return readMessages(ctx, log, q)
+}
+
+// messageLog is what a query reads of a topic: a kafkaadmin.TopicLog.
+type messageLog interface {
+	Partitions() []int32
+	CheckPartition(field string, p int32) error
+	Offsets(ctx context.Context, partitions []int32, timestamps ...int64) (logStart, logEnd map[int32]int64, atOrAfter []map[int32]int64, err error)
+	ScanForward(ctx context.Context, p int32, start, end int64, want int, match func(time.Time) bool, b *kafkaadmin.ScanBudget) (streamplane.MessageScan, error)
+	ScanBackward(ctx context.Context, p int32, start, end int64, want int, match func(time.Time) bool, b *kafkaadmin.ScanBudget) (streamplane.MessageScan, error)
+}
+
+var _ messageLog = (*kafkaadmin.TopicLog)(nil)
+
+// readMessages carries out a normalized query on a topic's log: the I/O
+// between the decisions of queryPartitions, planReads and finishPage.
+func readMessages(ctx context.Context, log messageLog, q streamplane.MessageQuery) (*streamplane.MessagePage, error) {
+	cursor, _ := streamplane.ParseMessageCursor(q.Cursor) // checked by Normalize
+	partitions, err := queryPartitions(q, cursor, log.Partitions(), log.CheckPartition)
+	if err != nil {
+		return nil, err
+	}
+	starts, ends, byTime, err := log.Offsets(ctx, partitions, queryTimes(q)...)
+	if err != nil {
+		return nil, err
+	}
+	plan := planReads(q, cursor, partitions, listedOffsets{starts: starts, ends: ends, byTime: byTime})
+
+	match := queryMatch(q)
+	budget := kafkaadmin.NewScanBudget(int64(q.MaxScan), streamplane.MaxScanBytes)
+	scans := make([]streamplane.MessageScan, len(plan.reads))
+	errs := make([]error, len(plan.reads))
+	sem := make(chan struct{}, scanParallelism)
+	var wg sync.WaitGroup
+	for i, r := range plan.reads {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if q.NewestFirst {
+				scans[i], errs[i] = log.ScanBackward(ctx, r.partition, r.start, r.end, q.Limit, match, budget)
+			} else {
+				scans[i], errs[i] = log.ScanForward(ctx, r.partition, r.start, r.end, q.Limit, match, budget)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	scanned, scannedBytes := budget.Used()
+	return finishPage(plan.page, q, scans, scanned, scannedBytes, budget.Stopped()), nil
+}
+
+// The decisions of a query, apart from the I/O that carries them out.
+
+// queryPartitions decides which of the topic's partitions a query reads:
+// all, or the one it names. check says whether the topic has a partition
+// (kafkaadmin.TopicLog.CheckPartition), naming the field that asked. A
+// cursor must name partitions the query reads.
+func queryPartitions(q streamplane.MessageQuery, cursor map[int32]int64, all []int32, check func(field string, p int32) error) ([]int32, error) {
+	partitions := all
 	if q.Partition != nil {
-		if err := log.CheckPartition("partition", *q.Partition); err != nil {
+		if err := check("partition", *q.Partition); err != nil {
 			return nil, err
 		}
 		partitions = []int32{*q.Partition}
 	}
-	for p := range cursor {
-		if err := log.CheckPartition("cursor", p); err != nil {
+	for _, p := range slices.Sorted(maps.Keys(cursor)) {
+		if err := check("cursor", p); err != nil {
 			return nil, err
 		}
 		if q.Partition != nil && p != *q.Partition {
 			return nil, streamplane.Invalid("cursor", "the cursor names partition %d but the query reads partition %d only; pass the cursor with the query that returned it", p, *q.Partition)
 		}
 	}
+	return partitions, nil
+}
 
+// queryTimes returns the timestamps (ms) to ask the time index for: the
+// first millisecond of the window, and the one after its last.
+func queryTimes(q streamplane.MessageQuery) []int64 {
 	var times []int64
 	if !q.ByOffset() {
 		if q.From != nil {
@@ -65,61 +130,68 @@ func (s *Service) QueryMessages(ctx context.Context, instance string, q streampl
 			times = append(times, q.ToMilli()+1)
 		}
 	}
-	starts, ends, byTime, err := log.Offsets(ctx, partitions, times...)
-	if err != nil {
-		return nil, err
-	}
+	return times
+}
 
-	page := &streamplane.MessagePage{Messages: []streamplane.Message{}}
-	type job struct {
-		p          int32
-		start, end int64
-	}
-	var jobs []job
+// listedOffsets is what ListOffsets said for a query's partitions: log
+// start and end, and for each of queryTimes the first offset at or after it.
+type listedOffsets struct {
+	starts, ends map[int32]int64
+	byTime       []map[int32]int64
+}
+
+// readPlan is what a query reads: the page with every partition's offsets
+// and range (and notes on clamped bounds), and the ranges not empty.
+type readPlan struct {
+	page  *streamplane.MessagePage
+	reads []partitionRead
+}
+
+// partitionRead is one partition's range to read, offsets [start, end).
+type partitionRead struct {
+	partition  int32
+	start, end int64
+}
+
+// planReads maps the query's bounds and cursor onto each partition's
+// offsets (streamplane.MessageQuery.Range).
+func planReads(q streamplane.MessageQuery, cursor map[int32]int64, partitions []int32, listed listedOffsets) readPlan {
+	plan := readPlan{page: &streamplane.MessagePage{Messages: []streamplane.Message{}}}
 	for _, p := range partitions {
-		o := streamplane.PartitionOffsets{Partition: p, LogStart: starts[p], LogEnd: ends[p]}
+		o := streamplane.PartitionOffsets{Partition: p, LogStart: listed.starts[p], LogEnd: listed.ends[p]}
 		if q.From != nil && !q.ByOffset() {
-			o.AtFrom = byTime[0][p]
+			o.AtFrom = listed.byTime[0][p]
 		}
 		if q.To != nil && !q.ByOffset() {
-			o.PastTo = byTime[len(byTime)-1][p]
+			o.PastTo = listed.byTime[len(listed.byTime)-1][p]
 		}
 		start, end, note := q.Range(o, cursor)
 		if note != "" {
-			page.Notes = append(page.Notes, note)
+			plan.page.Notes = append(plan.page.Notes, note)
 		}
-		page.Partitions = append(page.Partitions, streamplane.MessagePartition{Partition: p,
+		plan.page.Partitions = append(plan.page.Partitions, streamplane.MessagePartition{Partition: p,
 			LogStartOffset: o.LogStart, LogEndOffset: o.LogEnd, RangeStartOffset: start, RangeEndOffset: end})
 		if start < end {
-			jobs = append(jobs, job{p, start, end})
+			plan.reads = append(plan.reads, partitionRead{partition: p, start: start, end: end})
 		}
 	}
+	return plan
+}
 
-	var match func(time.Time) bool
-	if !q.ByOffset() && (q.From != nil || q.To != nil) {
-		match = q.Matches
+// queryMatch returns which records a scan keeps: those in the time
+// window, or all (nil) for a search by offset or without bounds.
+func queryMatch(q streamplane.MessageQuery) func(time.Time) bool {
+	if q.ByOffset() || (q.From == nil && q.To == nil) {
+		return nil
 	}
-	budget := kafkaadmin.NewScanBudget(int64(q.MaxScan), streamplane.MaxScanBytes)
-	scans := make([]streamplane.MessageScan, len(jobs))
-	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, scanParallelism)
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if q.NewestFirst {
-				scans[i], errs[i] = log.ScanBackward(ctx, j.p, j.start, j.end, q.Limit, match, budget)
-			} else {
-				scans[i], errs[i] = log.ScanForward(ctx, j.p, j.start, j.end, q.Limit, match, budget)
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	return q.Matches
+}
 
+// finishPage completes the planned page with what the scans found: the
+// first limit records across partitions, where each partition resumes,
+// the cursor, and what the scan cost and why it stopped early (stopped,
+// empty when it did not).
+func finishPage(page *streamplane.MessagePage, q streamplane.MessageQuery, scans []streamplane.MessageScan, scanned, scannedBytes int64, stopped string) *streamplane.MessagePage {
 	records, next := streamplane.MergeMessageScans(scans, q.Limit, q.NewestFirst)
 	for i := range records {
 		page.Messages = append(page.Messages, records[i].View(q.Topic, streamplane.MessageViewBytes))
@@ -131,11 +203,11 @@ func (s *Service) QueryMessages(ctx context.Context, instance string, q streampl
 	}
 	page.More = len(next) > 0
 	page.Cursor = streamplane.FormatMessageCursor(next)
-	page.Scanned, page.ScannedBytes = budget.Used()
-	if reason := budget.Stopped(); reason != "" {
-		page.StoppedEarly, page.Reason = true, reason+"; the page holds what was found, and the cursor continues the scan"
+	page.Scanned, page.ScannedBytes = scanned, scannedBytes
+	if stopped != "" {
+		page.StoppedEarly, page.Reason = true, stopped+"; the page holds what was found, and the cursor continues the scan"
 	}
-	return page, nil
+	return page
 }
 
 // Message returns one message, its key and body cut at maxBytes (0: whole).
