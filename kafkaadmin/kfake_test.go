@@ -48,3 +48,6 @@ func mustCreateTopic(t *testing.T, c *Client, name string, partitions int, confi
 		t.Fatalf("create topic %s: %v", name, err)
 	}
 }
+
+// fakeEpoch is a time for records whose time does not matter.
+var fakeEpoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
