@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -296,187 +295,48 @@ func toMessageRecord(r *kgo.Record) streamplane.MessageRecord {
 	return m
 }
 
-// ScanBudget bounds the work of one query across all its partitions:
-// records examined and bytes fetched. Once spent, every scan of the query
-// stops where it is and says so.
-type ScanBudget struct {
-	maxRecords, maxBytes int64
-	records, bytes       atomic.Int64
-
-	mu     sync.Mutex
-	reason string
-}
-
-// NewScanBudget returns a budget of records and bytes.
-func NewScanBudget(records, bytes int64) *ScanBudget {
-	return &ScanBudget{maxRecords: records, maxBytes: bytes}
-}
-
-// Stop ends every scan of the query; the first reason given is kept.
-func (b *ScanBudget) Stop(reason string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.reason == "" {
-		b.reason = reason
-	}
-}
-
-// Stopped returns why the scans stopped early, or "".
-func (b *ScanBudget) Stopped() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.reason
-}
-
-// Used returns the records examined and the bytes fetched.
-func (b *ScanBudget) Used() (records, bytes int64) { return b.records.Load(), b.bytes.Load() }
-
-// examine takes one record from the budget, or stops the scans when it is
-// spent.
-func (b *ScanBudget) examine() bool {
-	if b.Stopped() != "" {
-		return false
-	}
-	if b.records.Add(1) > b.maxRecords {
-		b.records.Add(-1)
-		b.Stop(fmt.Sprintf("the scan budget of %d records was spent", b.maxRecords))
-		return false
-	}
-	return true
-}
-
-// fetchSize returns how many bytes the next fetch may ask for, at most
-// want, or 0 when the budget is spent.
-func (b *ScanBudget) fetchSize(want int32) int32 {
-	if b.Stopped() != "" {
-		return 0
-	}
-	left := b.maxBytes - b.bytes.Load()
-	if left <= 0 {
-		b.Stop(fmt.Sprintf("the scan budget of %d MB was spent", b.maxBytes>>20))
-		return 0
-	}
-	return int32(min(int64(want), left))
-}
-
-// Fetch sizes: a scan starts small, because most pages need few records,
-// and grows when a partition's records turn out large or sparse.
-const (
-	firstFetchBytes = 64 << 10
-	maxFetchBytes   = 8 << 20
-)
-
 // ScanForward reads partition p from offset start towards end (exclusive),
 // until it has found want records that match (nil matches all), the range
 // ends or the budget is spent. Its records are in offset order; Next is
-// the first offset not examined.
+// the first offset not examined. What to fetch and when to stop is
+// forwardScan's to decide; this does the fetching.
 func (l *TopicLog) ScanForward(ctx context.Context, p int32, start, end int64, want int, match func(time.Time) bool, b *ScanBudget) (streamplane.MessageScan, error) {
-	s := streamplane.MessageScan{Partition: p, Next: start}
-	size := int32(firstFetchBytes)
-	for stalls := 0; s.Next < end; {
-		n := b.fetchSize(size)
-		if n == 0 {
-			return s, nil
+	scan := newForwardScan(p, start, end, want, match)
+	for {
+		from, maxBytes, ok := scan.nextFetch(b)
+		if !ok {
+			return scan.result, nil
 		}
-		from := s.Next
-		f, err := l.fetch(ctx, p, from, n)
+		f, err := l.fetch(ctx, p, from, maxBytes)
 		if err != nil {
-			return s, scanError(ctx, b, err, l.topic, p)
+			return scan.result, scanError(ctx, b, err, l.topic, p)
 		}
-		b.bytes.Add(int64(f.bytes))
-		for _, r := range f.records {
-			if r.Offset >= end {
-				break
-			}
-			if !b.examine() {
-				return s, nil
-			}
-			s.Next = r.Offset + 1
-			if match == nil || match(r.Timestamp) {
-				s.Records = append(s.Records, toMessageRecord(r))
-				if len(s.Records) == want {
-					s.Done = s.Next >= end
-					return s, nil
-				}
-			}
+		if err := scan.take(from, f, b); err != nil {
+			return scan.result, fmt.Errorf("kafkaadmin: reading %s/%d: %w at offset %d", l.topic, p, err, from)
 		}
-		if f.next > s.Next {
-			s.Next = min(f.next, end) // past control records and compacted gaps too
-		}
-		switch {
-		case s.Next > from:
-		case from >= f.highWatermark:
-			s.Next = end // the log shrank under us (a new leader had less); nothing more to read
-		default:
-			if stalls++; stalls > 3 {
-				return s, fmt.Errorf("kafkaadmin: reading %s/%d makes no progress at offset %d", l.topic, p, from)
-			}
-		}
-		size = min(size*4, maxFetchBytes)
 	}
-	s.Done = true
-	return s, nil
 }
 
 // ScanBackward reads partition p from end (exclusive) back towards start,
 // in chunks that double, until it has found want records that match (nil
 // matches all), the range ends or the budget is spent. Its records are in
 // descending offset order; Next is the offset below which nothing was
-// examined.
+// examined. backwardScan decides; this fetches.
 func (l *TopicLog) ScanBackward(ctx context.Context, p int32, start, end int64, want int, match func(time.Time) bool, b *ScanBudget) (streamplane.MessageScan, error) {
-	s := streamplane.MessageScan{Partition: p, Next: end}
-	chunk := int64(max(want, 16))
-	size := int32(firstFetchBytes)
-	for s.Next > start {
-		lo := max(start, s.Next-chunk)
-		var seg []*kgo.Record // the chunk [lo, s.Next), read forward
-		for pos, stalls := lo, 0; pos < s.Next; {
-			n := b.fetchSize(size)
-			if n == 0 {
-				return s, nil
-			}
-			f, err := l.fetch(ctx, p, pos, n)
-			if err != nil {
-				return s, scanError(ctx, b, err, l.topic, p)
-			}
-			b.bytes.Add(int64(f.bytes))
-			for _, r := range f.records {
-				if r.Offset >= s.Next {
-					break
-				}
-				seg = append(seg, r)
-			}
-			switch {
-			case f.next > pos:
-				pos = f.next
-			case len(f.records) == 0 && pos >= f.highWatermark:
-				pos = s.Next // nothing more below the end: the log shrank under us
-			default:
-				if stalls++; stalls > 3 {
-					return s, fmt.Errorf("kafkaadmin: reading %s/%d makes no progress at offset %d", l.topic, p, pos)
-				}
-			}
-			size = min(size*4, maxFetchBytes)
+	scan := newBackwardScan(p, start, end, want, match)
+	for {
+		from, maxBytes, ok := scan.nextFetch(b)
+		if !ok {
+			return scan.result, nil
 		}
-		for i := len(seg) - 1; i >= 0; i-- {
-			r := seg[i]
-			if !b.examine() {
-				return s, nil
-			}
-			s.Next = r.Offset
-			if match == nil || match(r.Timestamp) {
-				s.Records = append(s.Records, toMessageRecord(r))
-				if len(s.Records) == want {
-					s.Done = s.Next <= start
-					return s, nil
-				}
-			}
+		f, err := l.fetch(ctx, p, from, maxBytes)
+		if err != nil {
+			return scan.result, scanError(ctx, b, err, l.topic, p)
 		}
-		s.Next = lo
-		chunk *= 2
+		if err := scan.take(from, f, b); err != nil {
+			return scan.result, fmt.Errorf("kafkaadmin: reading %s/%d: %w at offset %d", l.topic, p, err, from)
+		}
 	}
-	s.Done = true
-	return s, nil
 }
 
 // scanError turns a failed fetch into a stop when the query's time ran out
