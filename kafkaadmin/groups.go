@@ -239,10 +239,10 @@ func (c *Client) DescribeGroups(ctx context.Context, groups []streamplane.Group)
 			}
 			continue
 		}
+		committed[r.Group] = r.Fetched
 		for t := range r.Fetched {
 			subscribe(r.Group, t)
 		}
-		committed[r.Group] = r.Fetched
 	}
 
 	topics := map[string]bool{}
