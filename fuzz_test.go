@@ -282,3 +282,116 @@ func FuzzMessageSend(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTopicSpec feeds the JSON body of a topic creation, configs and all. A
+// refused spec is EINVALID on one of its fields (a config by its name); an
+// accepted one has counts and retention in range, and the configs it gives
+// Kafka keep Streamplane's rules.
+func FuzzTopicSpec(f *testing.F) {
+	f.Add(`{"name":"orders","partitions":6,"replicas":3,"retention_hours":24,"sync_replication":true}`, uint8(3))
+	f.Add(`{"name":"orders","configs":{"cleanup.policy":"compact","retention.ms":"3600000","min.insync.replicas":"2"}}`, uint8(3))
+	f.Add(`{"name":"orders","retention_hours":1,"configs":{"retention.ms":"1"}}`, uint8(1))
+	f.Add(`{"name":"__consumer_offsets","configs":{"bad key":"x","":"y"}}`, uint8(2))
+	f.Add(`{"name":"o","sync_replication":true,"sync_flush":true,"configs":{"flush.messages":"1"}}`, uint8(1))
+	f.Fuzz(func(t *testing.T, body string, brokers uint8) {
+		var spec streamplane.TopicSpec
+		if json.Unmarshal([]byte(body), &spec) != nil {
+			return
+		}
+		given := spec.Configs
+		err := spec.Normalize(int(brokers%6) + 1)
+		if err != nil {
+			fields := []string{"name", "partitions", "replicas", "retention_hours", "sync_replication", "configs"}
+			for k := range given {
+				fields = append(fields, "configs."+k)
+			}
+			invalidOn(t, err, fields...)
+			return
+		}
+		if spec.Partitions < 1 || spec.Partitions > streamplane.MaxTopicPartitions || spec.Replicas < 1 || spec.Replicas > min(3, int(brokers%6)+1) {
+			t.Fatalf("accepted %d partitions, %d replicas on %d brokers", spec.Partitions, spec.Replicas, brokers%6+1)
+		}
+		cfg := spec.KafkaConfigs()
+		ms, err := strconv.ParseInt(cfg[streamplane.ConfigRetentionMs], 10, 64)
+		if err != nil || ms < streamplane.MinRetentionHours*streamplane.HourMs || ms > streamplane.MaxRetentionHours*streamplane.HourMs {
+			t.Fatalf("retention.ms %q given to Kafka", cfg[streamplane.ConfigRetentionMs])
+		}
+		if v, ok := cfg[streamplane.ConfigMinInsyncReplicas]; ok {
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > spec.Replicas {
+				t.Fatalf("min.insync.replicas %q given to Kafka for %d replicas", v, spec.Replicas)
+			}
+		}
+	})
+}
+
+// FuzzTopicUpdatePlan feeds the JSON body of a topic update against a topic
+// of some size. A refused update is EINVALID on one of its fields; an
+// accepted one only adds partitions, never sets and deletes one config, and
+// lists each config to delete once.
+func FuzzTopicUpdatePlan(f *testing.F) {
+	f.Add(`{"partitions":12}`, 6, 3)
+	f.Add(`{"partitions":3}`, 6, 3)
+	f.Add(`{"sync_replication":true,"delete_configs":["flush.messages","flush.messages"]}`, 1, 1)
+	f.Add(`{"sync_flush":false,"configs":{"flush.messages":"1"}}`, 3, 3)
+	f.Add(`{"retention_hours":48,"configs":{"cleanup.policy":"delete"},"delete_configs":["cleanup.policy"]}`, 3, 2)
+	f.Add(`{}`, 1, 1)
+	f.Fuzz(func(t *testing.T, body string, partitions, replicas int) {
+		var u streamplane.TopicUpdate
+		if json.Unmarshal([]byte(body), &u) != nil {
+			return
+		}
+		ch, err := u.Plan("orders", partitions, replicas)
+		if err != nil {
+			fields := []string{"", "partitions", "retention_hours", "sync_replication", "configs", "delete_configs"}
+			for k := range u.Configs {
+				fields = append(fields, "configs."+k)
+			}
+			for _, k := range u.DeleteConfigs {
+				fields = append(fields, "configs."+k)
+			}
+			invalidOn(t, err, fields...)
+			return
+		}
+		if ch.Partitions != 0 && ch.Partitions <= partitions {
+			t.Fatalf("plan sets %d partitions on a topic of %d", ch.Partitions, partitions)
+		}
+		if !slices.IsSorted(ch.Delete) || len(slices.Compact(slices.Clone(ch.Delete))) != len(ch.Delete) {
+			t.Fatalf("configs to delete %q are not sorted and unique", ch.Delete)
+		}
+		for _, k := range ch.Delete {
+			if _, ok := ch.Set[k]; ok {
+				t.Fatalf("plan both sets and deletes %s", k)
+			}
+		}
+	})
+}
+
+// FuzzQuotaSpec feeds the JSON body of a quota. A refused one is EINVALID
+// on one of its fields; an accepted one has its rates in range once rounded
+// to whole bytes as Kafka keeps them.
+func FuzzQuotaSpec(f *testing.F) {
+	f.Add(`{"user":"appuser","client_id":"c1","produce_mbps":2.5}`, true)
+	f.Add(`{"default_client":true,"consume_mbps":0.1}`, false)
+	f.Add(`{"user":"appuser","produce_mbps":1}`, false)
+	f.Add(`{"client_id":"<default>","produce_mbps":1e308}`, true)
+	f.Add(`{"user":"a","default_user":true}`, true)
+	f.Fuzz(func(t *testing.T, body string, sasl bool) {
+		var s streamplane.QuotaSpec
+		if json.Unmarshal([]byte(body), &s) != nil {
+			return
+		}
+		if err := s.Validate(sasl); err != nil {
+			invalidOn(t, err, "user", "default_user", "client_id", "default_client", "produce_mbps", "consume_mbps")
+			return
+		}
+		q := s.Quota()
+		for _, r := range []*float64{q.ProduceMBps, q.ConsumeMBps} {
+			if r != nil && (*r < 0 || streamplane.QuotaBytes(*r) < 0 || math.IsNaN(*r)) {
+				t.Fatalf("quota %+v has a rate out of range", q)
+			}
+		}
+		if q.ProduceMBps == nil && q.ConsumeMBps == nil || q.Entity == "" {
+			t.Fatalf("accepted quota %+v has no limit or no entity", q)
+		}
+	})
+}
