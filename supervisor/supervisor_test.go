@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -153,5 +154,23 @@ func TestCheckLeavesAHeldInstanceAlone(t *testing.T) {
 	got := s.mustCheck(t)
 	if len(prov.starts) != 0 || got.Status != streamplane.InstanceRunning || got.Brokers[1].State != streamplane.BrokerActive {
 		t.Fatalf("held instance: %d starts, instance %s, broker 2 %s; want it untouched", len(prov.starts), got.Status, got.Brokers[1].State)
+	}
+}
+
+// Every process runs but the cluster does not answer: FAULTY, saying so,
+// and no broker is restarted.
+func TestCheckClusterDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	prov := &fakeProvisioner{running: map[int]bool{1: true, 2: true}}
+	s, _ := newTestSupervisor(t, nil, prov)
+	s.connect = func(context.Context, *streamplane.Instance) (cluster, error) {
+		return nil, errors.New("dial tcp 127.0.0.1:19090: connection refused")
+	}
+	inst := s.mustCheck(t)
+	if inst.Status != streamplane.InstanceFaulty || inst.StatusReason != "the cluster does not answer: dial tcp 127.0.0.1:19090: connection refused" {
+		t.Fatalf("instance %s (%q), want FAULTY because the cluster does not answer", inst.Status, inst.StatusReason)
+	}
+	if len(prov.starts) != 0 || inst.Brokers[0].State != streamplane.BrokerActive {
+		t.Errorf("%d starts, broker 1 %s; want no start and the state kept", len(prov.starts), inst.Brokers[0].State)
 	}
 }
