@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -93,12 +94,6 @@ type sizeFlag struct {
 	text  string
 }
 
-var sizeUnits = map[string]float64{
-	"": 1, "b": 1,
-	"k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
-	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
-}
-
 func (s *sizeFlag) String() string { return s.text }
 func (s *sizeFlag) Type() string   { return "size" }
 
@@ -112,16 +107,9 @@ func (s *sizeFlag) Set(v string) error {
 }
 
 func parseSize(v string) (int64, error) {
-	t := strings.TrimSpace(v)
-	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	num, unit := t, ""
-	if i >= 0 {
-		num, unit = t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	mult, ok := sizeUnits[unit]
-	if err != nil || !ok || f < 0 || math.IsInf(f*mult, 0) || f*mult > math.MaxInt64/2 {
+	n, err := humanize.ParseBytes(strings.TrimSpace(v))
+	if err != nil || n > math.MaxInt64/2 {
 		return 0, fmt.Errorf("%q is not a size: give a number with a unit such as 500MB, 1GB or 1GiB", v)
 	}
-	return int64(f * mult), nil
+	return int64(n), nil
 }

@@ -185,7 +185,7 @@ func TestInstanceList(t *testing.T) {
 		if got := strings.Fields(lines[0]); !reflect.DeepEqual(got, []string{"NAME", "ID", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE"}) {
 			t.Errorf("header %q", got)
 		}
-		want := []string{"orders", "in-1", "RUNNING", "4.1.1", "kafka.1u2g.dev", "3", "3.1", "MB/30.0", "GB",
+		want := []string{"orders", "in-1", "RUNNING", "4.1.1", "kafka.1u2g.dev", "3", "3.15", "MB/30.0", "GB",
 			"127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094", "3h"}
 		if got := strings.Fields(lines[1]); !reflect.DeepEqual(got, want) {
 			t.Errorf("row\n got %q\nwant %q", got, want)
@@ -251,7 +251,7 @@ func TestInstanceShow(t *testing.T) {
 	for _, s := range []string{
 		"Status:", "FAULTY (broker 2 is down)",
 		"Task:", "task-9",
-		"Storage:", "3.1 MB used of 30.0 GB (0%), 10 GB per broker",
+		"Storage:", "3.15 MB used of 30.0 GB (0%), 10 GB per broker",
 		"Zones:", "az1, az2, az3",
 		"private_plaintext  127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094",
 		"Created:", "2026-11-21T10:00:00Z (3h ago)",
@@ -272,7 +272,7 @@ func TestInstanceShow(t *testing.T) {
 	if want := []string{"ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED"}; !reflect.DeepEqual(header, want) {
 		t.Errorf("broker header %q", header)
 	}
-	if want := []string{"2", "broker,controller", "ERROR", "az3", "127.0.0.1:19094", "4002", "0", "1.0", "MB"}; !reflect.DeepEqual(broker2, want) {
+	if want := []string{"2", "broker,controller", "ERROR", "az3", "127.0.0.1:19094", "4002", "0", "1.05", "MB"}; !reflect.DeepEqual(broker2, want) {
 		t.Errorf("broker row %q, want %q", broker2, want)
 	}
 	if !strings.Contains(res.stdout, "Broker 2: exited 3 times in a row") {

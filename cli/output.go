@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/dustin/go-humanize"
 )
 
 // printJSON writes v as the API does: indented, one document.
@@ -113,18 +115,12 @@ func (o *options) pageHint(offset, n, total int) {
 }
 
 // humanBytes renders a size in decimal units, as storage is sold and as the
-// API counts it: 512 B, 1.2 GB.
+// API counts it, to three significant digits: 512 B, 1.25 GB, 10.0 GB.
 func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+	if n < 0 {
+		return fmt.Sprintf("%d B", n) // not a size; show it as it came
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTP"[exp])
+	return humanize.BytesN(uint64(n), 3)
 }
 
 // gbBytes converts the API's storage sizes, in decimal GB, to bytes.

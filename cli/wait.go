@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
 )
@@ -157,23 +159,21 @@ func stepLine(t *streamplane.Task, i int) string {
 	return line + fmt.Sprintf(" (%d%%)", t.Progress)
 }
 
-// columns is the terminal width the shell exports, or 80.
+// columns is the width of the terminal stderr writes to, or 80 when it is
+// not a terminal.
 func (o *options) columns() int {
-	if n, err := strconv.Atoi(o.env("COLUMNS")); err == nil && n > 0 {
-		return n
+	if f, ok := o.stderr.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
 	}
 	return 80
 }
 
-// isTerminal reports whether w is a character device. golang.org/x/term is
-// not a dependency, and this is all the progress display needs to know.
+// isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // report turns per-target errors into the command's error: the error itself

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"testing"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -75,9 +77,35 @@ func TestProgress(t *testing.T) {
 
 func TestHumanBytes(t *testing.T) {
 	t.Parallel()
-	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 1250000000: "1.2 GB", 3e12: "3.0 TB"} {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.00 kB", 82854982: "82.9 MB", 1250000000: "1.25 GB", 10e9: "10.0 GB", 3e12: "3.00 TB", -1: "-1 B"} {
 		if got := humanBytes(n); got != want {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// Without a terminal the width is 80, whatever $COLUMNS says: the width
+// comes from the terminal itself.
+func TestColumnsWithoutTerminal(t *testing.T) {
+	t.Parallel()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	env := func(k string) string {
+		if k == "COLUMNS" {
+			return "200"
+		}
+		return ""
+	}
+	for _, w := range []io.Writer{f, &bytes.Buffer{}} {
+		o := newOptions(io.Discard, w, env)
+		if got := o.columns(); got != 80 {
+			t.Errorf("columns() with stderr %T = %d, want 80", w, got)
+		}
+		if o.stderrTTY {
+			t.Errorf("stderr %T counts as a terminal", w)
 		}
 	}
 }

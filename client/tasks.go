@@ -7,6 +7,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/poll"
 )
 
 // TaskList is a page of tasks.
@@ -92,11 +93,14 @@ func (e *TaskFailedError) Error() string {
 // WaitTask polls a task until it ends, calling onUpdate (if set) whenever
 // it changes. A failed task is returned with a *TaskFailedError.
 func (c *Client) WaitTask(ctx context.Context, id string, onUpdate func(*TaskDetail)) (*TaskDetail, error) {
-	var last string
-	for {
-		t, err := c.Task(ctx, id)
-		if err != nil {
-			return nil, err
+	var (
+		last string
+		t    *TaskDetail
+	)
+	err := poll.Until(ctx, 300*time.Millisecond, 0, func(context.Context) error {
+		var err error
+		if t, err = c.Task(ctx, id); err != nil {
+			return poll.Stop(err)
 		}
 		if onUpdate != nil {
 			key := fmt.Sprintf("%s|%d|%d|%d", t.Status, t.Current, t.Progress, len(t.Events))
@@ -107,14 +111,14 @@ func (c *Client) WaitTask(ctx context.Context, id string, onUpdate func(*TaskDet
 		}
 		switch t.Status {
 		case streamplane.TaskSucceeded:
-			return t, nil
+			return nil
 		case streamplane.TaskFailed:
-			return t, &TaskFailedError{Task: t}
+			return poll.Stop(&TaskFailedError{Task: t})
 		}
-		select {
-		case <-ctx.Done():
-			return t, ctx.Err()
-		case <-time.After(300 * time.Millisecond):
-		}
+		return fmt.Errorf("task %s is %s", id, t.Status)
+	})
+	if t == nil {
+		return nil, err
 	}
+	return t, err
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/streamplane/streamplane/poll"
 )
 
 // maxErrorLines is how much of Maven's output an error carries.
@@ -122,28 +124,32 @@ func LockFile(ctx context.Context, path string, onWait func()) (unlock func(), e
 		return nil, fmt.Errorf("opening lock: %w", err)
 	}
 	fd := int(f.Fd())
-	for waited := false; ; waited = true {
+	waited := false
+	err = poll.Until(ctx, lockPoll, 0, func(context.Context) error {
 		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() {
-				_ = syscall.Flock(fd, syscall.LOCK_UN)
-				f.Close()
-			}, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR):
+			return poll.Stop(fmt.Errorf("locking %s: %w", path, err))
 		}
 		if !waited && onWait != nil {
 			onWait()
 		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("waiting for lock %s: %w", path, ctx.Err())
-		case <-time.After(lockPoll):
+		waited = true
+		return fmt.Errorf("%s is locked by another holder", path)
+	})
+	if err != nil {
+		f.Close()
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			return nil, fmt.Errorf("waiting for lock %s: %w", path, ctxErr)
 		}
+		return nil, err
 	}
+	return func() {
+		_ = syscall.Flock(fd, syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // LockRepo creates the local repository repo if need be and takes the lock

@@ -2,11 +2,13 @@ package roller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/poll"
 )
 
 // Cluster is what the roller reads of the running cluster: an instance's
@@ -82,34 +84,30 @@ func (r *Roller) Restart(ctx context.Context, id int32, controller bool, reason 
 // waitSafe waits until restarting id would keep every partition at its
 // min.insync.replicas and the quorum at a caught-up majority.
 func (r *Roller) waitSafe(ctx context.Context, id int32, controller bool) error {
-	var why string
-	err := r.until(ctx, r.SafeTimeout, func() (bool, error) {
+	err := poll.Until(ctx, r.poll(), timeout(r.SafeTimeout), func(ctx context.Context) error {
 		parts, err := r.Cluster.Partitions(ctx)
 		if err != nil {
-			why = "cannot read partitions: " + err.Error()
-			return false, nil
+			return fmt.Errorf("cannot read partitions: %w", err)
 		}
 		if blockers := Blockers(id, parts); len(blockers) > 0 {
-			why = summarize(blockers)
+			why := summarize(blockers)
 			r.report("waiting to restart node %d: %s", id, why)
-			return false, nil
+			return errors.New(why)
 		}
 		if controller {
 			q, err := r.Cluster.DescribeQuorum(ctx)
 			if err != nil {
-				why = "cannot read the controller quorum: " + err.Error()
-				return false, nil
+				return fmt.Errorf("cannot read the controller quorum: %w", err)
 			}
 			if ok, reason := QuorumSafe(id, q, r.FetchTimeoutMs); !ok {
-				why = reason
-				r.report("waiting to restart node %d: %s", id, why)
-				return false, nil
+				r.report("waiting to restart node %d: %s", id, reason)
+				return errors.New(reason)
 			}
 		}
-		return true, nil
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("restarting node %d is not safe: %s", id, why)
+		return fmt.Errorf("restarting node %d is not safe: %w", id, err)
 	}
 	return nil
 }
@@ -118,69 +116,44 @@ func (r *Roller) waitSafe(ctx context.Context, id int32, controller bool) error 
 // controller quorum if it is a controller, and back in the ISR of every
 // partition it replicates.
 func (r *Roller) WaitReady(ctx context.Context, id int32, controller bool) error {
-	var why string
-	err := r.until(ctx, r.ReadyTimeout, func() (bool, error) {
+	err := poll.Until(ctx, r.poll(), timeout(r.ReadyTimeout), func(ctx context.Context) error {
 		if !r.Processes.Running(id) {
-			return false, fmt.Errorf("node %d exited while starting", id)
+			return poll.Stop(fmt.Errorf("node %d exited while starting", id))
 		}
 		alive, err := r.Cluster.AliveBrokers(ctx)
 		if err != nil || !alive[id] {
-			why = "not registered with the cluster yet"
-			return false, nil
+			return errors.New("not registered with the cluster yet")
 		}
 		if controller {
 			q, err := r.Cluster.DescribeQuorum(ctx)
 			if err != nil || !Caught(id, q, r.FetchTimeoutMs) {
-				why = "not caught up with the controller quorum yet"
-				return false, nil
+				return errors.New("not caught up with the controller quorum yet")
 			}
 		}
 		parts, err := r.Cluster.Partitions(ctx)
 		if err != nil {
-			why = "cannot read partitions: " + err.Error()
-			return false, nil
+			return fmt.Errorf("cannot read partitions: %w", err)
 		}
 		if lagging := NotInSync(id, parts); len(lagging) > 0 {
-			why = "not yet in the ISR of " + summarize(lagging)
+			why := "not yet in the ISR of " + summarize(lagging)
 			r.report("node %d is catching up: %s", id, why)
-			return false, nil
+			return errors.New(why)
 		}
-		return true, nil
+		return nil
 	})
-	if err != nil {
-		if why == "" {
-			return err
-		}
-		return fmt.Errorf("node %d did not rejoin: %s (%v)", id, why, err)
+	var timedOut *poll.TimeoutError
+	if errors.As(err, &timedOut) {
+		return fmt.Errorf("node %d did not rejoin: %w", id, err)
 	}
-	return nil
+	return err
 }
 
-// until polls cond until it is true, it fails, ctx ends or timeout passes.
-func (r *Roller) until(ctx context.Context, timeout time.Duration, cond func() (bool, error)) error {
-	if timeout <= 0 {
-		timeout = 5 * time.Minute
+// timeout is the default bound of a wait.
+func timeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 5 * time.Minute
 	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(r.poll())
-	defer tick.Stop()
-	for {
-		ok, err := cond()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline.C:
-			return fmt.Errorf("timed out after %s", timeout)
-		case <-tick.C:
-		}
-	}
+	return d
 }
 
 func summarize(items []string) string {

@@ -8,8 +8,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -32,10 +30,44 @@ type Supervisor struct {
 
 	crashes   map[string][]time.Time // broker key -> recent restarts by the supervisor
 	lastUsage map[string]time.Time   // instance id -> last disk usage refresh
+
+	// connect returns an instance's cluster; nil means through Admin.
+	// Tests replace it.
+	connect func(ctx context.Context, inst *streamplane.Instance) (cluster, error)
+}
+
+// cluster is what the supervisor asks of an instance's brokers.
+type cluster interface {
+	AliveBrokers(ctx context.Context) (map[int32]bool, error)
+	UsedBytes(ctx context.Context) (map[int32]int64, error)
+}
+
+var _ cluster = (*kafkaadmin.Client)(nil)
+
+func (s *Supervisor) clusterOf(ctx context.Context, inst *streamplane.Instance) (cluster, error) {
+	if s.connect != nil {
+		return s.connect(ctx, inst)
+	}
+	return s.Admin.Get(ctx, inst)
 }
 
 // Run checks every Interval until ctx ends.
 func (s *Supervisor) Run(ctx context.Context) {
+	s.init()
+	tick := time.NewTicker(s.Interval)
+	defer tick.Stop()
+	for {
+		s.checkAll(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// init fills in the defaults.
+func (s *Supervisor) init() {
 	if s.Interval <= 0 {
 		s.Interval = 2 * time.Second
 	}
@@ -49,16 +81,6 @@ func (s *Supervisor) Run(ctx context.Context) {
 		s.UsageInterval = 30 * time.Second
 	}
 	s.crashes, s.lastUsage = map[string][]time.Time{}, map[string]time.Time{}
-	tick := time.NewTicker(s.Interval)
-	defer tick.Stop()
-	for {
-		s.checkAll(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // checkAll checks every running or faulty instance once.
@@ -83,15 +105,9 @@ func (s *Supervisor) checkAll(ctx context.Context) {
 	}
 }
 
-// observation is what one check saw of a broker.
-type observation struct {
-	running   bool
-	proc      streamplane.Process
-	restarted bool   // the supervisor started it just now
-	gaveUp    bool   // it keeps dying: left in ERROR
-	note      string // for the instance's status reason
-}
-
+// check observes one instance's brokers, restarts those whose process is
+// gone, asks the cluster which brokers serve, and saves what assess makes of
+// it all, unless a task holds the instance.
 func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 	if s.held(ctx, inst.ID) {
 		return
@@ -110,17 +126,15 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 		obs[b.ID] = o
 	}
 
-	var (
-		alive map[int32]bool
-		usage map[int32]int64
-	)
-	cl, adminErr := s.Admin.Get(ctx, inst)
-	if adminErr == nil {
-		alive, adminErr = aliveBrokers(ctx, cl)
-		usage = s.usage(ctx, inst.ID, cl)
+	var h health
+	cl, err := s.clusterOf(ctx, inst)
+	if err == nil {
+		h.alive, err = aliveBrokers(ctx, cl)
+		h.usage = s.usage(ctx, inst.ID, cl)
 	}
+	h.err = err
 
-	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
+	err = s.Store.Update(ctx, func(tx streamplane.Tx) error {
 		cur, err := tx.Instance(inst.ID)
 		if err != nil {
 			return err
@@ -128,64 +142,8 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 		if held, err := tx.ActiveTask(cur.ID); err != nil || held != nil {
 			return err // a task took the instance meanwhile: it decides now
 		}
-		changeFailed := cur.Status == streamplane.InstanceChangeFailed
-		if cur.Status != streamplane.InstanceRunning && cur.Status != streamplane.InstanceFaulty && !changeFailed {
+		if !assess(cur, obs, h) {
 			return nil
-		}
-		var problems []string
-		for i := range cur.Brokers {
-			b := &cur.Brokers[i]
-			o, ok := obs[b.ID]
-			if !ok {
-				continue
-			}
-			if o.running || o.restarted {
-				started := o.proc.StartedAt
-				b.PID, b.StartedAt = o.proc.PID, &started
-			}
-			if o.restarted {
-				b.Restarts++
-			}
-			if n, ok := usage[int32(b.ID)]; ok {
-				b.UsedBytes = n
-			}
-			switch {
-			case o.gaveUp:
-				b.State, b.Error = streamplane.BrokerError, o.note
-				b.PID, b.StartedAt = 0, nil
-			case b.State == streamplane.BrokerError && !o.running:
-				// Still given up; only a restart of the instance retries it.
-			case !o.running && !o.restarted:
-				b.State, b.Error = streamplane.BrokerError, o.note
-			case o.restarted:
-				b.State, b.Error = streamplane.BrokerStarting, o.note
-			case adminErr != nil:
-				// The process runs but the cluster does not answer: keep the
-				// broker's state; the instance is reported faulty below.
-			case alive[int32(b.ID)]:
-				b.State, b.Error = streamplane.BrokerActive, ""
-			default:
-				b.State = streamplane.BrokerStarting
-				if b.Error == "" {
-					b.Error = "process runs but the broker is not registered with the cluster"
-				}
-			}
-			if b.State != streamplane.BrokerActive {
-				problems = append(problems, fmt.Sprintf("broker %d %s: %s", b.ID, b.State, b.Error))
-			}
-		}
-		if adminErr != nil {
-			problems = append(problems, "the cluster does not answer: "+adminErr.Error())
-		}
-		sort.Strings(problems)
-		switch {
-		case changeFailed:
-			// Brokers are kept alive, but only a restart or a new change
-			// clears a failed change: the instance is not as desired.
-		case len(problems) == 0:
-			cur.Status, cur.StatusReason = streamplane.InstanceRunning, ""
-		default:
-			cur.Status, cur.StatusReason = streamplane.InstanceFaulty, strings.Join(problems, "; ")
 		}
 		if cur.Status != inst.Status {
 			s.Log.Info("instance status changed", "instance", cur.Name, "from", inst.Status, "to", cur.Status, "reason", cur.StatusReason)
@@ -199,26 +157,20 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 
 // revive restarts a dead broker unless it died too often lately.
 func (s *Supervisor) revive(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, o *observation) {
-	if b.State == streamplane.BrokerError && b.PID == 0 {
-		o.note = b.Error // given up earlier (an ERROR broker with no process)
-		return
-	}
 	key := fmt.Sprintf("%s/%d", inst.ID, b.ID)
-	recent := s.crashes[key][:0]
-	for _, t := range s.crashes[key] {
-		if time.Since(t) < s.RestartWindow {
-			recent = append(recent, t)
-		}
-	}
-	s.crashes[key] = recent
-	if len(recent) >= s.MaxRestarts {
-		o.gaveUp = true
-		o.note = fmt.Sprintf("process exited %d times within %s; not restarting it (see the broker log; restart the instance to retry)", len(recent)+1, s.RestartWindow)
-		s.Log.Error("broker keeps dying; giving up", "instance", inst.Name, "broker", b.ID, "restarts", len(recent))
+	now := time.Now()
+	var act revival
+	act, s.crashes[key] = decideRevival(b, s.crashes[key], now, restartLimits{max: s.MaxRestarts, window: s.RestartWindow})
+	switch act {
+	case leaveDown:
+		o.note = b.Error
+		return
+	case giveUp:
+		o.gaveUp, o.note = true, gaveUpNote(len(s.crashes[key]), s.RestartWindow)
+		s.Log.Error("broker keeps dying; giving up", "instance", inst.Name, "broker", b.ID, "restarts", len(s.crashes[key]))
 		return
 	}
 	s.Log.Warn("broker process is gone; restarting it", "instance", inst.Name, "broker", b.ID, "last_pid", b.PID)
-	s.crashes[key] = append(s.crashes[key], time.Now()) // failed starts count too
 	proc, err := s.Provisioner.Start(ctx, inst, b)
 	if err != nil {
 		o.note = "process exited and could not be restarted: " + err.Error()
@@ -242,14 +194,14 @@ func (s *Supervisor) held(ctx context.Context, instanceID string) bool {
 }
 
 // aliveBrokers asks the cluster which brokers serve, for a few seconds at most.
-func aliveBrokers(ctx context.Context, cl *kafkaadmin.Client) (map[int32]bool, error) {
+func aliveBrokers(ctx context.Context, cl cluster) (map[int32]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return cl.AliveBrokers(ctx)
 }
 
 // usage refreshes disk usage every UsageInterval; nil between refreshes.
-func (s *Supervisor) usage(ctx context.Context, instanceID string, cl *kafkaadmin.Client) map[int32]int64 {
+func (s *Supervisor) usage(ctx context.Context, instanceID string, cl cluster) map[int32]int64 {
 	if time.Since(s.lastUsage[instanceID]) < s.UsageInterval {
 		return nil
 	}

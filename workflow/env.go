@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/streamplane/streamplane/certs"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/poll"
 	"github.com/streamplane/streamplane/secrets"
 	"github.com/streamplane/streamplane/task"
 )
@@ -143,22 +145,18 @@ func newClusterID() string {
 }
 
 // wait polls cond until it holds, ctx ends or timeout passes; cond's
-// string says what is still awaited, for the timeout error.
-func wait(ctx context.Context, poll, timeout time.Duration, cond func() (bool, string)) error {
-	deadline := time.Now().Add(timeout)
-	var why string
-	for {
-		var ok bool
-		if ok, why = cond(); ok {
-			return nil
+// string says what is still awaited, for the timeout error, which is
+// EUNAVAILABLE: the instance did not get there in time.
+func wait(ctx context.Context, interval, timeout time.Duration, cond func() (bool, string)) error {
+	err := poll.Until(ctx, interval, timeout, func(context.Context) error {
+		if ok, why := cond(); !ok {
+			return errors.New(why)
 		}
-		if time.Now().After(deadline) {
-			return streamplane.Errorf(streamplane.EUNAVAILABLE, "timed out after %s: %s", timeout, why)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(poll):
-		}
+		return nil
+	})
+	var timedOut *poll.TimeoutError
+	if errors.As(err, &timedOut) {
+		return streamplane.Errorf(streamplane.EUNAVAILABLE, "%s", err)
 	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/poll"
 )
 
 // Start starts a broker as a detached process, or adopts the one running.
@@ -148,17 +149,12 @@ func (p *Provisioner) find(inst *streamplane.Instance, b *streamplane.Broker) (p
 // waitGone waits until the process has exited (or is a zombie about to be
 // reaped), up to timeout.
 func waitGone(ctx context.Context, proc procInfo, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		cur, ok := readProc(proc.pid)
-		if !ok || cur.startTick != proc.startTick || !cur.alive() {
-			return true
+	return poll.Until(ctx, 100*time.Millisecond, timeout, func(context.Context) error {
+		if cur, ok := readProc(proc.pid); ok && cur.startTick == proc.startTick && cur.alive() {
+			return fmt.Errorf("process %d still runs", proc.pid)
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return false
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	}) == nil
 }
 
 // killUnder kills every process whose command line mentions a path under dir.
