@@ -63,6 +63,7 @@ type Engine struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]bool
+	runCtx  context.Context // Run's context, for tasks Start runs
 	wg      sync.WaitGroup
 }
 
@@ -97,6 +98,9 @@ func (e *Engine) setup() {
 // next start.
 func (e *Engine) Run(ctx context.Context) {
 	e.init()
+	e.mu.Lock()
+	e.runCtx = ctx
+	e.mu.Unlock()
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
@@ -142,30 +146,70 @@ func (e *Engine) dispatch(ctx context.Context) {
 		e.wg.Add(1)
 		go func(id string) {
 			defer e.wg.Done()
-			defer func() {
-				e.mu.Lock()
-				delete(e.running, id)
-				e.mu.Unlock()
-				e.Wake()
-			}()
+			defer e.release(id)
 			e.runTask(ctx, id)
 		}(t.ID)
 	}
 }
 
-// runTask claims a task and runs its remaining steps.
-func (e *Engine) runTask(ctx context.Context, id string) {
+// release marks a task as no longer running here and looks for more work.
+func (e *Engine) release(id string) {
+	e.mu.Lock()
+	delete(e.running, id)
+	e.mu.Unlock()
+	e.Wake()
+}
+
+// Start runs a task now, without waiting for the engine's next look, so
+// that the request that created it can wait for its outcome. The channel
+// receives the outcome when the task ends here: nil, or the error of the
+// step that failed, wrapped with the step's name. It is closed without a
+// value when the task did not end here: it was already running, the server
+// is stopping (the task resumes at the next start), or its progress could
+// not be recorded. Start does not count against Concurrency: it runs what
+// a caller is waiting for.
+func (e *Engine) Start(id string) <-chan error {
+	e.init()
+	out := make(chan error, 1)
+	e.mu.Lock()
+	ctx := e.runCtx
+	if ctx == nil {
+		ctx = context.Background() // Run has not started (tests): nothing stops the task early
+	}
+	if e.running[id] || ctx.Err() != nil {
+		e.mu.Unlock()
+		close(out)
+		return out
+	}
+	e.running[id] = true
+	e.wg.Add(1)
+	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		defer e.release(id)
+		defer close(out)
+		if err, ended := e.runTask(ctx, id); ended {
+			out <- err
+		}
+	}()
+	return out
+}
+
+// runTask claims a task and runs its remaining steps. It returns the
+// task's outcome and whether the task ended here.
+func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bool) {
 	r, err := e.claim(ctx, id)
 	if err != nil {
 		if !errors.Is(err, errNotClaimed) {
 			e.Log.Error("claim task", "task", id, "err", err)
 		}
-		return
+		return nil, false
 	}
 	wf, ok := e.Workflows[r.Task.Kind]
 	if !ok {
-		e.finish(ctx, r, wf, fmt.Errorf("no workflow for task kind %q", r.Task.Kind))
-		return
+		err := fmt.Errorf("no workflow for task kind %q", r.Task.Kind)
+		e.finish(ctx, r, wf, err)
+		return err, true
 	}
 	log := e.Log.With("task", id, "kind", r.Task.Kind, "target", r.Task.Target)
 	log.Info("task running", "from_step", r.Task.Current+1, "steps", len(wf.Steps))
@@ -178,12 +222,12 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 		step := wf.Steps[i]
 		if err := r.startStep(ctx, i); err != nil {
 			log.Error("record step start", "err", err)
-			return
+			return nil, false
 		}
 		err := e.runStep(ctx, step, r)
 		if ctx.Err() != nil {
 			log.Info("server stopping; task will resume", "step", step.Name)
-			return
+			return nil, false
 		}
 		if err != nil {
 			log.Warn("task failed", "step", step.Name, "err", err)
@@ -193,17 +237,18 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 			}
 			stopRenew()
 			e.finish(ctx, r, wf, err)
-			return
+			return err, true
 		}
 		e.faultHook(r.Task.Kind, i+1)
 		if err := r.endStep(ctx, i); err != nil {
 			log.Error("record step end", "err", err)
-			return
+			return nil, false
 		}
 	}
 	stopRenew()
 	e.finish(ctx, r, wf, nil)
 	log.Info("task succeeded")
+	return nil, true
 }
 
 // runStep runs a step, turning a panic into an error.
@@ -360,6 +405,26 @@ func (r *Run) SaveState(ctx context.Context, v any) error {
 		r.Task.State = raw
 		return nil
 	})
+}
+
+// SaveStateWith runs fn and records v as the task's state in one
+// transaction, so that a step's change to the store and its note that it
+// made it cannot part: a resumed step can tell its own earlier change from
+// someone else's.
+func (r *Run) SaveStateWith(ctx context.Context, v any, fn func(tx streamplane.Tx) error) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	old := r.Task.State
+	err = r.save(ctx, func(tx streamplane.Tx) error {
+		r.Task.State = raw
+		return fn(tx)
+	})
+	if err != nil {
+		r.Task.State = old // the transaction rolled back
+	}
+	return err
 }
 
 // Progress records what the current step is doing and logs it as an event.
