@@ -63,7 +63,10 @@ type Engine struct {
 	wake    chan struct{}
 	mu      sync.Mutex
 	running map[string]bool
-	runCtx  context.Context // Run's context, for tasks Start runs
+	// base ends when Run's context does: tasks Start runs stop with it,
+	// even when Start is called before Run.
+	base    context.Context
+	endBase context.CancelFunc
 	wg      sync.WaitGroup
 }
 
@@ -91,6 +94,7 @@ func (e *Engine) setup() {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
+	e.base, e.endBase = context.WithCancel(context.Background())
 }
 
 // Run claims and runs tasks until ctx ends, then waits for running tasks to
@@ -98,9 +102,7 @@ func (e *Engine) setup() {
 // next start.
 func (e *Engine) Run(ctx context.Context) {
 	e.init()
-	e.mu.Lock()
-	e.runCtx = ctx
-	e.mu.Unlock()
+	defer context.AfterFunc(ctx, e.endBase)()
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
@@ -171,11 +173,8 @@ func (e *Engine) release(id string) {
 func (e *Engine) Start(id string) <-chan error {
 	e.init()
 	out := make(chan error, 1)
+	ctx := e.base
 	e.mu.Lock()
-	ctx := e.runCtx
-	if ctx == nil {
-		ctx = context.Background() // Run has not started (tests): nothing stops the task early
-	}
 	if e.running[id] || ctx.Err() != nil {
 		e.mu.Unlock()
 		close(out)
