@@ -39,9 +39,16 @@ type fixture struct {
 	inst  *streamplane.Instance
 	fake  *kfake.Cluster
 	pool  *kafkaadmin.Pool
+	files *plainFiles
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture makes a PLAINTEXT instance.
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, streamplane.ProtocolPlaintext) }
+
+// newSASLFixture makes a SASL_SSL instance offering SCRAM and PLAIN.
+func newSASLFixture(t *testing.T) *fixture { return newFixtureWith(t, streamplane.ProtocolSASLSSL) }
+
+func newFixtureWith(t *testing.T, protocol string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("PLAIN", fakeAdmin, fakePassword))
@@ -65,16 +72,20 @@ func newFixture(t *testing.T) *fixture {
 	inst := &streamplane.Instance{
 		ID: "i-1", Name: "demo", Version: "4.1.1", Flavor: streamplane.DevFlavor, BrokerCount: 1, StorageGBPerBroker: 10,
 		DiskType: "ultrahigh", Zones: []string{"az1"}, Status: streamplane.InstanceRunning,
-		SecurityProtocol: streamplane.ProtocolPlaintext,
+		SecurityProtocol: protocol,
 		Brokers:          []streamplane.Broker{{ID: 0, Roles: []string{"broker", "controller"}, State: streamplane.BrokerActive, Rack: "az1", Host: "127.0.0.1"}},
+	}
+	if protocol == streamplane.ProtocolSASLSSL {
+		inst.SASLMechanisms, inst.KafkaUser = []string{streamplane.MechanismSCRAM, streamplane.MechanismPlain}, "appuser"
 	}
 	if err := store.Update(ctx, func(tx streamplane.Tx) error { return tx.CreateInstance(inst) }); err != nil {
 		t.Fatal(err)
 	}
-	svc := &service.Service{Store: store, Admin: pool, Vault: &secrets.Vault{Store: store, Box: box},
+	files := &plainFiles{store: store}
+	svc := &service.Service{Store: store, Admin: pool, Vault: &secrets.Vault{Store: store, Box: box}, Files: files, Plain: plainHasher{},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	svc.Engine = newEngine(store, svc.ChangeWorkflows())
-	return &fixture{svc: svc, store: store, inst: inst, fake: fake, pool: pool}
+	return &fixture{svc: svc, store: store, inst: inst, fake: fake, pool: pool, files: files}
 }
 
 func newEngine(store streamplane.Store, workflows map[string]task.Workflow) *task.Engine {
