@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -175,6 +176,51 @@ func TestChangesSurviveServerCrashAtEveryStep(t *testing.T) {
 			}
 		})
 	}
+
+	// Two creations that together pass the partition limit (250 for one
+	// dev broker): exactly one succeeds, the other is refused as busy or
+	// over the limit, and Kafka has only the one.
+	t.Run("concurrent topic creates", func(t *testing.T) {
+		s.t = t
+		list, err := s.Client.Topics(ctx, inst.Name, client.TopicListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A topic has at most 100 partitions: fill the room down to 150,
+		// then each creation asks for just over half of it.
+		room := list.PartitionLimit - list.PartitionsUsed
+		if fill := room - 150; fill > 0 {
+			if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "f-filler", Partitions: fill}); err != nil {
+				t.Fatal(err)
+			}
+			room = 150
+		}
+		each := room/2 + 1
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: fmt.Sprintf("f-race-%d", i), Partitions: each})
+			})
+		}
+		wg.Wait()
+		made := 0
+		for i, err := range errs {
+			switch code := streamplane.ErrorCode(err); {
+			case err == nil:
+				made++
+			case code != streamplane.EBUSY && code != streamplane.ELIMIT:
+				t.Errorf("creation %d: %v; want BUSY or LIMIT", i, err)
+			}
+		}
+		after, err := s.Client.Topics(ctx, inst.Name, client.TopicListOptions{Name: "f-race-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if made != 1 || after.Total != 1 {
+			t.Fatalf("%d creations succeeded (%v) and Kafka has %d of the topics; want exactly 1", made, errs, after.Total)
+		}
+	})
 
 	// Last: the instance's certificate is the user's from here on.
 	const certSteps = 2

@@ -62,7 +62,7 @@ type Engine struct {
 	once    sync.Once
 	wake    chan struct{}
 	mu      sync.Mutex
-	running map[string]bool
+	running map[string]*taskRun
 	// base ends when Run's context does: tasks Start runs stop with it,
 	// even when Start is called before Run.
 	base    context.Context
@@ -84,7 +84,7 @@ func (e *Engine) init() { e.once.Do(e.setup) }
 
 func (e *Engine) setup() {
 	e.wake = make(chan struct{}, 1)
-	e.running = map[string]bool{}
+	e.running = map[string]*taskRun{}
 	if e.Concurrency <= 0 {
 		e.Concurrency = 4
 	}
@@ -135,60 +135,66 @@ func (e *Engine) dispatch(ctx context.Context) {
 	}
 	for _, t := range tasks {
 		e.mu.Lock()
-		busy := e.running[t.ID]
+		_, busy := e.running[t.ID]
 		if !busy && len(e.running) < e.Concurrency {
-			e.running[t.ID] = true
-		} else {
-			busy = true
+			e.launch(ctx, t.ID)
 		}
 		e.mu.Unlock()
-		if busy {
-			continue
-		}
-		e.wg.Add(1)
-		go func(id string) {
-			defer e.wg.Done()
-			defer e.release(id)
-			e.runTask(ctx, id)
-		}(t.ID)
 	}
 }
 
-// release marks a task as no longer running here and looks for more work.
-func (e *Engine) release(id string) {
-	e.mu.Lock()
-	delete(e.running, id)
-	e.mu.Unlock()
-	e.Wake()
+// taskRun is a task running here; done closes when it stops, with its
+// outcome set.
+type taskRun struct {
+	done  chan struct{}
+	err   error
+	ended bool // the task ended (rather than stopping to resume later)
+}
+
+// launch runs a task in a new goroutine. e.mu must be held.
+func (e *Engine) launch(ctx context.Context, id string) *taskRun {
+	tr := &taskRun{done: make(chan struct{})}
+	e.running[id] = tr
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		tr.err, tr.ended = e.runTask(ctx, id)
+		e.mu.Lock()
+		delete(e.running, id)
+		e.mu.Unlock()
+		close(tr.done)
+		e.Wake()
+	}()
+	return tr
 }
 
 // Start runs a task now, without waiting for the engine's next look, so
-// that the request that created it can wait for its outcome. The channel
-// receives the outcome when the task ends here: nil, or the error of the
-// step that failed, wrapped with the step's name. It is closed without a
-// value when the task did not end here: it was already running, the server
-// is stopping (the task resumes at the next start), or its progress could
-// not be recorded. Start does not count against Concurrency: it runs what
-// a caller is waiting for.
+// that the request that created it can wait for its outcome; if the task
+// already runs here, it waits for that run. The channel receives the
+// outcome when the task ends: nil, or the error of the step that failed,
+// wrapped with the step's name. It is closed without a value when the task
+// did not end here: the server is stopping (the task resumes at the next
+// start), another server holds it, or its progress could not be recorded.
+// Start does not count against Concurrency: it runs what a caller is
+// waiting for.
 func (e *Engine) Start(id string) <-chan error {
 	e.init()
 	out := make(chan error, 1)
-	ctx := e.base
 	e.mu.Lock()
-	if e.running[id] || ctx.Err() != nil {
-		e.mu.Unlock()
+	tr, running := e.running[id]
+	if !running && e.base.Err() == nil {
+		tr = e.launch(e.base, id)
+	}
+	e.mu.Unlock()
+	if tr == nil {
 		close(out)
 		return out
 	}
-	e.running[id] = true
-	e.wg.Add(1)
-	e.mu.Unlock()
 	go func() {
-		defer e.wg.Done()
-		defer e.release(id)
 		defer close(out)
-		if err, ended := e.runTask(ctx, id); ended {
-			out <- err
+		<-tr.done
+		if tr.ended {
+			out <- tr.err
 		}
 	}()
 	return out
