@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -346,5 +347,35 @@ func TestConcurrentCreatesKeepThePartitionLimit(t *testing.T) {
 	}
 	if total := f.partitions(t, "left") + f.partitions(t, "right"); total != 100 {
 		t.Errorf("Kafka has %d partitions in the two topics, want 100", total)
+	}
+}
+
+// A change that outlasts the answer's deadline answers with its task,
+// which goes on in the background and ends as asked.
+func TestSlowChangeAnswersWithItsTask(t *testing.T) {
+	f := newFixture(t)
+	release := make(chan struct{})
+	workflows := f.svc.ChangeWorkflows()
+	wf := workflows[streamplane.TaskCreateTopic]
+	wf.Steps = slices.Clone(wf.Steps)
+	check := wf.Steps[0].Run
+	wf.Steps[0].Run = func(ctx context.Context, r *task.Run) error {
+		<-release
+		return check(ctx, r)
+	}
+	workflows[streamplane.TaskCreateTopic] = wf
+	f.svc.Engine = newEngine(f.store, workflows)
+	started := time.Now()
+	_, err := f.svc.CreateTopic(context.Background(), "demo", streamplane.TopicSpec{Name: "slow", Partitions: 1})
+	var running *service.Unfinished
+	if !errors.As(err, &running) || running.Task.Status != streamplane.TaskRunning || running.Task.Kind != streamplane.TaskCreateTopic {
+		t.Fatalf("a slow change answered %v; want it unfinished with its running task", err)
+	}
+	if waited := time.Since(started); waited > 30*time.Second {
+		t.Errorf("the answer took %s", waited)
+	}
+	close(release)
+	if tk := f.waitTask(t, streamplane.TaskCreateTopic); tk.Status != streamplane.TaskSucceeded || f.partitions(t, "slow") != 1 {
+		t.Fatalf("the task in the background: %s %q; topic has %d partitions", tk.Status, tk.Error, f.partitions(t, "slow"))
 	}
 }
