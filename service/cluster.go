@@ -29,9 +29,10 @@ func (s *Service) admin(ctx context.Context, inst *streamplane.Instance) (*kafka
 	return s.Admin.Get(ctx, inst)
 }
 
-// record keeps something done at once (issuing a client certificate
-// changes nothing in the instance) as a finished task, so the instance's
-// task list shows it. params must hold no secret.
+// record keeps what ends at once as a finished task, so that the
+// instance's task list shows it: a client certificate issued (it changes
+// nothing in the instance), or a change refused before it could take the
+// instance. params must hold no secret.
 func (s *Service) record(ctx context.Context, inst *streamplane.Instance, kind, step string, params any, result string, opErr error) {
 	t, err := streamplane.NewTask(newID(), kind, inst.ID, inst.Name, params, step)
 	if err != nil {
