@@ -262,8 +262,8 @@ func newTopicDeleteCommand(o *options) *cobra.Command {
 		Use:   "delete INSTANCE TOPIC... --yes",
 		Short: "Delete one or more topics and their messages",
 		Long: `Delete topics and all their messages. Each topic is deleted or refused on its
-own: one that does not exist or is one of Kafka's internal topics is
-reported, the others are deleted, and the command then exits with status 1.`,
+own: one that does not exist is reported, the others are deleted, and the
+command then exits with status 1. Kafka's internal topics are never deleted.`,
 		Args: minArgs("INSTANCE", "TOPIC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !confirmed {

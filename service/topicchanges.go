@@ -254,9 +254,11 @@ type topicDeletionState struct {
 }
 
 // DeleteTopics deletes a batch of topics. Each topic gets its own outcome:
-// an unknown or internal topic is refused without stopping the others.
-// The request fails as a whole only when its list is wrong or the instance
-// refuses it. The task is recorded as failed if any topic was not deleted.
+// one that does not exist (or is Kafka's own without a reserved name) is
+// refused without stopping the others. The request fails as a whole only
+// when its list is wrong (an internal topic's name among them) or the
+// instance refuses it. The task is recorded as failed if any topic was not
+// deleted.
 func (s *Service) DeleteTopics(ctx context.Context, idOrName string, topics []string) ([]streamplane.TopicDeletionOutcome, error) {
 	var names []string
 	seen := map[string]bool{}
