@@ -447,9 +447,9 @@ func TestTopicPartitionLimit(t *testing.T) {
 	if (errs[0] == nil) == (errs[1] == nil) {
 		t.Fatalf("two concurrent creations of 100 partitions with 150 free: errors %v and %v, want exactly one refused", errs[0], errs[1])
 	}
-	refused, winner := errs[0], "t-limit-b"
+	refused, winner, loser := errs[0], "t-limit-b", "t-limit-a"
 	if refused == nil {
-		refused, winner = errs[1], "t-limit-a"
+		refused, winner, loser = errs[1], "t-limit-a", "t-limit-b"
 	}
 	// The loser is refused either while the winner's task holds the
 	// instance (409 naming that task) or after, by the limit.
@@ -458,7 +458,7 @@ func TestTopicPartitionLimit(t *testing.T) {
 			t.Errorf("the busy refusal should name the task holding the instance: %+v", e.App)
 		}
 		// Alone now, the same creation is refused by the limit.
-		_, refused = c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-limit-a", Partitions: 100, Replicas: 1})
+		_, refused = c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: loser, Partitions: 100, Replicas: 1})
 	}
 	e := wantErrorCode(t, refused, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
 	if !strings.Contains(e.App.Message, "750") || !strings.Contains(e.App.Message, "700") {
