@@ -79,6 +79,7 @@ func newFixtureWith(t *testing.T, protocol string) *fixture {
 	if protocol == streamplane.ProtocolSASLSSL {
 		inst.SASLMechanisms, inst.KafkaUser = []string{streamplane.MechanismSCRAM, streamplane.MechanismPlain}, "appuser"
 	}
+	inst.AppliedParameters = inst.StaticParams() // the brokers run as desired
 	if err := store.Update(ctx, func(tx streamplane.Tx) error { return tx.CreateInstance(inst) }); err != nil {
 		t.Fatal(err)
 	}
