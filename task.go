@@ -29,8 +29,11 @@ const (
 	TaskSetMutualTLS       = "set_mutual_tls"
 	TaskReplaceCertificate = "replace_certificate"
 
+	// Done at once, recorded as a finished task.
 	TaskIssueClientCertificate = "issue_client_certificate"
 
+	// Changes inside an instance: durable tasks that the request runs at
+	// once and waits for, briefly.
 	TaskCreateUser         = "create_user"
 	TaskResetUserPassword  = "reset_user_password"
 	TaskDeleteUser         = "delete_user"
@@ -40,15 +43,13 @@ const (
 	TaskCreateQuota        = "create_quota"
 	TaskUpdateQuota        = "update_quota"
 	TaskDeleteQuota        = "delete_quota"
-
-	// Synchronous changes inside an instance, recorded as finished tasks.
-	TaskCreateTopic     = "create_topic"
-	TaskUpdateTopic     = "update_topic"
-	TaskDeleteTopics    = "delete_topics"
-	TaskResetOffsets    = "reset_offsets"
-	TaskDeleteGroups    = "delete_groups"
-	TaskSetParameters   = "set_parameters"
-	TaskResetParameters = "reset_parameters"
+	TaskCreateTopic        = "create_topic"
+	TaskUpdateTopic        = "update_topic"
+	TaskDeleteTopics       = "delete_topics"
+	TaskResetOffsets       = "reset_offsets"
+	TaskDeleteGroups       = "delete_groups"
+	TaskSetParameters      = "set_parameters"
+	TaskResetParameters    = "reset_parameters"
 )
 
 // StepStatus is the state of one step of a task.

@@ -374,9 +374,15 @@ type TopicDetail struct {
 	Configs    []TopicConfig    `json:"configs"`
 }
 
-// TopicDeletion reports a batch delete.
+// TopicDeletion reports the deletion of one topic.
 type TopicDeletion struct {
 	Deleted []string `json:"deleted"`
+}
+
+// TopicDeletionOutcome is the outcome of deleting one topic of a batch.
+type TopicDeletionOutcome struct {
+	Topic string
+	Err   error // nil when the topic was deleted
 }
 
 // DiskUsage is an instance's storage by broker and its biggest topics

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/service"
 )
 
 // statusOf maps every error code to its one HTTP status; any other code is
@@ -42,8 +43,14 @@ type errorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// writeError answers with the error envelope.
+// writeError answers with the error envelope; a change still running
+// after the service's deadline is no error, and answers 202 with its task.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var running *service.Unfinished
+	if errors.As(err, &running) {
+		writeJSON(w, http.StatusAccepted, map[string]any{"task": running.Task})
+		return
+	}
 	detail := s.errorDetail(r, err)
 	writeJSON(w, status(detail.Code), errorBody{Error: detail})
 }

@@ -85,7 +85,16 @@ func (s *Server) handleTopicUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleTopicDelete(w http.ResponseWriter, r *http.Request) {
-	s.deleteTopics(w, r, []string{r.PathValue("topic")})
+	topic := r.PathValue("topic")
+	results, err := s.Service.DeleteTopics(r.Context(), r.PathValue("instance"), []string{topic})
+	if err == nil && len(results) == 1 {
+		err = results[0].Err
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, streamplane.TopicDeletion{Deleted: []string{topic}})
 }
 
 type deleteTopicsRequest struct {
@@ -98,16 +107,28 @@ func (s *Server) handleTopicDeleteBatch(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	s.deleteTopics(w, r, req.Topics)
-}
-
-func (s *Server) deleteTopics(w http.ResponseWriter, r *http.Request, topics []string) {
-	del, err := s.Service.DeleteTopics(r.Context(), r.PathValue("instance"), topics)
+	results, err := s.Service.DeleteTopics(r.Context(), r.PathValue("instance"), req.Topics)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, del)
+	out := make([]topicDeletion, len(results))
+	for i, res := range results {
+		out[i] = topicDeletion{Topic: res.Topic, Deleted: res.Err == nil}
+		if res.Err != nil {
+			detail := s.errorDetail(r, res.Err)
+			out[i].Error = &detail
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+}
+
+// topicDeletion is one topic's outcome in a batch deletion, as a group's
+// is (groupDeletion).
+type topicDeletion struct {
+	Topic   string       `json:"topic"`
+	Deleted bool         `json:"deleted"`
+	Error   *errorDetail `json:"error,omitempty"`
 }
 
 func (s *Server) handleTopicSampleCode(w http.ResponseWriter, r *http.Request) {

@@ -261,22 +261,32 @@ func newTopicDeleteCommand(o *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete INSTANCE TOPIC... --yes",
 		Short: "Delete one or more topics and their messages",
-		Long: `Delete topics and all their messages. The batch is checked first: if one
-topic does not exist or is one of Kafka's internal topics, none is deleted.`,
+		Long: `Delete topics and all their messages. Each topic is deleted or refused on its
+own: one that does not exist is reported, the others are deleted, and the
+command then exits with status 1. Kafka's internal topics are never deleted.`,
 		Args: minArgs("INSTANCE", "TOPIC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !confirmed {
 				return fmt.Errorf("not deleting %s: deletion removes the topics and all their messages; add --yes to confirm", strings.Join(args[1:], ", "))
 			}
-			del, err := o.client().DeleteTopics(cmd.Context(), args[0], args[1:]...)
+			results, err := o.client().DeleteTopics(cmd.Context(), args[0], args[1:]...)
 			if err != nil {
 				return err
 			}
 			if o.json() {
-				return printJSON(o.stdout, del)
+				if err := printJSON(o.stdout, map[string]any{"results": results}); err != nil {
+					return err
+				}
 			}
-			fmt.Fprintf(o.stdout, "Deleted %d topic(s) from %s: %s.\n", len(del.Deleted), args[0], strings.Join(del.Deleted, ", "))
-			return nil
+			targets := make([]string, len(results))
+			errs := make([]error, len(results))
+			for i, r := range results {
+				targets[i], errs[i] = r.Topic, r.Err()
+				if r.Deleted && !o.json() {
+					fmt.Fprintf(o.stdout, "Deleted topic %s.\n", r.Topic)
+				}
+			}
+			return o.report(targets, errs)
 		},
 	}
 	cmd.Flags().BoolVar(&confirmed, "yes", false, "confirm the deletion")

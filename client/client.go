@@ -105,6 +105,14 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return resp, &Error{StatusCode: resp.StatusCode, RequestID: e.RequestID,
 			App: streamplane.Error{Code: e.Code, Message: e.Message, Field: e.Field, TaskID: e.TaskID}}
 	}
+	if resp.StatusCode == http.StatusAccepted && !expectsTask(out) {
+		var env struct {
+			Task *streamplane.Task `json:"task"`
+		}
+		if json.Unmarshal(raw, &env) == nil && env.Task != nil {
+			return resp, &StillRunning{Task: env.Task}
+		}
+	}
 	if out != nil {
 		if s, ok := out.(*string); ok {
 			*s = string(raw)

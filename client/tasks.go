@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"reflect"
+	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -81,6 +83,30 @@ func (c *Client) startTask(ctx context.Context, method, path string, body any, o
 	}
 	_, err := c.do(ctx, method, path, nil, body, &out, opts...)
 	return out.Task, err
+}
+
+// StillRunning is the answer to a change inside an instance whose task
+// did not finish within the server's short deadline: it goes on in the
+// background, and WaitTask follows it.
+type StillRunning struct{ Task *streamplane.Task }
+
+func (e *StillRunning) Error() string {
+	return fmt.Sprintf("task %s (%s %s) is still running; follow it with: streamplane task show %s", e.Task.ID, e.Task.Kind, e.Task.Target, e.Task.ID)
+}
+
+// expectsTask reports whether out is an answer with a "task" member: that
+// of a request that always starts a task, for which 202 is the answer.
+func expectsTask(out any) bool {
+	t := reflect.TypeOf(out)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	for _, f := range reflect.VisibleFields(t.Elem()) {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == "task" {
+			return true
+		}
+	}
+	return false
 }
 
 // TaskFailedError is returned by WaitTask for a task that failed.

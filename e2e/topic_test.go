@@ -193,8 +193,10 @@ func TestTopicCLI(t *testing.T) {
 	if out, err := cli(t, s, "topic", "delete", inst.Name, "t-cli"); err == nil || !strings.Contains(out, "--yes") {
 		t.Fatalf("delete without --yes: %v\n%s", err, out)
 	}
-	if out := mustCLI(t, s, "topic", "delete", inst.Name, "t-cli", "--yes"); !strings.Contains(out, "Deleted 1 topic(s)") {
-		t.Errorf("delete: %s", out)
+	// Each topic is reported on its own; one not deleted makes the command fail.
+	if out, err := cli(t, s, "topic", "delete", inst.Name, "t-cli-nothing", "t-cli", "--yes"); err == nil ||
+		!strings.Contains(out, "Deleted topic t-cli.") || !strings.Contains(out, "t-cli-nothing: NOT_FOUND") {
+		t.Errorf("delete: %v\n%s", err, out)
 	}
 	if out, err := cli(t, s, "topic", "show", inst.Name, "t-cli"); err == nil || !strings.Contains(out, "NOT_FOUND") {
 		t.Fatalf("show after delete: %v\n%s", err, out)
@@ -312,26 +314,40 @@ func TestTopicRules(t *testing.T) {
 	_, err = c.SampleCode(ctx, inst.Name, "t-rules", "go", "public_plaintext")
 	wantErrorCode(t, err, http.StatusBadRequest, streamplane.EINVALID, "listener")
 
-	// Batch deletes: all or nothing, never Kafka's internal topics.
+	// Batch deletes answer per topic: an unknown topic is refused on its
+	// own, the others are deleted.
 	if _, err := c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-rules-keep", Partitions: 1}); err != nil {
 		t.Fatal(err)
 	}
-	e := wantErrorCode(t, errOf(c.DeleteTopics(ctx, inst.Name, "t-rules-keep", "t-rules-none")), http.StatusNotFound, streamplane.ENOTFOUND, "topics")
-	if !strings.Contains(e.App.Message, "t-rules-none") {
-		t.Errorf("404 should name the unknown topic: %s", e.App.Message)
-	}
+	// Kafka's internal topics are refused as input: nothing is deleted.
 	wantErrorCode(t, errOf(c.DeleteTopics(ctx, inst.Name, "t-rules-keep", "__consumer_offsets")), http.StatusBadRequest, streamplane.EINVALID, "topics")
 	wantErrorCode(t, errOf(c.DeleteTopics(ctx, inst.Name)), http.StatusBadRequest, streamplane.EINVALID, "topics")
+	results, err := c.DeleteTopics(ctx, inst.Name, "t-rules-none", "t-rules", "t-rules-one")
+	if err != nil || len(results) != 3 {
+		t.Fatalf("batch delete: %+v %v", results, err)
+	}
+	for i, want := range []struct {
+		topic, code string
+	}{{"t-rules-none", streamplane.ENOTFOUND}, {"t-rules", ""}, {"t-rules-one", ""}} {
+		got := results[i]
+		if got.Topic != want.topic || got.Deleted != (want.code == "") || streamplane.ErrorCode(got.Err()) != want.code && want.code != "" {
+			t.Errorf("outcome %d = %+v (err %v), want %s deleted=%v %s", i, got, got.Err(), want.topic, want.code == "", want.code)
+		}
+		if want.code != "" && (got.Error == nil || got.Error.Field != "topics" || !strings.Contains(got.Error.Message, want.topic)) {
+			t.Errorf("refusal of %s should name it, field topics: %+v", want.topic, got.Error)
+		}
+	}
 	if _, err := c.Topic(ctx, inst.Name, "t-rules-keep"); err != nil {
-		t.Fatalf("a refused batch deleted a topic: %v", err)
+		t.Fatalf("a refused or other batch deleted t-rules-keep: %v", err)
 	}
+	// The batch is one task, failed for the topics it could not delete.
 	wantTask(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskFailed, "t-rules-none")
-	del, err := c.DeleteTopics(ctx, inst.Name, "t-rules", "t-rules-one", "t-rules-keep")
-	if err != nil || len(del.Deleted) != 3 {
-		t.Fatalf("batch delete: %+v %v", del, err)
+	results, err = c.DeleteTopics(ctx, inst.Name, "t-rules-keep")
+	if err != nil || len(results) != 1 || !results[0].Deleted {
+		t.Fatalf("batch delete: %+v %v", results, err)
 	}
-	if tasks := tasksMentioning(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskSucceeded, "t-rules-one"); len(tasks) != 1 ||
-		!strings.Contains(tasks[0].Result, "deleted 3 topic(s)") {
+	if tasks := tasksMentioning(t, s, inst.Name, streamplane.TaskDeleteTopics, streamplane.TaskSucceeded, "t-rules-keep"); len(tasks) != 1 ||
+		!strings.Contains(tasks[0].Result, "deleted 1 topic(s)") {
 		t.Errorf("the batch should be one recorded task: %+v", tasks)
 	}
 	list, err := c.Topics(ctx, inst.Name, client.TopicListOptions{Name: "t-rules"})
@@ -428,9 +444,18 @@ func TestTopicPartitionLimit(t *testing.T) {
 	if (errs[0] == nil) == (errs[1] == nil) {
 		t.Fatalf("two concurrent creations of 100 partitions with 150 free: errors %v and %v, want exactly one refused", errs[0], errs[1])
 	}
-	refused, winner := errs[0], "t-limit-b"
+	refused, winner, loser := errs[0], "t-limit-b", "t-limit-a"
 	if refused == nil {
-		refused, winner = errs[1], "t-limit-a"
+		refused, winner, loser = errs[1], "t-limit-a", "t-limit-b"
+	}
+	// The loser is refused either while the winner's task holds the
+	// instance (409 naming that task) or after, by the limit.
+	if streamplane.ErrorCode(refused) == streamplane.EBUSY {
+		if e := wantErrorCode(t, refused, http.StatusConflict, streamplane.EBUSY, ""); e.App.TaskID == "" || !strings.Contains(e.App.Message, e.App.TaskID) {
+			t.Errorf("the busy refusal should name the task holding the instance: %+v", e.App)
+		}
+		// Alone now, the same creation is refused by the limit.
+		_, refused = c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: loser, Partitions: 100, Replicas: 1})
 	}
 	e := wantErrorCode(t, refused, http.StatusUnprocessableEntity, streamplane.ELIMIT, "partitions")
 	if !strings.Contains(e.App.Message, "750") || !strings.Contains(e.App.Message, "700") {
@@ -454,13 +479,18 @@ func TestTopicPartitionLimit(t *testing.T) {
 
 	// Deleting (a large batch, through the API) frees the room again.
 	batch := append(fillers, winner, "t-limit-grow")
-	del, err := c.DeleteTopics(ctx, inst.Name, batch...)
+	results, err := c.DeleteTopics(ctx, inst.Name, batch...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fillers = nil
-	if len(del.Deleted) != len(batch) {
-		t.Fatalf("deleted %v, want %v", del.Deleted, batch)
+	if len(results) != len(batch) {
+		t.Fatalf("outcomes %+v, want one for each of %v", results, batch)
+	}
+	for _, r := range results {
+		if !r.Deleted {
+			t.Errorf("topic %s not deleted: %v", r.Topic, r.Err())
+		}
 	}
 	if _, err := c.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: "t-limit-c", Partitions: 100, Replicas: 1}); err != nil {
 		t.Fatalf("after deleting, 100 partitions should fit again: %v", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -77,11 +78,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	authority := &certs.Authority{Vault: vault}
 	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout}
 	workflows := env.Workflows()
-	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep}
 	svc := &service.Service{
-		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Engine: engine, Vault: vault, Certs: authority, Files: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
+		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Vault: vault, Certs: authority, Files: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
 		Limits: service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
 	}
+	// Changes inside an instance are tasks on the same engine; their steps
+	// are the service's own rules.
+	maps.Copy(workflows, svc.ChangeWorkflows())
+	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep}
+	svc.Engine = engine
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts}
 

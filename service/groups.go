@@ -7,6 +7,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/task"
 )
 
 // MaxGroupBatch is the most groups one batch deletion may name.
@@ -80,35 +81,91 @@ func (s *Service) ResetOffsets(ctx context.Context, instance, group string, req 
 		}
 		return resetOffsets(ctx, cl, group, req)
 	}
-	params := struct {
-		Group string `json:"group"`
-		streamplane.OffsetResetRequest
-	}{group, req}
-	var out *streamplane.OffsetReset
-	err := s.change(ctx, instance, streamplane.TaskResetOffsets, "Reset consumer offsets", params,
-		func(*streamplane.Instance) error { return validateReset(group, req) },
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			var err error
-			if out, err = resetOffsets(ctx, cl, group, req); err != nil {
-				return "", err
-			}
-			clamped := 0
-			for _, p := range out.Partitions {
-				if p.Clamped {
-					clamped++
-				}
-			}
-			result := fmt.Sprintf("reset group %s to %s in %d partition(s) of topic %s", group, req.Describe(), len(out.Partitions), req.Topic)
-			if clamped > 0 {
-				result += fmt.Sprintf(", %d clamped to the partition's start or end", clamped)
-			}
-			if out.Created {
-				result += "; the group did not exist and was created"
-			}
-			s.Log.Info("consumer offsets reset", "instance", inst.Name, "group", group, "topic", req.Topic, "to", req.Describe())
-			return result, nil
-		})
-	return out, err
+	t, err := s.change(ctx, changeRequest{instance: instance, kind: streamplane.TaskResetOffsets, params: offsetResetParams{group, req},
+		check: func(*streamplane.Instance) error { return validateReset(group, req) }})
+	if err != nil {
+		return nil, err
+	}
+	var st offsetResetState
+	if err := taskState(t, &st); err != nil {
+		return nil, err
+	}
+	return st.Plan, nil
+}
+
+// offsetResetParams are an offset reset's inputs.
+type offsetResetParams struct {
+	Group string `json:"group"`
+	streamplane.OffsetResetRequest
+}
+
+// offsetResetState is the reset as planned: "earliest" and "latest" are
+// taken once, when the task begins, and committed as planned even if the
+// task resumes later.
+type offsetResetState struct {
+	changeState
+	Plan *streamplane.OffsetReset `json:"plan"`
+}
+
+func (s *Service) resetOffsetsWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskResetOffsets, nil,
+		task.Step{Name: "Check the group has no members and plan the offsets", Run: s.planOffsetReset},
+		task.Step{Name: "Commit the offsets", Run: s.commitOffsetReset},
+	)
+}
+
+func (s *Service) planOffsetReset(ctx context.Context, r *task.Run) error {
+	var p offsetResetParams
+	if err := r.Params(&p); err != nil {
+		return err
+	}
+	_, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	p.DryRun = true // plan only
+	plan, err := resetOffsets(ctx, cl, p.Group, p.OffsetResetRequest)
+	if err != nil {
+		return err
+	}
+	plan.DryRun = false
+	return r.SaveState(ctx, offsetResetState{Plan: plan})
+}
+
+// commitOffsetReset commits the planned offsets; committing them again is
+// harmless.
+func (s *Service) commitOffsetReset(ctx context.Context, r *task.Run) error {
+	var p offsetResetParams
+	var st offsetResetState
+	if err := r.Params(&p); err != nil {
+		return err
+	}
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	if err := cl.CommitGroupOffsets(ctx, p.Group, p.Topic, st.Plan.Partitions); err != nil {
+		return err
+	}
+	out := st.Plan
+	clamped := 0
+	for _, p := range out.Partitions {
+		if p.Clamped {
+			clamped++
+		}
+	}
+	st.Result = fmt.Sprintf("reset group %s to %s in %d partition(s) of topic %s", p.Group, p.Describe(), len(out.Partitions), p.Topic)
+	if clamped > 0 {
+		st.Result += fmt.Sprintf(", %d clamped to the partition's start or end", clamped)
+	}
+	if out.Created {
+		st.Result += "; the group did not exist and was created"
+	}
+	s.Log.Info("consumer offsets reset", "instance", inst.Name, "group", p.Group, "topic", p.Topic, "to", p.Describe())
+	return r.SaveState(ctx, st)
 }
 
 func validateReset(group string, req streamplane.OffsetResetRequest) error {
@@ -145,48 +202,154 @@ func resetOffsets(ctx context.Context, cl *kafkaadmin.Client, group string, req 
 // DeleteGroups deletes consumer groups (DMS 11.2). Only EMPTY groups can
 // be deleted; each group gets its own outcome, and a refused group does not
 // stop the others. The request fails as a whole only when the instance
-// refuses it. The batch is recorded as one task, failed if any group was
-// not deleted.
+// refuses it. The task is recorded as failed if any group was not deleted.
 func (s *Service) DeleteGroups(ctx context.Context, instance string, groups []string) ([]streamplane.GroupDeletion, error) {
-	params := map[string]any{"groups": groups}
-	var out []streamplane.GroupDeletion
-	err := s.change(ctx, instance, streamplane.TaskDeleteGroups, "Delete consumer groups", params,
-		func(*streamplane.Instance) error { return validateBatch(groups) },
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			var err error
-			if out, err = deleteGroups(ctx, cl, groups); err != nil {
-				return "", err
-			}
-			var deleted, failed []string
-			var first error
-			for _, d := range out {
-				if d.Err == nil {
-					deleted = append(deleted, d.Group)
-					continue
-				}
-				failed = append(failed, fmt.Sprintf("%s (%s)", d.Group, streamplane.ErrorMessage(d.Err)))
-				if first == nil {
-					first = d.Err
-				}
-			}
-			if len(deleted) > 0 {
-				s.Log.Info("consumer groups deleted", "instance", inst.Name, "groups", deleted)
-			}
-			if first != nil {
-				msg := fmt.Sprintf("deleted %d of %d group(s)", len(deleted), len(out))
-				if len(deleted) > 0 {
-					msg += " (" + strings.Join(deleted, ", ") + ")"
-				}
-				// The request as such succeeded; this error only marks the
-				// recorded task failed, with the first refusal's code.
-				return "", streamplane.Errorf(streamplane.ErrorCode(first), "%s; not deleted: %s", msg, strings.Join(failed, "; "))
-			}
-			return fmt.Sprintf("deleted %d group(s): %s", len(deleted), strings.Join(deleted, ", ")), nil
-		})
-	if out != nil {
-		return out, nil // per-group outcomes, even when some were refused
+	var names []string
+	seen := map[string]bool{}
+	for _, g := range groups {
+		if !seen[g] {
+			seen[g] = true
+			names = append(names, g)
+		}
 	}
-	return nil, err
+	t, err := s.change(ctx, changeRequest{instance: instance, kind: streamplane.TaskDeleteGroups, params: map[string][]string{"groups": names},
+		check: func(*streamplane.Instance) error { return validateBatch(groups) }})
+	var st groupDeletionState
+	if t == nil {
+		return nil, err // refused, or still running
+	}
+	if serr := taskState(t, &st); serr != nil {
+		return nil, serr
+	}
+	if len(st.Outcomes) != len(names) {
+		if err == nil {
+			err = streamplane.Errorf(streamplane.EINTERNAL, "task %s ended without the groups' outcomes", t.ID)
+		}
+		return nil, err // the task failed before deciding any outcome
+	}
+	out := make([]streamplane.GroupDeletion, len(st.Outcomes))
+	for i, o := range st.Outcomes {
+		out[i] = streamplane.GroupDeletion{Group: o.Name}
+		if o.Error != nil {
+			out[i].Err = o.Error
+		}
+	}
+	return out, nil
+}
+
+// groupDeletionState is what a batch deletion's steps found and did.
+type groupDeletionState struct {
+	changeState
+	Deletable []string  `json:"deletable"` // the EMPTY groups, when the task began
+	Outcomes  []outcome `json:"outcomes"`  // every group's outcome, in the order asked
+}
+
+func (s *Service) deleteGroupsWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskDeleteGroups, nil,
+		task.Step{Name: "Find the groups", Run: s.findGroupsToDelete},
+		task.Step{Name: "Delete the groups", Run: s.deleteGroups},
+	)
+}
+
+func (s *Service) findGroupsToDelete(ctx context.Context, r *task.Run) error {
+	var p struct {
+		Groups []string `json:"groups"`
+	}
+	if err := r.Params(&p); err != nil {
+		return err
+	}
+	_, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	listed, err := cl.ListGroups(ctx)
+	if err != nil {
+		return err
+	}
+	known := map[string]streamplane.Group{}
+	for _, g := range listed {
+		known[g.Name] = g
+	}
+	st := groupDeletionState{Deletable: []string{}}
+	for _, name := range p.Groups {
+		o := outcome{Name: name}
+		g, ok := known[name]
+		switch invalid := streamplane.ValidateGroupName("groups", name); {
+		case invalid != nil:
+			o.Error = outcomeError(invalid)
+		case !ok || g.State == streamplane.GroupDead:
+			o.Error = &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "groups", Message: fmt.Sprintf("group %q does not exist", name)}
+		case g.State != streamplane.GroupEmpty:
+			o.Error = &streamplane.Error{Code: streamplane.ESTATE, Field: "groups",
+				Message: fmt.Sprintf("group %s is %s; only an EMPTY group (one with no members) can be deleted: stop its consumers first", name, g.State)}
+		default:
+			st.Deletable = append(st.Deletable, name)
+		}
+		st.Outcomes = append(st.Outcomes, o)
+	}
+	return r.SaveState(ctx, st)
+}
+
+// deleteGroups deletes the groups found EMPTY. One found that Kafka no
+// longer knows was deleted by this task before a restart: the task holds
+// the instance.
+func (s *Service) deleteGroups(ctx context.Context, r *task.Run) error {
+	var st groupDeletionState
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	if len(st.Deletable) > 0 {
+		results, err := cl.DeleteGroups(ctx, st.Deletable...)
+		if err != nil {
+			return err
+		}
+		refused := map[string]error{}
+		for _, res := range results {
+			if res.Err != nil && !streamplane.IsCode(res.Err, streamplane.ENOTFOUND) {
+				refused[res.Group] = res.Err
+			}
+		}
+		for i, o := range st.Outcomes {
+			if e, ok := refused[o.Name]; ok {
+				st.Outcomes[i].Error = outcomeError(e)
+			}
+		}
+	}
+	var deleted, failed []string
+	var first *streamplane.Error
+	for _, o := range st.Outcomes {
+		if o.Error == nil {
+			deleted = append(deleted, o.Name)
+			continue
+		}
+		failed = append(failed, fmt.Sprintf("%s (%s)", o.Name, o.Error.Message))
+		if first == nil {
+			first = o.Error
+		}
+	}
+	if len(deleted) > 0 {
+		s.Log.Info("consumer groups deleted", "instance", inst.Name, "groups", deleted)
+	}
+	if first == nil {
+		st.Result = fmt.Sprintf("deleted %d group(s): %s", len(deleted), strings.Join(deleted, ", "))
+	}
+	if err := r.SaveState(ctx, st); err != nil {
+		return err
+	}
+	if first != nil {
+		msg := fmt.Sprintf("deleted %d of %d group(s)", len(deleted), len(st.Outcomes))
+		if len(deleted) > 0 {
+			msg += " (" + strings.Join(deleted, ", ") + ")"
+		}
+		// The request as such succeeded; this error marks the task failed,
+		// with the first refusal's code.
+		return streamplane.Errorf(first.Code, "%s; not deleted: %s", msg, strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 func validateBatch(groups []string) error {
@@ -197,50 +360,4 @@ func validateBatch(groups []string) error {
 		return streamplane.Invalid("groups", "at most %d groups can be deleted at a time, got %d", MaxGroupBatch, len(groups))
 	}
 	return nil
-}
-
-func deleteGroups(ctx context.Context, cl *kafkaadmin.Client, groups []string) ([]streamplane.GroupDeletion, error) {
-	listed, err := cl.ListGroups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	known := map[string]streamplane.Group{}
-	for _, g := range listed {
-		known[g.Name] = g
-	}
-	out := make([]streamplane.GroupDeletion, 0, len(groups))
-	seen := map[string]bool{}
-	var deletable []string
-	at := map[string]int{} // index in out of each group sent to Kafka
-	for _, name := range groups {
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		d := streamplane.GroupDeletion{Group: name}
-		g, ok := known[name]
-		switch invalid := streamplane.ValidateGroupName("groups", name); {
-		case invalid != nil:
-			d.Err = invalid
-		case !ok || g.State == streamplane.GroupDead:
-			d.Err = &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "groups", Message: fmt.Sprintf("group %q does not exist", name)}
-		case g.State != streamplane.GroupEmpty:
-			d.Err = &streamplane.Error{Code: streamplane.ESTATE, Field: "groups",
-				Message: fmt.Sprintf("group %s is %s; only an EMPTY group (one with no members) can be deleted: stop its consumers first", name, g.State)}
-		default:
-			at[name] = len(out)
-			deletable = append(deletable, name)
-		}
-		out = append(out, d)
-	}
-	if len(deletable) > 0 {
-		results, err := cl.DeleteGroups(ctx, deletable...)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range results {
-			out[at[r.Group]].Err = r.Err
-		}
-	}
-	return out, nil
 }

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/task"
 )
 
 // ParameterList is an instance's tunable parameters.
@@ -134,105 +137,130 @@ func (s *Service) liveValues(ctx context.Context, inst *streamplane.Instance, cl
 // restart of the instance. Out-of-range or unknown values are refused
 // before anything changes.
 func (s *Service) SetParameters(ctx context.Context, idOrName string, values map[string]string) (*ParameterChange, error) {
-	var out *ParameterChange
-	err := s.change(ctx, idOrName, streamplane.TaskSetParameters, "Set parameters", values, nil,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (result string, err error) {
-			checked, err := streamplane.ValidateParams(inst, values)
-			if err != nil {
-				return "", err
-			}
-			out, result, err = s.applyParams(ctx, inst, cl, checked, func(p map[string]string, inst *streamplane.Instance) {
-				for k, v := range checked {
-					if k == streamplane.ParamAutoCreateTopics {
-						inst.AutoCreateTopics = v == "true"
-						continue
-					}
-					p[k] = v
-				}
-			})
-			return result, err
-		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	var checked map[string]string
+	// The task keeps the values as checked.
+	return s.changeParams(ctx, idOrName, streamplane.TaskSetParameters, &checked, func(inst *streamplane.Instance) (err error) {
+		checked, err = streamplane.ValidateParams(inst, values)
+		return err
+	})
 }
 
 // ResetParameters restores parameters to their defaults: dynamic ones live,
 // static ones at the next restart.
 func (s *Service) ResetParameters(ctx context.Context, idOrName string, names []string) (*ParameterChange, error) {
-	var out *ParameterChange
-	err := s.change(ctx, idOrName, streamplane.TaskResetParameters, "Reset parameters", names, nil,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (result string, err error) {
-			if len(names) == 0 {
-				return "", streamplane.Invalid("names", "name at least one parameter to reset")
+	// The task keeps each parameter with its default.
+	defaults := map[string]string{}
+	return s.changeParams(ctx, idOrName, streamplane.TaskResetParameters, defaults, func(inst *streamplane.Instance) error {
+		if len(names) == 0 {
+			return streamplane.Invalid("names", "name at least one parameter to reset")
+		}
+		for _, name := range names {
+			d, ok := streamplane.LookupParam(name)
+			if !ok {
+				return streamplane.Invalid(name, "unknown parameter %q", name)
 			}
-			defaults := map[string]string{}
-			for _, name := range names {
-				d, ok := streamplane.LookupParam(name)
-				if !ok {
-					return "", streamplane.Invalid(name, "unknown parameter %q", name)
-				}
-				defaults[name] = d.DefaultFor(inst)
-			}
-			// Dynamic parameters are reset by setting the default
-			// cluster-wide, not by deleting the override: Kafka 4 keeps
-			// min.insync.replicas as a cluster-wide dynamic config from its
-			// first start and refuses to drop it.
-			out, result, err = s.applyParams(ctx, inst, cl, defaults, func(p map[string]string, inst *streamplane.Instance) {
-				for k := range defaults {
-					if k == streamplane.ParamAutoCreateTopics {
-						inst.AutoCreateTopics = false
-					}
-					delete(p, k)
-				}
-			})
-			return result, err
-		})
+			defaults[name] = d.DefaultFor(inst)
+		}
+		return nil
+	})
+}
+
+func (s *Service) changeParams(ctx context.Context, idOrName, kind string, values any, check func(*streamplane.Instance) error) (*ParameterChange, error) {
+	t, err := s.change(ctx, changeRequest{instance: idOrName, kind: kind, params: values, check: check})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	var applied map[string]string
+	if err := json.Unmarshal(t.Params, &applied); err != nil {
+		return nil, err
+	}
+	inst, cl, err := s.cluster(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.parameterList(ctx, inst, cl)
+	if err != nil {
+		return nil, err
+	}
+	dynamic, static := split(applied)
+	return &ParameterChange{ParameterList: *list, AppliedLive: sortedNames(dynamic), Saved: sortedNames(static)}, nil
 }
 
-// applyParams applies the dynamic ones of values cluster-wide, waits until
-// every broker runs with them, then saves the desired parameters through
-// edit. It returns what changed, and says so for the change's record.
-func (s *Service) applyParams(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, values map[string]string,
-	edit func(params map[string]string, inst *streamplane.Instance)) (*ParameterChange, string, error) {
-	dynamic, static := split(values)
-	if len(dynamic) > 0 {
-		if err := cl.SetClusterDefaults(ctx, dynamic); err != nil {
-			return nil, "", kafkaadmin.AppError(err, "", "apply %s", strings.Join(sortedNames(dynamic), ", "))
-		}
-		if _, err := s.liveValues(ctx, inst, cl, dynamic); err != nil {
-			return nil, "", err
-		}
+// Parameter changes apply the dynamic parameters cluster-wide and wait
+// until every broker runs with them, then save the desired parameters.
+// Both steps set values, so running them again is harmless. Dynamic
+// parameters are reset by setting the default cluster-wide, not by
+// deleting the override: Kafka 4 keeps min.insync.replicas as a
+// cluster-wide dynamic config from its first start and refuses to drop it.
+func (s *Service) setParametersWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskSetParameters, nil,
+		task.Step{Name: "Apply the dynamic parameters on every broker", Run: s.applyDynamicParams},
+		task.Step{Name: "Save the parameters", Run: s.saveParams},
+	)
+}
+
+func (s *Service) resetParametersWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskResetParameters, nil,
+		task.Step{Name: "Apply the dynamic defaults on every broker", Run: s.applyDynamicParams},
+		task.Step{Name: "Save the parameters", Run: s.saveParams},
+	)
+}
+
+func (s *Service) applyDynamicParams(ctx context.Context, r *task.Run) error {
+	var values map[string]string
+	if err := r.Params(&values); err != nil {
+		return err
 	}
-	var saved *streamplane.Instance
-	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
-		cur, err := tx.Instance(inst.ID)
+	dynamic, _ := split(values)
+	if len(dynamic) == 0 {
+		return nil
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	if err := cl.SetClusterDefaults(ctx, dynamic); err != nil {
+		return kafkaadmin.AppError(err, "", "apply %s", strings.Join(sortedNames(dynamic), ", "))
+	}
+	_, err = s.liveValues(ctx, inst, cl, dynamic)
+	return err
+}
+
+// saveParams saves the instance's desired parameters: set ones, or reset
+// ones removed (back to their defaults).
+func (s *Service) saveParams(ctx context.Context, r *task.Run) error {
+	var values map[string]string
+	if err := r.Params(&values); err != nil {
+		return err
+	}
+	reset := r.Task.Kind == streamplane.TaskResetParameters
+	err := r.Update(ctx, func(tx streamplane.Tx) error {
+		inst, err := tx.Instance(r.Task.InstanceID)
 		if err != nil {
 			return err
 		}
-		params := map[string]string{}
-		for k, v := range cur.Parameters {
-			params[k] = v
+		params := maps.Clone(inst.Parameters)
+		if params == nil {
+			params = map[string]string{}
 		}
-		edit(params, cur)
-		cur.Parameters = params
-		saved = cur
-		return tx.UpdateInstance(cur)
+		for k, v := range values {
+			switch {
+			case k == streamplane.ParamAutoCreateTopics:
+				inst.AutoCreateTopics = !reset && v == "true"
+			case reset:
+				delete(params, k)
+			default:
+				params[k] = v
+			}
+		}
+		inst.Parameters = params
+		return tx.UpdateInstance(inst)
 	})
 	if err != nil {
-		return nil, "", err
+		return err
 	}
-	list, err := s.parameterList(ctx, saved, cl)
-	if err != nil {
-		return nil, "", err
-	}
-	change := &ParameterChange{ParameterList: *list, AppliedLive: sortedNames(dynamic), Saved: sortedNames(static)}
-	return change, summary(dynamic, static), nil
+	dynamic, static := split(values)
+	return r.SaveState(ctx, changeState{Result: summary(dynamic, static)})
 }
 
 // split separates dynamic from static parameters.

@@ -6,6 +6,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/task"
 )
 
 // Topic permissions (DMS 8.9) are Kafka ACLs: Kafka is the only record of
@@ -46,79 +47,138 @@ func topicGrants(ctx context.Context, cl *kafkaadmin.Client, topic string) (*str
 // permission on a topic, replacing what that grantee had there. It returns
 // the topic's grants after the change.
 func (s *Service) GrantTopic(ctx context.Context, idOrName, topic string, g streamplane.TopicGrant) (*streamplane.TopicGrants, error) {
-	step := fmt.Sprintf("Grant %s on topic %s to %s", g.Permission, topic, g.Grantee())
-	var out *streamplane.TopicGrants
-	err := s.change(ctx, idOrName, streamplane.TaskGrantTopic, step, grantParams{Topic: topic, TopicGrant: g}, checkSASL,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			var err error
-			if g.Permission, err = streamplane.ParsePermission("permission", string(g.Permission)); err != nil {
-				return "", err
-			}
-			if err := s.checkGrant(ctx, inst, cl, topic, g, true); err != nil {
-				return "", err
-			}
-			if err := cl.SetTopicGrant(ctx, topic, g.Principal(), g.Permission); err != nil {
-				return "", kafkaadmin.AppError(err, "", "grant %s on topic %s to %s", g.Permission, topic, g.Grantee())
-			}
-			s.Log.Info("topic permission granted", "instance", inst.Name, "topic", topic, "principal", g.Principal(), "permission", g.Permission)
-			if out, err = topicGrants(ctx, cl, topic); err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%s may %s topic %s", g.Grantee(), g.Permission, topic), nil
-		})
-	return out, err
+	return s.changeGrant(ctx, idOrName, streamplane.TaskGrantTopic, topic, g)
 }
 
 // RevokeTopic removes a user's grant, or the default grant, from a topic.
 // A topic left with no grant is open to every user again.
 func (s *Service) RevokeTopic(ctx context.Context, idOrName, topic string, g streamplane.TopicGrant) (*streamplane.TopicGrants, error) {
 	g.Permission = ""
-	step := fmt.Sprintf("Revoke the permission of %s on topic %s", g.Grantee(), topic)
-	var out *streamplane.TopicGrants
-	err := s.change(ctx, idOrName, streamplane.TaskRevokeTopic, step, grantParams{Topic: topic, TopicGrant: g}, checkSASL,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			if err := s.checkGrant(ctx, inst, cl, topic, g, false); err != nil {
-				return "", err
+	return s.changeGrant(ctx, idOrName, streamplane.TaskRevokeTopic, topic, g)
+}
+
+func (s *Service) changeGrant(ctx context.Context, idOrName, kind, topic string, g streamplane.TopicGrant) (*streamplane.TopicGrants, error) {
+	// The task keeps the grant as checked (the permission's canonical name).
+	params := &grantParams{Topic: topic, TopicGrant: g}
+	_, err := s.change(ctx, changeRequest{instance: idOrName, kind: kind, params: params,
+		check: func(inst *streamplane.Instance) (err error) {
+			if err := checkSASL(inst); err != nil {
+				return err
 			}
-			found, err := cl.RevokeTopicGrant(ctx, topic, g.Principal())
-			if err != nil {
-				return "", kafkaadmin.AppError(err, "", "revoke the permission of %s on topic %s", g.Grantee(), topic)
-			}
-			if !found {
-				field := "user"
-				if g.Default {
-					field = "default"
+			if kind == streamplane.TaskGrantTopic {
+				if params.Permission, err = streamplane.ParsePermission("permission", string(g.Permission)); err != nil {
+					return err
 				}
-				return "", &streamplane.Error{Code: streamplane.ENOTFOUND, Field: field,
-					Message: fmt.Sprintf("topic %s grants %s nothing to revoke", topic, g.Grantee())}
 			}
-			s.Log.Info("topic permission revoked", "instance", inst.Name, "topic", topic, "principal", g.Principal())
-			if out, err = topicGrants(ctx, cl, topic); err != nil {
-				return "", err
+			if err := g.CheckGrantee(); err != nil {
+				return err
 			}
-			result := fmt.Sprintf("revoked the permission of %s on topic %s", g.Grantee(), topic)
-			if out.Open {
-				result += "; the topic has no grant left and is open to every user"
+			return streamplane.ValidateTopicName("topic", topic)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return s.TopicGrants(ctx, idOrName, topic)
+}
+
+func (s *Service) grantWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskGrantTopic, nil,
+		task.Step{Name: "Check the grantee and the topic", Run: s.checkGrantStep(true)},
+		task.Step{Name: "Grant the permission", Run: s.grant},
+	)
+}
+
+func (s *Service) revokeWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskRevokeTopic, nil,
+		task.Step{Name: "Check the grantee and the topic", Run: s.checkGrantStep(false)},
+		task.Step{Name: "Revoke the permission", Run: s.revoke},
+	)
+}
+
+// checkGrantStep checks the grant against the instance; a revocation
+// needs a grant to revoke.
+func (s *Service) checkGrantStep(granting bool) func(ctx context.Context, r *task.Run) error {
+	return func(ctx context.Context, r *task.Run) error {
+		var p grantParams
+		if err := r.Params(&p); err != nil {
+			return err
+		}
+		inst, cl, err := s.connect(ctx, r)
+		if err != nil {
+			return err
+		}
+		if err := s.checkGrant(ctx, inst, cl, p.Topic, p.TopicGrant, granting); err != nil || granting {
+			return err
+		}
+		grants, err := topicGrants(ctx, cl, p.Topic)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants.Grants {
+			if g.Principal() == p.Principal() {
+				return nil
 			}
-			return result, nil
-		})
-	return out, err
+		}
+		field := "user"
+		if p.Default {
+			field = "default"
+		}
+		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: field,
+			Message: fmt.Sprintf("topic %s grants %s nothing to revoke", p.Topic, p.Grantee())}
+	}
+}
+
+// grant sets the grantee's permission; setting it again is harmless.
+func (s *Service) grant(ctx context.Context, r *task.Run) error {
+	var p grantParams
+	if err := r.Params(&p); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	if err := cl.SetTopicGrant(ctx, p.Topic, p.Principal(), p.Permission); err != nil {
+		return kafkaadmin.AppError(err, "", "grant %s on topic %s to %s", p.Permission, p.Topic, p.Grantee())
+	}
+	s.Log.Info("topic permission granted", "instance", inst.Name, "topic", p.Topic, "principal", p.Principal(), "permission", p.Permission)
+	return r.SaveState(ctx, changeState{Result: fmt.Sprintf("%s may %s topic %s", p.Grantee(), p.Permission, p.Topic)})
+}
+
+// revoke removes the grantee's grant. The first step found one: if it is
+// gone, this task revoked it before a restart.
+func (s *Service) revoke(ctx context.Context, r *task.Run) error {
+	var p grantParams
+	if err := r.Params(&p); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	if _, err := cl.RevokeTopicGrant(ctx, p.Topic, p.Principal()); err != nil {
+		return kafkaadmin.AppError(err, "", "revoke the permission of %s on topic %s", p.Grantee(), p.Topic)
+	}
+	s.Log.Info("topic permission revoked", "instance", inst.Name, "topic", p.Topic, "principal", p.Principal())
+	grants, err := topicGrants(ctx, cl, p.Topic)
+	if err != nil {
+		return err
+	}
+	result := fmt.Sprintf("revoked the permission of %s on topic %s", p.Grantee(), p.Topic)
+	if grants.Open {
+		result += "; the topic has no grant left and is open to every user"
+	}
+	return r.SaveState(ctx, changeState{Result: result})
 }
 
 // checkGrant checks a grant's grantee and topic: a user being granted
 // must exist (one being revoked need not: a stray grant can always go),
 // and the topic must exist and be a user's topic.
 func (s *Service) checkGrant(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, topic string, g streamplane.TopicGrant, granting bool) error {
-	if err := g.CheckGrantee(); err != nil {
-		return err
-	}
 	if granting && !g.Default {
 		if _, err := s.kafkaUser(ctx, inst, g.User); err != nil {
 			return err
 		}
-	}
-	if err := streamplane.ValidateTopicName("topic", topic); err != nil {
-		return err
 	}
 	m, err := findTopic(ctx, inst, cl, topic)
 	if err != nil {

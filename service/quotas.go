@@ -12,6 +12,7 @@ import (
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/metrics"
 	"github.com/streamplane/streamplane/secrets"
+	"github.com/streamplane/streamplane/task"
 )
 
 // Client quotas (DMS ch. 12) live in Kafka, which enforces them: Streamplane
@@ -101,41 +102,196 @@ func noSuchQuota(inst *streamplane.Instance, e streamplane.QuotaEntity) error {
 	return streamplane.Errorf(streamplane.ENOTFOUND, "instance %s has no quota for %s", inst.Name, e)
 }
 
+// Quota changes are tasks (see change): whether the entity has a quota
+// already is checked by the task's first step, while it holds the instance.
+
+// quotaState is the quota a task sets or deletes, as its first step found
+// or planned it.
+type quotaState struct {
+	changeState
+	Quota streamplane.Quota `json:"quota"`
+	Last  bool              `json:"last,omitempty"` // a deletion of the instance's last quota
+}
+
 // CreateQuota sets the limits of an entity that has none yet.
 func (s *Service) CreateQuota(ctx context.Context, idOrName string, spec streamplane.QuotaSpec) (*streamplane.Quota, error) {
-	var q streamplane.Quota
-	err := s.change(ctx, idOrName, streamplane.TaskCreateQuota, "Create quota for "+spec.QuotaEntity.String(), spec, nil,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			var err error
-			if q, err = s.createQuota(ctx, inst, cl, spec); err != nil {
-				return "", err
-			}
-			s.Log.Info("quota created", "instance", inst.Name, "quota", describeQuota(q))
-			return "created quota: " + describeQuota(q), nil
-		})
+	_, err := s.change(ctx, changeRequest{instance: idOrName, kind: streamplane.TaskCreateQuota, params: spec,
+		check: func(inst *streamplane.Instance) error { return spec.Validate(inst.SASL()) }})
 	if err != nil {
 		return nil, err
 	}
+	q := spec.Quota()
 	return &q, nil
 }
 
-func (s *Service) createQuota(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, spec streamplane.QuotaSpec) (streamplane.Quota, error) {
-	if err := spec.Validate(inst.SASL()); err != nil {
-		return streamplane.Quota{}, err
+func (s *Service) createQuotaWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskCreateQuota, nil,
+		task.Step{Name: "Check the entity has no quota", Run: s.checkNewQuota},
+		task.Step{Name: "Set the quota on every broker", Run: s.setQuotaStep},
+	)
+}
+
+func (s *Service) checkNewQuota(ctx context.Context, r *task.Run) error {
+	var spec streamplane.QuotaSpec
+	if err := r.Params(&spec); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
 	}
 	if err := s.checkQuotaUser(ctx, inst, spec.User); err != nil {
-		return streamplane.Quota{}, err
+		return err
+	}
+	quotas, _, err := s.quotas(ctx, inst, cl)
+	if err != nil {
+		return err
+	}
+	if cur, ok := findQuota(quotas, spec.QuotaEntity); ok {
+		return streamplane.Errorf(streamplane.ECONFLICT,
+			"instance %s already has a quota for %s (%s); change it with an update", inst.Name, cur.Entity, rateText(cur))
+	}
+	return r.SaveState(ctx, quotaState{Quota: spec.Quota()})
+}
+
+// setQuotaStep sets the quota the first step planned; setting it again is
+// harmless.
+func (s *Service) setQuotaStep(ctx context.Context, r *task.Run) error {
+	var st quotaState
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	_, exempt, err := s.quotas(ctx, inst, cl)
+	if err != nil {
+		return err
+	}
+	if err := s.setQuota(ctx, inst, cl, st.Quota, exempt); err != nil {
+		return err
+	}
+	s.Log.Info("quota set", "instance", inst.Name, "quota", describeQuota(st.Quota))
+	verb := "created"
+	if r.Task.Kind == streamplane.TaskUpdateQuota {
+		verb = "changed"
+	}
+	st.Result = verb + " quota: " + describeQuota(st.Quota)
+	return r.SaveState(ctx, st)
+}
+
+// UpdateQuota changes an existing quota's limits.
+func (s *Service) UpdateQuota(ctx context.Context, idOrName string, upd streamplane.QuotaUpdate) (*streamplane.Quota, error) {
+	t, err := s.change(ctx, changeRequest{instance: idOrName, kind: streamplane.TaskUpdateQuota, params: upd,
+		check: func(inst *streamplane.Instance) error { return upd.QuotaEntity.Validate(inst.SASL()) }})
+	if err != nil {
+		return nil, err
+	}
+	var st quotaState
+	if err := taskState(t, &st); err != nil {
+		return nil, err
+	}
+	return &st.Quota, nil
+}
+
+func (s *Service) updateQuotaWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskUpdateQuota, nil,
+		task.Step{Name: "Plan the new limits", Run: s.planQuotaUpdate},
+		task.Step{Name: "Set the quota on every broker", Run: s.setQuotaStep},
+	)
+}
+
+func (s *Service) planQuotaUpdate(ctx context.Context, r *task.Run) error {
+	var upd streamplane.QuotaUpdate
+	if err := r.Params(&upd); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	quotas, _, err := s.quotas(ctx, inst, cl)
+	if err != nil {
+		return err
+	}
+	cur, ok := findQuota(quotas, upd.QuotaEntity)
+	if !ok {
+		return noSuchQuota(inst, upd.QuotaEntity)
+	}
+	q, err := upd.Apply(cur)
+	if err != nil {
+		return err
+	}
+	return r.SaveState(ctx, quotaState{Quota: q})
+}
+
+// DeleteQuota removes an entity's quota and returns it as it was. With the
+// last quota gone, the control plane's exemption goes too.
+func (s *Service) DeleteQuota(ctx context.Context, idOrName string, e streamplane.QuotaEntity) (*streamplane.QuotaDeletion, error) {
+	t, err := s.change(ctx, changeRequest{instance: idOrName, kind: streamplane.TaskDeleteQuota, params: e,
+		check: func(inst *streamplane.Instance) error { return e.Validate(inst.SASL()) }})
+	if err != nil {
+		return nil, err
+	}
+	var st quotaState
+	if err := taskState(t, &st); err != nil {
+		return nil, err
+	}
+	return &streamplane.QuotaDeletion{Deleted: st.Quota}, nil
+}
+
+func (s *Service) deleteQuotaWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskDeleteQuota, nil,
+		task.Step{Name: "Find the quota", Run: s.findQuotaToDelete},
+		task.Step{Name: "Delete the quota on every broker", Run: s.deleteQuota},
+	)
+}
+
+func (s *Service) findQuotaToDelete(ctx context.Context, r *task.Run) error {
+	var e streamplane.QuotaEntity
+	if err := r.Params(&e); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
 	}
 	quotas, exempt, err := s.quotas(ctx, inst, cl)
 	if err != nil {
-		return streamplane.Quota{}, err
+		return err
 	}
-	if cur, ok := findQuota(quotas, spec.QuotaEntity); ok {
-		return streamplane.Quota{}, streamplane.Errorf(streamplane.ECONFLICT,
-			"instance %s already has a quota for %s (%s); change it with an update", inst.Name, cur.Entity, rateText(cur))
+	cur, ok := findQuota(quotas, e)
+	if !ok {
+		return noSuchQuota(inst, e)
 	}
-	q := spec.Quota()
-	return q, s.setQuota(ctx, inst, cl, q, exempt)
+	return r.SaveState(ctx, quotaState{Quota: cur, Last: exempt && len(quotas) == 1})
+}
+
+// deleteQuota deletes the quota the first step found; deleting it again is
+// harmless.
+func (s *Service) deleteQuota(ctx context.Context, r *task.Run) error {
+	var st quotaState
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	e := st.Quota.QuotaEntity
+	if err := cl.SetClientQuota(ctx, e, kafkaadmin.ByteRates{}); err != nil {
+		return kafkaadmin.AppError(err, "", "delete the quota of %s", st.Quota.Entity)
+	}
+	if err := cl.WaitClientQuota(ctx, e, kafkaadmin.ByteRates{}); err != nil {
+		s.Log.Warn("deleted quota still on a broker", "instance", inst.Name, "quota", st.Quota.Entity, "err", err)
+	}
+	if st.Last {
+		s.dropExemption(ctx, inst, cl)
+	}
+	s.Log.Info("quota deleted", "instance", inst.Name, "quota", describeQuota(st.Quota))
+	st.Result = "deleted quota: " + describeQuota(st.Quota)
+	return r.SaveState(ctx, st)
 }
 
 // checkQuotaUser requires a user quota's user to be a SASL user of the
@@ -170,89 +326,9 @@ func (s *Service) setQuota(ctx context.Context, inst *streamplane.Instance, cl *
 	return nil
 }
 
-// UpdateQuota changes an existing quota's limits.
-func (s *Service) UpdateQuota(ctx context.Context, idOrName string, upd streamplane.QuotaUpdate) (*streamplane.Quota, error) {
-	var q streamplane.Quota
-	err := s.change(ctx, idOrName, streamplane.TaskUpdateQuota, "Change quota of "+upd.QuotaEntity.String(), upd, nil,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			var err error
-			if q, err = s.updateQuota(ctx, inst, cl, upd); err != nil {
-				return "", err
-			}
-			s.Log.Info("quota changed", "instance", inst.Name, "quota", describeQuota(q))
-			return "changed quota: " + describeQuota(q), nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return &q, nil
-}
-
-func (s *Service) updateQuota(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, upd streamplane.QuotaUpdate) (streamplane.Quota, error) {
-	if err := upd.QuotaEntity.Validate(inst.SASL()); err != nil {
-		return streamplane.Quota{}, err
-	}
-	quotas, exempt, err := s.quotas(ctx, inst, cl)
-	if err != nil {
-		return streamplane.Quota{}, err
-	}
-	cur, ok := findQuota(quotas, upd.QuotaEntity)
-	if !ok {
-		return streamplane.Quota{}, noSuchQuota(inst, upd.QuotaEntity)
-	}
-	q, err := upd.Apply(cur)
-	if err != nil {
-		return streamplane.Quota{}, err
-	}
-	return q, s.setQuota(ctx, inst, cl, q, exempt)
-}
-
-// DeleteQuota removes an entity's quota and returns it as it was. With the
-// last quota gone, the control plane's exemption goes too.
-func (s *Service) DeleteQuota(ctx context.Context, idOrName string, e streamplane.QuotaEntity) (*streamplane.QuotaDeletion, error) {
-	var q streamplane.Quota
-	err := s.change(ctx, idOrName, streamplane.TaskDeleteQuota, "Delete quota of "+e.String(), e, nil,
-		func(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (string, error) {
-			var err error
-			if q, err = s.deleteQuota(ctx, inst, cl, e); err != nil {
-				return "", err
-			}
-			s.Log.Info("quota deleted", "instance", inst.Name, "quota", describeQuota(q))
-			return "deleted quota: " + describeQuota(q), nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return &streamplane.QuotaDeletion{Deleted: q}, nil
-}
-
-func (s *Service) deleteQuota(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, e streamplane.QuotaEntity) (streamplane.Quota, error) {
-	if err := e.Validate(inst.SASL()); err != nil {
-		return streamplane.Quota{}, err
-	}
-	quotas, exempt, err := s.quotas(ctx, inst, cl)
-	if err != nil {
-		return streamplane.Quota{}, err
-	}
-	cur, ok := findQuota(quotas, e)
-	if !ok {
-		return streamplane.Quota{}, noSuchQuota(inst, e)
-	}
-	if err := cl.SetClientQuota(ctx, e, kafkaadmin.ByteRates{}); err != nil {
-		return streamplane.Quota{}, kafkaadmin.AppError(err, "", "delete the quota of %s", cur.Entity)
-	}
-	if err := cl.WaitClientQuota(ctx, e, kafkaadmin.ByteRates{}); err != nil {
-		s.Log.Warn("deleted quota still on a broker", "instance", inst.Name, "quota", cur.Entity, "err", err)
-	}
-	if exempt && len(quotas) == 1 {
-		s.dropExemption(ctx, inst, cl)
-	}
-	return cur, nil
-}
-
 // deleteUserQuotas removes every quota naming a SASL user (<user> and
 // <user, client-id>), for a user being deleted: a quota left behind would
-// bind a later user of the same name. The caller holds the instance's lock.
+// bind a later user of the same name. The caller's task holds the instance.
 func (s *Service) deleteUserQuotas(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, user string) error {
 	quotas, exempt, err := s.quotas(ctx, inst, cl)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/google/uuid"
 	streamplane "github.com/streamplane/streamplane"
@@ -31,8 +30,12 @@ type BrokerFiles interface {
 	WriteBrokerFiles(ctx context.Context, inst *streamplane.Instance) error
 }
 
-// Waker is told when a new task is ready to run.
-type Waker interface{ Wake() }
+// Engine runs tasks: Wake tells it a new task is ready; Start runs one at
+// once and gives its outcome (see task.Engine.Start).
+type Engine interface {
+	Wake()
+	Start(id string) <-chan error
+}
 
 // Runtimes lists and checks installed Kafka runtimes.
 type Runtimes interface {
@@ -51,12 +54,10 @@ type Service struct {
 	// Plain hashes PLAIN passwords (nil: the server cannot serve PLAIN).
 	Plain     PlainHasher
 	Runtimes  Runtimes
-	Engine    Waker
+	Engine    Engine
 	Workflows map[string]task.Workflow
 	Limits    Limits
 	Log       *slog.Logger
-
-	locks sync.Map // instance id -> *sync.Mutex, see lockInstance
 }
 
 func newID() string { return uuid.NewString() }

@@ -62,7 +62,11 @@ type Engine struct {
 	once    sync.Once
 	wake    chan struct{}
 	mu      sync.Mutex
-	running map[string]bool
+	running map[string]*taskRun
+	// base ends when Run's context does: tasks Start runs stop with it,
+	// even when Start is called before Run.
+	base    context.Context
+	endBase context.CancelFunc
 	wg      sync.WaitGroup
 }
 
@@ -80,7 +84,7 @@ func (e *Engine) init() { e.once.Do(e.setup) }
 
 func (e *Engine) setup() {
 	e.wake = make(chan struct{}, 1)
-	e.running = map[string]bool{}
+	e.running = map[string]*taskRun{}
 	if e.Concurrency <= 0 {
 		e.Concurrency = 4
 	}
@@ -90,6 +94,7 @@ func (e *Engine) setup() {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
+	e.base, e.endBase = context.WithCancel(context.Background())
 }
 
 // Run claims and runs tasks until ctx ends, then waits for running tasks to
@@ -97,6 +102,7 @@ func (e *Engine) setup() {
 // next start.
 func (e *Engine) Run(ctx context.Context) {
 	e.init()
+	defer context.AfterFunc(ctx, e.endBase)()
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
@@ -129,43 +135,86 @@ func (e *Engine) dispatch(ctx context.Context) {
 	}
 	for _, t := range tasks {
 		e.mu.Lock()
-		busy := e.running[t.ID]
+		_, busy := e.running[t.ID]
 		if !busy && len(e.running) < e.Concurrency {
-			e.running[t.ID] = true
-		} else {
-			busy = true
+			e.launch(ctx, t.ID)
 		}
 		e.mu.Unlock()
-		if busy {
-			continue
-		}
-		e.wg.Add(1)
-		go func(id string) {
-			defer e.wg.Done()
-			defer func() {
-				e.mu.Lock()
-				delete(e.running, id)
-				e.mu.Unlock()
-				e.Wake()
-			}()
-			e.runTask(ctx, id)
-		}(t.ID)
 	}
 }
 
-// runTask claims a task and runs its remaining steps.
-func (e *Engine) runTask(ctx context.Context, id string) {
+// taskRun is a task running here; done closes when it stops, with its
+// outcome set.
+type taskRun struct {
+	done  chan struct{}
+	err   error
+	ended bool // the task ended (rather than stopping to resume later)
+}
+
+// launch runs a task in a new goroutine. e.mu must be held.
+func (e *Engine) launch(ctx context.Context, id string) *taskRun {
+	tr := &taskRun{done: make(chan struct{})}
+	e.running[id] = tr
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		tr.err, tr.ended = e.runTask(ctx, id)
+		e.mu.Lock()
+		delete(e.running, id)
+		e.mu.Unlock()
+		close(tr.done)
+		e.Wake()
+	}()
+	return tr
+}
+
+// Start runs a task now, without waiting for the engine's next look, so
+// that the request that created it can wait for its outcome; if the task
+// already runs here, it waits for that run. The channel receives the
+// outcome when the task ends: nil, or the error of the step that failed,
+// wrapped with the step's name. It is closed without a value when the task
+// did not end here: the server is stopping (the task resumes at the next
+// start), another server holds it, or its progress could not be recorded.
+// Start does not count against Concurrency: it runs what a caller is
+// waiting for.
+func (e *Engine) Start(id string) <-chan error {
+	e.init()
+	out := make(chan error, 1)
+	e.mu.Lock()
+	tr, running := e.running[id]
+	if !running && e.base.Err() == nil {
+		tr = e.launch(e.base, id)
+	}
+	e.mu.Unlock()
+	if tr == nil {
+		close(out)
+		return out
+	}
+	go func() {
+		defer close(out)
+		<-tr.done
+		if tr.ended {
+			out <- tr.err
+		}
+	}()
+	return out
+}
+
+// runTask claims a task and runs its remaining steps. It returns the
+// task's outcome and whether the task ended here.
+func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bool) {
 	r, err := e.claim(ctx, id)
 	if err != nil {
 		if !errors.Is(err, errNotClaimed) {
 			e.Log.Error("claim task", "task", id, "err", err)
 		}
-		return
+		return nil, false
 	}
 	wf, ok := e.Workflows[r.Task.Kind]
 	if !ok {
-		e.finish(ctx, r, wf, fmt.Errorf("no workflow for task kind %q", r.Task.Kind))
-		return
+		err := fmt.Errorf("no workflow for task kind %q", r.Task.Kind)
+		e.finish(ctx, r, wf, err)
+		return err, true
 	}
 	log := e.Log.With("task", id, "kind", r.Task.Kind, "target", r.Task.Target)
 	log.Info("task running", "from_step", r.Task.Current+1, "steps", len(wf.Steps))
@@ -178,12 +227,12 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 		step := wf.Steps[i]
 		if err := r.startStep(ctx, i); err != nil {
 			log.Error("record step start", "err", err)
-			return
+			return nil, false
 		}
 		err := e.runStep(ctx, step, r)
 		if ctx.Err() != nil {
 			log.Info("server stopping; task will resume", "step", step.Name)
-			return
+			return nil, false
 		}
 		if err != nil {
 			log.Warn("task failed", "step", step.Name, "err", err)
@@ -193,17 +242,18 @@ func (e *Engine) runTask(ctx context.Context, id string) {
 			}
 			stopRenew()
 			e.finish(ctx, r, wf, err)
-			return
+			return err, true
 		}
 		e.faultHook(r.Task.Kind, i+1)
 		if err := r.endStep(ctx, i); err != nil {
 			log.Error("record step end", "err", err)
-			return
+			return nil, false
 		}
 	}
 	stopRenew()
 	e.finish(ctx, r, wf, nil)
 	log.Info("task succeeded")
+	return nil, true
 }
 
 // runStep runs a step, turning a panic into an error.
@@ -360,6 +410,26 @@ func (r *Run) SaveState(ctx context.Context, v any) error {
 		r.Task.State = raw
 		return nil
 	})
+}
+
+// SaveStateWith runs fn and records v as the task's state in one
+// transaction, so that a step's change to the store and its note that it
+// made it cannot part: a resumed step can tell its own earlier change from
+// someone else's.
+func (r *Run) SaveStateWith(ctx context.Context, v any, fn func(tx streamplane.Tx) error) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	old := r.Task.State
+	err = r.save(ctx, func(tx streamplane.Tx) error {
+		r.Task.State = raw
+		return fn(tx)
+	})
+	if err != nil {
+		r.Task.State = old // the transaction rolled back
+	}
+	return err
 }
 
 // Progress records what the current step is doing and logs it as an event.

@@ -577,3 +577,127 @@ func TestEngine(t *testing.T) {
 		}
 	})
 }
+
+func TestEngineStart(t *testing.T) {
+	t.Run("the caller gets the outcome", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("k", []string{"one", "two"}, nil)
+		e := newEngine(db, "owner-1", wf)
+		MustCreateTask(t, db, "t1", wf, nil)
+		if err, ok := <-e.Start("t1"); !ok || err != nil {
+			t.Fatalf("Start = %v, %v; want nil, true", err, ok)
+		}
+		// The outcome is recorded before the caller hears it.
+		if tk := MustTask(t, db, "t1"); tk.Status != streamplane.TaskSucceeded {
+			t.Errorf("status = %s, want %s", tk.Status, streamplane.TaskSucceeded)
+		}
+		if got, want := rec.get(), []string{"one", "two", "finish"}; !slices.Equal(got, want) {
+			t.Errorf("ran %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a step's application error reaches the caller intact", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		refused := &streamplane.Error{Code: streamplane.EINVALID, Field: "partitions", Message: "too many partitions"}
+		wf := rec.workflow("k", []string{"one", "two"}, map[string]func(context.Context, *task.Run) error{
+			"two": func(context.Context, *task.Run) error { return refused },
+		})
+		e := newEngine(db, "owner-1", wf)
+		MustCreateTask(t, db, "t1", wf, nil)
+		err := <-e.Start("t1")
+		var got *streamplane.Error
+		if !errors.As(err, &got) || got != refused {
+			t.Fatalf("Start = %v; want the step's error", err)
+		}
+		if tk := MustTask(t, db, "t1"); tk.Status != streamplane.TaskFailed || !strings.Contains(tk.Error, "too many partitions") {
+			t.Errorf("task = %s %q; want FAILED naming the refusal", tk.Status, tk.Error)
+		}
+	})
+
+	t.Run("a task already running is not run twice, and Start waits for it", func(t *testing.T) {
+		db := MustOpenDB(t)
+		var runs atomic.Int32
+		release := make(chan struct{})
+		rec := &recorder{}
+		wf := rec.workflow("k", []string{"one"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(context.Context, *task.Run) error { runs.Add(1); <-release; return nil },
+		})
+		e := newEngine(db, "owner-1", wf)
+		MustCreateTask(t, db, "t1", wf, nil)
+		done := e.Start("t1")
+		waitFor(t, "the step to start", func() bool { return runs.Load() == 1 })
+		startEngine(t, e)
+		e.Wake()
+		again := e.Start("t1")
+		close(release)
+		for _, ch := range []<-chan error{done, again} {
+			if err, ok := <-ch; !ok || err != nil {
+				t.Errorf("Start = %v, %v; want the one run's outcome", err, ok)
+			}
+		}
+		waitDone(t, db, "t1")
+		if n := runs.Load(); n != 1 {
+			t.Errorf("the step ran %d times, want 1", n)
+		}
+	})
+
+	t.Run("a stopping server leaves the task to resume", func(t *testing.T) {
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		entered := make(chan struct{})
+		wf := rec.workflow("k", []string{"one", "two"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(ctx context.Context, _ *task.Run) error { close(entered); <-ctx.Done(); return ctx.Err() },
+		})
+		e := newEngine(db, "owner-1", wf)
+		stop := startEngine(t, e)
+		MustCreateTask(t, db, "t1", wf, nil)
+		done := e.Start("t1")
+		<-entered
+		stop()
+		if _, ok := <-done; ok {
+			t.Error("an interrupted task gave an outcome; want none")
+		}
+		if tk := MustTask(t, db, "t1"); tk.Status != streamplane.TaskRunning || tk.Current != 0 {
+			t.Errorf("task = %s at step %d; want RUNNING at step 0, to resume", tk.Status, tk.Current)
+		}
+		// A new engine (the restarted server, same owner) finishes it.
+		rec2 := &recorder{}
+		startEngine(t, newEngine(db, "owner-1", rec2.workflow("k", []string{"one", "two"}, nil)))
+		if tk := waitDone(t, db, "t1"); tk.Status != streamplane.TaskSucceeded {
+			t.Errorf("resumed task = %s %q, want SUCCEEDED", tk.Status, tk.Error)
+		}
+	})
+}
+
+func TestSaveStateWith(t *testing.T) {
+	db := MustOpenDB(t)
+	type state struct{ Made bool }
+	rec := &recorder{}
+	wf := rec.workflow("k", []string{"one"}, map[string]func(context.Context, *task.Run) error{
+		"one": func(ctx context.Context, r *task.Run) error {
+			// A failed change leaves the state as it was.
+			boom := errors.New("boom")
+			if err := r.SaveStateWith(ctx, state{Made: true}, func(streamplane.Tx) error { return boom }); !errors.Is(err, boom) {
+				return fmt.Errorf("SaveStateWith = %v, want boom", err)
+			}
+			var s state
+			if err := r.State(&s); err != nil || s.Made {
+				return fmt.Errorf("state after a rolled back change = %+v, %v", s, err)
+			}
+			return r.SaveStateWith(ctx, state{Made: true}, func(tx streamplane.Tx) error {
+				return tx.AddTaskEvent(streamplane.TaskEvent{TaskID: r.Task.ID, Message: "made"})
+			})
+		},
+	})
+	e := newEngine(db, "owner-1", wf)
+	MustCreateTask(t, db, "t1", wf, nil)
+	if err := <-e.Start("t1"); err != nil {
+		t.Fatal(err)
+	}
+	var s state
+	if err := json.Unmarshal(MustTask(t, db, "t1").State, &s); err != nil || !s.Made {
+		t.Errorf("saved state = %+v, %v; want Made", s, err)
+	}
+}
