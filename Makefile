@@ -5,6 +5,11 @@ GO      ?= go
 BIN     := bin/streamplane
 PKGS    := ./...
 
+# go.mod names the toolchain (a Go patch release with the standard
+# library's security fixes); "auto" lets an older local Go fetch it from the
+# module proxy once, as the go command does by default.
+export GOTOOLCHAIN ?= auto
+
 .PHONY: build run test unit e2e bench deps fmt vet lint fuzz clean
 
 build:
@@ -35,12 +40,13 @@ unit:
 # on top of its seed corpus: make fuzz FUZZTIME=5m for a real search.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB      := v0.0.0-20261105234957-e22db6528018
 FUZZTIME    ?= 5s
 
 lint: vet
 	$(GO) mod tidy -diff
 	$(GO) run $(STATICCHECK) $(PKGS)
-	GO=$(GO) GOVULNCHECK=$(GOVULNCHECK) scripts/vulncheck.sh $(PKGS)
+	GO=$(GO) GOVULNCHECK=$(GOVULNCHECK) VULNDB=$(VULNDB) scripts/vulncheck.sh $(PKGS)
 
 fuzz:
 	GO=$(GO) scripts/fuzz.sh $(FUZZTIME)

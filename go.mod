@@ -2,6 +2,8 @@ module github.com/streamplane/streamplane
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/dustin/go-humanize v1.1.0
 	github.com/getkin/kin-openapi v0.152.0
