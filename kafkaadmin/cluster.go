@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/streamplane/streamplane/poll"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -143,12 +144,14 @@ func (c *Client) waitBrokers(ctx context.Context, timeout time.Duration, what st
 	}
 	for _, mb := range m.Brokers {
 		b := c.kcl.Broker(int(mb.NodeID))
-		for !check(ctx, b) {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("broker %d does not show %s yet: %w", mb.NodeID, what, ctx.Err())
-			case <-time.After(50 * time.Millisecond):
+		err := poll.Until(ctx, 50*time.Millisecond, 0, func(ctx context.Context) error {
+			if !check(ctx, b) {
+				return fmt.Errorf("broker %d does not show %s yet", mb.NodeID, what)
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil

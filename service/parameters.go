@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/poll"
 	"github.com/streamplane/streamplane/task"
 )
 
@@ -104,33 +106,32 @@ func (s *Service) liveValues(ctx context.Context, inst *streamplane.Instance, cl
 	}
 	// Dynamic changes reach brokers through the metadata log, a moment
 	// after the controller accepts them.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		got, err := cl.BrokerConfigs(ctx, brokers, names)
-		if err != nil {
-			return nil, kafkaadmin.AppError(err, "", "read the brokers' parameters")
+	var got map[int32]map[string]string
+	err = poll.Until(ctx, 200*time.Millisecond, liveWait, func(ctx context.Context) (err error) {
+		if got, err = cl.BrokerConfigs(ctx, brokers, names); err != nil {
+			return poll.Stop(kafkaadmin.AppError(err, "", "read the brokers' parameters"))
 		}
-		lagging := ""
 		for _, b := range brokers {
 			for k, v := range want {
 				if got[b][k] != v {
-					lagging = fmt.Sprintf("broker %d still reports %s=%s", b, k, got[b][k])
+					return fmt.Errorf("broker %d still reports %s=%s", b, k, got[b][k])
 				}
 			}
 		}
-		if lagging == "" {
-			return got[brokers[0]], nil
-		}
-		if time.Now().After(deadline) {
-			return nil, streamplane.Errorf(streamplane.EUNAVAILABLE, "the change was accepted but %s after 15s", lagging)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+		return nil
+	})
+	var timeout *poll.TimeoutError
+	if errors.As(err, &timeout) {
+		return nil, streamplane.Errorf(streamplane.EUNAVAILABLE, "the change was accepted but %v after %s", timeout.Last, liveWait)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return got[brokers[0]], nil
 }
+
+// liveWait bounds the wait for every broker to report a dynamic change.
+const liveWait = 15 * time.Second
 
 // SetParameters changes parameters. Dynamic ones apply live to every broker
 // (and are verified there); static ones are saved and applied by the next
