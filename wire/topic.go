@@ -1,0 +1,6 @@
+package wire
+
+// TopicDeleteRequest names the topics of a batch deletion.
+type TopicDeleteRequest struct {
+	Topics []string `json:"topics"`
+}
