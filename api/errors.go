@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // statusOf maps every error code to its one HTTP status; any other code is
@@ -29,30 +30,17 @@ func status(code string) int {
 	return http.StatusInternalServerError
 }
 
-// errorBody is the error envelope: {"error": {...}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Field     string `json:"field,omitempty"`
-	TaskID    string `json:"task_id,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-}
-
 // writeError answers with the error envelope.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	detail := s.errorDetail(r, err)
-	writeJSON(w, status(detail.Code), errorBody{Error: detail})
+	writeJSON(w, status(detail.Code), wire.ErrorEnvelope{Error: detail})
 }
 
 // errorDetail describes err to the client. Errors that are the server's
 // fault (5xx) are logged in full, and internal ones shown only as "internal
 // error" with the request id.
-func (s *Server) errorDetail(r *http.Request, err error) errorDetail {
-	detail := errorDetail{Code: streamplane.ErrorCode(err), Message: streamplane.ErrorMessage(err), RequestID: requestID(r)}
+func (s *Server) errorDetail(r *http.Request, err error) wire.ErrorDetail {
+	detail := wire.ErrorDetail{Code: streamplane.ErrorCode(err), Message: streamplane.ErrorMessage(err), RequestID: requestID(r)}
 	var appErr *streamplane.Error
 	if errors.As(err, &appErr) {
 		detail.Field, detail.TaskID = appErr.Field, appErr.TaskID

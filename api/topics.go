@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // topicRoutes: topics, sample code and disk usage.
@@ -88,12 +89,8 @@ func (s *Server) handleTopicDelete(w http.ResponseWriter, r *http.Request) {
 	s.deleteTopics(w, r, []string{r.PathValue("topic")})
 }
 
-type deleteTopicsRequest struct {
-	Topics []string `json:"topics"`
-}
-
 func (s *Server) handleTopicDeleteBatch(w http.ResponseWriter, r *http.Request) {
-	var req deleteTopicsRequest
+	var req wire.TopicDeleteRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -439,7 +439,7 @@ func (o *options) runTasks(ctx context.Context, targets []string, noWait bool, d
 	if err != nil {
 		return err
 	}
-	var ended []*client.TaskDetail
+	var ended []*streamplane.TaskDetail
 	for i, d := range details {
 		if d != nil {
 			ended = append(ended, d)

@@ -56,7 +56,7 @@ certificate, so clients must trust its CA first.`,
 			if err := requireFlags(cmd, "cert", "key"); err != nil {
 				return err
 			}
-			up := client.CertificateUpload{}
+			up := streamplane.CertificateUpload{}
 			for _, f := range []struct {
 				path string
 				dst  *string

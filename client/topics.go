@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // TopicListOptions filter a topic list.
@@ -97,7 +98,7 @@ func (c *Client) DeleteTopics(ctx context.Context, instance string, topics ...st
 	if topics == nil {
 		topics = []string{}
 	}
-	_, err := c.do(ctx, "POST", topicsPath(instance)+"/delete", nil, map[string][]string{"topics": topics}, &out)
+	_, err := c.do(ctx, "POST", topicsPath(instance)+"/delete", nil, wire.TopicDeleteRequest{Topics: topics}, &out)
 	if err != nil {
 		return nil, err
 	}
