@@ -48,19 +48,19 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		fail: map[string]string{}, refuse: map[string]*streamplane.Error{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/runtimes", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"runtimes": []wire.Runtime{
+		f.json(w, 200, wire.RuntimeList{Runtimes: []wire.Runtime{
 			{Version: "3.9.1", Released: "2025-05-21", SupportStart: "2025-06-01", SupportEnd: "2026-06-01"},
 			{Version: "4.1.1", Released: "2025-11-12", SupportStart: "2025-12-01", SupportEnd: "2027-12-01", Recommended: true, Installed: true},
 		}})
 	})
 	mux.HandleFunc("POST /api/v1/runtimes/{version}/install", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 202, map[string]any{"task": f.newTask(streamplane.TaskInstallRuntime, "", r.PathValue("version"))})
+		f.json(w, 202, wire.TaskAccepted{Task: f.newTask(streamplane.TaskInstallRuntime, "", r.PathValue("version"))})
 	})
 	mux.HandleFunc("GET /api/v1/flavors", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"flavors": streamplane.Flavors()})
+		f.json(w, 200, wire.FlavorList{Flavors: streamplane.Flavors()})
 	})
 	mux.HandleFunc("GET /api/v1/zones", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"zones": []string{"az1", "az2", "az3"}})
+		f.json(w, 200, wire.ZoneList{Zones: []string{"az1", "az2", "az3"}})
 	})
 	mux.HandleFunc("POST /api/v1/instances", func(w http.ResponseWriter, r *http.Request) {
 		var spec streamplane.InstanceSpec
@@ -83,7 +83,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.instances[inst.Name] = inst
 		f.mu.Unlock()
 		task := f.newTask(streamplane.TaskCreateInstance, inst.ID, inst.Name)
-		f.json(w, 202, map[string]any{"instance": inst, "task": task})
+		f.json(w, 202, wire.InstanceCreated{Instance: inst, Task: task})
 	})
 	mux.HandleFunc("GET /api/v1/instances", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("format") == "csv" {
@@ -100,7 +100,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.json(w, 200, wire.InstanceList{Instances: list, Total: len(list) + 5, Limit: 100})
 	})
 	mux.HandleFunc("POST /api/v1/instances/clear-failed", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"cleared": []string{"broken"}})
+		f.json(w, 200, wire.InstancesCleared{Cleared: []string{"broken"}})
 	})
 	mux.HandleFunc("GET /api/v1/instances/{instance}", func(w http.ResponseWriter, r *http.Request) {
 		if inst, ok := f.instance(w, r); ok {
@@ -217,7 +217,7 @@ func (f *fakeAPI) instanceTask(w http.ResponseWriter, r *http.Request, kind stri
 		f.error(w, refused)
 		return
 	}
-	f.json(w, 202, map[string]any{"task": f.newTask(kind, inst.ID, inst.Name)})
+	f.json(w, 202, wire.TaskAccepted{Task: f.newTask(kind, inst.ID, inst.Name)})
 }
 
 func (f *fakeAPI) newTask(kind, instanceID, target string) *streamplane.Task {
@@ -267,7 +267,7 @@ func (f *fakeAPI) error(w http.ResponseWriter, e *streamplane.Error) {
 	if !ok {
 		status = 409
 	}
-	f.json(w, status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message, "field": e.Field, "task_id": e.TaskID}})
+	f.json(w, status, wire.ErrorEnvelope{Error: wire.ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, TaskID: e.TaskID}})
 }
 
 // lastBody is the body of the request being served; the recording handler
