@@ -18,8 +18,7 @@ func (s *Server) handleZones(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRuntimeList(w http.ResponseWriter, r *http.Request) {
 	var list wire.RuntimeList
 	for _, rt := range s.Service.RuntimeList(r.Context()) {
-		list.Runtimes = append(list.Runtimes, wire.Runtime{Version: rt.Version, Released: rt.Released, SupportStart: rt.SupportStart,
-			SupportEnd: rt.SupportEnd, Recommended: rt.Recommended, Installed: rt.Installed, Path: rt.Path})
+		list.Runtimes = append(list.Runtimes, runtimeOf(rt))
 	}
 	writeJSON(w, http.StatusOK, list)
 }

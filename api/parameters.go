@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/wire"
 )
 
@@ -66,10 +65,4 @@ func (s *Server) handleParameterReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, parameterChange(change))
-}
-
-// parameterChange is the service's answer as the wire type. (The service
-// keeps its own copy of the type until it returns the root package's.)
-func parameterChange(c *service.ParameterChange) streamplane.ParameterChange {
-	return streamplane.ParameterChange{ParameterList: streamplane.ParameterList(c.ParameterList), AppliedLive: c.AppliedLive, Saved: c.Saved}
 }

@@ -56,7 +56,7 @@ func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, streamplane.TaskDetail{Task: *d.Task, Events: d.Events})
+	writeJSON(w, http.StatusOK, taskDetail(d))
 }
 
 func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) {
