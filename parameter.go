@@ -37,6 +37,32 @@ type Parameter struct {
 	Description    string   `json:"description"`
 }
 
+// ParameterList is an instance's tunable parameters.
+type ParameterList struct {
+	Parameters []Parameter `json:"parameters"`
+	// PendingRestart names static parameters saved but not yet applied:
+	// restarting the instance applies them.
+	PendingRestart []string `json:"pending_restart"`
+}
+
+// Parameter returns the parameter of the list with that name.
+func (l *ParameterList) Parameter(name string) (Parameter, bool) {
+	for _, p := range l.Parameters {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Parameter{}, false
+}
+
+// ParameterChange says what a change of parameters did, with the list as
+// it is after it.
+type ParameterChange struct {
+	ParameterList
+	AppliedLive []string `json:"applied_live"` // dynamic parameters every broker now runs with
+	Saved       []string `json:"saved"`        // static parameters saved for the next restart
+}
+
 // The DMS set (tables 13-2 and 13-3), with DMS's ranges and defaults, plus
 // automatic topic creation (SPEC §6) and compression.type.
 var paramDefs = []ParamDef{

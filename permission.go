@@ -86,7 +86,7 @@ func UserPrincipal(name string) string { return "User:" + name }
 type TopicGrant struct {
 	User       string     `json:"user,omitempty"` // the SASL user; absent for the default grant
 	Default    bool       `json:"default"`        // the default grant, for every user
-	Permission Permission `json:"permission,omitempty"`
+	Permission Permission `json:"permission"`
 }
 
 // Principal is the Kafka principal the grant's ACLs name.

@@ -92,3 +92,11 @@ func (s *InstanceSpec) normalizeSecurity() error {
 	}
 	return ValidateKafkaPassword("kafka_password", s.KafkaUser, s.KafkaPassword)
 }
+
+// CertificateUpload is a user's broker certificate, to install in place of
+// the one the instance CA issued.
+type CertificateUpload struct {
+	Certificate string `json:"certificate"`  // PEM chain, leaf first
+	Key         string `json:"key"`          // PEM private key, unencrypted
+	CA          string `json:"ca,omitempty"` // PEM: the CA clients trust, if the chain does not end in it
+}

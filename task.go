@@ -139,6 +139,12 @@ type TaskFilter struct {
 	Offset, Limit int
 }
 
+// TaskDetail is a task with its log, as one task is shown.
+type TaskDetail struct {
+	Task
+	Events []TaskEvent `json:"events"`
+}
+
 // TaskEvent is a line in a task's log: what was done and why, such as the
 // reason for each broker restart.
 type TaskEvent struct {

@@ -4,18 +4,23 @@ import (
 	"net/http"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func (s *Server) handleFlavors(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"flavors": streamplane.Flavors()})
+	writeJSON(w, http.StatusOK, wire.FlavorList{Flavors: streamplane.Flavors()})
 }
 
 func (s *Server) handleZones(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"zones": s.Service.Provisioner.Zones()})
+	writeJSON(w, http.StatusOK, wire.ZoneList{Zones: s.Service.Provisioner.Zones()})
 }
 
 func (s *Server) handleRuntimeList(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"runtimes": s.Service.RuntimeList(r.Context())})
+	var list wire.RuntimeList
+	for _, rt := range s.Service.RuntimeList(r.Context()) {
+		list.Runtimes = append(list.Runtimes, runtimeOf(rt))
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (s *Server) handleRuntimeInstall(w http.ResponseWriter, r *http.Request) {
@@ -24,5 +29,5 @@ func (s *Server) handleRuntimeInstall(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
 }

@@ -6,6 +6,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/service"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // statusOf maps every error code to its one HTTP status; any other code is
@@ -30,36 +31,23 @@ func status(code string) int {
 	return http.StatusInternalServerError
 }
 
-// errorBody is the error envelope: {"error": {...}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Field     string `json:"field,omitempty"`
-	TaskID    string `json:"task_id,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-}
-
 // writeError answers with the error envelope; a change still running
 // after the service's deadline is no error, and answers 202 with its task.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var running *service.Unfinished
 	if errors.As(err, &running) {
-		writeJSON(w, http.StatusAccepted, map[string]any{"task": running.Task})
+		writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: running.Task})
 		return
 	}
 	detail := s.errorDetail(r, err)
-	writeJSON(w, status(detail.Code), errorBody{Error: detail})
+	writeJSON(w, status(detail.Code), wire.ErrorEnvelope{Error: detail})
 }
 
 // errorDetail describes err to the client. Errors that are the server's
 // fault (5xx) are logged in full, and internal ones shown only as "internal
 // error" with the request id.
-func (s *Server) errorDetail(r *http.Request, err error) errorDetail {
-	detail := errorDetail{Code: streamplane.ErrorCode(err), Message: streamplane.ErrorMessage(err), RequestID: requestID(r)}
+func (s *Server) errorDetail(r *http.Request, err error) wire.ErrorDetail {
+	detail := wire.ErrorDetail{Code: streamplane.ErrorCode(err), Message: streamplane.ErrorMessage(err), RequestID: requestID(r)}
 	var appErr *streamplane.Error
 	if errors.As(err, &appErr) {
 		detail.Field, detail.TaskID = appErr.Field, appErr.TaskID

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // groupRoutes: consumer groups.
@@ -36,7 +37,7 @@ func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 		writeGroupsCSV(w, list)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"groups": list, "total": total, "offset": f.Offset, "limit": f.Limit})
+	writeJSON(w, http.StatusOK, wire.GroupList{Groups: list, Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 func writeGroupsCSV(w http.ResponseWriter, list []streamplane.Group) {
@@ -84,23 +85,12 @@ func (s *Server) handleGroupDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type groupBatchDelete struct {
-	Groups []string `json:"groups"`
-}
-
-// groupDeletion is one group's outcome in a batch deletion.
-type groupDeletion struct {
-	Group   string       `json:"group"`
-	Deleted bool         `json:"deleted"`
-	Error   *errorDetail `json:"error,omitempty"`
-}
-
 // handleGroupBatchDelete deletes several groups. It answers 200 with one
 // outcome per group, deleted or refused with the error a single deletion
 // would have got; the whole request fails only when the instance refuses
 // it (busy, not running) or the list itself is wrong.
 func (s *Server) handleGroupBatchDelete(w http.ResponseWriter, r *http.Request) {
-	var req groupBatchDelete
+	var req wire.GroupDeleteRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -110,13 +100,13 @@ func (s *Server) handleGroupBatchDelete(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]groupDeletion, len(results))
+	out := make([]wire.GroupDeletion, len(results))
 	for i, res := range results {
-		out[i] = groupDeletion{Group: res.Group, Deleted: res.Err == nil}
+		out[i] = wire.GroupDeletion{Group: res.Group, Deleted: res.Err == nil}
 		if res.Err != nil {
 			detail := s.errorDetail(r, res.Err)
 			out[i].Error = &detail
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+	writeJSON(w, http.StatusOK, wire.GroupDeleteResults{Results: out})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
@@ -22,7 +23,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/instances/"+inst.ID)
 	w.Header().Set("ETag", etag(inst.ResourceVersion))
-	writeJSON(w, http.StatusAccepted, map[string]any{"instance": inst, "task": t})
+	writeJSON(w, http.StatusAccepted, wire.InstanceCreated{Instance: inst, Task: t})
 }
 
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +54,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		writeInstancesCSV(w, list)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"instances": list, "total": total, "offset": f.Offset, "limit": f.Limit})
+	writeJSON(w, http.StatusOK, wire.InstanceList{Instances: list, Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 func (s *Server) handleInstanceGet(w http.ResponseWriter, r *http.Request) {
@@ -97,11 +98,7 @@ func (s *Server) handleInstanceDelete(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
-}
-
-type restartRequest struct {
-	Force bool `json:"force"`
+	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
 }
 
 func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +107,7 @@ func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req restartRequest
+	var req wire.RestartRequest
 	if r.ContentLength != 0 {
 		if err := decode(r, &req); err != nil {
 			s.writeError(w, r, err)
@@ -122,7 +119,7 @@ func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
+	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
 }
 
 func (s *Server) handleInstanceClearFailed(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +131,7 @@ func (s *Server) handleInstanceClearFailed(w http.ResponseWriter, r *http.Reques
 	if cleared == nil {
 		cleared = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cleared": cleared})
+	writeJSON(w, http.StatusOK, wire.InstancesCleared{Cleared: cleared})
 }
 
 func (s *Server) handleInstanceTasks(w http.ResponseWriter, r *http.Request) {

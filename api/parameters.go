@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // parameterRoutes: instance parameters.
@@ -21,17 +22,11 @@ func (s *Server) handleParameterList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list)
-}
-
-// parameterValues accepts values as JSON strings, numbers or booleans:
-// {"values": {"min.insync.replicas": 2, "log.retention.hours": "48"}}.
-type parameterValues struct {
-	Values map[string]json.RawMessage `json:"values"`
+	writeJSON(w, http.StatusOK, streamplane.ParameterList(*list))
 }
 
 func (s *Server) handleParameterSet(w http.ResponseWriter, r *http.Request) {
-	var req parameterValues
+	var req wire.ParameterValues
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -55,15 +50,11 @@ func (s *Server) handleParameterSet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, change)
-}
-
-type parameterNames struct {
-	Names []string `json:"names"`
+	writeJSON(w, http.StatusOK, parameterChange(change))
 }
 
 func (s *Server) handleParameterReset(w http.ResponseWriter, r *http.Request) {
-	var req parameterNames
+	var req wire.ParameterNames
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -73,5 +64,5 @@ func (s *Server) handleParameterReset(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, change)
+	writeJSON(w, http.StatusOK, parameterChange(change))
 }

@@ -7,6 +7,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/service"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // securityRoutes: certificates, mutual TLS and public access.
@@ -49,30 +50,21 @@ func (s *Server) handleCertificateReplace(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, err)
 		return
 	}
-	var up service.CertificateUpload
+	var up streamplane.CertificateUpload
 	if err := decode(r, &up); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.Service.ReplaceCertificate(r.Context(), r.PathValue("instance"), up, match)
+	t, err := s.Service.ReplaceCertificate(r.Context(), r.PathValue("instance"), service.CertificateUpload(up), match)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": t})
-}
-
-// clientCertificateRequest asks for a client certificate; the password
-// protects the private key in the returned keystore, so it travels in the
-// body, never in the URL.
-type clientCertificateRequest struct {
-	CN       string `json:"cn"`
-	Format   string `json:"format"`
-	Password string `json:"password"`
+	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
 }
 
 func (s *Server) handleClientCertificate(w http.ResponseWriter, r *http.Request) {
-	var req clientCertificateRequest
+	var req wire.ClientCertificateRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -87,10 +79,6 @@ func (s *Server) handleClientCertificate(w http.ResponseWriter, r *http.Request)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeBundle(w, b)
-}
-
-type toggle struct {
-	Enabled *bool `json:"enabled"`
 }
 
 func (s *Server) handlePublicAccess(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +97,7 @@ func (s *Server) setToggle(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	var t toggle
+	var t wire.Toggle
 	if err := decode(r, &t); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -123,5 +111,5 @@ func (s *Server) setToggle(w http.ResponseWriter, r *http.Request,
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"task": task})
+	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: task})
 }

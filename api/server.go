@@ -15,6 +15,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/service"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // Server serves the API.
@@ -62,7 +63,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, wire.Health{Status: "ok"})
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
@@ -46,16 +47,16 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance stri
 		writeTasksCSV(w, list)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tasks": list, "total": total, "offset": f.Offset, "limit": f.Limit})
+	writeJSON(w, http.StatusOK, wire.TaskList{Tasks: list, Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) {
-	t, err := s.Service.Task(r.Context(), r.PathValue("task"))
+	d, err := s.Service.Task(r.Context(), r.PathValue("task"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeJSON(w, http.StatusOK, taskDetail(d))
 }
 
 func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) {

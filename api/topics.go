@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // topicRoutes: topics, sample code and disk usage.
@@ -97,12 +98,8 @@ func (s *Server) handleTopicDelete(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, streamplane.TopicDeletion{Deleted: []string{topic}})
 }
 
-type deleteTopicsRequest struct {
-	Topics []string `json:"topics"`
-}
-
 func (s *Server) handleTopicDeleteBatch(w http.ResponseWriter, r *http.Request) {
-	var req deleteTopicsRequest
+	var req wire.TopicDeleteRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -112,23 +109,15 @@ func (s *Server) handleTopicDeleteBatch(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]topicDeletion, len(results))
+	out := make([]wire.TopicDeletion, len(results))
 	for i, res := range results {
-		out[i] = topicDeletion{Topic: res.Topic, Deleted: res.Err == nil}
+		out[i] = wire.TopicDeletion{Topic: res.Topic, Deleted: res.Err == nil}
 		if res.Err != nil {
 			detail := s.errorDetail(r, res.Err)
 			out[i].Error = &detail
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": out})
-}
-
-// topicDeletion is one topic's outcome in a batch deletion, as a group's
-// is (groupDeletion).
-type topicDeletion struct {
-	Topic   string       `json:"topic"`
-	Deleted bool         `json:"deleted"`
-	Error   *errorDetail `json:"error,omitempty"`
+	writeJSON(w, http.StatusOK, wire.TopicDeleteResults{Results: out})
 }
 
 func (s *Server) handleTopicSampleCode(w http.ResponseWriter, r *http.Request) {

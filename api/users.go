@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // userRoutes: SASL users and topic permissions. Passwords travel only in
@@ -21,22 +22,6 @@ var userRoutes = []Route{
 	{"DELETE", "/api/v1/instances/{instance}/topics/{topic}/grants/default", (*Server).handleRevokeDefault},
 	{"PUT", "/api/v1/instances/{instance}/topics/{topic}/grants/users/{user}", (*Server).handleGrantUser},
 	{"DELETE", "/api/v1/instances/{instance}/topics/{topic}/grants/users/{user}", (*Server).handleRevokeUser},
-}
-
-// userCreateRequest creates a SASL user.
-type userCreateRequest struct {
-	Name     string `json:"name"`
-	Password string `json:"password"`
-}
-
-// passwordRequest sets a new password.
-type passwordRequest struct {
-	Password string `json:"password"`
-}
-
-// grantRequest gives a permission on a topic.
-type grantRequest struct {
-	Permission streamplane.Permission `json:"permission"`
 }
 
 func (s *Server) handleUserList(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +43,7 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
-	var req userCreateRequest
+	var req wire.UserCreateRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -81,7 +66,7 @@ func (s *Server) handleUserDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUserResetPassword(w http.ResponseWriter, r *http.Request) {
-	var req passwordRequest
+	var req wire.PasswordRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -95,7 +80,7 @@ func (s *Server) handleUserResetPassword(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleResetKafkaPassword(w http.ResponseWriter, r *http.Request) {
-	var req passwordRequest
+	var req wire.PasswordRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -126,7 +111,7 @@ func (s *Server) handleGrantUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) grant(w http.ResponseWriter, r *http.Request, g streamplane.TopicGrant) {
-	var req grantRequest
+	var req wire.GrantRequest
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

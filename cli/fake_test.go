@@ -15,7 +15,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // fakeAPI implements just enough of the REST API to check what the CLI
@@ -28,7 +28,7 @@ type fakeAPI struct {
 	mu        sync.Mutex
 	requests  []request
 	instances map[string]*streamplane.Instance // by name
-	tasks     map[string]*client.TaskDetail
+	tasks     map[string]*streamplane.TaskDetail
 	nextID    int
 	fail      map[string]string             // instance name → error its next task fails with
 	refuse    map[string]*streamplane.Error // instance name → error its next change request gets
@@ -44,23 +44,23 @@ type request struct {
 var created = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 func newFakeAPI(t *testing.T) *fakeAPI {
-	f := &fakeAPI{t: t, instances: map[string]*streamplane.Instance{}, tasks: map[string]*client.TaskDetail{},
+	f := &fakeAPI{t: t, instances: map[string]*streamplane.Instance{}, tasks: map[string]*streamplane.TaskDetail{},
 		fail: map[string]string{}, refuse: map[string]*streamplane.Error{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/runtimes", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"runtimes": []client.Runtime{
+		f.json(w, 200, wire.RuntimeList{Runtimes: []wire.Runtime{
 			{Version: "3.9.1", Released: "2025-05-21", SupportStart: "2025-06-01", SupportEnd: "2026-06-01"},
 			{Version: "4.1.1", Released: "2025-11-12", SupportStart: "2025-12-01", SupportEnd: "2027-12-01", Recommended: true, Installed: true},
 		}})
 	})
 	mux.HandleFunc("POST /api/v1/runtimes/{version}/install", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 202, map[string]any{"task": f.newTask(streamplane.TaskInstallRuntime, "", r.PathValue("version"))})
+		f.json(w, 202, wire.TaskAccepted{Task: f.newTask(streamplane.TaskInstallRuntime, "", r.PathValue("version"))})
 	})
 	mux.HandleFunc("GET /api/v1/flavors", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"flavors": streamplane.Flavors()})
+		f.json(w, 200, wire.FlavorList{Flavors: streamplane.Flavors()})
 	})
 	mux.HandleFunc("GET /api/v1/zones", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"zones": []string{"az1", "az2", "az3"}})
+		f.json(w, 200, wire.ZoneList{Zones: []string{"az1", "az2", "az3"}})
 	})
 	mux.HandleFunc("POST /api/v1/instances", func(w http.ResponseWriter, r *http.Request) {
 		var spec streamplane.InstanceSpec
@@ -83,7 +83,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.instances[inst.Name] = inst
 		f.mu.Unlock()
 		task := f.newTask(streamplane.TaskCreateInstance, inst.ID, inst.Name)
-		f.json(w, 202, map[string]any{"instance": inst, "task": task})
+		f.json(w, 202, wire.InstanceCreated{Instance: inst, Task: task})
 	})
 	mux.HandleFunc("GET /api/v1/instances", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("format") == "csv" {
@@ -97,10 +97,10 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 			list = append(list, inst)
 		}
 		f.mu.Unlock()
-		f.json(w, 200, client.InstanceList{Instances: list, Total: len(list) + 5, Limit: 100})
+		f.json(w, 200, wire.InstanceList{Instances: list, Total: len(list) + 5, Limit: 100})
 	})
 	mux.HandleFunc("POST /api/v1/instances/clear-failed", func(w http.ResponseWriter, r *http.Request) {
-		f.json(w, 200, map[string]any{"cleared": []string{"broken"}})
+		f.json(w, 200, wire.InstancesCleared{Cleared: []string{"broken"}})
 	})
 	mux.HandleFunc("GET /api/v1/instances/{instance}", func(w http.ResponseWriter, r *http.Request) {
 		if inst, ok := f.instance(w, r); ok {
@@ -140,7 +140,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 			list = append(list, &t.Task)
 		}
 		f.mu.Unlock()
-		f.json(w, 200, client.TaskList{Tasks: list, Total: len(list), Limit: 100})
+		f.json(w, 200, wire.TaskList{Tasks: list, Total: len(list), Limit: 100})
 	})
 	mux.HandleFunc("GET /api/v1/tasks/{task}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -217,7 +217,7 @@ func (f *fakeAPI) instanceTask(w http.ResponseWriter, r *http.Request, kind stri
 		f.error(w, refused)
 		return
 	}
-	f.json(w, 202, map[string]any{"task": f.newTask(kind, inst.ID, inst.Name)})
+	f.json(w, 202, wire.TaskAccepted{Task: f.newTask(kind, inst.ID, inst.Name)})
 }
 
 func (f *fakeAPI) newTask(kind, instanceID, target string) *streamplane.Task {
@@ -226,13 +226,13 @@ func (f *fakeAPI) newTask(kind, instanceID, target string) *streamplane.Task {
 	f.nextID++
 	t, _ := streamplane.NewTask(fmt.Sprintf("task-%d", f.nextID), kind, instanceID, target, struct{}{}, "Place brokers", "Start brokers")
 	t.CreatedAt, t.UpdatedAt = created, created
-	f.tasks[t.ID] = &client.TaskDetail{Task: *t, Events: []streamplane.TaskEvent{}}
+	f.tasks[t.ID] = &streamplane.TaskDetail{Task: *t, Events: []streamplane.TaskEvent{}}
 	return t
 }
 
 // advance moves a task one step on: PENDING → step 1 → step 2 → SUCCEEDED,
 // or FAILED in step 2 when its instance is marked to fail.
-func (f *fakeAPI) advance(t *client.TaskDetail) {
+func (f *fakeAPI) advance(t *streamplane.TaskDetail) {
 	now := created.Add(time.Minute)
 	switch {
 	case t.Status == streamplane.TaskPending:
@@ -267,7 +267,7 @@ func (f *fakeAPI) error(w http.ResponseWriter, e *streamplane.Error) {
 	if !ok {
 		status = 409
 	}
-	f.json(w, status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message, "field": e.Field, "task_id": e.TaskID}})
+	f.json(w, status, wire.ErrorEnvelope{Error: wire.ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, TaskID: e.TaskID}})
 }
 
 // lastBody is the body of the request being served; the recording handler

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func newFlavorCommand(o *options) *cobra.Command {
@@ -32,7 +33,7 @@ func newFlavorListCommand(o *options) *cobra.Command {
 					fmt.Sprintf("%d MB/s", f.ThroughputMBPerBroker),
 				})
 			}
-			return o.printList(map[string]any{"flavors": flavors},
+			return o.printList(wire.FlavorList{Flavors: flavors},
 				[]string{"NAME", "VCPUS", "MEMORY", "BROKERS", "PARTITIONS/BROKER", "GROUPS/BROKER", "CONNECTIONS/BROKER", "STORAGE/BROKER", "THROUGHPUT/BROKER"}, rows)
 		},
 	})

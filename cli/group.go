@@ -9,6 +9,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func newGroupCommand(o *options) *cobra.Command {
@@ -272,7 +273,7 @@ the command then exits with status 1.`,
 				return err
 			}
 			if o.json() {
-				if err := printJSON(o.stdout, map[string]any{"results": results}); err != nil {
+				if err := printJSON(o.stdout, wire.GroupDeleteResults{Results: results}); err != nil {
 					return err
 				}
 			}

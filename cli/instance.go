@@ -13,6 +13,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func newInstanceCommand(o *options) *cobra.Command {
@@ -79,7 +80,7 @@ has started. --version defaults to the catalog's recommended version.`,
 			}
 			if noWait {
 				if o.json() {
-					return printJSON(o.stdout, map[string]any{"instance": inst, "task": t})
+					return printJSON(o.stdout, wire.InstanceCreated{Instance: inst, Task: t})
 				}
 				fmt.Fprintf(o.stdout, "Creating instance %s (%s): task %s (follow with 'streamplane task show %s').\n", inst.Name, inst.ID, t.ID, t.ID)
 				return nil
@@ -439,7 +440,7 @@ func (o *options) runTasks(ctx context.Context, targets []string, noWait bool, d
 	if err != nil {
 		return err
 	}
-	var ended []*client.TaskDetail
+	var ended []*streamplane.TaskDetail
 	for i, d := range details {
 		if d != nil {
 			ended = append(ended, d)
@@ -472,7 +473,7 @@ func newInstanceClearFailedCommand(o *options) *cobra.Command {
 				if cleared == nil {
 					cleared = []string{}
 				}
-				return printJSON(o.stdout, map[string]any{"cleared": cleared})
+				return printJSON(o.stdout, wire.InstancesCleared{Cleared: cleared})
 			}
 			if len(cleared) == 0 {
 				fmt.Fprintln(o.stdout, "No failed instances to clear.")

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func TestInstanceCreate(t *testing.T) {
@@ -221,7 +221,7 @@ func TestInstanceList(t *testing.T) {
 		f := newFakeAPI(t)
 		f.addInstance("orders")
 		res := f.run("instance", "list", "-o", "json")
-		var list client.InstanceList
+		var list wire.InstanceList
 		mustDecodeOne(t, res.stdout, &list)
 		if len(list.Instances) != 1 || list.Instances[0].Name != "orders" || list.Total != 6 {
 			t.Errorf("got %s", res.stdout)
@@ -333,7 +333,7 @@ func TestInstanceRestart(t *testing.T) {
 		if res.code != 0 {
 			t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 		}
-		var out client.TaskList
+		var out wire.TaskList
 		mustDecodeOne(t, res.stdout, &out)
 		if len(out.Tasks) != 2 || out.Tasks[0].Target != "orders" || out.Tasks[1].Target != "events" {
 			t.Fatalf("got %s", res.stdout)

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/streamplane/streamplane/client"
+	streamplane "github.com/streamplane/streamplane"
 )
 
 func newParamCommand(o *options) *cobra.Command {
@@ -35,7 +35,7 @@ func newParamListCommand(o *options) *cobra.Command {
 	})
 }
 
-func (o *options) printParams(list *client.ParameterList) error {
+func (o *options) printParams(list *streamplane.ParameterList) error {
 	var rows [][]string
 	for _, p := range list.Parameters {
 		kind := "static"
@@ -97,7 +97,7 @@ func newParamResetCommand(o *options) *cobra.Command {
 	}
 }
 
-func (o *options) printChange(instance string, change *client.ParameterChange) error {
+func (o *options) printChange(instance string, change *streamplane.ParameterChange) error {
 	if o.json() {
 		return printJSON(o.stdout, change)
 	}

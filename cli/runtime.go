@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func newRuntimeCommand(o *options) *cobra.Command {
@@ -27,7 +28,7 @@ func newRuntimeListCommand(o *options) *cobra.Command {
 			for _, r := range runtimes {
 				rows = append(rows, []string{r.Version, r.Released, r.SupportStart, r.SupportEnd, yesNo(r.Recommended), yesNo(r.Installed)})
 			}
-			return o.printList(map[string]any{"runtimes": runtimes},
+			return o.printList(wire.RuntimeList{Runtimes: runtimes},
 				[]string{"VERSION", "RELEASED", "SUPPORT-START", "SUPPORT-END", "RECOMMENDED", "INSTALLED"}, rows)
 		},
 	})
@@ -51,7 +52,7 @@ version can then be created. The command waits for the install task unless
 			}
 			if noWait {
 				if o.json() {
-					return printJSON(o.stdout, map[string]any{"task": t})
+					return printJSON(o.stdout, wire.TaskAccepted{Task: t})
 				}
 				fmt.Fprintf(o.stdout, "Installing Kafka %s: task %s (follow with 'streamplane task show %s').\n", args[0], t.ID, t.ID)
 				return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // Security commands of `streamplane instance`. The certificate commands
@@ -56,7 +57,7 @@ certificate, so clients must trust its CA first.`,
 			if err := requireFlags(cmd, "cert", "key"); err != nil {
 				return err
 			}
-			up := client.CertificateUpload{}
+			up := streamplane.CertificateUpload{}
 			for _, f := range []struct {
 				path string
 				dst  *string
@@ -176,7 +177,7 @@ func (o *options) writeDownload(file string, data []byte) error {
 func (o *options) finishTask(cmd *cobra.Command, c *client.Client, t *streamplane.Task, noWait bool, done string) error {
 	if noWait {
 		if o.json() {
-			return printJSON(o.stdout, map[string]any{"task": t})
+			return printJSON(o.stdout, wire.TaskAccepted{Task: t})
 		}
 		fmt.Fprintf(o.stdout, "Started task %s (follow with 'streamplane task show %s').\n", t.ID, t.ID)
 		return nil

@@ -109,7 +109,7 @@ func newTaskShowCommand(o *options) *cobra.Command {
 	}
 }
 
-func (o *options) printTask(t *client.TaskDetail) error {
+func (o *options) printTask(t *streamplane.TaskDetail) error {
 	now := o.now()
 	status := fmt.Sprintf("%s (%d%%)", t.Status, t.Progress)
 	duration := ""

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func TestTaskList(t *testing.T) {
@@ -35,7 +35,7 @@ func TestTaskList(t *testing.T) {
 	}
 
 	res = f.run("task", "list", "-o", "json")
-	var list client.TaskList
+	var list wire.TaskList
 	mustDecodeOne(t, res.stdout, &list)
 	if len(list.Tasks) != 1 {
 		t.Errorf("json %s", res.stdout)

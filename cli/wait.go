@@ -19,10 +19,10 @@ import (
 // returns every task's final state and error (a *client.TaskFailedError
 // for a failed one). Ctrl-C stops the waiting, never the tasks: the returned
 // error then names the tasks still running.
-func (o *options) waitTasks(ctx context.Context, c *client.Client, tasks []*streamplane.Task) ([]*client.TaskDetail, []error, error) {
+func (o *options) waitTasks(ctx context.Context, c *client.Client, tasks []*streamplane.Task) ([]*streamplane.TaskDetail, []error, error) {
 	waitCtx, stop := o.interrupt(ctx)
 	defer stop()
-	details := make([]*client.TaskDetail, len(tasks))
+	details := make([]*streamplane.TaskDetail, len(tasks))
 	errs := make([]error, len(tasks))
 	for i, t := range tasks {
 		fmt.Fprintf(o.stderr, "Waiting for task %s (%s %s); Ctrl-C stops waiting, not the task.\n", t.ID, t.Kind, t.Target)
@@ -41,7 +41,7 @@ func (o *options) waitTasks(ctx context.Context, c *client.Client, tasks []*stre
 }
 
 // waitTask waits for one task; see waitTasks.
-func (o *options) waitTask(ctx context.Context, c *client.Client, t *streamplane.Task) (*client.TaskDetail, error) {
+func (o *options) waitTask(ctx context.Context, c *client.Client, t *streamplane.Task) (*streamplane.TaskDetail, error) {
 	details, errs, err := o.waitTasks(ctx, c, []*streamplane.Task{t})
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func stoppedWaiting(left []*streamplane.Task) error {
 	return fmt.Errorf("stopped waiting; %s on the server (follow with 'streamplane task show %s')", noun, ids[0])
 }
 
-func took(d *client.TaskDetail) string {
+func took(d *streamplane.TaskDetail) string {
 	if d == nil || d.StartedAt == nil || d.FinishedAt == nil {
 		return ""
 	}
@@ -87,7 +87,7 @@ type progress struct {
 	started bool
 }
 
-func (p *progress) update(t *client.TaskDetail) {
+func (p *progress) update(t *streamplane.TaskDetail) {
 	i := currentStep(&t.Task)
 	line := stepLine(&t.Task, i)
 	if p.tty {

@@ -7,19 +7,18 @@ import (
 	"testing"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/client"
 )
 
 // states returns a task as a waiter would see it over time.
-func states() []*client.TaskDetail {
+func states() []*streamplane.TaskDetail {
 	t, _ := streamplane.NewTask("task-1", streamplane.TaskCreateInstance, "in-1", "orders", nil, "Place brokers", "Format storage")
-	var out []*client.TaskDetail
+	var out []*streamplane.TaskDetail
 	snap := func(edit func(*streamplane.Task)) {
 		edit(t)
 		t.UpdateProgress()
 		c := *t
 		c.Steps = append([]streamplane.TaskStep(nil), t.Steps...)
-		out = append(out, &client.TaskDetail{Task: c})
+		out = append(out, &streamplane.TaskDetail{Task: c})
 	}
 	snap(func(t *streamplane.Task) {})
 	snap(func(t *streamplane.Task) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // Client calls one Streamplane server.
@@ -89,26 +90,14 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return resp, err
 	}
 	if resp.StatusCode >= 400 {
-		var env struct {
-			Error struct {
-				Code      string `json:"code"`
-				Message   string `json:"message"`
-				Field     string `json:"field"`
-				TaskID    string `json:"task_id"`
-				RequestID string `json:"request_id"`
-			} `json:"error"`
-		}
+		var env wire.ErrorEnvelope
 		if json.Unmarshal(raw, &env) != nil || env.Error.Code == "" {
 			return resp, &Error{StatusCode: resp.StatusCode, App: streamplane.Error{Code: streamplane.EINTERNAL, Message: strings.TrimSpace(string(raw))}}
 		}
-		e := env.Error
-		return resp, &Error{StatusCode: resp.StatusCode, RequestID: e.RequestID,
-			App: streamplane.Error{Code: e.Code, Message: e.Message, Field: e.Field, TaskID: e.TaskID}}
+		return resp, &Error{StatusCode: resp.StatusCode, RequestID: env.Error.RequestID, App: *env.Error.AppError()}
 	}
 	if resp.StatusCode == http.StatusAccepted && !expectsTask(out) {
-		var env struct {
-			Task *streamplane.Task `json:"task"`
-		}
+		var env wire.TaskAccepted
 		if json.Unmarshal(raw, &env) == nil && env.Task != nil {
 			return resp, &StillRunning{Task: env.Task}
 		}

@@ -5,15 +5,8 @@ import (
 	"net/url"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
-
-// GroupList is a page of consumer groups.
-type GroupList struct {
-	Groups []streamplane.Group `json:"groups"`
-	Total  int                 `json:"total"`
-	Offset int                 `json:"offset"`
-	Limit  int                 `json:"limit"`
-}
 
 // GroupOptions filter and page a group list.
 type GroupOptions struct {
@@ -40,8 +33,8 @@ func groupsPath(instance string) string {
 
 // Groups lists an instance's consumer groups with state, coordinator,
 // member count and total lag.
-func (c *Client) Groups(ctx context.Context, instance string, opts GroupOptions) (*GroupList, error) {
-	var out GroupList
+func (c *Client) Groups(ctx context.Context, instance string, opts GroupOptions) (*wire.GroupList, error) {
+	var out wire.GroupList
 	_, err := c.do(ctx, "GET", groupsPath(instance), opts.query(), nil, &out)
 	return &out, err
 }
@@ -77,32 +70,10 @@ func (c *Client) DeleteGroup(ctx context.Context, instance, group string) error 
 	return err
 }
 
-// GroupDeletion is one group's outcome in a batch deletion.
-type GroupDeletion struct {
-	Group   string `json:"group"`
-	Deleted bool   `json:"deleted"`
-	Error   *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field,omitempty"`
-	} `json:"error,omitempty"`
-}
-
-// Err returns why the group was not deleted, as an application error, or
-// nil.
-func (d GroupDeletion) Err() error {
-	if d.Error == nil {
-		return nil
-	}
-	return &streamplane.Error{Code: d.Error.Code, Message: d.Error.Message, Field: d.Error.Field}
-}
-
 // DeleteGroups deletes several EMPTY groups, each with its own outcome; the
 // error is for the request as a whole (for instance a busy instance).
-func (c *Client) DeleteGroups(ctx context.Context, instance string, groups ...string) ([]GroupDeletion, error) {
-	var out struct {
-		Results []GroupDeletion `json:"results"`
-	}
-	_, err := c.do(ctx, "POST", groupsPath(instance)+"/delete", nil, map[string][]string{"groups": groups}, &out)
+func (c *Client) DeleteGroups(ctx context.Context, instance string, groups ...string) ([]wire.GroupDeletion, error) {
+	var out wire.GroupDeleteResults
+	_, err := c.do(ctx, "POST", groupsPath(instance)+"/delete", nil, wire.GroupDeleteRequest{Groups: groups}, &out)
 	return out.Results, err
 }

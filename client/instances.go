@@ -6,15 +6,8 @@ import (
 	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
-
-// InstanceList is a page of instances.
-type InstanceList struct {
-	Instances []*streamplane.Instance `json:"instances"`
-	Total     int                     `json:"total"`
-	Offset    int                     `json:"offset"`
-	Limit     int                     `json:"limit"`
-}
 
 // ListOptions filter and page an instance list.
 type ListOptions struct {
@@ -56,17 +49,14 @@ func instancePath(instance string) string { return "/api/v1/instances/" + url.Pa
 
 // CreateInstance asks for a new instance; the returned task creates it.
 func (c *Client) CreateInstance(ctx context.Context, spec streamplane.InstanceSpec) (*streamplane.Instance, *streamplane.Task, error) {
-	var out struct {
-		Instance *streamplane.Instance `json:"instance"`
-		Task     *streamplane.Task     `json:"task"`
-	}
+	var out wire.InstanceCreated
 	_, err := c.do(ctx, "POST", "/api/v1/instances", nil, spec, &out)
 	return out.Instance, out.Task, err
 }
 
 // Instances lists instances.
-func (c *Client) Instances(ctx context.Context, opts ListOptions) (*InstanceList, error) {
-	var out InstanceList
+func (c *Client) Instances(ctx context.Context, opts ListOptions) (*wire.InstanceList, error) {
+	var out wire.InstanceList
 	_, err := c.do(ctx, "GET", "/api/v1/instances", opts.query(), nil, &out)
 	return &out, err
 }
@@ -98,7 +88,7 @@ func (c *Client) UpdateInstance(ctx context.Context, idOrName string, upd stream
 
 // RestartInstance starts a safe rolling restart (or a forced full one).
 func (c *Client) RestartInstance(ctx context.Context, idOrName string, force bool, opts ...reqOpt) (*streamplane.Task, error) {
-	return c.startTask(ctx, "POST", instancePath(idOrName)+"/restart", map[string]bool{"force": force}, opts...)
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/restart", wire.RestartRequest{Force: force}, opts...)
 }
 
 // DeleteInstance starts deleting an instance.
@@ -108,9 +98,7 @@ func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...re
 
 // ClearFailed removes the records of instances whose creation failed.
 func (c *Client) ClearFailed(ctx context.Context) ([]string, error) {
-	var out struct {
-		Cleared []string `json:"cleared"`
-	}
+	var out wire.InstancesCleared
 	_, err := c.do(ctx, "POST", "/api/v1/instances/clear-failed", nil, nil, &out)
 	return out.Cleared, err
 }
@@ -125,18 +113,14 @@ func (c *Client) BrokerLog(ctx context.Context, idOrName string, broker, lines i
 
 // Flavors lists the broker flavors.
 func (c *Client) Flavors(ctx context.Context) ([]streamplane.Flavor, error) {
-	var out struct {
-		Flavors []streamplane.Flavor `json:"flavors"`
-	}
+	var out wire.FlavorList
 	_, err := c.do(ctx, "GET", "/api/v1/flavors", nil, nil, &out)
 	return out.Flavors, err
 }
 
 // Zones lists the zones.
 func (c *Client) Zones(ctx context.Context) ([]string, error) {
-	var out struct {
-		Zones []string `json:"zones"`
-	}
+	var out wire.ZoneList
 	_, err := c.do(ctx, "GET", "/api/v1/zones", nil, nil, &out)
 	return out.Zones, err
 }

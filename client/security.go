@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // CertificateBundle downloads what clients must trust to reach a SASL_SSL
@@ -20,17 +21,8 @@ func (c *Client) CertificateBundle(ctx context.Context, instance, format, passwo
 	return []byte(out), err
 }
 
-// CertificateUpload is a broker certificate to install in place of the
-// instance CA's: PEM chain (leaf first), PEM key, and the CA clients trust
-// if the chain does not end in it.
-type CertificateUpload struct {
-	Certificate string `json:"certificate"`
-	Key         string `json:"key"`
-	CA          string `json:"ca,omitempty"`
-}
-
 // ReplaceCertificate starts replacing the brokers' certificate, live.
-func (c *Client) ReplaceCertificate(ctx context.Context, instance string, up CertificateUpload, opts ...reqOpt) (*streamplane.Task, error) {
+func (c *Client) ReplaceCertificate(ctx context.Context, instance string, up streamplane.CertificateUpload, opts ...reqOpt) (*streamplane.Task, error) {
 	return c.startTask(ctx, "PUT", instancePath(instance)+"/certificate", up, opts...)
 }
 
@@ -40,16 +32,16 @@ func (c *Client) ReplaceCertificate(ctx context.Context, instance string, up Cer
 func (c *Client) IssueClientCertificate(ctx context.Context, instance, commonName, format, password string) ([]byte, error) {
 	var out string
 	_, err := c.do(ctx, "POST", instancePath(instance)+"/client-certificates", nil,
-		map[string]string{"cn": commonName, "format": format, "password": password}, &out)
+		wire.ClientCertificateRequest{CN: commonName, Format: format, Password: password}, &out)
 	return []byte(out), err
 }
 
 // SetPublicAccess turns public access on or off (a rolling restart).
 func (c *Client) SetPublicAccess(ctx context.Context, instance string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
-	return c.startTask(ctx, "PUT", instancePath(instance)+"/public-access", map[string]bool{"enabled": enabled}, opts...)
+	return c.startTask(ctx, "PUT", instancePath(instance)+"/public-access", wire.Toggle{Enabled: &enabled}, opts...)
 }
 
 // SetMutualTLS turns mutual TLS on or off (a rolling restart).
 func (c *Client) SetMutualTLS(ctx context.Context, instance string, enabled bool, opts ...reqOpt) (*streamplane.Task, error) {
-	return c.startTask(ctx, "PUT", instancePath(instance)+"/mutual-tls", map[string]bool{"enabled": enabled}, opts...)
+	return c.startTask(ctx, "PUT", instancePath(instance)+"/mutual-tls", wire.Toggle{Enabled: &enabled}, opts...)
 }

@@ -10,21 +10,8 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/poll"
+	"github.com/streamplane/streamplane/wire"
 )
-
-// TaskList is a page of tasks.
-type TaskList struct {
-	Tasks  []*streamplane.Task `json:"tasks"`
-	Total  int                 `json:"total"`
-	Offset int                 `json:"offset"`
-	Limit  int                 `json:"limit"`
-}
-
-// TaskDetail is a task with its log.
-type TaskDetail struct {
-	streamplane.Task
-	Events []streamplane.TaskEvent `json:"events"`
-}
 
 // TaskOptions filter a task list.
 type TaskOptions struct {
@@ -36,7 +23,7 @@ type TaskOptions struct {
 }
 
 // Tasks lists tasks.
-func (c *Client) Tasks(ctx context.Context, o TaskOptions) (*TaskList, error) {
+func (c *Client) Tasks(ctx context.Context, o TaskOptions) (*wire.TaskList, error) {
 	q := url.Values{}
 	if o.Instance != "" {
 		q.Set("instance", o.Instance)
@@ -54,14 +41,14 @@ func (c *Client) Tasks(ctx context.Context, o TaskOptions) (*TaskList, error) {
 		q.Set("to", o.To.Format(time.RFC3339))
 	}
 	setPage(q, o.Offset, o.Limit)
-	var out TaskList
+	var out wire.TaskList
 	_, err := c.do(ctx, "GET", "/api/v1/tasks", q, nil, &out)
 	return &out, err
 }
 
 // Task returns a task with its log.
-func (c *Client) Task(ctx context.Context, id string) (*TaskDetail, error) {
-	var out TaskDetail
+func (c *Client) Task(ctx context.Context, id string) (*streamplane.TaskDetail, error) {
+	var out streamplane.TaskDetail
 	_, err := c.do(ctx, "GET", "/api/v1/tasks/"+url.PathEscape(id), nil, nil, &out)
 	if err != nil {
 		return nil, err
@@ -78,9 +65,7 @@ func (c *Client) DeleteTask(ctx context.Context, id string) error {
 // startTask sends a request that changes something and so answers
 // 202 {"task": …}, and returns the task doing the change.
 func (c *Client) startTask(ctx context.Context, method, path string, body any, opts ...reqOpt) (*streamplane.Task, error) {
-	var out struct {
-		Task *streamplane.Task `json:"task"`
-	}
+	var out wire.TaskAccepted
 	_, err := c.do(ctx, method, path, nil, body, &out, opts...)
 	return out.Task, err
 }
@@ -110,7 +95,7 @@ func expectsTask(out any) bool {
 }
 
 // TaskFailedError is returned by WaitTask for a task that failed.
-type TaskFailedError struct{ Task *TaskDetail }
+type TaskFailedError struct{ Task *streamplane.TaskDetail }
 
 func (e *TaskFailedError) Error() string {
 	return fmt.Sprintf("task %s (%s %s) failed: %s", e.Task.ID, e.Task.Kind, e.Task.Target, e.Task.Error)
@@ -118,10 +103,10 @@ func (e *TaskFailedError) Error() string {
 
 // WaitTask polls a task until it ends, calling onUpdate (if set) whenever
 // it changes. A failed task is returned with a *TaskFailedError.
-func (c *Client) WaitTask(ctx context.Context, id string, onUpdate func(*TaskDetail)) (*TaskDetail, error) {
+func (c *Client) WaitTask(ctx context.Context, id string, onUpdate func(*streamplane.TaskDetail)) (*streamplane.TaskDetail, error) {
 	var (
 		last string
-		t    *TaskDetail
+		t    *streamplane.TaskDetail
 	)
 	err := poll.Until(ctx, 300*time.Millisecond, 0, func(context.Context) error {
 		var err error

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // TopicListOptions filter a topic list.
@@ -90,37 +91,15 @@ func (c *Client) DeleteTopic(ctx context.Context, instance, topic string) (*stre
 	return &out, nil
 }
 
-// TopicDeletion is one topic's outcome in a batch deletion.
-type TopicDeletion struct {
-	Topic   string `json:"topic"`
-	Deleted bool   `json:"deleted"`
-	Error   *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field,omitempty"`
-	} `json:"error,omitempty"`
-}
-
-// Err returns why the topic was not deleted, as an application error, or
-// nil.
-func (d TopicDeletion) Err() error {
-	if d.Error == nil {
-		return nil
-	}
-	return &streamplane.Error{Code: d.Error.Code, Message: d.Error.Message, Field: d.Error.Field}
-}
-
 // DeleteTopics deletes a batch of topics, each with its own outcome (an
 // unknown or internal topic is refused, the others deleted); the error is
 // for the request as a whole (for instance a busy instance).
-func (c *Client) DeleteTopics(ctx context.Context, instance string, topics ...string) ([]TopicDeletion, error) {
-	var out struct {
-		Results []TopicDeletion `json:"results"`
-	}
+func (c *Client) DeleteTopics(ctx context.Context, instance string, topics ...string) ([]wire.TopicDeletion, error) {
+	var out wire.TopicDeleteResults
 	if topics == nil {
 		topics = []string{}
 	}
-	_, err := c.do(ctx, "POST", topicsPath(instance)+"/delete", nil, map[string][]string{"topics": topics}, &out)
+	_, err := c.do(ctx, "POST", topicsPath(instance)+"/delete", nil, wire.TopicDeleteRequest{Topics: topics}, &out)
 	return out.Results, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/wire"
 )
 
 func usersPath(instance string) string { return instancePath(instance) + "/users" }
@@ -33,7 +34,7 @@ func (c *Client) KafkaUser(ctx context.Context, instance, user string) (*streamp
 // least three of lower case, upper case, digits and special characters).
 func (c *Client) CreateKafkaUser(ctx context.Context, instance, name, password string) (*streamplane.KafkaUserInfo, error) {
 	var out streamplane.KafkaUserInfo
-	body := map[string]string{"name": name, "password": password}
+	body := wire.UserCreateRequest{Name: name, Password: password}
 	if _, err := c.do(ctx, "POST", usersPath(instance), nil, body, &out); err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func (c *Client) CreateKafkaUser(ctx context.Context, instance, name, password s
 // ResetKafkaUserPassword gives a SASL user a new password.
 func (c *Client) ResetKafkaUserPassword(ctx context.Context, instance, user, password string) (*streamplane.KafkaUserInfo, error) {
 	var out streamplane.KafkaUserInfo
-	body := map[string]string{"password": password}
+	body := wire.PasswordRequest{Password: password}
 	if _, err := c.do(ctx, "POST", userPath(instance, user)+"/reset-password", nil, body, &out); err != nil {
 		return nil, err
 	}
@@ -59,7 +60,7 @@ func (c *Client) DeleteKafkaUser(ctx context.Context, instance, user string) err
 // ResetKafkaPassword gives the instance's initial user a new password.
 func (c *Client) ResetKafkaPassword(ctx context.Context, instance, password string) (*streamplane.KafkaUserInfo, error) {
 	var out streamplane.KafkaUserInfo
-	body := map[string]string{"password": password}
+	body := wire.PasswordRequest{Password: password}
 	if _, err := c.do(ctx, "POST", instancePath(instance)+"/reset-kafka-password", nil, body, &out); err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (c *Client) TopicGrants(ctx context.Context, instance, topic string) (*stre
 // permissions after the change.
 func (c *Client) GrantTopic(ctx context.Context, instance, topic string, g streamplane.TopicGrant) (*streamplane.TopicGrants, error) {
 	var out streamplane.TopicGrants
-	body := map[string]streamplane.Permission{"permission": g.Permission}
+	body := wire.GrantRequest{Permission: g.Permission}
 	if _, err := c.do(ctx, "PUT", grantPath(instance, topic, g), nil, body, &out); err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func taskServer(t *testing.T, statuses ...streamplane.TaskStatus) *httptest.Serv
 		s := statuses[min(calls, len(statuses)-1)]
 		calls++
 		mu.Unlock()
-		task := TaskDetail{Task: streamplane.Task{ID: "t-1", Kind: "create_instance", Target: "orders", Status: s}}
+		task := streamplane.TaskDetail{Task: streamplane.Task{ID: "t-1", Kind: "create_instance", Target: "orders", Status: s}}
 		if s == streamplane.TaskFailed {
 			task.Error = "no java"
 		}
@@ -42,7 +42,7 @@ func TestWaitTask(t *testing.T) {
 	t.Run("Succeeded", func(t *testing.T) {
 		srv := taskServer(t, streamplane.TaskPending, streamplane.TaskRunning, streamplane.TaskSucceeded)
 		var seen []streamplane.TaskStatus
-		got, err := New(srv.URL).WaitTask(context.Background(), "t-1", func(d *TaskDetail) { seen = append(seen, d.Status) })
+		got, err := New(srv.URL).WaitTask(context.Background(), "t-1", func(d *streamplane.TaskDetail) { seen = append(seen, d.Status) })
 		if err != nil || got.Status != streamplane.TaskSucceeded {
 			t.Fatalf("WaitTask = %+v, %v", got, err)
 		}
@@ -61,7 +61,7 @@ func TestWaitTask(t *testing.T) {
 	t.Run("Cancelled", func(t *testing.T) {
 		srv := taskServer(t, streamplane.TaskRunning)
 		ctx, cancel := context.WithCancel(context.Background())
-		got, err := New(srv.URL).WaitTask(ctx, "t-1", func(*TaskDetail) { cancel() })
+		got, err := New(srv.URL).WaitTask(ctx, "t-1", func(*streamplane.TaskDetail) { cancel() })
 		if !errors.Is(err, context.Canceled) || got == nil || got.Status != streamplane.TaskRunning {
 			t.Fatalf("WaitTask = %+v, %v; want the running task and context.Canceled", got, err)
 		}

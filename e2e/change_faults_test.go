@@ -31,7 +31,7 @@ func TestChangesSurviveServerCrashAtEveryStep(t *testing.T) {
 	// crash runs a change on a server that exits right after step n of
 	// kind, restarts the server, and returns the task once it has ended
 	// well. start makes the request; the server may die before it answers.
-	crash := func(t *testing.T, kind string, n, steps int, start func() error) *client.TaskDetail {
+	crash := func(t *testing.T, kind string, n, steps int, start func() error) *streamplane.TaskDetail {
 		t.Helper()
 		s.t = t
 		s.Stop()
@@ -228,7 +228,7 @@ func TestChangesSurviveServerCrashAtEveryStep(t *testing.T) {
 		t.Run(fmt.Sprintf("cert replace/after step %d", n), func(t *testing.T) {
 			caCert, chainPEM, keyPEM := userCertificate(t, []string{"127.0.0.1", "127.0.0.2", "localhost"})
 			crash(t, streamplane.TaskReplaceCertificate, n, certSteps, func() error {
-				_, err := s.Client.ReplaceCertificate(ctx, inst.Name, client.CertificateUpload{Certificate: string(chainPEM), Key: string(keyPEM)})
+				_, err := s.Client.ReplaceCertificate(ctx, inst.Name, streamplane.CertificateUpload{Certificate: string(chainPEM), Key: string(keyPEM)})
 				return err
 			})
 			only := x509.NewCertPool()

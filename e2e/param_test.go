@@ -135,7 +135,7 @@ func TestParamDynamic(t *testing.T) {
 	}
 
 	// Through the CLI: list, reset.
-	var listed client.ParameterList
+	var listed streamplane.ParameterList
 	mustJSON(t, mustCLI(t, s, "param", "list", inst.Name, "-o", "json"), &listed)
 	if p, _ := listed.Parameter("min.insync.replicas"); p.Value != "2" {
 		t.Errorf("param list shows min.insync.replicas=%s, want 2", p.Value)

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/client"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -259,12 +258,12 @@ func TestListenerChanges(t *testing.T) {
 
 		// A certificate that does not name every address is refused.
 		_, badChain, badKey := userCertificate(t, []string{"127.0.0.1"})
-		_, err := s.Client.ReplaceCertificate(ctx, inst.Name, client.CertificateUpload{Certificate: string(badChain), Key: string(badKey)})
+		_, err := s.Client.ReplaceCertificate(ctx, inst.Name, streamplane.CertificateUpload{Certificate: string(badChain), Key: string(badKey)})
 		if e := wantErrorCode(t, err, 400, streamplane.EINVALID, "certificate"); !strings.Contains(e.App.Message, "127.0.0.2") {
 			t.Errorf("the refusal should name the missing address: %s", e.App.Message)
 		}
 
-		task, err := s.Client.ReplaceCertificate(ctx, inst.Name, client.CertificateUpload{Certificate: string(chainPEM), Key: string(keyPEM)})
+		task, err := s.Client.ReplaceCertificate(ctx, inst.Name, streamplane.CertificateUpload{Certificate: string(chainPEM), Key: string(keyPEM)})
 		if err != nil {
 			t.Fatal(err)
 		}
