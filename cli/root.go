@@ -77,7 +77,12 @@ func (o *options) execute(ctx context.Context, args []string) int {
 	root.SetArgs(args)
 	root.SetOut(o.stdout)
 	root.SetErr(o.stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	var running *client.StillRunning
+	if errors.As(err, &running) {
+		err = o.followChange(ctx, running.Task)
+	}
+	if err != nil {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(o.stderr, "error: "+formatError(err))
 		}
@@ -164,6 +169,21 @@ func (o *options) check(cmd *cobra.Command) error {
 	u, err := url.Parse(o.server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("invalid --server %q: give a URL such as %s", o.server, defaultServer)
+	}
+	return nil
+}
+
+// followChange waits for a change the server answered 202: it outlasted
+// the server's short deadline and goes on as a task. Its outcome is the
+// command's.
+func (o *options) followChange(ctx context.Context, t *streamplane.Task) error {
+	fmt.Fprintf(o.stderr, "The change takes longer than usual; it goes on as task %s.\n", t.ID)
+	d, err := o.waitTask(ctx, o.client(), t)
+	if err != nil {
+		return err
+	}
+	if d.Result != "" {
+		fmt.Fprintln(o.stdout, d.Result)
 	}
 	return nil
 }
