@@ -112,13 +112,6 @@ type GroupPartition struct {
 	MemberID  string `json:"member_id,omitempty"` // the member the partition is assigned to
 }
 
-// GroupLag returns end − committed, never negative: a committed offset
-// can be ahead of the high watermark for a moment, or after records were
-// deleted.
-func GroupLag(committed, end int64) int64 {
-	return max(0, end-committed)
-}
-
 // Where an offset reset moves a group (DMS 11.3).
 const (
 	ResetEarliest  = "earliest"  // the log start offset

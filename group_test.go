@@ -140,16 +140,6 @@ func TestClampResetOffset(t *testing.T) {
 	}
 }
 
-func TestGroupLag(t *testing.T) {
-	if got := GroupLag(4, 10); got != 6 {
-		t.Errorf("lag %d, want 6", got)
-	}
-	// A commit ahead of the high watermark is no negative lag.
-	if got := GroupLag(12, 10); got != 0 {
-		t.Errorf("lag %d, want 0", got)
-	}
-}
-
 func TestGroupFilter(t *testing.T) {
 	g := Group{Name: "Billing-Service", State: GroupStable}
 	for _, tc := range []struct {
