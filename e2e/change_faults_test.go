@@ -1,3 +1,5 @@
+// Not in kfake: SCRAM and PLAIN logins, served certificates and per-broker configs after a server crash mid-task.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: the CLI binary driving a real server and its broker processes end to end.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: KIP-848 consumer groups (kfake leaves topic names out of member assignments) and real consumers leaving.
+
 package e2e
 
 import (

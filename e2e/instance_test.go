@@ -1,3 +1,5 @@
+// Not in kfake: rack-aware replica placement across zones and a kill -9 of a broker process.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: stock clients (franz-go, Java tools) against real brokers; these are their shared helpers.
+
 package e2e
 
 import (

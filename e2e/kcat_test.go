@@ -1,3 +1,5 @@
+// Not in kfake: librdkafka (kcat) speaking to real brokers.
+
 package e2e
 
 import (

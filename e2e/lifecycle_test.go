@@ -1,3 +1,5 @@
+// Not in kfake: broker processes started, adopted after a server crash, rolled and deleted.
+
 package e2e
 
 import (

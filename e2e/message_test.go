@@ -1,3 +1,5 @@
+// Not in kfake: the broker's time index, LogAppendTime topics and size limits enforced by Kafka.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: dynamic broker configs reaching every broker and static ones needing a rolling restart.
+
 package e2e
 
 import (

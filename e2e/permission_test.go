@@ -1,3 +1,5 @@
+// Not in kfake: ACLs enforced on logins of SASL users (kfake offers a fixed SCRAM iteration count).
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: quotas enforced by throttling real producers and consumers per broker.
+
 package e2e
 
 import (

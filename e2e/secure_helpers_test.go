@@ -1,3 +1,5 @@
+// Not in kfake: TLS listeners, SCRAM-SHA-512 with our iteration count and the PLAIN plugin; these are their helpers.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: SASL_SSL listeners, mutual TLS and public access changed by rolling restarts.
+
 package e2e
 
 import (

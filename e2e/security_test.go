@@ -1,3 +1,5 @@
+// Not in kfake: listener rights and secrets in broker files, logs and the store.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: the instances these tests share are real brokers, started once per run.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: Kafka checking topic config names and values, and the partition limit under real metadata propagation.
+
 package e2e
 
 import (

@@ -1,3 +1,5 @@
+// Not in kfake: broker-only KRaft nodes and a crash-looping broker process.
+
 package e2e
 
 import (

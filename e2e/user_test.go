@@ -1,3 +1,5 @@
+// Not in kfake: SCRAM logins with our iteration count (kfake offers 4096) and the PLAIN plugin.
+
 package e2e
 
 import (
