@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -65,9 +66,29 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, streamplane.Errorf(codeMethodNotAllowed, "%s %s is not served; this path takes %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeError(w, r, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s.middleware(mux)
+}
+
+// allowedMethods lists the methods the route table serves on r's path (HEAD
+// with GET, as the mux does). The catch-all /api/ route matches every method,
+// so the mux's own 405 never fires: this asks it, method by method, which
+// route a request for the same path would reach.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") || m == http.MethodHead && strings.HasPrefix(pattern, "GET ") {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 type ctxKey int
