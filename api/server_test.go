@@ -19,6 +19,8 @@ func TestUnknownMethod(t *testing.T) {
 		{"PUT", "/api/v1/instances/some-instance", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, PATCH, DELETE"},
 		{"DELETE", "/api/v1/instances/some-instance/topics/t1/partitions/0/messages/5", 405, "METHOD_NOT_ALLOWED", "GET, HEAD"},
 		{"OPTIONS", "/api/v1/tasks", 405, "METHOD_NOT_ALLOWED", "GET, HEAD"},
+		// The literal path wins over /instances/{instance}, as in the document.
+		{"OPTIONS", "/api/v1/instances/clear-failed", 405, "METHOD_NOT_ALLOWED", "POST"},
 		{"TRACE", "/api/v1/no-such-thing", 404, "NOT_FOUND", ""},
 		{"GET", "/api/v1/instances/some-instance/no-such-thing", 404, "NOT_FOUND", ""},
 	}

@@ -128,8 +128,9 @@ func (s *Server) handleDiskUsage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if v := q.Get("min_size_bytes"); v != "" {
-		if f.MinBytes, err = strconv.ParseInt(v, 10, 64); err != nil {
+	if q.Has("min_size_bytes") {
+		v := q.Get("min_size_bytes")
+		if f.MinBytes, err = strconv.ParseInt(v, 10, 64); err != nil || f.MinBytes < 0 {
 			s.writeError(w, r, streamplane.Invalid("min_size_bytes", "min_size_bytes must be a number of bytes, got %q", v))
 			return
 		}
