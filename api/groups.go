@@ -19,7 +19,11 @@ var groupRoutes = []Route{
 func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.GroupFilter{Name: q.Get("name"), States: listParam[streamplane.GroupState](q, "state")}
-	var err error
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -32,7 +36,7 @@ func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []streamplane.Group{}
 	}
-	if wantCSV(r) {
+	if csv {
 		writeGroupsCSV(w, list)
 		return
 	}

@@ -29,6 +29,11 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"),
 		Status: listParam[streamplane.InstanceStatus](q, "status")}
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	for _, tag := range q["tag"] {
 		k, v, _ := strings.Cut(tag, "=")
 		if f.Tags == nil {
@@ -36,7 +41,6 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Tags[k] = v
 	}
-	var err error
 	if f.IncludeDeleted, err = boolParam(q, "include_deleted"); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,7 +57,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []*streamplane.Instance{}
 	}
-	if wantCSV(r) {
+	if csv {
 		writeInstancesCSV(w, list)
 		return
 	}

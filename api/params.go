@@ -143,7 +143,17 @@ func listParam[T ~string](q url.Values, name string) []T {
 	return list
 }
 
-// wantCSV reports whether the client asked for CSV (format=csv or Accept).
-func wantCSV(r *http.Request) bool {
-	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
+// wantCSV reads a list's format: json (the default) or csv, asked for by
+// format=csv or by Accept: text/csv.
+func wantCSV(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has("format") {
+		return strings.Contains(r.Header.Get("Accept"), "text/csv"), nil
+	}
+	switch f := q.Get("format"); f {
+	case "json", "csv":
+		return f == "csv", nil
+	default:
+		return false, streamplane.Invalid("format", "format must be json or csv, got %q", f)
+	}
 }

@@ -15,7 +15,11 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance string) {
 	q := r.URL.Query()
 	f := streamplane.TaskFilter{Kind: q.Get("kind"), Status: listParam[streamplane.TaskStatus](q, "status")}
-	var err error
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.From, err = rfc3339Param(q, "from"); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -36,7 +40,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance stri
 	if list == nil {
 		list = []*streamplane.Task{}
 	}
-	if wantCSV(r) {
+	if csv {
 		writeTasksCSV(w, list)
 		return
 	}

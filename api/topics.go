@@ -23,7 +23,11 @@ var topicRoutes = []Route{
 func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.TopicFilter{Name: q.Get("name")}
-	var err error
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Internal, err = boolParam(q, "internal"); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -39,7 +43,7 @@ func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if wantCSV(r) {
+	if csv {
 		writeTopicsCSV(w, list.Topics)
 		return
 	}
