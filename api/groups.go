@@ -18,9 +18,13 @@ var groupRoutes = []Route{
 
 func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.GroupFilter{Name: q.Get("name"), States: listParam[streamplane.GroupState](q, "state")}
+	f := streamplane.GroupFilter{Name: q.Get("name")}
 	csv, err := wantCSV(r)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.States, err = listParam(q, "state", streamplane.GroupStates); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

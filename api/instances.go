@@ -27,10 +27,13 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"),
-		Status: listParam[streamplane.InstanceStatus](q, "status")}
+	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address")}
 	csv, err := wantCSV(r)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.Status, err = listParam(q, "status", streamplane.InstanceStatuses); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

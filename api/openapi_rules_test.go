@@ -42,6 +42,9 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		{"InstanceSpec.flavor", prop("InstanceSpec", "flavor"), flavors},
 		{"InstanceSpec.disk_type", prop("InstanceSpec", "disk_type"), streamplane.DiskTypes},
 		{"OffsetResetRequest.to", prop("OffsetResetRequest", "to"), streamplane.ResetTargets},
+		{"TaskStatus", schemas["TaskStatus"].Value, strs(streamplane.TaskStatuses)},
+		{"InstanceStatus", schemas["InstanceStatus"].Value, strs(streamplane.InstanceStatuses)},
+		{"GroupState", schemas["GroupState"].Value, strs(streamplane.GroupStates)},
 	}
 	for _, e := range enums {
 		var got []string
@@ -86,3 +89,11 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 }
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+func strs[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	return out
+}

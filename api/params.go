@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,17 +131,22 @@ func rfc3339Param(q url.Values, name string) (*time.Time, error) {
 }
 
 // listParam reads a repeatable, comma-separated list of upper-case values
-// (statuses, states), in any case.
-func listParam[T ~string](q url.Values, name string) []T {
+// (statuses, states), in any case, each one of allowed.
+func listParam[T ~string](q url.Values, name string, allowed []T) ([]T, error) {
 	var list []T
 	for _, v := range q[name] {
 		for _, one := range strings.Split(v, ",") {
-			if one != "" {
-				list = append(list, T(strings.ToUpper(one)))
+			if one == "" {
+				continue
+			}
+			if t := T(strings.ToUpper(one)); slices.Contains(allowed, t) {
+				list = append(list, t)
+			} else {
+				return nil, streamplane.Invalid(name, "unknown %s %q; one of %v", name, one, allowed)
 			}
 		}
 	}
-	return list
+	return list, nil
 }
 
 // wantCSV reads a list's format: json (the default) or csv, asked for by

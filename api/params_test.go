@@ -20,6 +20,8 @@ func TestQueryParameterValues(t *testing.T) {
 		{"/api/v1/instances?offset=-1", "offset"},
 		{"/api/v1/instances/some-instance/disk-usage?min_size_bytes=-5", "min_size_bytes"},
 		{"/api/v1/instances?format=xml", "format"},
+		{"/api/v1/tasks?status=DONE", "status"},
+		{"/api/v1/instances?status=RUNNING,SLEEPING", "status"},
 		{"/api/v1/tasks?format=", "format"},
 	}
 	for _, tc := range cases {
@@ -37,7 +39,7 @@ func TestQueryParameterValues(t *testing.T) {
 		}
 	}
 	// Well-formed values and absent parameters are accepted.
-	for _, path := range []string{"/api/v1/tasks", "/api/v1/tasks?to=2026-11-21T10:00:00Z", "/api/v1/instances?include_deleted=true", "/api/v1/tasks?format=csv", "/api/v1/tasks?format=json"} {
+	for _, path := range []string{"/api/v1/tasks", "/api/v1/tasks?to=2026-11-21T10:00:00Z", "/api/v1/instances?include_deleted=true", "/api/v1/tasks?format=csv", "/api/v1/tasks?format=json", "/api/v1/tasks?status=failed,RUNNING"} {
 		resp, err := http.Get(c.BaseURL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -14,9 +14,13 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
 // filtered by kind, status and a creation-time range (RFC 3339).
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance string) {
 	q := r.URL.Query()
-	f := streamplane.TaskFilter{Kind: q.Get("kind"), Status: listParam[streamplane.TaskStatus](q, "status")}
+	f := streamplane.TaskFilter{Kind: q.Get("kind")}
 	csv, err := wantCSV(r)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.Status, err = listParam(q, "status", streamplane.TaskStatuses); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

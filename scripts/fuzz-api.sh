@@ -55,7 +55,7 @@ start_server() {
   "$bin" server --data "$dir" --listen 127.0.0.1:0 --install-recommended=false --log-level warn "$@" >"$dir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
-    if [ -s "$dir/server.addr" ] && curl -fsS "$(cat "$dir/server.addr")/healthz" >/dev/null 2>&1; then
+    if [ -s "$dir/server.addr" ] && STREAMPLANE_SERVER=$(cat "$dir/server.addr") "$bin" zone list >/dev/null 2>&1; then
       url=$(cat "$dir/server.addr")
       return 0
     fi
@@ -94,11 +94,22 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
   STREAMPLANE_SERVER=$url "$bin" instance create --name "$instance" --flavor kafka.1u2g.dev --brokers 1 --storage-gb 1 \
     --sasl-ssl --kafka-user fuzzadmin --kafka-password 'Fuzz-pass-1' >"$work/b/create.log" 2>&1 ||
     { echo "fuzz-api: creating $instance failed:" >&2; cat "$work/b/create.log" >&2; exit 1; }
-  # The instance's own operations that would delete it or keep it busy
-  # rolling brokers are left out; run (a) covers them.
-  { cat "$config"; printf '\n[parameters]\n"path.instance" = "%s"\n' "$instance"; } >"$work/b.toml"
+  # Kafka creates __consumer_offsets on the first group request and answers
+  # COORDINATOR_NOT_AVAILABLE until it has: wait for that before fuzzing.
+  for _ in $(seq 60); do
+    STREAMPLANE_SERVER=$url "$bin" group show "$instance" fuzz-warmup 2>&1 | grep -q NOT_FOUND && break
+    sleep 1
+  done
+  # Runtime installs are pinned to the instance's version, which is
+  # installed, so the fuzzer downloads nothing.
+  version=$(STREAMPLANE_SERVER=$url "$bin" instance show "$instance" -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+  # The instance's own operations that would delete or rename it, or keep it
+  # busy rolling brokers, are left out; run (a) covers them.
+  { cat "$config"
+    printf '\n[[operations]]\ninclude-operation-id = "installRuntime"\nparameters = { "path.version" = "%s" }\n' "$version"
+    printf '\n[parameters]\n"path.instance" = "%s"\n' "$instance"; } >"$work/b.toml"
   fuzz b "$work/b.toml" \
-    --exclude-operation-id deleteInstance --exclude-operation-id restartInstance \
+    --exclude-operation-id deleteInstance --exclude-operation-id updateInstance --exclude-operation-id restartInstance \
     --exclude-operation-id replaceCertificate --exclude-operation-id setPublicAccess --exclude-operation-id setMutualTLS
   STREAMPLANE_SERVER=$url "$bin" instance delete "$instance" --yes >/dev/null
   stop_server
