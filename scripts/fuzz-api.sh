@@ -7,8 +7,8 @@
 #   (b) a server with one running 1-broker SASL_SSL instance, which the path
 #       parameter {instance} names; --max-instances 1 and --max-brokers 1
 #       keep the fuzzer from starting more JVMs.
-# Each run is bounded by examples per operation and by time. Everything is
-# torn down at the end, also on failure.
+# Each run is bounded by examples per operation (scripts/fuzz-api.toml) and
+# by a time limit. Everything is torn down at the end, also on failure.
 #
 # Usage: scripts/fuzz-api.sh [a|b|all]   (needs bin/streamplane: make build)
 set -euo pipefail
@@ -36,6 +36,8 @@ cleanup() {
     STREAMPLANE_SERVER=$(cat "$work/b/server.addr") "$bin" instance delete "$instance" --yes >/dev/null 2>&1 || true
   fi
   stop_server
+  # Safety net: no broker started under this run's directory outlives it.
+  pkill -KILL -f -- "$work/" 2>/dev/null || true
   if [ $status -ne 0 ]; then
     echo "fuzz-api: failed; server logs and reports kept in $work" >&2
   else
@@ -73,7 +75,7 @@ fuzz() {
   shift 2
   local start=$SECONDS
   echo "fuzz-api ($name): schemathesis $("$st" --version | awk '{print $NF}') against $url"
-  "$st" --config-file "$config" run "$url/api/v1/openapi.json" \
+  timeout 900 "$st" --config-file "$config" run "$url/api/v1/openapi.json" \
     --report junit --report-dir "$work/report-$name" "$@"
   echo "fuzz-api ($name): passed in $((SECONDS - start))s"
 }
