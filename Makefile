@@ -62,3 +62,13 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# The REST API against its own OpenAPI document: schemathesis (pinned, from
+# PyPI, in a virtualenv under ~/.cache) with every check, against a server
+# with no instances and one with a running 1-broker instance. `make test`
+# runs it.
+.PHONY: fuzz-api
+fuzz-api: build
+	scripts/fuzz-api.sh
+
+test: fuzz-api

@@ -15,6 +15,9 @@ const (
 	TaskFailed    TaskStatus = "FAILED"
 )
 
+// TaskStatuses lists every status, for validation of filters.
+var TaskStatuses = []TaskStatus{TaskPending, TaskRunning, TaskSucceeded, TaskFailed}
+
 // Done reports whether the task has finished, well or not.
 func (s TaskStatus) Done() bool { return s == TaskSucceeded || s == TaskFailed }
 

@@ -9,6 +9,10 @@ import (
 	"github.com/streamplane/streamplane/wire"
 )
 
+// codeMethodNotAllowed answers a known path asked with a method it does not
+// serve. It belongs to HTTP, not to the domain, so it lives here.
+const codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+
 // statusOf maps every error code to its one HTTP status; any other code is
 // a 500.
 var statusOf = map[string]int{
@@ -22,6 +26,7 @@ var statusOf = map[string]int{
 	streamplane.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	streamplane.EPRECONDITION: http.StatusFailedDependency,
 	streamplane.EINTERNAL:     http.StatusInternalServerError,
+	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
 }
 
 func status(code string) int {

@@ -19,8 +19,16 @@ var groupRoutes = []Route{
 
 func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.GroupFilter{Name: q.Get("name"), States: listParam[streamplane.GroupState](q, "state")}
-	var err error
+	f := streamplane.GroupFilter{Name: q.Get("name")}
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.States, err = listParam(q, "state", streamplane.GroupStates); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -33,7 +41,7 @@ func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []streamplane.Group{}
 	}
-	if wantCSV(r) {
+	if csv {
 		writeGroupsCSV(w, list)
 		return
 	}

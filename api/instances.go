@@ -28,8 +28,16 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"),
-		IncludeDeleted: q.Get("include_deleted") == "true", Status: listParam[streamplane.InstanceStatus](q, "status")}
+	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address")}
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.Status, err = listParam(q, "status", streamplane.InstanceStatuses); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	for _, tag := range q["tag"] {
 		k, v, _ := strings.Cut(tag, "=")
 		if f.Tags == nil {
@@ -37,7 +45,10 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Tags[k] = v
 	}
-	var err error
+	if f.IncludeDeleted, err = boolParam(q, "include_deleted"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -50,7 +61,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []*streamplane.Instance{}
 	}
-	if wantCSV(r) {
+	if csv {
 		writeInstancesCSV(w, list)
 		return
 	}

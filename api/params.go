@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,14 +14,15 @@ import (
 )
 
 // Readers of query parameters. An absent parameter gives the zero value (or
-// the default, or nil); a malformed one an EINVALID error naming it.
+// the default, or nil); a malformed one, an empty one (?to=) included, an
+// EINVALID error naming it.
 
 // intParam reads an integer from lo to hi (math.MaxInt: no upper bound).
 func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
-	v := q.Get(name)
-	if v == "" {
+	if !q.Has(name) {
 		return def, nil
 	}
+	v := q.Get(name)
 	n, err := strconv.Atoi(v)
 	switch {
 	case err == nil && n >= lo && n <= hi:
@@ -44,10 +46,10 @@ func paging(q url.Values, def, max int) (offset, limit int, err error) {
 }
 
 func int32Param(q url.Values, name string) (*int32, error) {
-	s := q.Get(name)
-	if s == "" {
+	if !q.Has(name) {
 		return nil, nil
 	}
+	s := q.Get(name)
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
 		return nil, streamplane.Invalid(name, "%s must be an integer, got %q", name, s)
@@ -57,10 +59,10 @@ func int32Param(q url.Values, name string) (*int32, error) {
 }
 
 func int64Param(q url.Values, name string) (*int64, error) {
-	s := q.Get(name)
-	if s == "" {
+	if !q.Has(name) {
 		return nil, nil
 	}
+	s := q.Get(name)
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return nil, streamplane.Invalid(name, "%s must be an integer, got %q", name, s)
@@ -69,10 +71,10 @@ func int64Param(q url.Values, name string) (*int64, error) {
 }
 
 func floatParam(q url.Values, name string) (float64, error) {
-	s := q.Get(name)
-	if s == "" {
+	if !q.Has(name) {
 		return 0, nil
 	}
+	s := q.Get(name)
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0, streamplane.Invalid(name, "%s must be a number, got %q", name, s)
@@ -81,10 +83,10 @@ func floatParam(q url.Values, name string) (float64, error) {
 }
 
 func boolParam(q url.Values, name string) (bool, error) {
-	s := q.Get(name)
-	if s == "" {
+	if !q.Has(name) {
 		return false, nil
 	}
+	s := q.Get(name)
 	b, err := strconv.ParseBool(s)
 	if err != nil {
 		return false, streamplane.Invalid(name, "%s must be true or false, got %q", name, s)
@@ -97,10 +99,10 @@ var digits = regexp.MustCompile(`^[0-9]+$`)
 // timeParam reads an RFC 3339 time or a Unix time in milliseconds, Kafka's
 // own unit.
 func timeParam(q url.Values, name string) (*time.Time, error) {
-	s := q.Get(name)
-	if s == "" {
+	if !q.Has(name) {
 		return nil, nil
 	}
+	s := q.Get(name)
 	if digits.MatchString(s) {
 		ms, err := strconv.ParseInt(s, 10, 64)
 		if err == nil {
@@ -115,21 +117,49 @@ func timeParam(q url.Values, name string) (*time.Time, error) {
 	return &t, nil
 }
 
+// rfc3339Param reads an RFC 3339 time.
+func rfc3339Param(q url.Values, name string) (*time.Time, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	s := q.Get(name)
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, streamplane.Invalid(name, "%s must be an RFC 3339 time such as 2026-11-21T10:00:00Z, got %q", name, s)
+	}
+	return &t, nil
+}
+
 // listParam reads a repeatable, comma-separated list of upper-case values
-// (statuses, states), in any case.
-func listParam[T ~string](q url.Values, name string) []T {
+// (statuses, states), in any case, each one of allowed.
+func listParam[T ~string](q url.Values, name string, allowed []T) ([]T, error) {
 	var list []T
 	for _, v := range q[name] {
 		for _, one := range strings.Split(v, ",") {
-			if one != "" {
-				list = append(list, T(strings.ToUpper(one)))
+			if one == "" {
+				continue
+			}
+			if t := T(strings.ToUpper(one)); slices.Contains(allowed, t) {
+				list = append(list, t)
+			} else {
+				return nil, streamplane.Invalid(name, "unknown %s %q; one of %v", name, one, allowed)
 			}
 		}
 	}
-	return list
+	return list, nil
 }
 
-// wantCSV reports whether the client asked for CSV (format=csv or Accept).
-func wantCSV(r *http.Request) bool {
-	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
+// wantCSV reads a list's format: json (the default) or csv, asked for by
+// format=csv or by Accept: text/csv.
+func wantCSV(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	if !q.Has("format") {
+		return strings.Contains(r.Header.Get("Accept"), "text/csv"), nil
+	}
+	switch f := q.Get("format"); f {
+	case "json", "csv":
+		return f == "csv", nil
+	default:
+		return false, streamplane.Invalid("format", "format must be json or csv, got %q", f)
+	}
 }

@@ -20,12 +20,17 @@ var quotaRoutes = []Route{
 }
 
 func (s *Server) handleQuotaList(w http.ResponseWriter, r *http.Request) {
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	list, err := s.Service.Quotas(r.Context(), r.PathValue("instance"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if wantCSV(r) {
+	if csv {
 		writeQuotasCSV(w, list.Quotas)
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -72,17 +73,24 @@ func jsonType(kind string) string {
 	return kind
 }
 
+// ifMatchRE is the If-Match rule the OpenAPI document states: *, or a
+// resource version, quoted or not, weak or not.
+var ifMatchRE = regexp.MustCompile(`^(?:\*|(?:W/)?"?([0-9]{1,18})"?)$`)
+
 // ifMatch parses the If-Match header: a resource version, quoted or not.
+// An absent header or * match any version; an empty one is refused.
 func ifMatch(r *http.Request) (*int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
+	if _, given := r.Header["If-Match"]; !given {
 		return nil, nil
 	}
-	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil {
+	m := ifMatchRE.FindStringSubmatch(strings.TrimSpace(r.Header.Get("If-Match")))
+	if m == nil {
 		return nil, streamplane.Invalid("If-Match", "If-Match must be a resource version such as \"3\", got %q", r.Header.Get("If-Match"))
 	}
+	if m[1] == "" {
+		return nil, nil
+	}
+	v, _ := strconv.ParseInt(m[1], 10, 64) // 18 digits always fit
 	return &v, nil
 }
 

@@ -33,8 +33,8 @@ func writeBundle(w http.ResponseWriter, b *service.Bundle) {
 func (s *Server) handleCertificateGet(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format := q.Get("format")
-	if format == "" {
-		format = "pem"
+	if !q.Has("format") {
+		format = "pem" // an empty format=, like any other, is refused
 	}
 	b, err := s.Service.CertificateBundle(r.Context(), r.PathValue("instance"), format, q.Get("password"))
 	if err != nil {

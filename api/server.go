@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -66,9 +67,40 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, wire.Health{Status: "ok"})
 	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, streamplane.Errorf(codeMethodNotAllowed, "%s %s is not served; this path takes %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeError(w, r, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s.middleware(mux)
+}
+
+// allowedMethods lists the methods the route table serves on r's path (HEAD
+// with GET, as the mux does). The catch-all /api/ route matches every method,
+// so the mux's own 405 never fires: this asks it, method by method, which
+// route a request for the same path would reach. Where a literal path and a
+// wildcard one both match (/instances/clear-failed, /instances/{instance}),
+// only the literal path's methods count, as in the OpenAPI document.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	fewest := -1 // wildcards in the most literal matching route
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		_, pattern := mux.Handler(probe)
+		method, path, _ := strings.Cut(pattern, " ")
+		if method != m && (m != http.MethodHead || method != http.MethodGet) {
+			continue
+		}
+		switch wildcards := strings.Count(path, "{"); {
+		case fewest == -1 || wildcards < fewest:
+			fewest, allow = wildcards, []string{m}
+		case wildcards == fewest:
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 type ctxKey int

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/wire"
@@ -16,21 +15,24 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
 // filtered by kind, status and a creation-time range (RFC 3339).
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance string) {
 	q := r.URL.Query()
-	f := streamplane.TaskFilter{Kind: q.Get("kind"), Status: listParam[streamplane.TaskStatus](q, "status")}
-	for _, p := range []struct {
-		name string
-		dst  **time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(p.name); v != "" {
-			ts, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				s.writeError(w, r, streamplane.Invalid(p.name, "%s must be an RFC 3339 time such as 2026-11-21T10:00:00Z, got %q", p.name, v))
-				return
-			}
-			*p.dst = &ts
-		}
+	f := streamplane.TaskFilter{Kind: q.Get("kind")}
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	var err error
+	if f.Status, err = listParam(q, "status", streamplane.TaskStatuses); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.From, err = rfc3339Param(q, "from"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.To, err = rfc3339Param(q, "to"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Offset, f.Limit, err = paging(q, 100, 1000); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -43,7 +45,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance stri
 	if list == nil {
 		list = []*streamplane.Task{}
 	}
-	if wantCSV(r) {
+	if csv {
 		writeTasksCSV(w, list)
 		return
 	}

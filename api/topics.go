@@ -24,7 +24,11 @@ var topicRoutes = []Route{
 func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := streamplane.TopicFilter{Name: q.Get("name")}
-	var err error
+	csv, err := wantCSV(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Internal, err = boolParam(q, "internal"); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -40,7 +44,7 @@ func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if wantCSV(r) {
+	if csv {
 		writeTopicsCSV(w, list.Topics)
 		return
 	}
@@ -138,8 +142,9 @@ func (s *Server) handleDiskUsage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if v := q.Get("min_size_bytes"); v != "" {
-		if f.MinBytes, err = strconv.ParseInt(v, 10, 64); err != nil {
+	if q.Has("min_size_bytes") {
+		v := q.Get("min_size_bytes")
+		if f.MinBytes, err = strconv.ParseInt(v, 10, 64); err != nil || f.MinBytes < 0 {
 			s.writeError(w, r, streamplane.Invalid("min_size_bytes", "min_size_bytes must be a number of bytes, got %q", v))
 			return
 		}

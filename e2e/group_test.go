@@ -3,20 +3,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -41,7 +35,7 @@ func TestGroupMembersLagAndRules(t *testing.T) {
 	s, inst := sharedInstance(t)
 	for _, proto := range groupProtocols {
 		t.Run(proto.name, func(t *testing.T) {
-			c := oasClient(t, s)
+			c := s.Client
 			ctx := context.Background()
 			topic, group, clientID := "g-lag-"+strings.ToLower(proto.name), "g-app-"+strings.ToLower(proto.name), "g-client-"+strings.ToLower(proto.name)
 			createTopic(t, inst, topic, 3, 3, nil)
@@ -195,7 +189,7 @@ func TestGroupMembersLagAndRules(t *testing.T) {
 // index.
 func TestGroupResetToTimestamp(t *testing.T) {
 	s, inst := sharedInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 	topic, group := "g-time", "g-time-app"
 	createTopic(t, inst, topic, 2, 3, nil)
@@ -290,7 +284,7 @@ func TestGroupResetToTimestamp(t *testing.T) {
 // answer says so; unknown topics and partitions are NOT_FOUND.
 func TestGroupResetClamp(t *testing.T) {
 	s, inst := sharedInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 	topic, group := "g-clamp", "g-clamp-app"
 	createTopic(t, inst, topic, 2, 3, nil)
@@ -537,72 +531,4 @@ func ptr(n *int64) string {
 		return "<nil>"
 	}
 	return fmt.Sprint(*n)
-}
-
-// oasClient is the server's client with every exchange checked against the
-// OpenAPI document the server serves: requests and answers, errors too.
-func oasClient(t *testing.T, s *Server) *client.Client {
-	t.Helper()
-	resp, err := http.Get(s.URL + "/api/v1/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	doc, err := openapi3.NewLoader().LoadFromData(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.New(s.URL)
-	c.HTTP.Transport = &oasTransport{t: t, router: router, base: http.DefaultTransport}
-	return c
-}
-
-type oasTransport struct {
-	t      *testing.T
-	router routers.Router
-	base   http.RoundTripper
-}
-
-func (o *oasTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	resp, err := o.base.RoundTrip(req)
-	if err != nil {
-		return resp, err
-	}
-	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	if err != nil {
-		return resp, err
-	}
-	// The document's server is http://127.0.0.1:8080.
-	check, _ := http.NewRequest(req.Method, "http://127.0.0.1:8080"+req.URL.RequestURI(), bytes.NewReader(body))
-	check.Header = req.Header.Clone()
-	route, params, err := o.router.FindRoute(check)
-	if err != nil {
-		o.t.Errorf("%s %s: not in the OpenAPI document: %v", req.Method, req.URL.Path, err)
-		return resp, nil
-	}
-	in := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route}
-	if resp.StatusCode < 400 {
-		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-			o.t.Errorf("%s %s: the request the server accepted breaks the document: %v", req.Method, req.URL.Path, err)
-		}
-	}
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-		Body: io.NopCloser(bytes.NewReader(respBody)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
-	if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
-		o.t.Errorf("%s %s → %d: the answer breaks the document: %v\n%s", req.Method, req.URL.Path, resp.StatusCode, err, respBody)
-	}
-	return resp, nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,6 +180,7 @@ func (s *Server) Start(env ...string) {
 		}
 		s.URL = strings.TrimSpace(string(raw))
 		s.Client = client.New(s.URL)
+		s.Client.HTTP.Transport = &contractTransport{server: s, base: http.DefaultTransport}
 		if _, err := s.Client.Flavors(context.Background()); err != nil {
 			return false, err.Error()
 		}

@@ -168,7 +168,7 @@ func grantsAre(t *testing.T, tg *streamplane.TopicGrants, open bool, want ...str
 // unioned with a user's own; revoking the last grant opens the topic.
 func TestPermissionGrants(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 	pool, _ := caPool(t, s, inst.Name)
 	const topic = "perm-orders"
@@ -261,7 +261,7 @@ func TestPermissionGrants(t *testing.T) {
 // user's grants go with it.
 func TestPermissionRules(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	_, plain := sharedInstance(t)
 	ctx := context.Background()
 	const topic = "perm-rules"

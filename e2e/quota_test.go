@@ -170,7 +170,7 @@ func watchUsage(t *testing.T, c *client.Client, instance string, by streamplane.
 func TestQuotaRulesAPI(t *testing.T) {
 	s, plain := sharedInstance(t)
 	_, secure := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 
 	// PLAINTEXT: every client is User:ANONYMOUS; client-id quotas only.
@@ -261,7 +261,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 	} {
 		req, _ := http.NewRequest(tc.method, s.URL+"/api/v1/instances/"+secure.Name+tc.path, strings.NewReader(tc.body))
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.Client.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

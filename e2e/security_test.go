@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,7 +57,7 @@ func apiAnswers(t *testing.T, s *Server, paths ...string) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	for _, path := range paths {
-		resp, err := http.Get(s.URL + path)
+		resp, err := s.Client.HTTP.Get(s.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,4 +56,7 @@ func (mainTB) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"
 func (mainTB) Fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "e2e cleanup: "+format+"\n", args...)
 }
+func (mainTB) Errorf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "e2e cleanup: "+format+"\n", args...)
+}
 func (mainTB) Fatal(args ...any) { fmt.Fprintln(os.Stderr, append([]any{"e2e cleanup:"}, args...)...) }

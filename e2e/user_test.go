@@ -126,7 +126,7 @@ func serverText(t *testing.T, s *Server, inst *streamplane.Instance) []byte {
 // cannot sign in. No password appears in answers, task records or logs.
 func TestUserLifecycle(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 	pool, _ := caPool(t, s, inst.Name)
 	const name, first, second = "u-alice", "Alice-Pass1", "Alice-Pass2!"
@@ -210,7 +210,7 @@ func TestUserLifecycle(t *testing.T) {
 // The rules of users, each refused with a code and the field at fault.
 func TestUserRules(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	_, plain := sharedInstance(t)
 	ctx := context.Background()
 	const pw = "Rules-Pass1"
@@ -272,7 +272,7 @@ func TestUserRules(t *testing.T) {
 // At most 20 users, the initial one included.
 func TestUserLimit(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 	list, err := c.KafkaUsers(ctx, inst.Name)
 	if err != nil {
@@ -309,7 +309,7 @@ func TestUserLimit(t *testing.T) {
 // mechanisms (DMS 7.7).
 func TestKafkaPassword(t *testing.T) {
 	s, inst := sharedSecureInstance(t)
-	c := oasClient(t, s)
+	c := s.Client
 	ctx := context.Background()
 	pool, _ := caPool(t, s, inst.Name)
 	const newPassword = "Reset-Kafka2"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
+	streamplane "github.com/streamplane/streamplane"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -27,6 +28,9 @@ func Truststore(cas []*x509.Certificate, format, password string, now time.Time)
 	case FormatPEM:
 		return EncodeCertificates(cas...), nil
 	case FormatPKCS12:
+		if err := checkPKCS12Password(password); err != nil {
+			return nil, err
+		}
 		return pkcs12.Modern.EncodeTrustStore(cas, password)
 	case FormatJKS:
 		ks := keystore.New()
@@ -49,6 +53,9 @@ func Keystore(leaf *Leaf, format, password string, now time.Time) ([]byte, error
 	case FormatPEM:
 		return leaf.KeystorePEM()
 	case FormatPKCS12:
+		if err := checkPKCS12Password(password); err != nil {
+			return nil, err
+		}
 		return pkcs12.Modern.Encode(leaf.Key, leaf.Cert, []*x509.Certificate{leaf.CA}, password)
 	case FormatJKS:
 		der, err := x509.MarshalPKCS8PrivateKey(leaf.Key)
@@ -70,6 +77,17 @@ func Keystore(leaf *Leaf, format, password string, now time.Time) ([]byte, error
 		return storeJKS(ks, password)
 	}
 	return nil, fmt.Errorf("pki: unknown format %q", format)
+}
+
+// checkPKCS12Password refuses what PKCS#12 cannot encode: its passwords
+// are UCS-2, so characters beyond U+FFFF (emoji, for one) have no encoding.
+func checkPKCS12Password(password string) error {
+	for _, r := range password {
+		if r > 0xFFFF {
+			return streamplane.Invalid("password", "a pkcs12 store's password cannot hold %q: PKCS#12 encodes passwords in UCS-2, up to U+FFFF", r)
+		}
+	}
+	return nil
 }
 
 func storeJKS(ks keystore.KeyStore, password string) ([]byte, error) {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
+	streamplane "github.com/streamplane/streamplane"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -186,6 +188,28 @@ func TestBundles(t *testing.T) {
 	}
 	if _, err := Keystore(leaf, FormatJKS, "pw123456", now); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A PKCS#12 password PKCS#12 cannot encode (UCS-2) is the caller's error,
+// naming the password, not an internal one; characters up to U+FFFF work.
+func TestPKCS12PasswordCharacters(t *testing.T) {
+	ca := mustCA(t, "cluster CA")
+	leaf, _ := mustCA(t, "clients CA").IssueClient("alice", now)
+	if _, err := Truststore([]*x509.Certificate{ca.Cert}, FormatPKCS12, "pässwört-€", now); err != nil {
+		t.Fatalf("a BMP password: %v", err)
+	}
+	for name, encode := range map[string]func() ([]byte, error){
+		"truststore": func() ([]byte, error) {
+			return Truststore([]*x509.Certificate{ca.Cert}, FormatPKCS12, "secret-\U0001F600", now)
+		},
+		"keystore": func() ([]byte, error) { return Keystore(leaf, FormatPKCS12, "secret-\U0001F600", now) },
+	} {
+		_, err := encode()
+		var e *streamplane.Error
+		if !errors.As(err, &e) || e.Code != streamplane.EINVALID || e.Field != "password" {
+			t.Errorf("%s with an emoji password: got %v, want INVALID_ARGUMENT naming password", name, err)
+		}
 	}
 }
 

@@ -1,0 +1,99 @@
+package api_test
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaruntime"
+)
+
+// The rules the document states are the ones the code applies: its enums
+// are the code's lists, and its name patterns accept exactly the names the
+// validators accept.
+func TestOpenAPIRulesMatchCode(t *testing.T) {
+	doc := loadDoc(t)
+	schemas := doc.Components.Schemas
+	prop := func(schema, name string) *openapi3.Schema { return schemas[schema].Value.Properties[name].Value }
+	param := func(path, method, name string) *openapi3.Schema {
+		item := doc.Paths.Value(path)
+		for _, p := range append(item.GetOperation(method).Parameters, item.Parameters...) {
+			if p.Value.Name == name {
+				return p.Value.Schema.Value
+			}
+		}
+		t.Fatalf("%s %s has no parameter %s", method, path, name)
+		return nil
+	}
+	var flavors []string
+	for _, f := range streamplane.Flavors() {
+		flavors = append(flavors, f.Name)
+	}
+	enums := []struct {
+		where  string
+		schema *openapi3.Schema
+		want   []string
+	}{
+		{"InstanceSpec.version", prop("InstanceSpec", "version"), kafkaruntime.Versions()},
+		{"install's {version}", param("/api/v1/runtimes/{version}/install", "POST", "version"), kafkaruntime.Versions()},
+		{"InstanceSpec.flavor", prop("InstanceSpec", "flavor"), flavors},
+		{"InstanceSpec.disk_type", prop("InstanceSpec", "disk_type"), streamplane.DiskTypes},
+		{"OffsetResetRequest.to", prop("OffsetResetRequest", "to"), streamplane.ResetTargets},
+		{"TaskStatus", schemas["TaskStatus"].Value, strs(streamplane.TaskStatuses)},
+		{"InstanceStatus", schemas["InstanceStatus"].Value, strs(streamplane.InstanceStatuses)},
+		{"GroupState", schemas["GroupState"].Value, strs(streamplane.GroupStates)},
+	}
+	for _, e := range enums {
+		var got []string
+		for _, v := range e.schema.Enum {
+			got = append(got, v.(string))
+		}
+		if !slices.Equal(sorted(got), sorted(e.want)) {
+			t.Errorf("%s: the document lists %v, the code %v", e.where, got, e.want)
+		}
+	}
+
+	names := []string{"", "a", "abc", "abcd", "a-b_c", "9lives", "x.y", "__consumer_offsets", "_ab", "_a_", "a__b", "ab\x01c", "ab\x7fc", "ab/c",
+		"zä1x", strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("t", 200), strings.Repeat("t", 201), "streamplane-x"}
+	patterns := []struct {
+		where    string
+		schema   *openapi3.Schema
+		validate func(string) error
+	}{
+		{"TopicSpec.name", prop("TopicSpec", "name"), func(n string) error { return streamplane.ValidateTopicName("name", n) }},
+		{"InstanceSpec.name", prop("InstanceSpec", "name"), streamplane.ValidateInstanceName},
+		{"group {group}", param("/api/v1/instances/{instance}/groups/{group}", "GET", "group"), func(n string) error { return streamplane.ValidateGroupName("group", n) }},
+		// Reserved names match the pattern and are refused by name.
+		{"InstanceSpec.kafka_user", prop("InstanceSpec", "kafka_user"), func(n string) error {
+			if streamplane.IsReservedUser(n) {
+				return nil
+			}
+			return streamplane.ValidateKafkaUserName("kafka_user", n)
+		}},
+	}
+	for _, p := range patterns {
+		re, err := regexp.Compile(p.schema.Pattern)
+		if err != nil {
+			t.Fatalf("%s: pattern %q: %v", p.where, p.schema.Pattern, err)
+		}
+		for _, n := range names {
+			inDoc := re.MatchString(n) && len([]rune(n)) >= int(p.schema.MinLength) && (p.schema.MaxLength == nil || len([]rune(n)) <= int(*p.schema.MaxLength))
+			if inCode := p.validate(n) == nil; inDoc != inCode {
+				t.Errorf("%s %q: the document says valid=%v, the code %v", p.where, n, inDoc, inCode)
+			}
+		}
+	}
+}
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+func strs[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	return out
+}
