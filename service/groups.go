@@ -204,31 +204,15 @@ func resetOffsets(ctx context.Context, cl *kafkaadmin.Client, group string, req 
 // stop the others. The request fails as a whole only when the instance
 // refuses it. The task is recorded as failed if any group was not deleted.
 func (s *Service) DeleteGroups(ctx context.Context, instance string, groups []string) ([]streamplane.GroupDeletion, error) {
-	var names []string
-	seen := map[string]bool{}
-	for _, g := range groups {
-		if !seen[g] {
-			seen[g] = true
-			names = append(names, g)
-		}
-	}
+	names := uniqueNames(groups)
 	t, err := s.change(ctx, changeRequest{instance: instance, kind: streamplane.TaskDeleteGroups, params: map[string][]string{"groups": names},
 		check: func(*streamplane.Instance) error { return validateBatch(groups) }})
-	var st groupDeletionState
-	if t == nil {
-		return nil, err // refused, or still running
+	outcomes, err := batchOutcomes(t, err, len(names), "groups")
+	if err != nil {
+		return nil, err
 	}
-	if serr := taskState(t, &st); serr != nil {
-		return nil, serr
-	}
-	if len(st.Outcomes) != len(names) {
-		if err == nil {
-			err = streamplane.Errorf(streamplane.EINTERNAL, "task %s ended without the groups' outcomes", t.ID)
-		}
-		return nil, err // the task failed before deciding any outcome
-	}
-	out := make([]streamplane.GroupDeletion, len(st.Outcomes))
-	for i, o := range st.Outcomes {
+	out := make([]streamplane.GroupDeletion, len(outcomes))
+	for i, o := range outcomes {
 		out[i] = streamplane.GroupDeletion{Group: o.Name}
 		if o.Error != nil {
 			out[i].Err = o.Error

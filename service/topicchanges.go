@@ -226,26 +226,6 @@ func (s *Service) changeTopicConfigs(ctx context.Context, r *task.Run) error {
 	return r.SaveState(ctx, st)
 }
 
-// outcome is one item's outcome of a batch, as a task keeps it.
-type outcome struct {
-	Name  string             `json:"name"`
-	Error *streamplane.Error `json:"error,omitempty"`
-}
-
-func outcomeError(err error) *streamplane.Error {
-	if err == nil {
-		return nil
-	}
-	e := &streamplane.Error{Code: streamplane.ErrorCode(err), Message: streamplane.ErrorMessage(err)}
-	if e.Code == streamplane.EINTERNAL {
-		e.Message = err.Error()
-	}
-	if app, ok := err.(*streamplane.Error); ok {
-		e.Field = app.Field
-	}
-	return e
-}
-
 // topicDeletionState is what a batch deletion's steps found and did.
 type topicDeletionState struct {
 	changeState
@@ -260,31 +240,15 @@ type topicDeletionState struct {
 // instance refuses it. The task is recorded as failed if any topic was not
 // deleted.
 func (s *Service) DeleteTopics(ctx context.Context, idOrName string, topics []string) ([]streamplane.TopicDeletionOutcome, error) {
-	var names []string
-	seen := map[string]bool{}
-	for _, t := range topics {
-		if !seen[t] {
-			seen[t] = true
-			names = append(names, t)
-		}
-	}
+	names := uniqueNames(topics)
 	t, err := s.change(ctx, changeRequest{instance: idOrName, kind: streamplane.TaskDeleteTopics, params: map[string][]string{"topics": names},
 		check: func(*streamplane.Instance) error { return validateTopicBatch(topics) }})
-	var st topicDeletionState
-	if t == nil {
-		return nil, err // refused, or still running
+	outcomes, err := batchOutcomes(t, err, len(names), "topics")
+	if err != nil {
+		return nil, err
 	}
-	if serr := taskState(t, &st); serr != nil {
-		return nil, serr
-	}
-	if len(st.Outcomes) != len(names) {
-		if err == nil {
-			err = streamplane.Errorf(streamplane.EINTERNAL, "task %s ended without the topics' outcomes", t.ID)
-		}
-		return nil, err // the task failed before deciding any outcome
-	}
-	out := make([]streamplane.TopicDeletionOutcome, len(st.Outcomes))
-	for i, o := range st.Outcomes {
+	out := make([]streamplane.TopicDeletionOutcome, len(outcomes))
+	for i, o := range outcomes {
 		out[i] = streamplane.TopicDeletionOutcome{Topic: o.Name}
 		if o.Error != nil {
 			out[i].Err = o.Error
