@@ -302,19 +302,7 @@ func toMessageRecord(r *kgo.Record) streamplane.MessageRecord {
 // forwardScan's to decide; this does the fetching.
 func (l *TopicLog) ScanForward(ctx context.Context, p int32, start, end int64, want int, match func(time.Time) bool, b *ScanBudget) (streamplane.MessageScan, error) {
 	scan := newForwardScan(p, start, end, want, match)
-	for {
-		from, maxBytes, ok := scan.nextFetch(b)
-		if !ok {
-			return scan.result, nil
-		}
-		f, err := l.fetch(ctx, p, from, maxBytes)
-		if err != nil {
-			return scan.result, scanError(ctx, b, err, l.topic, p)
-		}
-		if err := scan.take(from, f, b); err != nil {
-			return scan.result, fmt.Errorf("kafkaadmin: reading %s/%d: %w at offset %d", l.topic, p, err, from)
-		}
-	}
+	return l.scan(ctx, p, scan, &scan.result, b)
 }
 
 // ScanBackward reads partition p from end (exclusive) back towards start,
@@ -324,17 +312,30 @@ func (l *TopicLog) ScanForward(ctx context.Context, p int32, start, end int64, w
 // examined. backwardScan decides; this fetches.
 func (l *TopicLog) ScanBackward(ctx context.Context, p int32, start, end int64, want int, match func(time.Time) bool, b *ScanBudget) (streamplane.MessageScan, error) {
 	scan := newBackwardScan(p, start, end, want, match)
+	return l.scan(ctx, p, scan, &scan.result, b)
+}
+
+// scanPlan decides what a scan fetches next and takes in what came back:
+// forwardScan and backwardScan, which differ only in direction.
+type scanPlan interface {
+	nextFetch(b *ScanBudget) (from int64, maxBytes int32, ok bool)
+	take(from int64, f fetched, b *ScanBudget) error
+}
+
+// scan fetches what plan asks for until it is done, returning what the
+// plan has found so far (result) whatever ends the scan.
+func (l *TopicLog) scan(ctx context.Context, p int32, plan scanPlan, result *streamplane.MessageScan, b *ScanBudget) (streamplane.MessageScan, error) {
 	for {
-		from, maxBytes, ok := scan.nextFetch(b)
+		from, maxBytes, ok := plan.nextFetch(b)
 		if !ok {
-			return scan.result, nil
+			return *result, nil
 		}
 		f, err := l.fetch(ctx, p, from, maxBytes)
 		if err != nil {
-			return scan.result, scanError(ctx, b, err, l.topic, p)
+			return *result, scanError(ctx, b, err, l.topic, p)
 		}
-		if err := scan.take(from, f, b); err != nil {
-			return scan.result, fmt.Errorf("kafkaadmin: reading %s/%d: %w at offset %d", l.topic, p, err, from)
+		if err := plan.take(from, f, b); err != nil {
+			return *result, fmt.Errorf("kafkaadmin: reading %s/%d: %w at offset %d", l.topic, p, err, from)
 		}
 	}
 }
