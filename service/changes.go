@@ -226,6 +226,15 @@ func (s *Service) connect(ctx context.Context, r *task.Run) (*streamplane.Instan
 	return inst, cl, err
 }
 
+// changeInput decodes a change step's params into p and connects to the
+// task's instance: what nearly every step of a change starts with.
+func (s *Service) changeInput(ctx context.Context, r *task.Run, p any) (*streamplane.Instance, *kafkaadmin.Client, error) {
+	if err := r.Params(p); err != nil {
+		return nil, nil, err
+	}
+	return s.connect(ctx, r)
+}
+
 // secret opens a secret the request sealed under the task.
 func (s *Service) secret(ctx context.Context, r *task.Run, name string) (string, error) {
 	var v string

@@ -116,10 +116,7 @@ func (s *Service) resetOffsetsWorkflow() task.Workflow {
 
 func (s *Service) planOffsetReset(ctx context.Context, r *task.Run) error {
 	var p offsetResetParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	_, cl, err := s.connect(ctx, r)
+	_, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}

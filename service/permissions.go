@@ -100,10 +100,7 @@ func (s *Service) revokeWorkflow() task.Workflow {
 func (s *Service) checkGrantStep(granting bool) func(ctx context.Context, r *task.Run) error {
 	return func(ctx context.Context, r *task.Run) error {
 		var p grantParams
-		if err := r.Params(&p); err != nil {
-			return err
-		}
-		inst, cl, err := s.connect(ctx, r)
+		inst, cl, err := s.changeInput(ctx, r, &p)
 		if err != nil {
 			return err
 		}
@@ -131,10 +128,7 @@ func (s *Service) checkGrantStep(granting bool) func(ctx context.Context, r *tas
 // grant sets the grantee's permission; setting it again is harmless.
 func (s *Service) grant(ctx context.Context, r *task.Run) error {
 	var p grantParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}
@@ -149,10 +143,7 @@ func (s *Service) grant(ctx context.Context, r *task.Run) error {
 // gone, this task revoked it before a restart.
 func (s *Service) revoke(ctx context.Context, r *task.Run) error {
 	var p grantParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}

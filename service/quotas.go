@@ -133,10 +133,7 @@ func (s *Service) createQuotaWorkflow() task.Workflow {
 
 func (s *Service) checkNewQuota(ctx context.Context, r *task.Run) error {
 	var spec streamplane.QuotaSpec
-	if err := r.Params(&spec); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &spec)
 	if err != nil {
 		return err
 	}
@@ -204,10 +201,7 @@ func (s *Service) updateQuotaWorkflow() task.Workflow {
 
 func (s *Service) planQuotaUpdate(ctx context.Context, r *task.Run) error {
 	var upd streamplane.QuotaUpdate
-	if err := r.Params(&upd); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &upd)
 	if err != nil {
 		return err
 	}
@@ -250,10 +244,7 @@ func (s *Service) deleteQuotaWorkflow() task.Workflow {
 
 func (s *Service) findQuotaToDelete(ctx context.Context, r *task.Run) error {
 	var e streamplane.QuotaEntity
-	if err := r.Params(&e); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &e)
 	if err != nil {
 		return err
 	}

@@ -36,10 +36,7 @@ func (s *Service) createTopicWorkflow() task.Workflow {
 
 func (s *Service) checkNewTopic(ctx context.Context, r *task.Run) error {
 	var spec streamplane.TopicSpec
-	if err := r.Params(&spec); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &spec)
 	if err != nil {
 		return err
 	}
@@ -57,10 +54,7 @@ func (s *Service) checkNewTopic(ctx context.Context, r *task.Run) error {
 
 func (s *Service) createTopic(ctx context.Context, r *task.Run) error {
 	var spec streamplane.TopicSpec
-	if err := r.Params(&spec); err != nil {
-		return err
-	}
-	_, cl, err := s.connect(ctx, r)
+	_, cl, err := s.changeInput(ctx, r, &spec)
 	if err != nil {
 		return err
 	}
@@ -76,10 +70,7 @@ func (s *Service) createTopic(ctx context.Context, r *task.Run) error {
 
 func (s *Service) awaitNewTopic(ctx context.Context, r *task.Run) error {
 	var spec streamplane.TopicSpec
-	if err := r.Params(&spec); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &spec)
 	if err != nil {
 		return err
 	}
@@ -128,10 +119,7 @@ func (s *Service) updateTopicWorkflow() task.Workflow {
 // a bad config leaves the topic as it was.
 func (s *Service) planTopicUpdate(ctx context.Context, r *task.Run) error {
 	var p topicUpdateParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}
@@ -285,10 +273,7 @@ type topicDeletionParams struct {
 
 func (s *Service) findTopicsToDelete(ctx context.Context, r *task.Run) error {
 	var p topicDeletionParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}

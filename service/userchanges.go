@@ -129,10 +129,7 @@ func (s *Service) writeTaskPlainUsers(ctx context.Context, r *task.Run) error {
 // setSCRAM sets the user's SCRAM credential; setting it again is harmless.
 func (s *Service) setSCRAM(ctx context.Context, r *task.Run) error {
 	var p userParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	_, cl, err := s.connect(ctx, r)
+	_, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}
@@ -151,10 +148,7 @@ func (s *Service) setSCRAM(ctx context.Context, r *task.Run) error {
 func (s *Service) awaitUser(present bool, result string) func(ctx context.Context, r *task.Run) error {
 	return func(ctx context.Context, r *task.Run) error {
 		var p userParams
-		if err := r.Params(&p); err != nil {
-			return err
-		}
-		inst, cl, err := s.connect(ctx, r)
+		inst, cl, err := s.changeInput(ctx, r, &p)
 		if err != nil {
 			return err
 		}
@@ -374,10 +368,7 @@ func (s *Service) checkUserToDelete(ctx context.Context, r *task.Run) error {
 
 func (s *Service) deleteUserGrants(ctx context.Context, r *task.Run) error {
 	var p userParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	_, cl, err := s.connect(ctx, r)
+	_, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}
@@ -391,10 +382,7 @@ func (s *Service) deleteUserGrants(ctx context.Context, r *task.Run) error {
 // name must not inherit them.
 func (s *Service) deleteUserQuotasStep(ctx context.Context, r *task.Run) error {
 	var p userParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
+	inst, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}
@@ -403,10 +391,7 @@ func (s *Service) deleteUserQuotasStep(ctx context.Context, r *task.Run) error {
 
 func (s *Service) deleteSCRAM(ctx context.Context, r *task.Run) error {
 	var p userParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	_, cl, err := s.connect(ctx, r)
+	_, cl, err := s.changeInput(ctx, r, &p)
 	if err != nil {
 		return err
 	}
