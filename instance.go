@@ -57,6 +57,9 @@ type Instance struct {
 	Zones              []string          `json:"zones"`
 	AutoCreateTopics   bool              `json:"auto_create_topics"`
 	Tags               map[string]string `json:"tags"`
+	// Project owns the instance for quotas and policies (DefaultProject
+	// unless given at creation).
+	Project string `json:"project"`
 
 	// Security (SPEC §5): fixed at creation but for public access and
 	// mutual TLS, which change through a rolling restart.
@@ -171,6 +174,7 @@ type InstanceSpec struct {
 	Zones              []string          `json:"zones,omitempty"`
 	AutoCreateTopics   bool              `json:"auto_create_topics,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
+	Project            string            `json:"project,omitempty"` // default "default"
 
 	SecurityProtocol string   `json:"security_protocol,omitempty"` // PLAINTEXT (default) or SASL_SSL
 	SASLMechanisms   []string `json:"sasl_mechanisms,omitempty"`   // SCRAM-SHA-512, optionally PLAIN
@@ -190,11 +194,14 @@ type InstanceUpdate struct {
 
 // InstanceFilter selects instances in a list.
 type InstanceFilter struct {
-	ID             string
-	Name           string // substring, case-insensitive
-	Status         []InstanceStatus
-	Tags           map[string]string // every key must match; "" value matches any value
-	Address        string            // substring of any bootstrap address
+	ID      string
+	Name    string // substring, case-insensitive
+	Status  []InstanceStatus
+	Tags    map[string]string // every key must match; "" value matches any value
+	Address string            // substring of any bootstrap address
+	// Projects limits the list to these projects (what the caller may
+	// see); nil means every project.
+	Projects       []string
 	IncludeDeleted bool
 	Offset, Limit  int
 }
@@ -208,6 +215,9 @@ func (f InstanceFilter) Matches(inst *Instance) bool {
 		return false
 	}
 	if len(f.Status) == 0 && !f.IncludeDeleted && inst.Status == InstanceDeleted {
+		return false
+	}
+	if f.Projects != nil && !slices.Contains(f.Projects, inst.Project) {
 		return false
 	}
 	if f.Name != "" && !containsFold(inst.Name, f.Name) {

@@ -70,6 +70,61 @@ type Tx interface {
 	// DeleteKafkaUser removes a user; ENOTFOUND if none.
 	DeleteKafkaUser(instanceID, name string) error
 
+	// Control-plane accounts. Account takes an id or a name; ENOTFOUND
+	// (field "user") if neither matches. Accounts come with their
+	// attachments, ordered by name.
+	Account(idOrName string) (*Account, error)
+	Accounts() ([]*Account, error)
+	// CreateAccount inserts an account; ECONFLICT if the name is taken.
+	CreateAccount(a *Account) error
+	// UpdateAccount saves name, password hash and project and increments
+	// the resource version; ESTALE if the stored version is not a's.
+	UpdateAccount(a *Account) error
+	// DeleteAccount removes an account, its attachments and its tokens.
+	DeleteAccount(id string) error
+	// Attach adds an attachment (idempotent); Detach removes one
+	// (ENOTFOUND if absent).
+	Attach(a Attachment) error
+	Detach(a Attachment) error
+
+	// API tokens, found by the hash of their secret.
+	CreateToken(t *Token) error
+	TokenByHash(hash string) (*Token, error)
+	// Tokens lists an account's tokens, or every token for "", newest first.
+	Tokens(accountID string) ([]*Token, error)
+	Token(id string) (*Token, error)
+	// UpdateToken saves RevokedAt and LastUsedAt.
+	UpdateToken(t *Token) error
+	// PruneTokens removes tokens expired or revoked before t.
+	PruneTokens(before time.Time) (int, error)
+
+	// Policies: custom ones are stored; built-ins live in the iam package.
+	Policy(name string) (*Policy, error)
+	Policies() ([]*Policy, error)
+	CreatePolicy(p *Policy) error // ECONFLICT if the name is taken
+	UpdatePolicy(p *Policy) error // ESTALE on a version mismatch
+	// DeletePolicy removes a policy; ESTATE if an attachment uses it.
+	DeletePolicy(name string) error
+
+	// Projects. DefaultProject exists from the first migration.
+	Project(name string) (*Project, error)
+	Projects() ([]*Project, error)
+	CreateProject(p *Project) error // ECONFLICT if the name is taken
+	UpdateProject(p *Project) error // ESTALE on a version mismatch
+	// DeleteProject removes a project; ESTATE while an instance not yet
+	// deleted or an attachment belongs to it, and always for DefaultProject.
+	DeleteProject(name string) error
+
+	// AppendAudit adds e at the end of the audit chain: it sets Seq, At
+	// (the transaction's time), PrevHash and Hash (e.ChainHash).
+	AppendAudit(e *AuditEntry) error
+	// AuditEntries returns a page of matching entries, newest first (oldest
+	// first when AfterSeq is set), and the number of matches in all.
+	AuditEntries(f AuditFilter) ([]*AuditEntry, int, error)
+	// PruneAudit removes entries older than t, keeping the chain's hashes
+	// for the entries after them; it returns how many went.
+	PruneAudit(before time.Time) (int, error)
+
 	// Secrets are stored sealed; the store never sees them in the clear.
 	PutSecret(owner, name string, sealed []byte) error
 	Secret(owner, name string) ([]byte, error)

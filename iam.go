@@ -1,0 +1,144 @@
+package streamplane
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// The control plane's own identities (SPEC §5, DMS ch. 3). An Account is a
+// person or program that signs in to Streamplane ("IAM user" in the CLI and
+// API); it is not a Kafka SASL user (KafkaUser), which lives in an instance.
+
+// AdminAccount is the account the server creates on first start, with
+// FullAccess in every project.
+const AdminAccount = "admin"
+
+// DefaultProject holds instances created without a project; it always exists.
+const DefaultProject = "default"
+
+// Account is a control-plane user.
+type Account struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// PasswordHash is the KDF output in its encoded form (authn package);
+	// empty when the account signs in with tokens only. Never serialized.
+	PasswordHash string `json:"-"`
+	HasPassword  bool   `json:"has_password"`
+	// Project is the account's home project: where an attachment given
+	// without a project applies.
+	Project         string       `json:"project"`
+	Attachments     []Attachment `json:"attachments"`
+	ResourceVersion int64        `json:"resource_version"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+}
+
+// AccountSpec is what a caller gives to create an account. Password is
+// write-only.
+type AccountSpec struct {
+	Name     string `json:"name"`
+	Password string `json:"password,omitempty"`
+	Project  string `json:"project,omitempty"` // home project; default "default"
+}
+
+// Attachment gives an account a policy within a project; Project "*" means
+// every project.
+type Attachment struct {
+	AccountID string `json:"-"`
+	Policy    string `json:"policy"`
+	Project   string `json:"project"`
+}
+
+// AllProjects as an attachment's project means every project.
+const AllProjects = "*"
+
+// Token is an API token. The secret is shown once, when created; the store
+// keeps only its SHA-256 hash.
+type Token struct {
+	ID          string     `json:"id"`
+	AccountID   string     `json:"-"`
+	Account     string     `json:"user"`
+	Description string     `json:"description,omitempty"`
+	Hash        string     `json:"-"` // hex SHA-256 of the secret
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
+	// Login says the token was issued by a password login rather than
+	// created with `iam token create`.
+	Login bool `json:"login"`
+}
+
+// Usable reports whether the token authenticates at now.
+func (t *Token) Usable(now time.Time) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))
+}
+
+// Policy is a named policy document: built-in or custom.
+type Policy struct {
+	Name            string         `json:"name"`
+	Description     string         `json:"description,omitempty"`
+	Builtin         bool           `json:"builtin"`
+	Document        PolicyDocument `json:"document"`
+	ResourceVersion int64          `json:"resource_version"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}
+
+// PolicyDocument is a policy in the DMS/IAM JSON form:
+//
+//	{"Version": "1", "Statement": [{"Effect": "Deny", "Action": ["instance:delete"],
+//	  "Resource": ["instance:prod-*"], "Condition": {"Bool": {"instance:ssl": "true"}}}]}
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement allows or denies actions on resources, when its conditions hold.
+type Statement struct {
+	Effect   string   `json:"Effect"` // Allow or Deny
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource,omitempty"` // none: every resource
+	// Condition maps an operator (Bool, StringEquals, StringLike, …) to
+	// keys and the values any of which satisfies it.
+	Condition map[string]map[string]StringList `json:"Condition,omitempty"`
+}
+
+// Policy effects.
+const (
+	EffectAllow = "Allow"
+	EffectDeny  = "Deny"
+)
+
+// Project groups instances under quotas (SPEC §1.5, DMS enterprise
+// projects). Zero limits mean no limit.
+type Project struct {
+	Name            string    `json:"name"`
+	Description     string    `json:"description,omitempty"`
+	MaxInstances    int       `json:"max_instances"`
+	MaxBrokers      int       `json:"max_brokers"`
+	MaxStorageGB    int       `json:"max_storage_gb"`
+	ResourceVersion int64     `json:"resource_version"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// StringList is a JSON string or array of strings, as policy documents
+// allow for a condition's values.
+type StringList []string
+
+// UnmarshalJSON accepts "a" as well as ["a", "b"].
+func (l *StringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = StringList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("a condition value must be a string or a list of strings")
+	}
+	*l = many
+	return nil
+}
