@@ -142,3 +142,23 @@ func (l *StringList) UnmarshalJSON(b []byte) error {
 	*l = many
 	return nil
 }
+
+// Login is a password sign-in request; the answer is a TokenSecret.
+type Login struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// TokenSpec asks for an API token for a user; Expires is a Go duration
+// ("720h"), empty for the server's default.
+type TokenSpec struct {
+	User        string `json:"user"`
+	Expires     string `json:"expires,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// TokenSecret is a token with its secret, answered once when it is made.
+type TokenSecret struct {
+	Secret string `json:"token"`
+	Token
+}

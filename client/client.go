@@ -22,6 +22,9 @@ import (
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	HTTP    *http.Client
+	// Token is the API token sent as "Authorization: Bearer"; empty sends
+	// none (only login, the OpenAPI document and /healthz take that).
+	Token string
 }
 
 // New returns a client for the server at baseURL.
@@ -77,6 +80,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
 	for _, o := range opts {
 		o(req)
 	}
