@@ -18,6 +18,10 @@ const (
 	EUNAVAILABLE  = "UNAVAILABLE"         // a dependency (brokers, Maven, Java) is not reachable
 	EINTERNAL     = "INTERNAL"            // a bug or an unexpected failure
 	EPRECONDITION = "FAILED_PRECONDITION" // the machine lacks something the operation needs
+
+	EUNAUTHENTICATED = "UNAUTHENTICATED"   // no, or no valid, credentials
+	EDENIED          = "PERMISSION_DENIED" // the caller's policies do not allow the action
+	ETHROTTLED       = "TOO_MANY_ATTEMPTS" // sign-ins from this address are slowed or locked
 )
 
 // Error is an application error: a code for programs, a message for people

@@ -94,6 +94,12 @@ type Task struct {
 	Params json.RawMessage `json:"params,omitempty"`
 	State  json.RawMessage `json:"-"`
 
+	// RequestedBy is the account whose request made the task ("" for the
+	// server's own tasks); Audit the request's audit entry, written when
+	// the task ends (package audit).
+	RequestedBy string          `json:"requested_by,omitempty"`
+	Audit       json.RawMessage `json:"-"`
+
 	// Lease: which server runs the task and until when, so a second server
 	// sharing the store leaves it alone.
 	LeaseOwner string     `json:"-"`

@@ -16,18 +16,25 @@ const codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 // statusOf maps every error code to its one HTTP status; any other code is
 // a 500.
 var statusOf = map[string]int{
-	streamplane.EINVALID:      http.StatusBadRequest,
-	streamplane.ENOTFOUND:     http.StatusNotFound,
-	streamplane.ECONFLICT:     http.StatusConflict,
-	streamplane.EBUSY:         http.StatusConflict,
-	streamplane.ESTATE:        http.StatusConflict,
-	streamplane.ESTALE:        http.StatusPreconditionFailed,
-	streamplane.ELIMIT:        http.StatusUnprocessableEntity,
-	streamplane.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	streamplane.EPRECONDITION: http.StatusFailedDependency,
-	streamplane.EINTERNAL:     http.StatusInternalServerError,
-	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
+	streamplane.EINVALID:         http.StatusBadRequest,
+	streamplane.ENOTFOUND:        http.StatusNotFound,
+	streamplane.ECONFLICT:        http.StatusConflict,
+	streamplane.EBUSY:            http.StatusConflict,
+	streamplane.ESTATE:           http.StatusConflict,
+	streamplane.ESTALE:           http.StatusPreconditionFailed,
+	streamplane.ELIMIT:           http.StatusUnprocessableEntity,
+	streamplane.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	streamplane.EPRECONDITION:    http.StatusFailedDependency,
+	streamplane.EINTERNAL:        http.StatusInternalServerError,
+	streamplane.EUNAUTHENTICATED: http.StatusUnauthorized,
+	streamplane.EDENIED:          http.StatusForbidden,
+	streamplane.ETHROTTLED:       http.StatusTooManyRequests,
+	codeMethodNotAllowed:         http.StatusMethodNotAllowed,
 }
+
+// StatusOf is the HTTP status the API answers for an error code; the task
+// engine records it in the audit entry of a change that failed.
+func StatusOf(code string) int { return status(code) }
 
 func status(code string) int {
 	if s, ok := statusOf[code]; ok {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/audit"
 )
 
 // Step is one idempotent step of a workflow.
@@ -58,6 +59,9 @@ type Engine struct {
 	// right after step N (1-based) of a task of that kind has done its work
 	// and before its completion is recorded.
 	FaultExitAfterStep string
+	// StatusOf maps an error code to the HTTP status the API answers for
+	// it, for the audit entry a task writes when it fails (api.StatusOf).
+	StatusOf func(code string) int
 
 	once    sync.Once
 	wake    chan struct{}
@@ -372,6 +376,9 @@ func (e *Engine) record(ctx context.Context, r *Run, settle func(streamplane.Tx,
 			if err := settle(tx, r, runErr); err != nil {
 				return err
 			}
+		}
+		if err := audit.TaskEnded(tx, t, runErr, e.StatusOf); err != nil {
+			return err
 		}
 		return tx.UpdateTask(t)
 	})
