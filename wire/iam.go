@@ -1,0 +1,113 @@
+package wire
+
+import (
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// AccountList is a page of control-plane users.
+type AccountList struct {
+	Users []*streamplane.Account `json:"users"`
+	Total int                    `json:"total"`
+}
+
+// PasswordChange sets a control-plane user's password.
+type PasswordChange struct {
+	Password string `json:"password"`
+}
+
+// AttachmentSpec attaches a policy to a user; Project "" means the user's
+// home project, "*" every project.
+type AttachmentSpec struct {
+	Policy  string `json:"policy"`
+	Project string `json:"project,omitempty"`
+}
+
+// TokenList lists API tokens, without their secrets.
+type TokenList struct {
+	Tokens []*streamplane.Token `json:"tokens"`
+}
+
+// PolicyList lists built-in and custom policies.
+type PolicyList struct {
+	Policies []*streamplane.Policy `json:"policies"`
+}
+
+// PolicySpec creates a custom policy.
+type PolicySpec struct {
+	Name        string                     `json:"name"`
+	Description string                     `json:"description,omitempty"`
+	Document    streamplane.PolicyDocument `json:"document"`
+}
+
+// PolicyUpdate replaces a custom policy's description and document.
+type PolicyUpdate struct {
+	Description string                     `json:"description,omitempty"`
+	Document    streamplane.PolicyDocument `json:"document"`
+}
+
+// SimulateRequest asks whether a user may do an action on a resource.
+// Project defaults to the resource instance's project, or the user's home
+// project when the resource is not an existing instance.
+type SimulateRequest struct {
+	User     string `json:"user"`
+	Action   string `json:"action"`
+	Resource string `json:"resource,omitempty"` // instance:<name>
+	Project  string `json:"project,omitempty"`
+}
+
+// Decision is the outcome of a policy evaluation and what decided it.
+type Decision struct {
+	Allowed   bool   `json:"allowed"`
+	Effect    string `json:"effect"` // Allow, Deny, or "" for no matching statement
+	Policy    string `json:"policy,omitempty"`
+	Statement int    `json:"statement"`
+	Reason    string `json:"reason"`
+}
+
+// ProjectUsage is a project with what its instances take of its quotas.
+type ProjectUsage struct {
+	streamplane.Project
+	Usage Usage `json:"usage"`
+}
+
+// Usage counts a project's instances not deleted, their brokers and their
+// storage.
+type Usage struct {
+	Instances int `json:"instances"`
+	Brokers   int `json:"brokers"`
+	StorageGB int `json:"storage_gb"`
+}
+
+// ProjectList lists projects with their usage.
+type ProjectList struct {
+	Projects []*ProjectUsage `json:"projects"`
+}
+
+// ProjectUpdate changes a project; nil fields stay.
+type ProjectUpdate struct {
+	Description  *string `json:"description,omitempty"`
+	MaxInstances *int    `json:"max_instances,omitempty"`
+	MaxBrokers   *int    `json:"max_brokers,omitempty"`
+	MaxStorageGB *int    `json:"max_storage_gb,omitempty"`
+}
+
+// AuditList is a page of audit entries, newest first.
+type AuditList struct {
+	Entries []*streamplane.AuditEntry `json:"entries"`
+	Total   int                       `json:"total"`
+	Offset  int                       `json:"offset"`
+	Limit   int                       `json:"limit"`
+}
+
+// AuditVerification is what checking the audit chain found.
+type AuditVerification struct {
+	OK        bool      `json:"ok"`
+	Entries   int       `json:"entries"`
+	FirstSeq  int64     `json:"first_seq,omitempty"`
+	LastSeq   int64     `json:"last_seq,omitempty"`
+	BadSeq    int64     `json:"bad_seq,omitempty"`
+	Problem   string    `json:"problem,omitempty"`
+	CheckedAt time.Time `json:"checked_at"`
+}
