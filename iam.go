@@ -3,7 +3,11 @@ package streamplane
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"regexp"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // The control plane's own identities (SPEC §5, DMS ch. 3). An Account is a
@@ -161,4 +165,120 @@ type TokenSpec struct {
 type TokenSecret struct {
 	Secret string `json:"token"`
 	Token
+}
+
+// ProjectUsage is a project with what its instances take of its quotas.
+type ProjectUsage struct {
+	Project
+	Usage Usage `json:"usage"`
+}
+
+// Usage counts a project's instances not deleted, their brokers and their
+// storage.
+type Usage struct {
+	Instances int `json:"instances"`
+	Brokers   int `json:"brokers"`
+	StorageGB int `json:"storage_gb"`
+}
+
+// Check refuses an instance of brokers×storageGB that would take the
+// project past one of its limits.
+func (p *ProjectUsage) Check(brokers, storageGB int) error {
+	switch {
+	case p.MaxInstances > 0 && p.Usage.Instances+1 > p.MaxInstances:
+		return Errorf(ELIMIT, "project %s holds %d of its %d instances; delete one or raise its max_instances", p.Name, p.Usage.Instances, p.MaxInstances)
+	case p.MaxBrokers > 0 && p.Usage.Brokers+brokers > p.MaxBrokers:
+		return &Error{Code: ELIMIT, Field: "broker_count", Message: fmt.Sprintf("project %s has %d of its %d brokers in use; %d more do not fit", p.Name, p.Usage.Brokers, p.MaxBrokers, brokers)}
+	case p.MaxStorageGB > 0 && p.Usage.StorageGB+brokers*storageGB > p.MaxStorageGB:
+		return &Error{Code: ELIMIT, Field: "storage_gb_per_broker", Message: fmt.Sprintf("project %s has %d of its %d GB of storage in use; %d GB more do not fit", p.Name, p.Usage.StorageGB, p.MaxStorageGB, brokers*storageGB)}
+	}
+	return nil
+}
+
+var (
+	accountNameRe = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,63}$`)
+	projectNameRe = regexp.MustCompile(`^[a-z][a-z0-9-]{1,63}$`)
+	policyNameRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{1,63}$`)
+)
+
+// ValidateAccountName checks a control-plane user's name.
+func ValidateAccountName(field, name string) error {
+	if !accountNameRe.MatchString(name) {
+		return Invalid(field, "a user name is 2 to 64 characters: lowercase letters, digits, '.', '_' and '-', starting with a letter; got %q", name)
+	}
+	return nil
+}
+
+// ValidateProjectName checks a project's name.
+func ValidateProjectName(field, name string) error {
+	if name == AllProjects {
+		return Invalid(field, `"*" means every project and cannot name one`)
+	}
+	if !projectNameRe.MatchString(name) {
+		return Invalid(field, "a project name is 2 to 64 characters: lowercase letters, digits and '-', starting with a letter; got %q", name)
+	}
+	return nil
+}
+
+// ValidatePolicyName checks a custom policy's name.
+func ValidatePolicyName(field, name string) error {
+	if !policyNameRe.MatchString(name) {
+		return Invalid(field, "a policy name is 2 to 64 characters: letters, digits, '_' and '-', starting with a letter; got %q", name)
+	}
+	return nil
+}
+
+// ValidateAccountPassword applies the password rules of SPEC §5 to a
+// control-plane password, with a higher ceiling: 8 to 128 characters with
+// at least three of lowercase, uppercase, digits and other characters, and
+// not the user's name.
+func ValidateAccountPassword(field, user, password string) error {
+	if n := len([]rune(password)); n < 8 || n > 128 {
+		return Invalid(field, "a password is 8 to 128 characters; this one has %d", n)
+	}
+	var lower, upper, digit, other bool
+	for _, r := range password {
+		switch {
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+	}
+	classes := 0
+	for _, has := range []bool{lower, upper, digit, other} {
+		if has {
+			classes++
+		}
+	}
+	if classes < 3 {
+		return Invalid(field, "a password needs at least three of: lowercase letters, uppercase letters, digits, other characters")
+	}
+	if strings.EqualFold(password, user) {
+		return Invalid(field, "a password must not be the user's name")
+	}
+	return nil
+}
+
+// Validate checks a project's name and limits.
+func (p *Project) Validate() error {
+	if err := ValidateProjectName("name", p.Name); err != nil {
+		return err
+	}
+	if err := ValidateDescription(p.Description); err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		field string
+		v     int
+	}{{"max_instances", p.MaxInstances}, {"max_brokers", p.MaxBrokers}, {"max_storage_gb", p.MaxStorageGB}} {
+		if l.v < 0 || l.v > 1_000_000 {
+			return Invalid(l.field, "%s is 0 (no limit) to 1000000; got %d", l.field, l.v)
+		}
+	}
+	return nil
 }

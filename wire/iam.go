@@ -66,23 +66,9 @@ type Decision struct {
 	Reason    string `json:"reason"`
 }
 
-// ProjectUsage is a project with what its instances take of its quotas.
-type ProjectUsage struct {
-	streamplane.Project
-	Usage Usage `json:"usage"`
-}
-
-// Usage counts a project's instances not deleted, their brokers and their
-// storage.
-type Usage struct {
-	Instances int `json:"instances"`
-	Brokers   int `json:"brokers"`
-	StorageGB int `json:"storage_gb"`
-}
-
 // ProjectList lists projects with their usage.
 type ProjectList struct {
-	Projects []*ProjectUsage `json:"projects"`
+	Projects []*streamplane.ProjectUsage `json:"projects"`
 }
 
 // ProjectUpdate changes a project; nil fields stay.
