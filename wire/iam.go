@@ -47,16 +47,6 @@ type PolicyUpdate struct {
 	Document    streamplane.PolicyDocument `json:"document"`
 }
 
-// SimulateRequest asks whether a user may do an action on a resource.
-// Project defaults to the resource instance's project, or the user's home
-// project when the resource is not an existing instance.
-type SimulateRequest struct {
-	User     string `json:"user"`
-	Action   string `json:"action"`
-	Resource string `json:"resource,omitempty"` // instance:<name>
-	Project  string `json:"project,omitempty"`
-}
-
 // Decision is the outcome of a policy evaluation and what decided it.
 type Decision struct {
 	Allowed   bool   `json:"allowed"`
