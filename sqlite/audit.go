@@ -57,7 +57,13 @@ func (t *tx) AuditEntries(f streamplane.AuditFilter) ([]*streamplane.AuditEntry,
 		where, args = append(where, "user_name = ?"), append(args, f.User)
 	}
 	if prefix, ok := strings.CutSuffix(f.Action, "*"); ok {
-		where, args = append(where, "substr(action, 1, length(?)) = ?"), append(args, prefix, prefix)
+		// A range rather than LIKE, so the action index serves it.
+		if prefix != "" {
+			where, args = append(where, "action >= ?"), append(args, prefix)
+		}
+		if end, ok := prefixEnd(prefix); ok {
+			where, args = append(where, "action < ?"), append(args, end)
+		}
 	} else if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
 	}
@@ -122,6 +128,19 @@ func (t *tx) PruneAudit(before time.Time) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// prefixEnd is the least string above every string that starts with
+// prefix, as SQLite compares text (bytewise); false if there is none.
+func prefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
 }
 
 func scanAudit(rows *sql.Rows) ([]*streamplane.AuditEntry, error) {

@@ -122,6 +122,8 @@ func testAuditFilters(t *testing.T, s streamplane.Store) {
 		{"action", streamplane.AuditFilter{Action: "instance:delete"}, "[2]", 1},
 		{"action prefix", streamplane.AuditFilter{Action: "instance:*"}, "[5 2 1]", 3},
 		{"action is not a prefix without *", streamplane.AuditFilter{Action: "instance:"}, "[]", 0},
+		{"short action prefix", streamplane.AuditFilter{Action: "auth*"}, "[4]", 1},
+		{"every action", streamplane.AuditFilter{Action: "*"}, "[5 4 3 2 1]", 5},
 		{"resource by id", streamplane.AuditFilter{Resource: "i-1"}, "[2 1]", 2},
 		{"resource by name", streamplane.AuditFilter{Resource: "orders"}, "[3]", 1},
 		{"result", streamplane.AuditFilter{Result: streamplane.AuditSuccess}, "[5 3 1]", 3},
