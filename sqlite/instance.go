@@ -13,7 +13,7 @@ import (
 const instanceColumns = `id, name, description, kafka_version, flavor, broker_count, storage_gb_per_broker,
 	disk_type, zones, auto_create_topics, tags, status, status_reason, cluster_id, resource_version,
 	created_at, updated_at, deleted_at, parameters, applied_parameters, security_protocol, sasl_mechanisms,
-	kafka_user, public_access, mutual_tls, custom_certificate`
+	kafka_user, public_access, mutual_tls, custom_certificate, project`
 
 func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	rows, err := t.query(`SELECT `+instanceColumns+` FROM instances WHERE id = ?`, idOrName)
@@ -59,6 +59,10 @@ func (t *tx) Instances(f streamplane.InstanceFilter) ([]*streamplane.Instance, i
 	if f.Name != "" {
 		where, args = append(where, "instr(lower(name), lower(?)) > 0"), append(args, f.Name)
 	}
+	if f.Projects != nil {
+		cond, more := inList("project", f.Projects)
+		where, args = append(where, cond), append(args, more...)
+	}
 	cond := strings.Join(where, " AND ")
 	order := ` ORDER BY created_at DESC, id`
 
@@ -102,6 +106,19 @@ func (t *tx) Instances(f streamplane.InstanceFilter) ([]*streamplane.Instance, i
 	return page(matched, f.Offset, f.Limit), len(matched), nil
 }
 
+// inList is the condition "column is one of values"; no values match
+// nothing.
+func inList(column string, values []string) (string, []any) {
+	if len(values) == 0 {
+		return "0 = 1", nil
+	}
+	marks, args := make([]string, len(values)), make([]any, len(values))
+	for i, v := range values {
+		marks[i], args[i] = "?", v
+	}
+	return column + " IN (" + strings.Join(marks, ",") + ")", args
+}
+
 func page[T any](list []T, offset, limit int) []T {
 	if offset >= len(list) {
 		return nil
@@ -116,13 +133,14 @@ func page[T any](list []T, offset, limit int) []T {
 func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.ResourceVersion = 1
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
+	inst.Project = project(inst.Project)
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
 		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
 		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)),
-		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate)
+		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -136,16 +154,17 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 }
 
 func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
+	inst.Project = project(inst.Project)
 	res, err := t.exec(`UPDATE instances SET name = ?, description = ?, kafka_version = ?, flavor = ?, broker_count = ?,
 		storage_gb_per_broker = ?, disk_type = ?, zones = ?, auto_create_topics = ?, tags = ?, status = ?, status_reason = ?,
 		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
 		applied_parameters = ?, security_protocol = ?, sasl_mechanisms = ?, kafka_user = ?, public_access = ?, mutual_tls = ?,
-		custom_certificate = ? WHERE id = ? AND resource_version = ?`,
+		custom_certificate = ?, project = ? WHERE id = ? AND resource_version = ?`,
 		inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker, inst.DiskType,
 		mustJSON(inst.Zones), inst.AutoCreateTopics, mustJSON(orEmpty(inst.Tags)), string(inst.Status), inst.StatusReason,
 		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), mustJSON(orEmpty(inst.Parameters)),
 		mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)), inst.KafkaUser,
-		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.ID, inst.ResourceVersion)
+		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.ID, inst.ResourceVersion)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -230,7 +249,8 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 		if err := rows.Scan(&inst.ID, &inst.Name, &inst.Description, &inst.Version, &inst.Flavor, &inst.BrokerCount,
 			&inst.StorageGBPerBroker, &inst.DiskType, &zones, &inst.AutoCreateTopics, &tags, &status, &inst.StatusReason,
 			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied,
-			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate); err != nil {
+			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate,
+			&inst.Project); err != nil {
 			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
@@ -312,6 +332,15 @@ func orNone[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// project is the project an instance or account belongs to, DefaultProject
+// if unset.
+func project(p string) string {
+	if p == "" {
+		return streamplane.DefaultProject
+	}
+	return p
 }
 
 // protocol is the instance's security protocol, PLAINTEXT if unset.

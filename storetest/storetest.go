@@ -31,6 +31,17 @@ func Run(t *testing.T, open func(t *testing.T) streamplane.Store) {
 		{"Secrets", testSecrets},
 		{"KafkaUsers", testKafkaUsers},
 		{"RollbackOnError", testRollback},
+		{"AccountRoundTrip", testAccountRoundTrip},
+		{"AccountNameUnique", testAccountNameUnique},
+		{"AccountStaleVersion", testAccountStaleVersion},
+		{"DeleteAccountCascades", testDeleteAccountCascades},
+		{"Tokens", testTokens},
+		{"Policies", testPolicies},
+		{"Projects", testProjects},
+		{"InstanceProjects", testInstanceProjects},
+		{"AuditChain", testAuditChain},
+		{"AuditFilters", testAuditFilters},
+		{"AuditPrune", testAuditPrune},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
