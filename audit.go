@@ -59,6 +59,7 @@ type AuditFilter struct {
 	Resource      string // matches resource id or name
 	Result        string
 	Project       []string // any of; empty: every project
-	AfterSeq      int64    // entries with Seq > AfterSeq, oldest first (for verification)
+	AfterSeq      int64    // entries with Seq > AfterSeq
+	OldestFirst   bool     // order by Seq ascending (for verification); AfterSeq > 0 implies it
 	Offset, Limit int
 }

@@ -141,10 +141,13 @@ func (t *Task) UpdateProgress() {
 
 // TaskFilter selects tasks in a list.
 type TaskFilter struct {
-	InstanceID    string
-	Kind          string
-	Status        []TaskStatus
-	From, To      *time.Time // on created_at
+	InstanceID string
+	Kind       string
+	Status     []TaskStatus
+	From, To   *time.Time // on created_at
+	// Projects limits the list to tasks of these projects' instances and
+	// tasks of no instance; nil means every task.
+	Projects      []string
 	Offset, Limit int
 }
 

@@ -102,6 +102,11 @@ func (s *InstanceSpec) Normalize(p Placement) error {
 	if err := ValidateDescription(s.Description); err != nil {
 		return err
 	}
+	if s.Project == "" {
+		s.Project = DefaultProject
+	} else if err := ValidateProjectName("project", s.Project); err != nil {
+		return err
+	}
 	if s.Version == "" {
 		return Invalid("version", "version is required; one of %s", strings.Join(p.Versions, ", "))
 	}

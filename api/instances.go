@@ -28,7 +28,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address")}
+	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"), Projects: visibleProjects(r.Context())}
 	csv, err := wantCSV(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -134,7 +134,7 @@ func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleInstanceClearFailed(w http.ResponseWriter, r *http.Request) {
-	cleared, err := s.Service.ClearFailed(r.Context())
+	cleared, err := s.Service.ClearFailed(r.Context(), visibleProjects(r.Context()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -15,14 +15,16 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/wire"
 )
 
 // Server serves the API.
 type Server struct {
-	Service *service.Service
-	Log     *slog.Logger
+	Service  *service.Service
+	Identity *identity.Service
+	Log      *slog.Logger
 }
 
 // Route is one entry of the route table.
@@ -34,7 +36,8 @@ type Route struct {
 
 // Routes is the whole REST surface, one group per resource. The OpenAPI
 // test checks openapi.json against it, both ways.
-var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes, securityRoutes, userRoutes, quotaRoutes)
+var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes, securityRoutes, userRoutes, quotaRoutes,
+	identityRoutes, projectRoutes, auditRoutes)
 
 var coreRoutes = []Route{
 	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI},
@@ -61,7 +64,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes {
 		h := rt.handler
-		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.guard(rt.Method, rt.Pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, wire.Health{Status: "ok"})

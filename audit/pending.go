@@ -12,9 +12,23 @@ import (
 // Pending is the audit entry of the request under way, before its outcome
 // is known.
 type Pending struct {
-	mu       sync.Mutex
-	entry    streamplane.AuditEntry
-	recorded bool
+	mu    sync.Mutex
+	entry streamplane.AuditEntry
+	// appended says a transaction wrote the entry; handedTo names the task
+	// a transaction gave it to. Either transaction may still have rolled
+	// back: AppendAnswer tells by the answer's status and the task's
+	// presence.
+	appended bool
+	handedTo string
+	denied   bool
+}
+
+// MarkDenied says the request was refused by authorisation, whatever
+// status it answers (another project's instance answers 404).
+func (p *Pending) MarkDenied() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.denied = true
 }
 
 // NewPending starts the entry of a request.
@@ -73,14 +87,6 @@ func (p *Pending) SetUser(name string) {
 	p.entry.User = name
 }
 
-// Recorded reports whether a transaction has written (or taken charge of)
-// the entry.
-func (p *Pending) Recorded() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.recorded
-}
-
 // Append writes the request's entry in tx with its outcome. It does
 // nothing outside a request or once the entry is written.
 func Append(ctx context.Context, tx streamplane.Tx, result string, status int) error {
@@ -90,33 +96,50 @@ func Append(ctx context.Context, tx streamplane.Tx, result string, status int) e
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.recorded {
-		return nil
-	}
 	e := p.entry
 	e.Result, e.Status = result, status
 	if err := tx.AppendAudit(&e); err != nil {
 		return err
 	}
-	p.recorded = true
+	p.appended = true
 	return nil
 }
 
-// AppendAnswer writes the entry of a request no transaction recorded, with
-// the outcome its HTTP status tells, in a transaction of its own.
+// AppendAnswer writes the entry of a request that no committed
+// transaction recorded, with the outcome its HTTP status tells, in a
+// transaction of its own. A success was committed with its entry if a
+// transaction wrote or handed it on; a refusal or failure was not, unless
+// the task it was handed to exists (that task's end writes the entry).
 func AppendAnswer(ctx context.Context, store streamplane.Store, status int) error {
 	p := From(ctx)
-	if p == nil || p.Recorded() {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	appended, handedTo, denied := p.appended, p.handedTo, p.denied
+	p.mu.Unlock()
+	if status < 400 && (appended || handedTo != "") {
 		return nil
 	}
 	result := streamplane.AuditFailure
 	switch {
+	case denied:
+		result = streamplane.AuditDenied
 	case status < 400:
 		result = streamplane.AuditSuccess
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		result = streamplane.AuditDenied
 	}
-	return store.Update(context.WithoutCancel(ctx), func(tx streamplane.Tx) error { return Append(ctx, tx, result, status) })
+	return store.Update(context.WithoutCancel(ctx), func(tx streamplane.Tx) error {
+		if handedTo != "" {
+			if _, err := tx.Task(handedTo); err == nil {
+				return nil // the task was made: it writes the entry when it ends
+			} else if !streamplane.IsCode(err, streamplane.ENOTFOUND) {
+				return err
+			}
+		}
+		return Append(ctx, tx, result, status)
+	})
 }
 
 // taskEntry is what a task carries of its request until it ends.
@@ -129,38 +152,38 @@ type taskEntry struct {
 
 // ForTask hands the request's entry to the task t, which tx is about to
 // create: the entry is written when the task ends. async says the request
-// answers 202 with the task; otherwise it answers status when the task
-// succeeds. A task created already finished (a refused change) writes its
-// entry now.
-func ForTask(ctx context.Context, tx streamplane.Tx, t *streamplane.Task, status int, async bool) error {
+// answers 202 with the task; otherwise it answers, when the task succeeds,
+// the status the entry was started with. A task created already finished
+// (a refused change) writes its entry now.
+func ForTask(ctx context.Context, tx streamplane.Tx, t *streamplane.Task, async bool) error {
 	p := From(ctx)
 	if p == nil {
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.recorded {
-		return nil
-	}
+	p.entry.TaskID = t.ID
 	e := p.entry
-	e.TaskID, e.Status = t.ID, status
 	t.RequestedBy = e.User
-	if t.Status.Done() {
+	switch t.Status {
+	case streamplane.TaskFailed:
+		// A change refused before it could start changed nothing: the
+		// answer, whose status is known then, writes the entry.
+		return nil
+	case streamplane.TaskSucceeded: // done at once
 		e.Result = streamplane.AuditSuccess
-		if t.Status == streamplane.TaskFailed {
-			e.Result = streamplane.AuditFailure
-		}
 		if err := tx.AppendAudit(&e); err != nil {
 			return err
 		}
-	} else {
+		p.appended = true
+	default:
 		raw, err := json.Marshal(taskEntry{Entry: e, Async: async})
 		if err != nil {
 			return err
 		}
 		t.Audit = raw
+		p.handedTo = t.ID
 	}
-	p.recorded = true
 	return nil
 }
 

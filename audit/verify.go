@@ -34,7 +34,7 @@ func Verify(ctx context.Context, store streamplane.Store) (Verification, error) 
 			after = prev.Seq
 		}
 		err := store.View(ctx, func(tx streamplane.Tx) (err error) {
-			page, _, err = tx.AuditEntries(streamplane.AuditFilter{AfterSeq: after, Limit: verifyPage})
+			page, _, err = tx.AuditEntries(streamplane.AuditFilter{AfterSeq: after, OldestFirst: true, Limit: verifyPage})
 			return err
 		})
 		if err != nil {

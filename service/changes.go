@@ -7,6 +7,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/audit"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/task"
 )
@@ -83,6 +84,9 @@ func (s *Service) change(ctx context.Context, req changeRequest) (*streamplane.T
 		}
 		// Taking the instance first: a busy instance answers with its
 		// holder, whatever its status says.
+		if err := audit.ForTask(ctx, tx, t, false); err != nil {
+			return err
+		}
 		if err := tx.CreateTask(t); err != nil {
 			return err
 		}

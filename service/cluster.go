@@ -4,6 +4,7 @@ import (
 	"context"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/audit"
 	"github.com/streamplane/streamplane/kafkaadmin"
 )
 
@@ -51,6 +52,9 @@ func (s *Service) record(ctx context.Context, inst *streamplane.Instance, kind, 
 			}
 		} else {
 			t.Status, t.Result, t.Steps[0].Status = streamplane.TaskSucceeded, result, streamplane.StepDone
+		}
+		if err := audit.ForTask(ctx, tx, t, false); err != nil {
+			return err
 		}
 		return tx.CreateTask(t)
 	})

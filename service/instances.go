@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/audit"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/workflow"
 )
@@ -21,7 +22,7 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		BrokerCount: spec.BrokerCount, StorageGBPerBroker: spec.StorageGBPerBroker, DiskType: spec.DiskType,
 		Zones: spec.Zones, AutoCreateTopics: spec.AutoCreateTopics, Tags: spec.Tags, Status: streamplane.InstanceCreating,
 		SecurityProtocol: spec.SecurityProtocol, SASLMechanisms: spec.SASLMechanisms, KafkaUser: spec.KafkaUser,
-		PublicAccess: spec.PublicAccess,
+		PublicAccess: spec.PublicAccess, Project: spec.Project,
 	}
 	var initial *streamplane.KafkaUser
 	if inst.SASL() {
@@ -60,6 +61,10 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 				return err
 			}
 		}
+		audit.From(ctx).Describe("instance", inst.ID, inst.Name, inst.Project)
+		if err := audit.ForTask(ctx, tx, t, true); err != nil {
+			return err
+		}
 		return tx.CreateTask(t)
 	})
 	if err != nil {
@@ -78,10 +83,23 @@ func (s *Service) checkLimits(tx streamplane.Tx, inst *streamplane.Instance) err
 		return err
 	}
 	instances, brokers, storage := 1, inst.BrokerCount, inst.BrokerCount*inst.StorageGBPerBroker
+	project, err := tx.Project(inst.Project)
+	if err != nil {
+		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "project", Message: streamplane.ErrorMessage(err)}
+	}
+	usage := streamplane.ProjectUsage{Project: *project}
 	for _, other := range list {
 		instances++
 		brokers += other.BrokerCount
 		storage += other.BrokerCount * other.StorageGBPerBroker
+		if other.Project == inst.Project {
+			usage.Usage.Instances++
+			usage.Usage.Brokers += other.BrokerCount
+			usage.Usage.StorageGB += other.BrokerCount * other.StorageGBPerBroker
+		}
+	}
+	if err := usage.Check(inst.BrokerCount, inst.StorageGBPerBroker); err != nil {
+		return err
 	}
 	switch l := s.Limits; {
 	case l.MaxInstances > 0 && instances > l.MaxInstances:
@@ -209,6 +227,9 @@ func (s *Service) instanceTask(ctx context.Context, idOrName string, ifMatch *in
 		}
 		// The task first: if another holds the instance, the caller learns
 		// which, whatever the instance's status says.
+		if err := audit.ForTask(ctx, tx, t, true); err != nil {
+			return err
+		}
 		if err := tx.CreateTask(t); err != nil {
 			return err
 		}
@@ -227,10 +248,11 @@ func (s *Service) instanceTask(ctx context.Context, idOrName string, ifMatch *in
 
 // ClearFailed removes the records of every instance whose creation failed,
 // with anything left of them, and returns their names.
-func (s *Service) ClearFailed(ctx context.Context) ([]string, error) {
+// projects limits it to those projects' instances (nil: every project).
+func (s *Service) ClearFailed(ctx context.Context, projects []string) ([]string, error) {
 	var failed []*streamplane.Instance
 	err := s.Store.View(ctx, func(tx streamplane.Tx) (err error) {
-		failed, _, err = tx.Instances(streamplane.InstanceFilter{Status: []streamplane.InstanceStatus{streamplane.InstanceCreateFailed}})
+		failed, _, err = tx.Instances(streamplane.InstanceFilter{Status: []streamplane.InstanceStatus{streamplane.InstanceCreateFailed}, Projects: projects})
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/audit"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/workflow"
 )
@@ -38,7 +39,14 @@ func (s *Service) InstallRuntime(ctx context.Context, version string) (*streampl
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.Update(ctx, func(tx streamplane.Tx) error { return tx.CreateTask(t) }); err != nil {
+	err = s.Store.Update(ctx, func(tx streamplane.Tx) error {
+		audit.From(ctx).Describe("runtime", version, version, "")
+		if err := audit.ForTask(ctx, tx, t, true); err != nil {
+			return err
+		}
+		return tx.CreateTask(t)
+	})
+	if err != nil {
 		return nil, err
 	}
 	s.Engine.Wake()

@@ -80,6 +80,8 @@ func (t *tx) AuditEntries(f streamplane.AuditFilter) ([]*streamplane.AuditEntry,
 	order := " ORDER BY seq DESC"
 	if f.AfterSeq > 0 {
 		where, args = append(where, "seq > ?"), append(args, f.AfterSeq)
+	}
+	if f.AfterSeq > 0 || f.OldestFirst {
 		order = " ORDER BY seq"
 	}
 	cond := strings.Join(where, " AND ")

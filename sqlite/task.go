@@ -9,16 +9,16 @@ import (
 )
 
 const taskColumns = `id, kind, instance_id, target, status, steps, current_step, progress, error, result, params, state,
-	lease_owner, lease_until, created_at, started_at, finished_at, updated_at`
+	lease_owner, lease_until, created_at, started_at, finished_at, updated_at, requested_by, audit`
 
 func (t *tx) CreateTask(task *streamplane.Task) error {
 	task.CreatedAt, task.UpdatedAt = t.now, t.now
 	task.UpdateProgress()
-	_, err := t.exec(`INSERT INTO tasks (`+taskColumns+`, active) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO tasks (`+taskColumns+`, active) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		task.ID, task.Kind, nullString(task.InstanceID), task.Target, string(task.Status), mustJSON(task.Steps),
 		task.Current, task.Progress, task.Error, task.Result, string(orJSON(task.Params)), string(orJSON(task.State)),
 		task.LeaseOwner, nullNanos(task.LeaseUntil), nanos(task.CreatedAt), nullNanos(task.StartedAt),
-		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), active(task.Status))
+		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), task.RequestedBy, string(task.Audit), active(task.Status))
 	if isUniqueViolation(err) && task.InstanceID != "" {
 		holder, herr := t.ActiveTask(task.InstanceID)
 		if herr != nil || holder == nil {
@@ -62,6 +62,13 @@ func (t *tx) Tasks(f streamplane.TaskFilter) ([]*streamplane.Task, int, error) {
 		}
 		where = append(where, "status IN ("+strings.Join(marks, ",")+")")
 	}
+	if f.Projects != nil {
+		// Tasks of the projects' instances, and the server's own tasks
+		// that belong to no instance (runtime installs).
+		cond, more := inList("project", f.Projects)
+		where = append(where, "(instance_id IS NULL OR instance_id IN (SELECT id FROM instances WHERE "+cond+"))")
+		args = append(args, more...)
+	}
 	if f.From != nil {
 		where, args = append(where, "created_at >= ?"), append(args, nanos(*f.From))
 	}
@@ -101,10 +108,10 @@ func (t *tx) UpdateTask(task *streamplane.Task) error {
 	task.UpdatedAt = t.now
 	task.UpdateProgress()
 	res, err := t.exec(`UPDATE tasks SET status = ?, active = ?, steps = ?, current_step = ?, progress = ?, error = ?,
-		result = ?, state = ?, lease_owner = ?, lease_until = ?, started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?`,
+		result = ?, state = ?, lease_owner = ?, lease_until = ?, started_at = ?, finished_at = ?, updated_at = ?, audit = ? WHERE id = ?`,
 		string(task.Status), active(task.Status), mustJSON(task.Steps), task.Current, task.Progress, task.Error, task.Result,
 		string(orJSON(task.State)), task.LeaseOwner, nullNanos(task.LeaseUntil), nullNanos(task.StartedAt),
-		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), task.ID)
+		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), string(task.Audit), task.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update task: %w", err)
 	}
@@ -174,16 +181,20 @@ func scanTasks(rows *sql.Rows) ([]*streamplane.Task, error) {
 			task                          streamplane.Task
 			instanceID                    sql.NullString
 			status, steps, params, state  string
+			auditEntry                    string
 			leaseUntil, started, finished sql.NullInt64
 			created, updated              int64
 		)
 		if err := rows.Scan(&task.ID, &task.Kind, &instanceID, &task.Target, &status, &steps, &task.Current,
 			&task.Progress, &task.Error, &task.Result, &params, &state, &task.LeaseOwner, &leaseUntil, &created,
-			&started, &finished, &updated); err != nil {
+			&started, &finished, &updated, &task.RequestedBy, &auditEntry); err != nil {
 			return nil, fmt.Errorf("sqlite: scan task: %w", err)
 		}
 		task.InstanceID, task.Status = instanceID.String, streamplane.TaskStatus(status)
 		task.Params, task.State = []byte(params), []byte(state)
+		if auditEntry != "" {
+			task.Audit = []byte(auditEntry)
+		}
 		task.LeaseUntil, task.StartedAt, task.FinishedAt = fromNullNanos(leaseUntil), fromNullNanos(started), fromNullNanos(finished)
 		task.CreatedAt, task.UpdatedAt = fromNanos(created), fromNanos(updated)
 		if err := unmarshalAll(steps, &task.Steps); err != nil {
