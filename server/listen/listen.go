@@ -50,10 +50,12 @@ func ResolveMode(mode, cert, key string) (string, error) {
 		return "", fmt.Errorf("tls must be off, auto or files, got %q", mode)
 	}
 	switch {
+	case cert == "" && key == "":
+		return "", fmt.Errorf("--tls files needs --tls-cert and --tls-key: the server's certificate and its private key (PEM)")
 	case cert == "":
-		return "", fmt.Errorf("--tls files needs --tls-cert, the server's certificate (PEM, chain after it); --tls-key was given")
+		return "", fmt.Errorf("--tls-key needs --tls-cert, the certificate it is the key of (PEM, intermediates after it)")
 	case key == "":
-		return "", fmt.Errorf("--tls files needs --tls-key, the private key (PEM) of --tls-cert")
+		return "", fmt.Errorf("--tls-cert needs --tls-key, the certificate's private key (PEM)")
 	}
 	return mode, nil
 }
