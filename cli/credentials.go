@@ -17,7 +17,11 @@ const (
 	caEnv    = "STREAMPLANE_CA"
 )
 
-const signInHint = "hint: sign in with 'streamplane login --user NAME' or set " + tokenEnv
+// Hints after errors that the user's setup causes.
+const (
+	signInHint = "hint: sign in with 'streamplane login --user NAME' or set " + tokenEnv
+	trustHint  = "hint: trust the server's certificate with --ca FILE or " + caEnv + " (a server with --tls auto keeps it in <data>/tls/server.crt)"
+)
 
 // Where the token in use came from, for whoami.
 const (

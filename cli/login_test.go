@@ -260,7 +260,7 @@ func TestLoginKeepsCA(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"STREAMPLANE_SERVER": a.srv.URL}
 	res := runWith(env, withConfig(dir, "right\n"), "login", "--user", "admin", "--password-stdin")
-	if res.code != 1 || !strings.Contains(res.stderr, "certificate") {
+	if res.code != 1 || !strings.Contains(res.stderr, "certificate signed by unknown authority") || !strings.HasSuffix(res.stderr, "\n"+trustHint+"\n") {
 		t.Fatalf("login without --ca: exit %d, stderr %q", res.code, res.stderr)
 	}
 	res = runWith(env, withConfig(dir, "right\n"), "login", "--user", "admin", "--password-stdin", "--ca", a.ca)

@@ -6,6 +6,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -102,8 +103,12 @@ func (o *options) execute(ctx context.Context, args []string) int {
 			fmt.Fprintln(o.stderr, "error: "+formatError(err))
 		}
 		var apiErr *client.Error
-		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && !o.noAuthHint {
+		var unknownCA x509.UnknownAuthorityError
+		switch {
+		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && !o.noAuthHint:
 			fmt.Fprintln(o.stderr, signInHint)
+		case errors.As(err, &unknownCA):
+			fmt.Fprintln(o.stderr, trustHint)
 		}
 		return 1
 	}
