@@ -87,6 +87,7 @@ for it to <data>/admin.token.`,
 	cmd.Flags().StringVar(&user, "user", "", "the account to sign in as")
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	o.clientFlags(cmd)
+	cmd.PersistentFlags().MarkHidden("token") // login sends none
 	return cmd
 }
 
