@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -310,6 +311,8 @@ func runWith(env map[string]string, tweak func(*options), args ...string) result
 	var stdout, stderr bytes.Buffer
 	o := newOptions(&stdout, &stderr, func(k string) string { return env[k] })
 	o.now = func() time.Time { return created.Add(3 * time.Hour) }
+	// No test reads the credentials of whoever runs it.
+	o.configDir = func() (string, error) { return "", errors.New("tests keep no credentials unless they say where") }
 	if tweak != nil {
 		tweak(o)
 	}

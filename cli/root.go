@@ -6,9 +6,11 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -44,15 +46,29 @@ func Main(args []string) int {
 // options is what every client command shares: where to write, the global
 // flags and the few things tests replace. Commands get a pointer to one.
 type options struct {
+	stdin          io.Reader // where --password-stdin reads
 	stdout, stderr io.Writer
 	env            func(string) string
 	now            func() time.Time
 	stderrTTY      bool // redraw progress in place rather than print lines
 	// interrupt derives the context a wait runs under; it ends on Ctrl-C.
 	interrupt func(context.Context) (context.Context, context.CancelFunc)
+	// configDir holds the credentials file (os.UserConfigDir).
+	configDir func() (string, error)
 
 	server string // --server
+	token  string // --token
+	ca     string // --ca
 	output string // -o
+
+	// Set by check from the flags: the client every command uses, the CA
+	// file it trusts and where its token came from.
+	api         *client.Client
+	caFile      string
+	tokenSource string
+	// noAuthHint keeps the sign-in hint off a 401 that is not about a
+	// missing or stale token (a wrong password at login).
+	noAuthHint bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
@@ -61,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 
 func newOptions(stdout, stderr io.Writer, env func(string) string) *options {
 	return &options{
-		stdout: stdout, stderr: stderr, env: env, now: time.Now,
+		stdin: os.Stdin, stdout: stdout, stderr: stderr, env: env, now: time.Now, configDir: os.UserConfigDir,
 		stderrTTY: isTerminal(stderr),
 		interrupt: func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return signal.NotifyContext(ctx, os.Interrupt)
@@ -86,6 +102,14 @@ func (o *options) execute(ctx context.Context, args []string) int {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(o.stderr, "error: "+formatError(err))
 		}
+		var apiErr *client.Error
+		var unknownCA x509.UnknownAuthorityError
+		switch {
+		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && !o.noAuthHint:
+			fmt.Fprintln(o.stderr, signInHint)
+		case errors.As(err, &unknownCA):
+			fmt.Fprintln(o.stderr, trustHint)
+		}
 		return 1
 	}
 	return 0
@@ -98,7 +122,9 @@ func newRootCommand(o *options) *cobra.Command {
 		Long: `Streamplane runs Apache Kafka instances for you.
 
 'streamplane server' runs the server; every other command is a client of its
-REST API. Point the client at a server with --server or STREAMPLANE_SERVER.`,
+REST API. Point the client at a server with --server or STREAMPLANE_SERVER,
+and sign in with 'streamplane login' (or give a token with --token or
+STREAMPLANE_TOKEN).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
@@ -118,6 +144,9 @@ REST API. Point the client at a server with --server or STREAMPLANE_SERVER.`,
 		newParamCommand(o),
 		newUserCommand(o),
 		newQuotaCommand(o),
+		newLoginCommand(o),
+		newLogoutCommand(o),
+		newWhoAmICommand(o),
 	)
 	return root
 }
@@ -141,18 +170,27 @@ func newGroup(o *options, use, short string, subs ...*cobra.Command) *cobra.Comm
 			}
 			return cmd.Help()
 		},
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return o.check(cmd) },
 		// Cobra only sets this default when it reports an unknown command itself.
 		SuggestionsMinimumDistance: 2,
 	}
+	o.clientFlags(cmd)
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+// clientFlags gives cmd and its subcommands the global client flags, and
+// checks them before any of them runs.
+func (o *options) clientFlags(cmd *cobra.Command) {
 	server := o.env("STREAMPLANE_SERVER")
 	if server == "" {
 		server = defaultServer
 	}
 	cmd.PersistentFlags().StringVar(&o.server, "server", server, "URL of the Streamplane server (env STREAMPLANE_SERVER)")
+	// The default is left out of the help, which would print the token.
+	cmd.PersistentFlags().StringVar(&o.token, "token", "", "API token (default: env "+tokenEnv+", else the token 'streamplane login' kept for --server)")
+	cmd.PersistentFlags().StringVar(&o.ca, "ca", o.env(caEnv), "PEM file of the certificate(s) to trust for an https --server, such as its self-signed server.crt (env "+caEnv+")")
 	cmd.PersistentFlags().StringVarP(&o.output, "output", "o", outputTable, "output format: table, json, or csv (lists only)")
-	cmd.AddCommand(subs...)
-	return cmd
+	cmd.PersistentPreRunE = func(cmd *cobra.Command, args []string) error { return o.check(cmd) }
 }
 
 // check validates the global flags for the command about to run.
@@ -169,6 +207,14 @@ func (o *options) check(cmd *cobra.Command) error {
 	u, err := url.Parse(o.server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("invalid --server %q: give a URL such as %s", o.server, defaultServer)
+	}
+	token, err := o.resolveAuth()
+	if err != nil {
+		return err
+	}
+	o.api, err = client.NewWithOptions(o.server, client.Options{Token: token, CAFile: o.caFile})
+	if err != nil {
+		return fmt.Errorf("--ca: %w", err)
 	}
 	return nil
 }
@@ -188,7 +234,13 @@ func (o *options) followChange(ctx context.Context, t *streamplane.Task) error {
 	return nil
 }
 
-func (o *options) client() *client.Client { return client.New(o.server) }
+// client is the API client check built from the global flags.
+func (o *options) client() *client.Client {
+	if o.api == nil {
+		panic("cli: a command without the client flags uses the API")
+	}
+	return o.api
+}
 
 func (o *options) json() bool { return o.output == outputJSON }
 

@@ -50,6 +50,10 @@ func newServerCommand() *cobra.Command {
 		v := new(string)
 		values[s.Name] = v
 		cmd.Flags().StringVar(v, s.Name, s.Default, s.Help+" (env "+s.Env()+")")
+		// A yes/no setting given alone means yes: --insecure-listen.
+		if s.Default == "true" || s.Default == "false" {
+			cmd.Flags().Lookup(s.Name).NoOptDefVal = "true"
+		}
 	}
 	return cmd
 }

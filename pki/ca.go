@@ -91,7 +91,36 @@ type Leaf struct {
 // IssueServer issues a TLS server certificate valid for every given host
 // name and IP address: clients verify the broker's address against it.
 func (ca *CA) IssueServer(commonName string, hosts []string, now time.Time) (*Leaf, error) {
-	tmpl := ca.leafTemplate(commonName, now)
+	tmpl := leafTemplate(commonName, now)
+	serverNames(tmpl, hosts)
+	return ca.issue(tmpl)
+}
+
+// SelfSignedServer makes a TLS server certificate signed by its own key,
+// valid for every given host name and IP address: what a server uses when
+// no CA issues it one, and what its clients then trust directly. Leaf.CA is
+// the certificate itself.
+func SelfSignedServer(commonName string, hosts []string, now time.Time) (*Leaf, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := leafTemplate(commonName, now)
+	tmpl.BasicConstraintsValid = true
+	serverNames(tmpl, hosts)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: self-sign %s: %w", commonName, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: cert, Key: key, CA: cert}, nil
+}
+
+// serverNames makes tmpl a TLS server certificate for hosts.
+func serverNames(tmpl *x509.Certificate, hosts []string) {
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
@@ -100,17 +129,16 @@ func (ca *CA) IssueServer(commonName string, hosts []string, now time.Time) (*Le
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	return ca.issue(tmpl)
 }
 
 // IssueClient issues a TLS client certificate, for mutual TLS.
 func (ca *CA) IssueClient(commonName string, now time.Time) (*Leaf, error) {
-	tmpl := ca.leafTemplate(commonName, now)
+	tmpl := leafTemplate(commonName, now)
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	return ca.issue(tmpl)
 }
 
-func (ca *CA) leafTemplate(commonName string, now time.Time) *x509.Certificate {
+func leafTemplate(commonName string, now time.Time) *x509.Certificate {
 	return &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: commonName, Organization: []string{"Streamplane"}},

@@ -255,3 +255,28 @@ func TestJavaReadsBundles(t *testing.T) {
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
+
+// A self-signed server certificate is its own trust anchor: a client that
+// trusts it verifies it for every name it was made for and no other.
+func TestSelfSignedServer(t *testing.T) {
+	leaf, err := SelfSignedServer("streamplane", []string{"localhost", "127.0.0.1", "::1"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaf.CA != leaf.Cert || leaf.Cert.IsCA || !bytes.Equal(leaf.Cert.RawIssuer, leaf.Cert.RawSubject) {
+		t.Fatalf("not a self-signed leaf: CA %v, issuer %s", leaf.Cert.IsCA, leaf.Cert.Issuer)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(leaf.Cert)
+	for _, host := range []string{"localhost", "127.0.0.1", "::1"} {
+		if _, err := leaf.Cert.Verify(x509.VerifyOptions{DNSName: host, Roots: roots, CurrentTime: now}); err != nil {
+			t.Errorf("verify for %s: %v", host, err)
+		}
+	}
+	if _, err := leaf.Cert.Verify(x509.VerifyOptions{DNSName: "example.com", Roots: roots, CurrentTime: now}); err == nil {
+		t.Error("the certificate verified for a name it does not hold")
+	}
+	if _, err := CheckServer([]*x509.Certificate{leaf.Cert}, leaf.Key, []string{"localhost", "::1"}, now); err != nil {
+		t.Errorf("CheckServer: %v", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/streamplane/streamplane/server/listen"
 )
 
 // Config is the server's configuration, validated once at start and passed
@@ -19,6 +21,9 @@ import (
 type Config struct {
 	DataDir            string
 	Listen             string
+	TLS                string // listen.TLSOff, TLSAuto or TLSFiles, resolved by Load
+	TLSCert, TLSKey    string
+	InsecureListen     bool
 	RuntimeCache       string
 	MavenRepo          string
 	KafkaHome          string // an unpacked Apache Kafka distribution to use instead of Maven
@@ -98,6 +103,17 @@ func Settings() []Setting {
 	return []Setting{
 		{"data", defaultDataDir(), "directory for the store, the secret key and instance data", str(func(c *Config) *string { return &c.DataDir })},
 		{"listen", "127.0.0.1:8080", "address the REST API listens on", str(func(c *Config) *string { return &c.Listen })},
+		{"tls", "", "TLS for the REST API: off, auto (a self-signed certificate made once in <data>/tls) or files (--tls-cert and --tls-key); default: files when --tls-cert is given, else off", str(func(c *Config) *string { return &c.TLS })},
+		{"tls-cert", "", "the API's TLS certificate (PEM; intermediates after it)", str(func(c *Config) *string { return &c.TLSCert })},
+		{"tls-key", "", "the private key (PEM) of --tls-cert", str(func(c *Config) *string { return &c.TLSKey })},
+		{"insecure-listen", "false", "serve plain HTTP on an address other machines can reach (without it, only loopback listens without TLS)", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("insecure-listen must be true or false, got %q", v)
+			}
+			c.InsecureListen = b
+			return nil
+		}},
 		{"runtime-cache", defaultCacheDir(), "directory Kafka runtimes are installed into", str(func(c *Config) *string { return &c.RuntimeCache })},
 		{"maven-repo", "", "Maven local repository for runtime installs (default: <runtime-cache>/m2)", str(func(c *Config) *string { return &c.MavenRepo })},
 		{"kafka-home", "", "an unpacked Apache Kafka distribution to use for its version instead of Maven Central", str(func(c *Config) *string { return &c.KafkaHome })},
@@ -218,5 +234,10 @@ func Load(configFile string, getenv func(string) string, flags map[string]string
 	if c.MavenRepo == "" {
 		c.MavenRepo = filepath.Join(c.RuntimeCache, "m2")
 	}
+	mode, err := listen.ResolveMode(c.TLS, c.TLSCert, c.TLSKey)
+	if err != nil {
+		return c, err
+	}
+	c.TLS = mode
 	return c, nil
 }

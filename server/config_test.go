@@ -3,6 +3,7 @@ package server
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,5 +31,30 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(file, func(string) string { return "" }, nil); err == nil {
 		t.Fatal("a fractional max-brokers was accepted")
+	}
+}
+
+// TLS settings come from every source like the others and are checked
+// against each other once all are read.
+func TestLoadTLS(t *testing.T) {
+	none := func(string) string { return "" }
+	c, err := Load("", none, nil)
+	if err != nil || c.TLS != "off" || c.InsecureListen {
+		t.Fatalf("defaults: TLS %q, insecure %v, %v", c.TLS, c.InsecureListen, err)
+	}
+	env := map[string]string{"STREAMPLANE_TLS_CERT": "/etc/sp/api.crt", "STREAMPLANE_TLS_KEY": "/etc/sp/api.key"}
+	c, err = Load("", func(k string) string { return env[k] }, map[string]string{"insecure-listen": "true"})
+	if err != nil || c.TLS != "files" || c.TLSCert != "/etc/sp/api.crt" || c.TLSKey != "/etc/sp/api.key" || !c.InsecureListen {
+		t.Fatalf("from the environment: %+v, %v", c, err)
+	}
+	for flags, want := range map[[2]string]string{
+		{"tls-cert", "/etc/sp/api.crt"}: "--tls-cert needs --tls-key",
+		{"tls", "auto+"}:                `tls must be off, auto or files, got "auto+"`,
+		{"insecure-listen", "yes"}:      "insecure-listen must be true or false",
+	} {
+		_, err := Load("", none, map[string]string{flags[0]: flags[1]})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--%s %s: %v, want %q", flags[0], flags[1], err, want)
+		}
 	}
 }

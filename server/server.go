@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/provision/local"
 	"github.com/streamplane/streamplane/secrets"
+	"github.com/streamplane/streamplane/server/listen"
 	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/sqlite"
 	"github.com/streamplane/streamplane/supervisor"
@@ -36,6 +36,13 @@ import (
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
+	}
+	// The listener's rules and certificate are checked before anything
+	// else starts, so that a bad setting fails at once.
+	endpoint, err := listen.Prepare(listen.Config{Address: cfg.Listen, TLS: cfg.TLS, CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
+		InsecureListen: cfg.InsecureListen, DataDir: cfg.DataDir}, time.Now())
+	if err != nil {
+		return err
 	}
 	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "streamplane.db"))
 	if err != nil {
@@ -90,16 +97,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts}
 
-	listener, err := net.Listen("tcp", cfg.Listen)
+	listener, addr, err := endpoint.Listen()
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return err
 	}
-	addr := "http://" + listener.Addr().String()
 	// Tests and scripts that listen on port 0 read the address here.
 	if err := os.WriteFile(filepath.Join(cfg.DataDir, "server.addr"), []byte(addr+"\n"), 0o600); err != nil {
 		return err
 	}
-	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Log: log}).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Log: log}).Handler(), ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: endpoint.TLSConfig()}
+	logListener(log, cfg, endpoint)
 	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "runtime_cache", cfg.RuntimeCache, "owner", owner)
 
 	if cfg.InstallRecommended {
@@ -114,7 +122,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go func() { defer wg.Done(); sup.Run(ctx) }()
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpServer.Serve(listener) }()
+	go func() {
+		if httpServer.TLSConfig != nil {
+			serveErr <- httpServer.ServeTLS(listener, "", "")
+		} else {
+			serveErr <- httpServer.Serve(listener)
+		}
+	}()
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
@@ -130,6 +144,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// logListener says how the API is served: the certificate clients must
+// trust (its path, never the key), or a warning for plain HTTP that other
+// machines can reach.
+func logListener(log *slog.Logger, cfg Config, e *listen.Endpoint) {
+	switch {
+	case e.CertFile != "" && e.Generated:
+		log.Info("made a self-signed TLS certificate for the API; clients trust it with --ca", "cert", e.CertFile, "expires", e.Expires)
+	case e.CertFile != "":
+		log.Info("serving the API over TLS", "cert", e.CertFile, "expires", e.Expires)
+	case cfg.InsecureListen:
+		log.Warn("serving the API over plain HTTP (--insecure-listen): tokens and passwords cross the network in clear", "listen", cfg.Listen)
+	}
+	if e.CertFile != "" && time.Until(e.Expires) < 7*24*time.Hour {
+		log.Warn("the API's TLS certificate expires soon", "cert", e.CertFile, "expires", e.Expires)
+	}
 }
 
 // installRecommended queues an install of the recommended runtime if it is
