@@ -273,10 +273,10 @@ func TestProjects(t *testing.T) {
 		names  []string
 	}{
 		{"None", nil, false, nil},
-		{"Some", []iam.Grant{{full, "team-b"}, {readOnly, "team-a"}, {full, "team-a"}}, false, []string{"team-a", "team-b"}},
-		{"All", []iam.Grant{{readOnly, "team-a"}, {readOnly, "*"}}, true, nil},
-		{"DenyOnlyGivesNothing", []iam.Grant{{denyOnly, "*"}, {denyOnly, "team-c"}, {full, "team-a"}}, false, []string{"team-a"}},
-		{"EmptyProjectIgnored", []iam.Grant{{full, ""}}, false, nil},
+		{"Some", []iam.Grant{{Policy: full, Project: "team-b"}, {Policy: readOnly, Project: "team-a"}, {Policy: full, Project: "team-a"}}, false, []string{"team-a", "team-b"}},
+		{"All", []iam.Grant{{Policy: readOnly, Project: "team-a"}, {Policy: readOnly, Project: "*"}}, true, nil},
+		{"DenyOnlyGivesNothing", []iam.Grant{{Policy: denyOnly, Project: "*"}, {Policy: denyOnly, Project: "team-c"}, {Policy: full, Project: "team-a"}}, false, []string{"team-a"}},
+		{"EmptyProjectIgnored", []iam.Grant{{Policy: full, Project: ""}}, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			all, names := iam.Projects(tc.grants)
