@@ -299,3 +299,16 @@ func TestFacts(t *testing.T) {
 		t.Fatal("a PLAINTEXT instance has SSL facts")
 	}
 }
+
+func TestSpecFacts(t *testing.T) {
+	spec := streamplane.InstanceSpec{Name: "orders", SecurityProtocol: streamplane.ProtocolSASLSSL, PublicAccess: true,
+		Tags: map[string]string{"team": "payments"}}
+	want := &iam.InstanceFacts{SSL: true, PublicAccess: true, Project: streamplane.DefaultProject, Tags: map[string]string{"team": "payments"}}
+	if got := iam.SpecFacts(spec); !reflect.DeepEqual(got, want) {
+		t.Fatalf("SpecFacts = %+v, want %+v", got, want)
+	}
+	spec.Project, spec.SecurityProtocol = "team-a", ""
+	if got := iam.SpecFacts(spec); got.Project != "team-a" || got.SSL {
+		t.Fatalf("SpecFacts = %+v, want project team-a without SSL", got)
+	}
+}
