@@ -44,6 +44,21 @@ func Facts(inst *streamplane.Instance) *InstanceFacts {
 	}
 }
 
+// SpecFacts returns the condition facts of an instance about to be created,
+// so that a policy can deny, say, instance:create with public access.
+func SpecFacts(spec streamplane.InstanceSpec) *InstanceFacts {
+	project := spec.Project
+	if project == "" {
+		project = streamplane.DefaultProject
+	}
+	return &InstanceFacts{
+		SSL:          spec.SecurityProtocol == streamplane.ProtocolSASLSSL,
+		PublicAccess: spec.PublicAccess,
+		Project:      project,
+		Tags:         spec.Tags,
+	}
+}
+
 // Grant is an attachment resolved to its policy: the policy applies to
 // requests in Project, or in every project for streamplane.AllProjects.
 type Grant struct {

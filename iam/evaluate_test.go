@@ -273,10 +273,10 @@ func TestProjects(t *testing.T) {
 		names  []string
 	}{
 		{"None", nil, false, nil},
-		{"Some", []iam.Grant{{full, "team-b"}, {readOnly, "team-a"}, {full, "team-a"}}, false, []string{"team-a", "team-b"}},
-		{"All", []iam.Grant{{readOnly, "team-a"}, {readOnly, "*"}}, true, nil},
-		{"DenyOnlyGivesNothing", []iam.Grant{{denyOnly, "*"}, {denyOnly, "team-c"}, {full, "team-a"}}, false, []string{"team-a"}},
-		{"EmptyProjectIgnored", []iam.Grant{{full, ""}}, false, nil},
+		{"Some", []iam.Grant{{Policy: full, Project: "team-b"}, {Policy: readOnly, Project: "team-a"}, {Policy: full, Project: "team-a"}}, false, []string{"team-a", "team-b"}},
+		{"All", []iam.Grant{{Policy: readOnly, Project: "team-a"}, {Policy: readOnly, Project: "*"}}, true, nil},
+		{"DenyOnlyGivesNothing", []iam.Grant{{Policy: denyOnly, Project: "*"}, {Policy: denyOnly, Project: "team-c"}, {Policy: full, Project: "team-a"}}, false, []string{"team-a"}},
+		{"EmptyProjectIgnored", []iam.Grant{{Policy: full, Project: ""}}, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			all, names := iam.Projects(tc.grants)
@@ -297,5 +297,18 @@ func TestFacts(t *testing.T) {
 	inst.SecurityProtocol = streamplane.ProtocolPlaintext
 	if iam.Facts(inst).SSL {
 		t.Fatal("a PLAINTEXT instance has SSL facts")
+	}
+}
+
+func TestSpecFacts(t *testing.T) {
+	spec := streamplane.InstanceSpec{Name: "orders", SecurityProtocol: streamplane.ProtocolSASLSSL, PublicAccess: true,
+		Tags: map[string]string{"team": "payments"}}
+	want := &iam.InstanceFacts{SSL: true, PublicAccess: true, Project: streamplane.DefaultProject, Tags: map[string]string{"team": "payments"}}
+	if got := iam.SpecFacts(spec); !reflect.DeepEqual(got, want) {
+		t.Fatalf("SpecFacts = %+v, want %+v", got, want)
+	}
+	spec.Project, spec.SecurityProtocol = "team-a", ""
+	if got := iam.SpecFacts(spec); got.Project != "team-a" || got.SSL {
+		t.Fatalf("SpecFacts = %+v, want project team-a without SSL", got)
 	}
 }
