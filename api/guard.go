@@ -182,8 +182,7 @@ func (s *Server) authorizeAnywhere(ctx context.Context, req iam.Request, c *iden
 		}
 	}
 	if len(allowed) == 0 {
-		req.Project = ""
-		return ctx, s.denied(deniedError(c, req, iam.Evaluate(req, c.Grants)))
+		return ctx, s.denied(streamplane.Errorf(streamplane.EDENIED, "%s may not %s: no policy allows it in any project", c.Account.Name, req.Action))
 	}
 	if len(allowed) == len(projects) {
 		allowed = nil // every project: no filter

@@ -37,6 +37,7 @@ type Config struct {
 	SupervisorInterval time.Duration
 	MaxBrokerRestarts  int
 	ReadyTimeout       time.Duration
+	AuditRetention     time.Duration
 	MaxInstances       int
 	MaxBrokers         int
 	MaxStorageGB       int
@@ -154,6 +155,7 @@ func Settings() []Setting {
 		}},
 		{"supervisor-interval", "2s", "how often running instances are checked", dur("supervisor-interval", func(c *Config) *time.Duration { return &c.SupervisorInterval })},
 		{"max-broker-restarts", "3", "restarts of a crashed broker within 10 minutes before it is left in ERROR", num("max-broker-restarts", func(c *Config) *int { return &c.MaxBrokerRestarts })},
+		{"audit-retention", "8760h", "how long audit entries are kept", dur("audit-retention", func(c *Config) *time.Duration { return &c.AuditRetention })},
 		{"ready-timeout", "5m", "how long a starting cluster or broker may take to join", dur("ready-timeout", func(c *Config) *time.Duration { return &c.ReadyTimeout })},
 		{"max-instances", "100", "service quota: instances in all (0: no limit)", num("max-instances", func(c *Config) *int { return &c.MaxInstances })},
 		{"max-brokers", "300", "service quota: brokers in all (0: no limit)", num("max-brokers", func(c *Config) *int { return &c.MaxBrokers })},

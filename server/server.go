@@ -17,7 +17,9 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
+	"github.com/streamplane/streamplane/authn"
 	"github.com/streamplane/streamplane/certs"
+	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaplugin"
 	"github.com/streamplane/streamplane/kafkaruntime"
@@ -92,10 +94,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// Changes inside an instance are tasks on the same engine; their steps
 	// are the service's own rules.
 	maps.Copy(workflows, svc.ChangeWorkflows())
-	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep}
+	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep,
+		StatusOf: api.StatusOf}
 	svc.Engine = engine
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts}
+
+	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log, AuditRetention: cfg.AuditRetention}
+	tokenFile, err := ids.Bootstrap(ctx, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if tokenFile != "" {
+		log.Info("created the admin account; its API token is in the file named here (owner-only); set a password with 'streamplane iam user set-password admin'", "token_file", tokenFile)
+	}
 
 	listener, addr, err := endpoint.Listen()
 	if err != nil {
@@ -105,7 +117,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.WriteFile(filepath.Join(cfg.DataDir, "server.addr"), []byte(addr+"\n"), 0o600); err != nil {
 		return err
 	}
-	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Log: log}).Handler(), ReadHeaderTimeout: 10 * time.Second,
+	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Identity: ids, Log: log}).Handler(), ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: endpoint.TLSConfig()}
 	logListener(log, cfg, endpoint)
 	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "runtime_cache", cfg.RuntimeCache, "owner", owner)
@@ -117,9 +129,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); engine.Run(ctx) }()
 	go func() { defer wg.Done(); sup.Run(ctx) }()
+	go func() { defer wg.Done(); ids.KeepTidy(ctx) }()
 
 	serveErr := make(chan error, 1)
 	go func() {
