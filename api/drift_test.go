@@ -51,9 +51,10 @@ func TestOpenAPIMatchesGoTypes(t *testing.T) {
 }
 
 var (
-	rawMessageType = reflect.TypeFor[json.RawMessage]()
-	timeType       = reflect.TypeFor[time.Time]()
-	envelopeType   = reflect.TypeFor[wire.ErrorEnvelope]()
+	rawMessageType  = reflect.TypeFor[json.RawMessage]()
+	timeType        = reflect.TypeFor[time.Time]()
+	envelopeType    = reflect.TypeFor[wire.ErrorEnvelope]()
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 )
 
 // schemaChecker compares Go types with schemas, with encoding/json's view
@@ -173,6 +174,9 @@ func (c *schemaChecker) value(path string, t reflect.Type, ref *openapi3.SchemaR
 	switch {
 	case t == rawMessageType || t.Kind() == reflect.Interface:
 		return // any JSON
+	case s.Type == nil && len(s.OneOf) > 0 && reflect.PointerTo(t).Implements(unmarshalerType):
+		c.oneOf(path, t, s.OneOf)
+		return
 	case t == timeType:
 		want("string")
 		if s.Format != "date-time" {
@@ -213,6 +217,20 @@ func (c *schemaChecker) value(path string, t reflect.Type, ref *openapi3.SchemaR
 	default:
 		c.errorf("%s: Go %s has no JSON form this test knows", path, t)
 	}
+}
+
+// oneOf checks a type that reads more forms than it writes (its own
+// UnmarshalJSON: StringList reads "a" as ["a"]): the document may list the
+// forms as a oneOf, and one of them must be the Go type's own.
+func (c *schemaChecker) oneOf(path string, t reflect.Type, forms openapi3.SchemaRefs) {
+	for _, form := range forms {
+		one := &schemaChecker{request: c.request, seen: map[string]bool{}}
+		one.value(path, t, form)
+		if len(one.errs) == 0 {
+			return
+		}
+	}
+	c.errorf("%s: no form of the document's oneOf is Go %s", path, t)
 }
 
 // object checks a struct's JSON properties against an object schema.
@@ -354,6 +372,18 @@ func jsonFields(t reflect.Type) []jsonField {
 	return out
 }
 
+// forms reads a string or a list of strings, and writes a list.
+type forms []string
+
+func (f *forms) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*f = forms{one}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]string)(f))
+}
+
 // The checker finds each kind of drift it promises to: a test of the test,
 // so that a quiet TestOpenAPIMatchesGoTypes means something.
 func TestSchemaCheckerFindsDrift(t *testing.T) {
@@ -367,6 +397,8 @@ func TestSchemaCheckerFindsDrift(t *testing.T) {
 		At     time.Time         `json:"at"`
 		Tags   map[string]string `json:"tags"`
 		Flag   bool              `json:"flag"`
+		Forms  forms             `json:"forms"`
+		Wrong  forms             `json:"wrong"`
 		Hidden string            `json:"-"`
 		inner
 	}
@@ -378,6 +410,8 @@ func TestSchemaCheckerFindsDrift(t *testing.T) {
 		"at": {"type": "string"},
 		"tags": {"type": "object"},
 		"flag": {"type": "boolean", "nullable": true},
+		"forms": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+		"wrong": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
 		"ghost": {"type": "string", "nullable": true}}}`), schema); err != nil {
 		t.Fatal(err)
 	}
@@ -393,6 +427,9 @@ func TestSchemaCheckerFindsDrift(t *testing.T) {
 			"api_test.sample.gone: required by the document, which does not define it",
 			"api_test.sample.flag: the server always sends it, the document does not require it",
 			"api_test.sample.flag: the document says nullable, Go bool is never null",
+			"api_test.sample.forms: the server always sends it, the document does not require it",
+			"api_test.sample.wrong: the server always sends it, the document does not require it",
+			"api_test.sample.wrong: no form of the document's oneOf is Go api_test.forms",
 		},
 		true: {
 			"api_test.sample: the server refuses unknown fields, the document allows additionalProperties",
@@ -403,6 +440,7 @@ func TestSchemaCheckerFindsDrift(t *testing.T) {
 			"api_test.sample.extra: Go field inner.Extra is not in the document",
 			"api_test.sample.ghost: in the document, not a JSON field of Go api_test.sample",
 			"api_test.sample.gone: required by the document, which does not define it",
+			"api_test.sample.wrong: no form of the document's oneOf is Go api_test.forms",
 		},
 	}
 	for _, request := range []bool{false, true} {
