@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/iam"
 	"github.com/streamplane/streamplane/kafkaruntime"
 )
 
@@ -45,6 +46,10 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		{"TaskStatus", schemas["TaskStatus"].Value, strs(streamplane.TaskStatuses)},
 		{"InstanceStatus", schemas["InstanceStatus"].Value, strs(streamplane.InstanceStatuses)},
 		{"GroupState", schemas["GroupState"].Value, strs(streamplane.GroupStates)},
+		{"AuditEntry.result", prop("AuditEntry", "result"), []string{streamplane.AuditSuccess, streamplane.AuditFailure, streamplane.AuditDenied}},
+		{"the audit list's result", param("/api/v1/audit", "GET", "result"), []string{streamplane.AuditSuccess, streamplane.AuditFailure, streamplane.AuditDenied}},
+		{"Statement.Effect", prop("Statement", "Effect"), []string{streamplane.EffectAllow, streamplane.EffectDeny}},
+		{"PolicyDocument.Version", prop("PolicyDocument", "Version"), []string{iam.PolicyVersion}},
 	}
 	for _, e := range enums {
 		var got []string
@@ -57,7 +62,7 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 	}
 
 	names := []string{"", "a", "abc", "abcd", "a-b_c", "9lives", "x.y", "__consumer_offsets", "_ab", "_a_", "a__b", "ab\x01c", "ab\x7fc", "ab/c",
-		"zä1x", strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("t", 200), strings.Repeat("t", 201), "streamplane-x"}
+		"zä1x", "a.b", "a.", "Ab", "*", "ab*", strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("t", 200), strings.Repeat("t", 201), "streamplane-x"}
 	patterns := []struct {
 		where    string
 		schema   *openapi3.Schema
@@ -66,6 +71,17 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		{"TopicSpec.name", prop("TopicSpec", "name"), func(n string) error { return streamplane.ValidateTopicName("name", n) }},
 		{"InstanceSpec.name", prop("InstanceSpec", "name"), streamplane.ValidateInstanceName},
 		{"group {group}", param("/api/v1/instances/{instance}/groups/{group}", "GET", "group"), func(n string) error { return streamplane.ValidateGroupName("group", n) }},
+		{"AccountSpec.name", prop("AccountSpec", "name"), func(n string) error { return streamplane.ValidateAccountName("name", n) }},
+		{"ProjectSpec.name", prop("ProjectSpec", "name"), func(n string) error { return streamplane.ValidateProjectName("name", n) }},
+		{"AccountSpec.project", prop("AccountSpec", "project"), func(n string) error { return streamplane.ValidateProjectName("project", n) }},
+		{"InstanceSpec.project", prop("InstanceSpec", "project"), func(n string) error { return streamplane.ValidateProjectName("project", n) }},
+		{"PolicySpec.name", prop("PolicySpec", "name"), func(n string) error { return streamplane.ValidatePolicyName("name", n) }},
+		{"AttachmentSpec.project", prop("AttachmentSpec", "project"), func(n string) error {
+			if n == streamplane.AllProjects {
+				return nil
+			}
+			return streamplane.ValidateProjectName("project", n)
+		}},
 		// Reserved names match the pattern and are refused by name.
 		{"InstanceSpec.kafka_user", prop("InstanceSpec", "kafka_user"), func(n string) error {
 			if streamplane.IsReservedUser(n) {
@@ -83,6 +99,22 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 			inDoc := re.MatchString(n) && len([]rune(n)) >= int(p.schema.MinLength) && (p.schema.MaxLength == nil || len([]rune(n)) <= int(*p.schema.MaxLength))
 			if inCode := p.validate(n) == nil; inDoc != inCode {
 				t.Errorf("%s %q: the document says valid=%v, the code %v", p.where, n, inDoc, inCode)
+			}
+		}
+	}
+
+	// A project's limits: the range the document states is the one
+	// Project.Validate accepts.
+	for _, schema := range []string{"Project", "ProjectSpec", "ProjectUpdate"} {
+		for _, field := range []string{"max_instances", "max_brokers", "max_storage_gb"} {
+			s := prop(schema, field)
+			for _, v := range []int{-1, 0, 1, 1_000_000, 1_000_001} {
+				p := streamplane.Project{Name: "ab"}
+				*map[string]*int{"max_instances": &p.MaxInstances, "max_brokers": &p.MaxBrokers, "max_storage_gb": &p.MaxStorageGB}[field] = v
+				inDoc := s.Min != nil && float64(v) >= *s.Min && s.Max != nil && float64(v) <= *s.Max
+				if inCode := p.Validate() == nil; inDoc != inCode {
+					t.Errorf("%s.%s = %d: the document says valid=%v, the code %v", schema, field, v, inDoc, inCode)
+				}
 			}
 		}
 	}
