@@ -138,7 +138,10 @@ func checkResponse(t *testing.T, router routers.Router, method, path, reqBody st
 		t.Errorf("%s %s: not in the document: %v", method, path, err)
 		return
 	}
-	in := &openapi3filter.RequestValidationInput{Request: mustRequest(method, "http://127.0.0.1:8080"+path, reqBody), PathParams: params, Route: route}
+	// The bearer token is the server's to check (auth_test.go); here the
+	// document's security requirement is taken as met.
+	in := &openapi3filter.RequestValidationInput{Request: mustRequest(method, "http://127.0.0.1:8080"+path, reqBody), PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
 	if status < 400 {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			t.Errorf("%s %s: the request the server accepted breaks the document: %v", method, path, err)
