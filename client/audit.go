@@ -12,9 +12,10 @@ import (
 type AuditOptions struct {
 	From, To *time.Time
 	User     string
-	Action   string // exact, or a prefix ending in "*" (instance:*)
-	Resource string // a resource's id or name
-	Result   string // success, failure or denied
+	Action   string   // exact, or a prefix ending in "*" (instance:*)
+	Resource string   // a resource's id or name
+	Result   string   // success, failure or denied
+	Projects []string // any of these; none: every project the caller may see
 	Offset   int
 	Limit    int
 }
@@ -36,6 +37,9 @@ func (o AuditOptions) query() url.Values {
 	set("action", o.Action)
 	set("resource", o.Resource)
 	set("result", o.Result)
+	for _, p := range o.Projects {
+		q.Add("project", p)
+	}
 	setPage(q, o.Offset, o.Limit)
 	return q
 }
@@ -56,7 +60,7 @@ func (c *Client) AuditCSV(ctx context.Context, opts AuditOptions) (string, error
 // first entry to its last.
 func (c *Client) VerifyAudit(ctx context.Context) (*wire.AuditVerification, error) {
 	var out wire.AuditVerification
-	if _, err := c.do(ctx, "POST", "/api/v1/audit/verify", nil, nil, &out); err != nil {
+	if _, err := c.do(ctx, "GET", "/api/v1/audit/verify", nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -38,7 +38,7 @@ func TestAuditQuery(t *testing.T) {
 	c := New(srv.URL)
 	from := time.Date(2026, 11, 21, 11, 0, 0, 0, time.FixedZone("CET", 3600))
 	to := time.Date(2026, 11, 21, 12, 30, 0, 500, time.UTC)
-	opts := AuditOptions{From: &from, To: &to, User: "alice", Action: "instance:*", Resource: "orders", Result: "denied", Offset: 50, Limit: 25}
+	opts := AuditOptions{From: &from, To: &to, User: "alice", Action: "instance:*", Resource: "orders", Result: "denied", Projects: []string{"team-a", "team-b"}, Offset: 50, Limit: 25}
 	if _, err := c.Audit(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestAuditQuery(t *testing.T) {
 	}
 	reqs := seen()
 	want := url.Values{"from": {"2026-11-21T10:00:00Z"}, "to": {"2026-11-21T12:30:00.0000005Z"}, "user": {"alice"},
-		"action": {"instance:*"}, "resource": {"orders"}, "result": {"denied"}, "offset": {"50"}, "limit": {"25"}}
+		"action": {"instance:*"}, "resource": {"orders"}, "result": {"denied"}, "project": {"team-a", "team-b"}, "offset": {"50"}, "limit": {"25"}}
 	if got := reqs[0].URL.Query(); reqs[0].URL.Path != "/api/v1/audit" || got.Encode() != want.Encode() {
 		t.Errorf("list: %s ?%s, want /api/v1/audit ?%s", reqs[0].URL.Path, got.Encode(), want.Encode())
 	}
@@ -75,6 +75,8 @@ func TestIAMQueries(t *testing.T) {
 	c.Tokens(ctx, "")
 	c.UpdatePolicy(ctx, "NoDelete", wire.PolicyUpdate{}, IfMatch(7))
 	c.UpdatePolicy(ctx, "NoDelete", wire.PolicyUpdate{})
+	c.Simulate(ctx, SimulateRequest{User: "alice", Action: "instance:delete", Resource: "instance:prod-orders", Project: "team-a"})
+	c.Simulate(ctx, SimulateRequest{User: "bob", Action: "instance:create"})
 	reqs := seen()
 	for i, want := range []string{
 		"DELETE /api/v1/iam/users/al%20ice/attachments?policy=ReadOnlyAccess&project=%2A",
@@ -83,6 +85,8 @@ func TestIAMQueries(t *testing.T) {
 		"GET /api/v1/iam/tokens?",
 		"PUT /api/v1/iam/policies/NoDelete?",
 		"PUT /api/v1/iam/policies/NoDelete?",
+		"GET /api/v1/iam/simulate?action=instance%3Adelete&project=team-a&resource=instance%3Aprod-orders&user=alice",
+		"GET /api/v1/iam/simulate?action=instance%3Acreate&user=bob",
 	} {
 		if got := reqs[i].Method + " " + reqs[i].URL.EscapedPath() + "?" + reqs[i].URL.RawQuery; got != want {
 			t.Errorf("request %d: %s, want %s", i, got, want)

@@ -146,11 +146,28 @@ func (c *Client) DeletePolicy(ctx context.Context, name string) error {
 	return err
 }
 
+// SimulateRequest asks whether a user may do an action on a resource.
+// Project "" is the resource instance's project, or the user's home
+// project when the resource is not an existing instance.
+type SimulateRequest struct {
+	User     string
+	Action   string // e.g. instance:delete
+	Resource string // instance:<name>; "" for actions on no instance
+	Project  string
+}
+
 // Simulate evaluates a user's policies for an action on a resource without
 // doing it, and says what decided.
-func (c *Client) Simulate(ctx context.Context, req wire.SimulateRequest) (*wire.Decision, error) {
+func (c *Client) Simulate(ctx context.Context, req SimulateRequest) (*wire.Decision, error) {
+	q := url.Values{"user": {req.User}, "action": {req.Action}}
+	if req.Resource != "" {
+		q.Set("resource", req.Resource)
+	}
+	if req.Project != "" {
+		q.Set("project", req.Project)
+	}
 	var out wire.Decision
-	if _, err := c.do(ctx, "POST", "/api/v1/iam/simulate", nil, req, &out); err != nil {
+	if _, err := c.do(ctx, "GET", "/api/v1/iam/simulate", q, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

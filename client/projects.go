@@ -18,8 +18,8 @@ func (c *Client) Projects(ctx context.Context) (*wire.ProjectList, error) {
 }
 
 // Project returns a project with its usage.
-func (c *Client) Project(ctx context.Context, name string) (*wire.ProjectUsage, error) {
-	var out wire.ProjectUsage
+func (c *Client) Project(ctx context.Context, name string) (*streamplane.ProjectUsage, error) {
+	var out streamplane.ProjectUsage
 	if _, err := c.do(ctx, "GET", projectPath(name), nil, nil, &out); err != nil {
 		return nil, err
 	}
@@ -28,8 +28,8 @@ func (c *Client) Project(ctx context.Context, name string) (*wire.ProjectUsage, 
 
 // CreateProject creates a project: its name, description and quotas (zero
 // is no limit).
-func (c *Client) CreateProject(ctx context.Context, p streamplane.Project) (*wire.ProjectUsage, error) {
-	var out wire.ProjectUsage
+func (c *Client) CreateProject(ctx context.Context, p streamplane.Project) (*streamplane.ProjectUsage, error) {
+	var out streamplane.ProjectUsage
 	if _, err := c.do(ctx, "POST", "/api/v1/projects", nil, p, &out); err != nil {
 		return nil, err
 	}
@@ -37,8 +37,8 @@ func (c *Client) CreateProject(ctx context.Context, p streamplane.Project) (*wir
 }
 
 // UpdateProject changes a project's description or quotas; nil fields stay.
-func (c *Client) UpdateProject(ctx context.Context, name string, upd wire.ProjectUpdate, opts ...reqOpt) (*wire.ProjectUsage, error) {
-	var out wire.ProjectUsage
+func (c *Client) UpdateProject(ctx context.Context, name string, upd wire.ProjectUpdate, opts ...reqOpt) (*streamplane.ProjectUsage, error) {
+	var out streamplane.ProjectUsage
 	if _, err := c.do(ctx, "PATCH", projectPath(name), nil, upd, &out, opts...); err != nil {
 		return nil, err
 	}
