@@ -118,6 +118,9 @@ REST API. Point the client at a server with --server or STREAMPLANE_SERVER.`,
 		newParamCommand(o),
 		newUserCommand(o),
 		newQuotaCommand(o),
+		newIAMCommand(o),
+		newProjectCommand(o),
+		newAuditCommand(o),
 	)
 	return root
 }
