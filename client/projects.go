@@ -29,8 +29,17 @@ func (c *Client) Project(ctx context.Context, name string) (*streamplane.Project
 // CreateProject creates a project: its name, description and quotas (zero
 // is no limit).
 func (c *Client) CreateProject(ctx context.Context, p streamplane.Project) (*streamplane.ProjectUsage, error) {
+	// Only the fields a caller sets: a version and times of zero would read
+	// as if they meant something.
+	body := struct {
+		Name         string `json:"name"`
+		Description  string `json:"description,omitempty"`
+		MaxInstances int    `json:"max_instances"`
+		MaxBrokers   int    `json:"max_brokers"`
+		MaxStorageGB int    `json:"max_storage_gb"`
+	}{p.Name, p.Description, p.MaxInstances, p.MaxBrokers, p.MaxStorageGB}
 	var out streamplane.ProjectUsage
-	if _, err := c.do(ctx, "POST", "/api/v1/projects", nil, p, &out); err != nil {
+	if _, err := c.do(ctx, "POST", "/api/v1/projects", nil, body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
