@@ -38,12 +38,12 @@ Condition holds. A Deny wins over every Allow.`
 
 // readPolicyDocument reads and decodes --file. Unknown fields are refused
 // here, so a misspelt "Statment" is not silently a policy that says nothing.
-func readPolicyDocument(cmd *cobra.Command, file string) (streamplane.PolicyDocument, error) {
+func (o *options) readPolicyDocument(file string) (streamplane.PolicyDocument, error) {
 	var doc streamplane.PolicyDocument
 	var raw []byte
 	var err error
 	if file == "-" {
-		raw, err = io.ReadAll(cmd.InOrStdin())
+		raw, err = io.ReadAll(o.stdin)
 	} else {
 		raw, err = os.ReadFile(file)
 	}
@@ -78,7 +78,7 @@ func newIAMPolicyCreateCommand(o *options) *cobra.Command {
 				return err
 			}
 			var err error
-			if spec.Document, err = readPolicyDocument(cmd, file); err != nil {
+			if spec.Document, err = o.readPolicyDocument(file); err != nil {
 				return err
 			}
 			spec.Name = args[0]
@@ -176,7 +176,7 @@ cannot be changed.
 			if err := requireFlags(cmd, "file"); err != nil {
 				return err
 			}
-			doc, err := readPolicyDocument(cmd, file)
+			doc, err := o.readPolicyDocument(file)
 			if err != nil {
 				return err
 			}
