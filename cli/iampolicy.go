@@ -115,7 +115,11 @@ func newIAMPolicyListCommand(o *options) *cobra.Command {
 				if p.Builtin {
 					kind = "built-in"
 				}
-				rows = append(rows, []string{p.Name, kind, strconv.Itoa(len(p.Document.Statement)), p.Description})
+				desc := p.Description
+				if o.output == outputTable {
+					desc = shorten(desc, 70) // the built-ins' run long; 'show' has them whole
+				}
+				rows = append(rows, []string{p.Name, kind, strconv.Itoa(len(p.Document.Statement)), desc})
 			}
 			return o.printList(list, []string{"NAME", "TYPE", "STATEMENTS", "DESCRIPTION"}, rows)
 		},
