@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
@@ -359,5 +360,42 @@ func TestSecretsStayOutOfTheTrail(t *testing.T) {
 				t.Errorf("GET %s shows a secret (%q)", path, secret)
 			}
 		}
+	}
+}
+
+// A revoked token and an expired one both answer 401, saying which.
+func TestRevokedAndExpiredTokens(t *testing.T) {
+	e, base := guarded(t)
+	ctx := context.Background()
+	if _, err := e.ids.CreateAccount(ctx, streamplane.AccountSpec{Name: "dave"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ids.Attach(ctx, "dave", streamplane.Attachment{Policy: iam.ReadOnlyAccess, Project: streamplane.AllProjects}); err != nil {
+		t.Fatal(err)
+	}
+	short, err := e.ids.CreateToken(ctx, streamplane.TokenSpec{User: "dave", Expires: "1m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := e.ids.CreateToken(ctx, streamplane.TokenSpec{User: "dave"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{short.Secret, revoked.Secret} {
+		if status, code := call(t, base, tok, "GET", "/api/v1/instances", ""); status != http.StatusOK {
+			t.Fatalf("a fresh token answered %d %s", status, code)
+		}
+	}
+	if err := e.ids.RevokeToken(ctx, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.ids.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	for _, tok := range []string{short.Secret, revoked.Secret} {
+		if status, code := call(t, base, tok, "GET", "/api/v1/instances", ""); status != http.StatusUnauthorized || code != streamplane.EUNAUTHENTICATED {
+			t.Errorf("an expired or revoked token answered %d %s, want 401", status, code)
+		}
+	}
+	if status, _ := call(t, base, e.adminToken, "GET", "/api/v1/instances", ""); status != http.StatusOK {
+		t.Errorf("the admin's token stopped working: %d", status)
 	}
 }
