@@ -166,7 +166,8 @@ func newIAMUserDeleteCommand(o *options) *cobra.Command {
 		Use:   "delete NAME --yes",
 		Short: "Delete an IAM user and revoke its API tokens",
 		Long: `Delete an IAM user: it can no longer sign in, and every API token it has
-stops working at once. Its entries in the audit log stay.`,
+stops working at once. Its entries in the audit log stay. The admin account
+cannot be deleted.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !confirmed {
