@@ -9,13 +9,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
+	"github.com/streamplane/streamplane/authn"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/provision/local"
 	"github.com/streamplane/streamplane/service"
@@ -25,8 +28,34 @@ import (
 )
 
 // newAPI serves the real API over a real store with no task workers: tasks
-// stay PENDING, which is what the rules about busy instances need.
+// stay PENDING, which is what the rules about busy instances need. The
+// tests of the API's rules run signed in as admin: a request without an
+// Authorization header gets the admin's token (auth_test.go tests the
+// guard itself, on a server that adds nothing).
 func newAPI(t *testing.T) (*client.Client, *service.Service) {
+	t.Helper()
+	e := newAPIEnv(t)
+	handler := e.handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			r.Header.Set("Authorization", "Bearer "+e.adminToken)
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return client.New(srv.URL), e.svc
+}
+
+// apiEnv is the API's parts: its handler with no help, the admin's token.
+type apiEnv struct {
+	handler    http.Handler
+	svc        *service.Service
+	ids        *identity.Service
+	store      *sqlite.DB
+	adminToken string
+}
+
+func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
@@ -41,9 +70,17 @@ func newAPI(t *testing.T) (*client.Client, *service.Service) {
 	wf := env.Workflows()
 	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log,
 		Limits: service.Limits{MaxInstances: 5, MaxBrokers: 9, MaxStorageGB: 1000}}
-	srv := httptest.NewServer((&api.Server{Service: svc, Log: log}).Handler())
-	t.Cleanup(srv.Close)
-	return client.New(srv.URL), svc
+	dir := t.TempDir()
+	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log}
+	if _, err := ids.Bootstrap(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	token, err := os.ReadFile(filepath.Join(dir, identity.AdminTokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiEnv{handler: (&api.Server{Service: svc, Identity: ids, Log: log}).Handler(), svc: svc, ids: ids, store: store,
+		adminToken: strings.TrimSpace(string(token))}
 }
 
 func validSpec(name string) streamplane.InstanceSpec {
