@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -77,7 +80,8 @@ func checkExchange(req *http.Request, body []byte, resp *http.Response, respBody
 		}
 		return req.Method + " " + req.URL.Path + ": not in the OpenAPI document: " + err.Error()
 	}
-	in := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route}
+	in := &openapi3filter.RequestValidationInput{Request: check, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: bearerSent}}
 	if resp.StatusCode < 400 {
 		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 			return req.Method + " " + req.URL.RequestURI() + ": the request the server accepted breaks the OpenAPI document: " + err.Error()
@@ -91,12 +95,26 @@ func checkExchange(req *http.Request, body []byte, resp *http.Response, respBody
 	return ""
 }
 
+// bearerSent meets the document's bearer requirement when the request
+// carried a bearer token; whether the token is good is the server's to say.
+func bearerSent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	scheme, token, ok := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return errors.New("no bearer token in the Authorization header")
+	}
+	return nil
+}
+
 // TestContractTransport checks the checker: it passes what the document
 // allows and reports what it does not.
 func TestContractTransport(t *testing.T) {
+	token := true
 	exchange := func(method, path, reqBody string, status int, respBody string) string {
 		req, _ := http.NewRequest(method, "http://127.0.0.1:1"+path, bytes.NewReader([]byte(reqBody)))
 		req.Header.Set("Content-Type", "application/json")
+		if token {
+			req.Header.Set("Authorization", "Bearer a-token")
+		}
 		resp := &http.Response{StatusCode: status, Status: http.StatusText(status), Header: http.Header{"Content-Type": {"application/json"}}}
 		return checkExchange(req, []byte(reqBody), resp, []byte(respBody))
 	}
@@ -111,5 +129,15 @@ func TestContractTransport(t *testing.T) {
 	}
 	if m := exchange("GET", "/api/v1/tasks?limit=0", "", 200, `{"tasks":[],"total":0,"offset":0,"limit":0}`); m == "" {
 		t.Error("an accepted request the document forbids passed")
+	}
+	if m := exchange("GET", "/api/v1/openapi.json", "", 200, `{}`); m != "" {
+		t.Errorf("a conforming exchange was reported: %s", m)
+	}
+	token = false
+	if m := exchange("GET", "/api/v1/openapi.json", "", 200, `{}`); m != "" {
+		t.Errorf("a public operation without a token was reported: %s", m)
+	}
+	if m := exchange("GET", "/api/v1/zones", "", 200, `{"zones":["az1"]}`); m == "" {
+		t.Error("an accepted request without the token the document requires passed")
 	}
 }
