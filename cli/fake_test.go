@@ -33,6 +33,7 @@ type fakeAPI struct {
 	nextID    int
 	fail      map[string]string             // instance name → error its next task fails with
 	refuse    map[string]*streamplane.Error // instance name → error its next change request gets
+	iam       *iamFake
 }
 
 type request struct {
@@ -159,6 +160,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	mux.HandleFunc("DELETE /api/v1/tasks/{task}", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
+	f.iamRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.error(w, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -50,7 +50,7 @@ creation task; then show the instance. With --no-wait, return once the task
 has started. --version defaults to the catalog's recommended version.`,
 		Example: `  streamplane instance create --name orders --flavor kafka.1u2g.dev --brokers 3 --storage-gb 10
   streamplane instance create --name events --flavor kafka.2u4g.cluster --brokers 3 --storage-gb 300 \
-      --zones az1,az2,az3 --tag team=data --tag env=prod`,
+      --zones az1,az2,az3 --tag team=data --tag env=prod --project team-a`,
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := requireFlags(cmd, "name", "flavor", "brokers", "storage-gb"); err != nil {
@@ -103,6 +103,7 @@ has started. --version defaults to the catalog's recommended version.`,
 	f.StringSliceVar(&spec.Zones, "zones", nil, "zones to spread brokers over: one, or three or more (see 'streamplane zone list')")
 	f.StringVar(&spec.DiskType, "disk-type", "", "disk type (default: the server's)")
 	f.StringVar(&spec.Description, "description", "", "description, at most 1024 characters")
+	f.StringVar(&spec.Project, "project", "", "project that holds the instance and whose quotas it counts against (default \"default\")")
 	f.StringArrayVar(&tags, "tag", nil, "tag as key=value; repeat for more")
 	f.BoolVar(&spec.AutoCreateTopics, "auto-create-topics", false, "let clients create topics by using them")
 	f.BoolVar(&saslSSL, "sasl-ssl", false, "clients authenticate with SASL over TLS (fixed at creation)")
@@ -231,6 +232,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("Name", inst.Name)
 	f.add("ID", inst.ID)
 	f.add("Description", inst.Description)
+	f.add("Project", inst.Project)
 	f.add("Status", status)
 	f.add("Task", task)
 	f.add("Version", inst.Version)

@@ -44,7 +44,7 @@ func newMessageQueryCommand(o *options) *cobra.Command {
 By time (--from, --to; each optional and inclusive): Kafka's time index maps
 the window to offsets in each partition and only that range is read, so a
 narrow window on a huge topic is fast. Times are RFC 3339, Unix milliseconds,
-"now", or relative to now such as -15m.
+"now", or relative to now such as -15m or -7d.
 
 By offset (--from-offset, --to-offset; needs --partition): reads from
 --from-offset on, or newest first back from --to-offset. Offsets outside the
@@ -130,9 +130,9 @@ func parseMessageTime(flag, s string, now time.Time) (*time.Time, error) {
 	case s == "now":
 		t = now
 	case strings.HasPrefix(s, "-"):
-		d, err := time.ParseDuration(s[1:])
+		d, err := parseAgo(s[1:])
 		if err != nil {
-			return nil, fmt.Errorf("invalid %s %q: a relative time is a duration before now, such as -15m or -2h", flag, s)
+			return nil, fmt.Errorf("invalid %s %q: a relative time is a duration before now, such as -15m, -2h or -7d", flag, s)
 		}
 		t = now.Add(-d)
 	default:
@@ -147,6 +147,19 @@ func parseMessageTime(flag, s string, now time.Time) (*time.Time, error) {
 	}
 	t = t.UTC()
 	return &t, nil
+}
+
+// parseAgo reads a Go duration, or a whole number of days ("7d"), which
+// Go's durations lack and which looking back over logs needs.
+func parseAgo(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid number of days %q", days)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // preview renders a key or value for a table cell: text escaped and cut

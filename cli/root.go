@@ -147,6 +147,9 @@ STREAMPLANE_TOKEN).`,
 		newLoginCommand(o),
 		newLogoutCommand(o),
 		newWhoAmICommand(o),
+		newIAMCommand(o),
+		newProjectCommand(o),
+		newAuditCommand(o),
 	)
 	return root
 }
