@@ -46,8 +46,9 @@ func (s *Server) guard(method, pattern string, next http.HandlerFunc) http.Handl
 		}
 		ctx := audit.With(r.Context(), p)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		refused := false // by the guard: every refusal is audited, reads too
 		defer func() {
-			if r.Method != http.MethodGet && r.Method != http.MethodHead || rec.status == http.StatusUnauthorized || rec.status == http.StatusForbidden {
+			if refused || r.Method != http.MethodGet && r.Method != http.MethodHead {
 				if err := audit.AppendAnswer(ctx, s.Service.Store, rec.status); err != nil {
 					s.Log.Error("write audit entry", "request_id", requestID(r), "err", err)
 				}
@@ -60,6 +61,7 @@ func (s *Server) guard(method, pattern string, next http.HandlerFunc) http.Handl
 		}
 		caller, err := s.authenticate(r)
 		if err != nil {
+			refused = true
 			p.MarkDenied()
 			rec.Header().Set("WWW-Authenticate", `Bearer realm="streamplane"`)
 			s.writeError(rec, r, err)
@@ -71,6 +73,7 @@ func (s *Server) guard(method, pattern string, next http.HandlerFunc) http.Handl
 		if err != nil {
 			var d *deniedErr
 			if errors.As(err, &d) {
+				refused = true
 				p.MarkDenied()
 			}
 			s.writeError(rec, r, err)

@@ -161,7 +161,7 @@ func TestIAMUserChanges(t *testing.T) {
 		}
 		// Standard input is no terminal here, so there is nobody to ask.
 		res = f.runStdin("", "iam", "user", "set-password", "alice")
-		if res.code != 1 || !strings.Contains(res.stderr, "give --password-stdin, or run it at a terminal") {
+		if res.code != 1 || !strings.Contains(res.stderr, "standard input is not a terminal to ask the password on; pipe the password with --password-stdin") {
 			t.Errorf("exit %d, stderr %q", res.code, res.stderr)
 		}
 		if n := len(f.calls("PUT")); n != 1 {

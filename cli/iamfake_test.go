@@ -2,10 +2,7 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -315,22 +312,7 @@ func (f *fakeAPI) decodeStrict(w http.ResponseWriter, v any) bool {
 }
 
 // runStdin runs the command line against the fake with stdin as standard
-// input, as execute does but with cobra's input replaced.
+// input.
 func (f *fakeAPI) runStdin(stdin string, args ...string) result {
-	var stdout, stderr bytes.Buffer
-	o := newOptions(&stdout, &stderr, func(k string) string { return map[string]string{"STREAMPLANE_SERVER": f.URL()}[k] })
-	o.now = func() time.Time { return created.Add(3 * time.Hour) }
-	root := newRootCommand(o)
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	root.SetIn(strings.NewReader(stdin))
-	code := 0
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		if !errors.Is(err, errReported) {
-			fmt.Fprintln(&stderr, "error: "+formatError(err))
-		}
-		code = 1
-	}
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return runWith(map[string]string{"STREAMPLANE_SERVER": f.URL()}, func(o *options) { o.stdin = strings.NewReader(stdin) }, args...)
 }

@@ -38,12 +38,12 @@ Condition holds. A Deny wins over every Allow.`
 
 // readPolicyDocument reads and decodes --file. Unknown fields are refused
 // here, so a misspelt "Statment" is not silently a policy that says nothing.
-func readPolicyDocument(cmd *cobra.Command, file string) (streamplane.PolicyDocument, error) {
+func (o *options) readPolicyDocument(file string) (streamplane.PolicyDocument, error) {
 	var doc streamplane.PolicyDocument
 	var raw []byte
 	var err error
 	if file == "-" {
-		raw, err = io.ReadAll(cmd.InOrStdin())
+		raw, err = io.ReadAll(o.stdin)
 	} else {
 		raw, err = os.ReadFile(file)
 	}
@@ -78,7 +78,7 @@ func newIAMPolicyCreateCommand(o *options) *cobra.Command {
 				return err
 			}
 			var err error
-			if spec.Document, err = readPolicyDocument(cmd, file); err != nil {
+			if spec.Document, err = o.readPolicyDocument(file); err != nil {
 				return err
 			}
 			spec.Name = args[0]
@@ -115,7 +115,11 @@ func newIAMPolicyListCommand(o *options) *cobra.Command {
 				if p.Builtin {
 					kind = "built-in"
 				}
-				rows = append(rows, []string{p.Name, kind, strconv.Itoa(len(p.Document.Statement)), p.Description})
+				desc := p.Description
+				if o.output == outputTable {
+					desc = shorten(desc, 70) // the built-ins' run long; 'show' has them whole
+				}
+				rows = append(rows, []string{p.Name, kind, strconv.Itoa(len(p.Document.Statement)), desc})
 			}
 			return o.printList(list, []string{"NAME", "TYPE", "STATEMENTS", "DESCRIPTION"}, rows)
 		},
@@ -176,7 +180,7 @@ cannot be changed.
 			if err := requireFlags(cmd, "file"); err != nil {
 				return err
 			}
-			doc, err := readPolicyDocument(cmd, file)
+			doc, err := o.readPolicyDocument(file)
 			if err != nil {
 				return err
 			}

@@ -25,6 +25,10 @@ func newIAMUserCommand(o *options) *cobra.Command {
 const iamUserAbout = `An IAM user signs in to Streamplane itself (the API, this command, the
 console); it is not a SASL user of a Kafka instance ('streamplane user').`
 
+// iamPasswordRules are the server's rules for an IAM user's password.
+const iamPasswordRules = `A password has 8 to 128 characters, at least three of lower-case letters,
+upper-case letters, digits and other characters, and is not the user's name.`
+
 func newIAMUserCreateCommand(o *options) *cobra.Command {
 	var (
 		spec          streamplane.AccountSpec
@@ -39,7 +43,10 @@ With --password-stdin the user signs in with a password (the first line of
 standard input); without, it has none and uses API tokens only ('streamplane
 iam token create'). Its home project (default "default") is where a policy
 attached without --project applies. A new user may do nothing until a
-policy is attached to it.`,
+policy is attached to it. The name has 2 to 64 lower-case letters, digits,
+'.', '_' or '-', starting with a letter.
+
+` + iamPasswordRules,
 		Example: `  echo "$ALICE_PASSWORD" | streamplane iam user create alice --password-stdin --project team-a
   streamplane iam user create ci-bot`,
 		Args: exactArgs("NAME"),
@@ -47,7 +54,7 @@ policy is attached to it.`,
 			spec.Name = args[0]
 			if passwordStdin {
 				var err error
-				if spec.Password, err = readPasswordStdin(cmd); err != nil {
+				if spec.Password, err = o.readPassword(spec.Name, true); err != nil {
 					return err
 				}
 			}
@@ -112,13 +119,13 @@ func newIAMUserShowCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.printAccount(a)
+			return o.printIAMUser(a)
 		},
 	}
 }
 
-// printAccount shows an IAM user in detail.
-func (o *options) printAccount(a *streamplane.Account) error {
+// printIAMUser shows an IAM user in detail.
+func (o *options) printIAMUser(a *streamplane.Account) error {
 	if o.json() {
 		return printJSON(o.stdout, a)
 	}
@@ -159,7 +166,8 @@ func newIAMUserDeleteCommand(o *options) *cobra.Command {
 		Use:   "delete NAME --yes",
 		Short: "Delete an IAM user and revoke its API tokens",
 		Long: `Delete an IAM user: it can no longer sign in, and every API token it has
-stops working at once. Its entries in the audit log stay.`,
+stops working at once. Its entries in the audit log stay. The admin account
+cannot be deleted.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !confirmed {
@@ -188,22 +196,14 @@ func newIAMUserSetPasswordCommand(o *options) *cobra.Command {
 tokens. With --password-stdin it is the first line of standard input;
 otherwise it is asked for twice at the terminal, without echo. Sign-ins with
 the old password fail from now on; tokens already issued stay valid (revoke
-them with 'streamplane iam token revoke').`,
+them with 'streamplane iam token revoke').
+
+` + iamPasswordRules,
 		Example: `  streamplane iam user set-password alice
   printf '%s\n' "$NEW_PASSWORD" | streamplane iam user set-password alice --password-stdin`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var pw string
-			var err error
-			if passwordStdin {
-				pw, err = readPasswordStdin(cmd)
-			} else {
-				var prompted bool
-				pw, prompted, err = o.promptPassword(cmd, args[0])
-				if !prompted {
-					err = fmt.Errorf("'%s' needs the new password: give --password-stdin, or run it at a terminal to type it", cmd.CommandPath())
-				}
-			}
+			pw, err := o.newPassword(args[0], passwordStdin)
 			if err != nil {
 				return err
 			}

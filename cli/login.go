@@ -167,14 +167,15 @@ func newWhoAmICommand(o *options) *cobra.Command {
 			if o.json() {
 				return printJSON(o.stdout, me)
 			}
-			return o.printAccount(me)
+			return o.printWhoAmI(me)
 		},
 	}
 	o.clientFlags(cmd)
 	return cmd
 }
 
-func (o *options) printAccount(a *streamplane.Account) error {
+// printWhoAmI shows the signed-in account and where its token came from.
+func (o *options) printWhoAmI(a *streamplane.Account) error {
 	f := newFields(o.stdout)
 	f.add("Account", a.Name)
 	f.add("ID", a.ID)

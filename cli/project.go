@@ -211,12 +211,13 @@ func newProjectDeleteCommand(o *options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete NAME --yes",
 		Short: "Delete an empty project",
-		Long: `Delete a project that holds no instances. The default project cannot be
-deleted.`,
+		Long: `Delete an empty project: the server refuses while an instance is in it, a
+policy is attached in it, or it is a user's home project. The default
+project cannot be deleted.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !confirmed {
-				return fmt.Errorf("not deleting project %s: policies attached in it stop applying; add --yes to confirm", args[0])
+				return fmt.Errorf("not deleting project %s: add --yes to confirm", args[0])
 			}
 			if err := o.client().DeleteProject(cmd.Context(), args[0]); err != nil {
 				return err

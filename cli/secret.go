@@ -1,57 +1,46 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 
-	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
 
-// readPasswordStdin returns the first line of standard input, for
-// --password-stdin: the password stays out of the shell's history and the
-// process list.
-func readPasswordStdin(cmd *cobra.Command) (string, error) {
-	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read the password from standard input: %w", err)
+// newPassword returns a password a command sets for user: the first line
+// of standard input with --password-stdin, else typed twice at the
+// terminal without echo, so that a typo does not lock anyone out.
+func (o *options) newPassword(user string, fromStdin bool) (string, error) {
+	if fromStdin {
+		return o.readPassword(user, true)
 	}
-	pw := strings.TrimRight(line, "\r\n")
-	if pw == "" {
-		return "", errors.New("--password-stdin: standard input holds no password")
-	}
-	return pw, nil
-}
-
-// promptPassword asks for a new password twice at the terminal, without
-// echo; ok is false when standard input is not a terminal.
-func (o *options) promptPassword(cmd *cobra.Command, user string) (pw string, ok bool, err error) {
-	f, isFile := cmd.InOrStdin().(*os.File)
-	if !isFile || !term.IsTerminal(int(f.Fd())) {
-		return "", false, nil
+	f, ok := o.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("standard input is not a terminal to ask the password on; pipe the password with --password-stdin")
 	}
 	read := func(prompt string) (string, error) {
 		fmt.Fprint(o.stderr, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
+		raw, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(o.stderr)
-		return string(b), err
+		if err != nil {
+			return "", fmt.Errorf("read the password: %w", err)
+		}
+		return string(raw), nil
 	}
-	if pw, err = read("New password for " + user + ": "); err != nil {
-		return "", true, err
+	pw, err := read("New password for " + user + ": ")
+	if err != nil {
+		return "", err
 	}
 	if pw == "" {
-		return "", true, errors.New("no password given")
+		return "", errors.New("no password given")
 	}
 	again, err := read("Repeat it: ")
 	if err != nil {
-		return "", true, err
+		return "", err
 	}
 	if again != pw {
-		return "", true, errors.New("the passwords differ; nothing was changed")
+		return "", errors.New("the passwords differ; nothing was changed")
 	}
-	return pw, true, nil
+	return pw, nil
 }

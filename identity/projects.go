@@ -147,6 +147,15 @@ func (s *Service) DeleteProject(ctx context.Context, name string) error {
 		if _, err := tx.Project(name); err != nil {
 			return err
 		}
+		accounts, err := tx.Accounts()
+		if err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			if a.Project == name {
+				return streamplane.Errorf(streamplane.ESTATE, "project %s is the home project of user %s; move or delete the user first", name, a.Name)
+			}
+		}
 		if err := tx.DeleteProject(name); err != nil {
 			return err
 		}
