@@ -9,6 +9,11 @@
 #       keep the fuzzer from starting more JVMs.
 # Each run is bounded by examples per operation (scripts/fuzz-api.toml) and
 # by a time limit. Everything is torn down at the end, also on failure.
+# Every request is made as the admin: the token its first start wrote to
+# <data>/admin.token goes to the CLI and to schemathesis in the environment
+# (STREAMPLANE_TOKEN, which the toml's header names), never on a command
+# line; schemathesis' ignored_auth check then sends each secured request
+# again without it and with a wrong one, and wants them refused.
 #
 # Usage: scripts/fuzz-api.sh [a|b|all]   (needs bin/streamplane: make build)
 set -euo pipefail
@@ -49,15 +54,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # start_server DIR FLAGS...: starts the server on a free port and waits until
-# it answers; sets $server_pid and $url.
+# it answers; sets $server_pid and $url, and exports the admin's token as
+# STREAMPLANE_TOKEN (written before server.addr).
 start_server() {
   local dir=$1
   shift
   mkdir -p "$dir"
+  unset STREAMPLANE_TOKEN
   "$bin" server --data "$dir" --listen 127.0.0.1:0 --install-recommended=false --log-level warn "$@" >"$dir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
-    if [ -s "$dir/server.addr" ] && STREAMPLANE_SERVER=$(cat "$dir/server.addr") "$bin" zone list >/dev/null 2>&1; then
+    if [ -s "$dir/server.addr" ] && [ -s "$dir/admin.token" ]; then
+      STREAMPLANE_TOKEN=$(cat "$dir/admin.token")
+      export STREAMPLANE_TOKEN
+    fi
+    if [ -s "$dir/server.addr" ] && [ -n "${STREAMPLANE_TOKEN:-}" ] && STREAMPLANE_SERVER=$(cat "$dir/server.addr") "$bin" zone list >/dev/null 2>&1; then
       url=$(cat "$dir/server.addr")
       return 0
     fi
