@@ -116,6 +116,7 @@ func TestContractTransport(t *testing.T) {
 	exchange := func(method, path, reqBody string, status int, respBody string) string {
 		req, _ := http.NewRequest(method, "http://127.0.0.1:1"+path, bytes.NewReader([]byte(reqBody)))
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer sp_test") // as every client of the tests sends
 		resp := &http.Response{StatusCode: status, Status: http.StatusText(status), Header: http.Header{"Content-Type": {"application/json"}}}
 		return checkExchange(req, []byte(reqBody), resp, []byte(respBody))
 	}
