@@ -1,6 +1,8 @@
 // Command bench measures Streamplane against its performance goals and
 // prints a table: instance creation and rolling restart on real brokers,
-// the server's memory, API latency over a large store, and the Kafka-facing
+// the server's memory, API latency over a large store (and what the
+// guard's authentication, authorisation and audit add to it, timed by
+// api's BenchmarkGuard through `go test`), and the Kafka-facing
 // operations (topics, groups, messages) on a large instance. Run it with
 // `make bench`; it needs Java, Maven and about 4 GB of free memory.
 package main
