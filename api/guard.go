@@ -173,15 +173,15 @@ func (s *Server) authorize(ctx context.Context, r *http.Request, acc access, bod
 // authorizeAnywhere allows a read when some project allows it, and keeps
 // those projects for the list to show.
 func (s *Server) authorizeAnywhere(ctx context.Context, req iam.Request, c *identity.Caller) (context.Context, error) {
-	projects, err := s.Identity.Projects(ctx, nil)
+	projects, err := s.Identity.ProjectNames(ctx)
 	if err != nil {
 		return ctx, err
 	}
 	var allowed []string
 	for _, p := range projects {
-		req.Project = p.Name
+		req.Project = p
 		if iam.Evaluate(req, c.Grants).Allowed {
-			allowed = append(allowed, p.Name)
+			allowed = append(allowed, p)
 		}
 	}
 	if len(allowed) == 0 {

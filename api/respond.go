@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,16 +29,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func decode(r *http.Request, v any) error {
 	body := http.MaxBytesReader(nil, r.Body, maxBody)
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	// The body is read whole first: a JSON null would decode into v as if
+	// it were {}, and no operation takes null.
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
+	if err == nil && dec.More() {
+		return streamplane.Invalid("", "the body must hold one JSON object")
+	}
+	if err == nil && string(raw) == "null" {
+		return streamplane.Invalid("", "the body must be a JSON object, not null")
+	}
+	if err == nil {
+		fields := json.NewDecoder(bytes.NewReader(raw))
+		fields.DisallowUnknownFields()
+		err = fields.Decode(v)
+	}
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
-		if dec.More() {
-			return streamplane.Invalid("", "the body must hold one JSON object")
-		}
 		return nil
 	case errors.Is(err, io.EOF):
 		return streamplane.Invalid("", "a JSON body is required")

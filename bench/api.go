@@ -13,6 +13,8 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
+	"github.com/streamplane/streamplane/authn"
+	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/provision/local"
 	"github.com/streamplane/streamplane/service"
@@ -44,7 +46,17 @@ func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
 	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, store, cache, log)
 	wf := (&workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}).Workflows()
 	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log}
-	srv := httptest.NewServer((&api.Server{Service: svc, Log: log}).Handler())
+	// Every request is authenticated: the admin's token, as the server's
+	// first start makes it.
+	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log}
+	if _, err := ids.Bootstrap(ctx, dir); err != nil {
+		return nil, err
+	}
+	token, err := readToken(dir)
+	if err != nil {
+		return nil, err
+	}
+	srv := httptest.NewServer((&api.Server{Service: svc, Identity: ids, Log: log}).Handler())
 	defer srv.Close()
 
 	var rows []row
@@ -53,25 +65,29 @@ func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
 		{"all in one page", "?limit=1000"},
 		{"filtered by tag", "?tag=team=payments"},
 	} {
-		lat, err := timeGET(srv.URL+"/api/v1/instances"+q.query, requests, 50, nil)
+		lat, err := timeGET(srv.URL+"/api/v1/instances"+q.query, token, requests, 50, nil)
 		if err != nil {
 			return nil, err
 		}
 		rows = append(rows, row{
 			what:   fmt.Sprintf("GET /api/v1/instances, %d records, %s", records, q.label),
 			value:  p50p99(lat, 10*time.Microsecond),
-			detail: fmt.Sprintf("%d sequential requests over loopback HTTP", requests),
+			detail: fmt.Sprintf("%d sequential requests over loopback HTTP, as admin", requests),
 		})
 	}
-	return rows, nil
+	guard, err := measureGuard(ctx, records, env.opts.guardRequests)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, guard...), nil
 }
 
-// timeGET times n sequential GETs of u after warmup more that do not
-// count, checking each answer with check if given.
-func timeGET(u string, n, warmup int, check func(body string) error) ([]time.Duration, error) {
+// timeGET times n sequential GETs of u with the API token after warmup
+// more that do not count, checking each answer with check if given.
+func timeGET(u, token string, n, warmup int, check func(body string) error) ([]time.Duration, error) {
 	lat := make([]time.Duration, 0, n)
 	for i := range warmup + n {
-		took, err := getTimed(u, check)
+		took, err := getTimed(u, token, check)
 		if err != nil {
 			return nil, err
 		}
@@ -82,11 +98,16 @@ func timeGET(u string, n, warmup int, check func(body string) error) ([]time.Dur
 	return lat, nil
 }
 
-// getTimed times one GET of u, the whole answer read, and checks the answer
-// with check if given.
-func getTimed(u string, check func(body string) error) (time.Duration, error) {
+// getTimed times one GET of u with the API token, the whole answer read,
+// and checks the answer with check if given.
+func getTimed(u, token string, check func(body string) error) (time.Duration, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	start := time.Now()
-	resp, err := http.Get(u)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err
 	}

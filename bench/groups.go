@@ -61,7 +61,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	}
 	setupTook := time.Since(setup)
 	base := srv.client.BaseURL + "/api/v1/instances/" + url.PathEscape(inst.ID) + "/groups"
-	listAll, err := timeGET(base+"?limit=1000", benchGroupRequests, 3, func(body string) error {
+	listAll, err := timeGET(base+"?limit=1000", srv.client.Token, benchGroupRequests, 3, func(body string) error {
 		if n := strings.Count(body, `"group": "bench-group-`); n != benchGroups {
 			return fmt.Errorf("the list shows %d of the %d groups", n, benchGroups)
 		}
@@ -70,7 +70,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	listPage, err := timeGET(base, benchGroupRequests, 3, nil)
+	listPage, err := timeGET(base, srv.client.Token, benchGroupRequests, 3, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func measureGroups(ctx context.Context, env *benchEnv) ([]row, error) {
 	if err := commitEach(ctx, adm, []string{lagGroup}, wide, benchLagPartitions, 0); err != nil {
 		return nil, err
 	}
-	lag, err := timeGET(base+"/"+lagGroup, benchGroupRequests, 3, func(body string) error {
+	lag, err := timeGET(base+"/"+lagGroup, srv.client.Token, benchGroupRequests, 3, func(body string) error {
 		if !strings.Contains(body, fmt.Sprintf(`"lag": %d,`, benchLagPartitions)) {
 			return fmt.Errorf("group %s does not show a lag of %d", lagGroup, benchLagPartitions)
 		}

@@ -12,6 +12,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaruntime"
 )
 
@@ -117,9 +118,19 @@ func startServer(binary, dir string) (*server, error) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		// The first start writes the admin's token before the address.
 		raw, err := os.ReadFile(filepath.Join(dir, "server.addr"))
 		if err == nil {
-			c := client.New(strings.TrimSpace(string(raw)))
+			token, err := readToken(dir)
+			if err != nil {
+				cmd.Process.Kill()
+				return nil, err
+			}
+			c, err := client.NewWithOptions(strings.TrimSpace(string(raw)), client.Options{Token: token})
+			if err != nil {
+				cmd.Process.Kill()
+				return nil, err
+			}
 			if _, err := c.Flavors(context.Background()); err == nil {
 				return &server{cmd: cmd, client: c}, nil
 			}
@@ -128,6 +139,15 @@ func startServer(binary, dir string) (*server, error) {
 	}
 	cmd.Process.Kill()
 	return nil, fmt.Errorf("server did not start; see %s", logFile.Name())
+}
+
+// readToken reads the admin's API token from a server's data directory.
+func readToken(dir string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, identity.AdminTokenFile))
+	if err != nil {
+		return "", fmt.Errorf("the admin's token: %w", err)
+	}
+	return strings.TrimSpace(string(raw)), nil
 }
 
 func installRuntime(ctx context.Context, c *client.Client, version string) error {

@@ -1,6 +1,8 @@
 // Command bench measures Streamplane against its performance goals and
 // prints a table: instance creation and rolling restart on real brokers,
-// the server's memory, API latency over a large store, and the Kafka-facing
+// the server's memory, API latency over a large store (and what the
+// guard's authentication, authorisation and audit add to it, timed by
+// api's BenchmarkGuard through `go test`), and the Kafka-facing
 // operations (topics, groups, messages) on a large instance. Run it with
 // `make bench`; it needs Java, Maven and about 4 GB of free memory.
 package main
@@ -19,7 +21,10 @@ type options struct {
 	runs     int
 	records  int
 	requests int
-	only     string
+	// guardRequests is the number of requests each way of the guard's
+	// measurement: a listing with the guard is slow over a large store.
+	guardRequests int
+	only          string
 }
 
 // measurement is one group of rows. It gets the shared environment, which
@@ -43,6 +48,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "repetitions of each instance measurement (the median is reported)")
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
+	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
 	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups or messages")
 	flag.Parse()
 

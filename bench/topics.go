@@ -108,7 +108,7 @@ func measureTopics(ctx context.Context, env *benchEnv) ([]row, error) {
 	lat := make([][]time.Duration, len(gets))
 	for i := range benchTopicRequests + 3 { // the first three warm up
 		for j, g := range gets {
-			took, err := getTimed(base+g.path, g.check)
+			took, err := getTimed(base+g.path, srv.client.Token, g.check)
 			if err != nil {
 				return nil, err
 			}

@@ -15,7 +15,7 @@ import (
 func cli(t *testing.T, s *Server, args ...string) (stdout string, err error) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(cmd.Environ(), "STREAMPLANE_SERVER="+s.URL)
+	cmd.Env = append(cmd.Environ(), s.CLIEnv()...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()

@@ -23,6 +23,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaruntime"
 )
 
@@ -83,6 +84,9 @@ type Server struct {
 	PortRange string
 	Client    *client.Client
 	URL       string
+	// Token is the admin's API token, which the first start wrote to
+	// Dir/admin.token; every client and CLI run of the tests signs in with it.
+	Token string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -179,13 +183,36 @@ func (s *Server) Start(env ...string) {
 			return false, "no server.addr yet"
 		}
 		s.URL = strings.TrimSpace(string(raw))
-		s.Client = client.New(s.URL)
+		// The server writes the token before its address, and keeps the
+		// file across restarts: the admin already exists then.
+		token, err := os.ReadFile(filepath.Join(s.Dir, identity.AdminTokenFile))
+		if err != nil {
+			return false, "no admin token: " + err.Error()
+		}
+		s.Token = strings.TrimSpace(string(token))
+		s.Client, err = client.NewWithOptions(s.URL, client.Options{Token: s.Token})
+		if err != nil {
+			s.t.Fatal(err)
+		}
 		s.Client.HTTP.Transport = &contractTransport{server: s, base: http.DefaultTransport}
 		if _, err := s.Client.Flavors(context.Background()); err != nil {
 			return false, err.Error()
 		}
 		return true, ""
 	})
+}
+
+// CLIEnv is the environment a CLI run against the server needs: its
+// address and the admin's token.
+func (s *Server) CLIEnv() []string {
+	return []string{"STREAMPLANE_SERVER=" + s.URL, "STREAMPLANE_TOKEN=" + s.Token}
+}
+
+// Authorize signs a hand-made request in as the admin, as the client does
+// its own.
+func (s *Server) Authorize(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	return req
 }
 
 func (s *Server) exitCode() int {

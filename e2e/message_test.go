@@ -617,7 +617,7 @@ func TestMessageCLI(t *testing.T) {
 
 	outFile := filepath.Join(dir, "body.bin")
 	download := exec.Command("sh", "-c", `"$0" message download "$1" "$2" 1 1 > "$3"`, binary, inst.Name, topic, outFile)
-	download.Env = append(download.Environ(), "STREAMPLANE_SERVER="+s.URL)
+	download.Env = append(download.Environ(), s.CLIEnv()...)
 	if msg, err := download.CombinedOutput(); err != nil {
 		t.Fatalf("download: %v\n%s", err, msg)
 	}

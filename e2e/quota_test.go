@@ -261,7 +261,7 @@ func TestQuotaRulesAPI(t *testing.T) {
 	} {
 		req, _ := http.NewRequest(tc.method, s.URL+"/api/v1/instances/"+secure.Name+tc.path, strings.NewReader(tc.body))
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := s.Client.HTTP.Do(req)
+		resp, err := s.Client.HTTP.Do(s.Authorize(req))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,7 +58,11 @@ func apiAnswers(t *testing.T, s *Server, paths ...string) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	for _, path := range paths {
-		resp, err := s.Client.HTTP.Get(s.URL + path)
+		req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := s.Client.HTTP.Do(s.Authorize(req))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -350,7 +350,7 @@ func TestKafkaPassword(t *testing.T) {
 func cliEnv(t *testing.T, s *Server, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(append(cmd.Environ(), "STREAMPLANE_SERVER="+s.URL), env...)
+	cmd.Env = append(append(cmd.Environ(), s.CLIEnv()...), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("streamplane %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -32,6 +32,20 @@ func (s *Service) Projects(ctx context.Context, names []string) ([]*streamplane.
 	return out, err
 }
 
+// ProjectNames lists the projects' names only: authorising a read in
+// "any project" needs no usage, which would read every instance.
+func (s *Service) ProjectNames(ctx context.Context) ([]string, error) {
+	var names []string
+	err := s.Store.View(ctx, func(tx streamplane.Tx) error {
+		list, err := tx.Projects()
+		for _, p := range list {
+			names = append(names, p.Name)
+		}
+		return err
+	})
+	return names, err
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

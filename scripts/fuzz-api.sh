@@ -9,6 +9,11 @@
 #       keep the fuzzer from starting more JVMs.
 # Each run is bounded by examples per operation (scripts/fuzz-api.toml) and
 # by a time limit. Everything is torn down at the end, also on failure.
+# Every request is made as the admin: the token its first start wrote to
+# <data>/admin.token goes to the CLI and to schemathesis in the environment
+# (STREAMPLANE_TOKEN, which the toml's header names), never on a command
+# line; schemathesis' ignored_auth check then sends each secured request
+# again without it and with a wrong one, and wants them refused.
 #
 # Usage: scripts/fuzz-api.sh [a|b|all]   (needs bin/streamplane: make build)
 set -euo pipefail
@@ -49,15 +54,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # start_server DIR FLAGS...: starts the server on a free port and waits until
-# it answers; sets $server_pid and $url.
+# it answers; sets $server_pid and $url, and exports the admin's token as
+# STREAMPLANE_TOKEN (written before server.addr).
 start_server() {
   local dir=$1
   shift
   mkdir -p "$dir"
+  unset STREAMPLANE_TOKEN
   "$bin" server --data "$dir" --listen 127.0.0.1:0 --install-recommended=false --log-level warn "$@" >"$dir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
-    if [ -s "$dir/server.addr" ] && STREAMPLANE_SERVER=$(cat "$dir/server.addr") "$bin" zone list >/dev/null 2>&1; then
+    if [ -s "$dir/server.addr" ] && [ -s "$dir/admin.token" ]; then
+      STREAMPLANE_TOKEN=$(cat "$dir/admin.token")
+      export STREAMPLANE_TOKEN
+    fi
+    if [ -s "$dir/server.addr" ] && [ -n "${STREAMPLANE_TOKEN:-}" ] && STREAMPLANE_SERVER=$(cat "$dir/server.addr") "$bin" zone list >/dev/null 2>&1; then
       url=$(cat "$dir/server.addr")
       return 0
     fi
@@ -67,6 +78,22 @@ start_server() {
   echo "fuzz-api: the server did not start; its log:" >&2
   tail -n 40 "$dir/server.log" >&2
   return 1
+}
+
+# iam_targets: makes an IAM user and a token of its own for the fuzzer's
+# operations on one user's attachments or on one token, and prints the toml
+# that pins those operations to them. The fuzzer learns names and ids from
+# answers (whoami, the token list): left free it revokes the admin's own
+# token, or attaches a deny-all policy to the admin, and every request
+# after that is a 401 or 403. Everything else about users and tokens stays
+# free (the admin account cannot be deleted).
+iam_targets() {
+  STREAMPLANE_SERVER=$url "$bin" iam user create fuzz-target >/dev/null
+  local token_id
+  token_id=$(STREAMPLANE_SERVER=$url "$bin" iam token create --user fuzz-target --description "fuzz-api: revokeToken's target" -o json |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+  printf '\n[[operations]]\ninclude-path-regex = "^/api/v1/iam/users/[{]user[}]/attachments$"\nparameters = { "path.user" = "fuzz-target" }\n'
+  printf '\n[[operations]]\ninclude-path = "/api/v1/iam/tokens/{token}"\nparameters = { "path.token" = "%s" }\n' "$token_id"
 }
 
 # fuzz NAME CONFIG [ARGS]: runs schemathesis against $url and reports its time.
@@ -84,8 +111,8 @@ if [ "$which_runs" = all ] || [ "$which_runs" = a ]; then
   # Only invalid instances are asked for here, so the server stays empty
   # and every instance-scoped request meets "no such instance"; valid ones
   # are run (b)'s, where the instance limit refuses them.
-  { cat "$config"; printf '\n[[operations]]\ninclude-operation-id = "createInstance"\ngeneration.mode = "negative"\n'; } >"$work/a.toml"
   start_server "$work/a" --java false --maven false --runtime-cache "$work/a/runtimes" --max-instances 1 --max-brokers 1 --port-range 39600-39699
+  { cat "$config"; printf '\n[[operations]]\ninclude-operation-id = "createInstance"\ngeneration.mode = "negative"\n'; iam_targets; } >"$work/a.toml"
   fuzz a "$work/a.toml"
   stop_server
 fi
@@ -108,6 +135,7 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
   # The instance's own operations that would delete or rename it, or keep it
   # busy rolling brokers, are left out; run (a) covers them.
   { cat "$config"
+    iam_targets
     printf '\n[[operations]]\ninclude-operation-id = "installRuntime"\nparameters = { "path.version" = "%s" }\n' "$version"
     printf '\n[parameters]\n"path.instance" = "%s"\n' "$instance"; } >"$work/b.toml"
   fuzz b "$work/b.toml" \
