@@ -45,17 +45,16 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
 	_, _, logFlag := rt.LogConfig(logDir, dir)
-	classpath := rt.Classpath()
-	if inst.HasMechanism(streamplane.MechanismPlain) {
-		if p.cfg.Plain == nil {
-			return streamplane.Process{}, fmt.Errorf("local: instance %s offers PLAIN but this server has no PLAIN plugin", inst.Name)
-		}
-		jar, err := p.cfg.Plain.Jar(ctx)
-		if err != nil {
-			return streamplane.Process{}, err
-		}
-		classpath += string(os.PathListSeparator) + jar
+	// Every broker needs the plugin: its authorizer and topic policy are
+	// in every broker's configuration, PLAIN only in some.
+	if p.cfg.Plugin == nil {
+		return streamplane.Process{}, fmt.Errorf("local: this server has no broker plugin to start brokers with")
 	}
+	jar, err := p.cfg.Plugin.Jar(ctx)
+	if err != nil {
+		return streamplane.Process{}, err
+	}
+	classpath := rt.Classpath() + string(os.PathListSeparator) + jar
 	args := []string{
 		fmt.Sprintf("-Xmx%dm", flavor.HeapMB), fmt.Sprintf("-Xms%dm", flavor.HeapMB),
 		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
