@@ -121,7 +121,7 @@ func startBroker(t *testing.T, rt kafkaruntime.Runtime, jar, credentials string,
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "java", "-Xmx256m", logFlag, "-Dkafka.logs.dir="+logDir,
-		"-cp", rt.Classpath(), "kafka.tools.StorageTool", "format", "-t", clusterID(), "-c", config).CombinedOutput()
+		"-cp", rt.Classpath()+string(os.PathListSeparator)+jar, "kafka.tools.StorageTool", "format", "-t", clusterID(), "-c", config).CombinedOutput()
 	if err != nil {
 		t.Fatalf("formatting: %v\n%s", err, out)
 	}

@@ -45,16 +45,10 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
 	_, _, logFlag := rt.LogConfig(logDir, dir)
-	// Every broker needs the plugin: its authorizer and topic policy are
-	// in every broker's configuration, PLAIN only in some.
-	if p.cfg.Plugin == nil {
-		return streamplane.Process{}, fmt.Errorf("local: this server has no broker plugin to start brokers with")
-	}
-	jar, err := p.cfg.Plugin.Jar(ctx)
+	classpath, err := p.classpath(ctx, rt)
 	if err != nil {
 		return streamplane.Process{}, err
 	}
-	classpath := rt.Classpath() + string(os.PathListSeparator) + jar
 	args := []string{
 		fmt.Sprintf("-Xmx%dm", flavor.HeapMB), fmt.Sprintf("-Xms%dm", flavor.HeapMB),
 		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",

@@ -256,10 +256,16 @@ func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b 
 	if err != nil {
 		return err
 	}
+	// StorageTool loads the broker's configuration, and with it the
+	// plugin's classes.
+	classpath, err := p.classpath(ctx, rt)
+	if err != nil {
+		return err
+	}
 	const tool = "kafka.tools.StorageTool"
 	_, _, logFlag := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), p.layout.brokerDir(inst.ID, b.ID))
 	return runJava(ctx, p.cfg.Java, p.layout.brokerDir(inst.ID, b.ID), tool,
-		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", rt.Classpath(),
+		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", classpath,
 			tool, "format", "-t", inst.ClusterID, "-c", p.layout.configFile(inst.ID, b.ID)})
 }
 
@@ -292,6 +298,19 @@ func (p *Provisioner) MetricsEndpoints(inst *streamplane.Instance) map[int]strin
 		}
 	}
 	return out
+}
+
+// classpath is the runtime's classpath and the broker plugin's jar: every
+// broker configuration names the plugin's authorizer and topic policy.
+func (p *Provisioner) classpath(ctx context.Context, rt kafkaruntime.Runtime) (string, error) {
+	if p.cfg.Plugin == nil {
+		return "", errors.New("local: this server has no broker plugin to run brokers with")
+	}
+	jar, err := p.cfg.Plugin.Jar(ctx)
+	if err != nil {
+		return "", err
+	}
+	return rt.Classpath() + string(os.PathListSeparator) + jar, nil
 }
 
 func (p *Provisioner) runtime(version string) (kafkaruntime.Runtime, error) {
