@@ -1,6 +1,7 @@
 package dev.streamplane.kafka;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -34,11 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p>In KRaft the policy runs on the active controller, which tells it only
  * about the topic being created. The current count comes from an admin
  * client on the internal listener, with the settings under
- * {@link #ADMIN_PREFIX}. The answer is kept for a second, and topics
- * allowed since it was read are added to it until it shows them, so that
- * the topics of one request, or of requests in quick succession, count
- * together. A topic allowed but never created (a validate-only request,
- * one that failed later) counts for {@link #PENDING_MS} at most.
+ * {@link #ADMIN_PREFIX}. Topics allowed are added to the count until it
+ * shows them, so that the topics of one request, or of requests in quick
+ * succession, count together; a topic allowed but never created (a
+ * validate-only request, one that failed later) or deleted at once counts
+ * for {@link #PENDING_MS} at most. The count is kept for
+ * {@link #SNAPSHOT_MS} to allow creations, but a refusal is always decided
+ * on a fresh one, so that topics just deleted make room at once.
  *
  * <p>Broker configuration:
  * <pre>
@@ -61,7 +64,7 @@ public class TopicPolicy implements CreateTopicPolicy {
     static final Pattern NAME = Pattern.compile("^[A-Za-z0-9._-]{3,200}$");
 
     static final long SNAPSHOT_MS = 1_000;
-    static final long PENDING_MS = 10_000;
+    static final long PENDING_MS = 5_000;
     static final long TIMEOUT_MS = 5_000;
 
     // Kafka's internal topics and the broker settings of their partitions
@@ -161,7 +164,7 @@ public class TopicPolicy implements CreateTopicPolicy {
             }
             if (partitions > max) {
                 throw new PolicyViolationException(String.format(
-                        "Kafka's internal topic %s has %d partitions on this instance, not %d", name, max, partitions));
+                        "Kafka's internal topic %s takes at most %d partitions on this instance, not %d", name, max, partitions));
             }
             return;
         }
@@ -174,18 +177,16 @@ public class TopicPolicy implements CreateTopicPolicy {
                     "a topic has 1 to %d partitions; %s would have %d", maxTopicPartitions, name, partitions));
         }
         long now = System.nanoTime() / 1_000_000;
-        Map<String, Integer> topics = topics(now);
-        int used = 0;
-        for (int n : topics.values()) {
-            used += n;
+        boolean fresh = snapshot == null || now - snapshotAt >= SNAPSHOT_MS;
+        if (fresh) {
+            refresh(now);
         }
-        for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Pending> e = it.next();
-            if (topics.containsKey(e.getKey()) || now - e.getValue().at > PENDING_MS) {
-                it.remove();
-            } else {
-                used += e.getValue().partitions;
-            }
+        int used = used(now);
+        if (used + partitions > maxPartitions && !fresh) {
+            // Refuse only on a fresh count: topics deleted since the kept
+            // one was read would be counted otherwise.
+            refresh(now);
+            used = used(now);
         }
         if (used + partitions > maxPartitions) {
             throw new PolicyViolationException(String.format(
@@ -195,16 +196,30 @@ public class TopicPolicy implements CreateTopicPolicy {
         pending.put(name, new Pending(partitions, now));
     }
 
-    // topics returns the instance's topics and their partitions as read at
-    // most SNAPSHOT_MS ago.
-    private Map<String, Integer> topics(long now) throws PolicyViolationException {
-        if (snapshot != null && now - snapshotAt < SNAPSHOT_MS) {
-            return snapshot;
+    // used counts the partitions of the last count and of the topics
+    // allowed since that it does not show yet, forgetting those it shows
+    // and those allowed too long ago.
+    private int used(long now) {
+        int used = 0;
+        for (int n : snapshot.values()) {
+            used += n;
         }
+        for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Pending> e = it.next();
+            if (snapshot.containsKey(e.getKey()) || now - e.getValue().at > PENDING_MS) {
+                it.remove();
+            } else {
+                used += e.getValue().partitions;
+            }
+        }
+        return used;
+    }
+
+    // refresh counts the instance's topics and their partitions anew.
+    private void refresh(long now) throws PolicyViolationException {
         try {
             snapshot = counter.userTopics();
             snapshotAt = now;
-            return snapshot;
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn("Streamplane topic policy: cannot count the partitions of {}", instance, cause);
@@ -220,18 +235,26 @@ public class TopicPolicy implements CreateTopicPolicy {
         }
     }
 
-    /** Counts with an admin client: the topics not internal, described. */
+    /**
+     * Counts with an admin client: the topics not internal, described. The
+     * client is made on first use, so that only the active controller, the
+     * one that validates, holds one.
+     */
     static final class AdminCounter implements Counter {
-        private final Admin admin;
+        private final Map<String, Object> config;
+        private Admin admin;
 
         AdminCounter(Map<String, Object> config) {
-            admin = Admin.create(config);
+            this.config = config;
         }
 
         @Override
         public Map<String, Integer> userTopics() throws Exception {
-            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(false))
-                    .names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            if (admin == null) {
+                admin = Admin.create(config);
+            }
+            Set<String> names = new HashSet<>(admin.listTopics(new ListTopicsOptions().listInternal(false))
+                    .names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
             names.removeIf(n -> n.startsWith("__"));
             Map<String, Integer> out = new HashMap<>();
             if (names.isEmpty()) {
@@ -252,7 +275,9 @@ public class TopicPolicy implements CreateTopicPolicy {
 
         @Override
         public void close() {
-            admin.close();
+            if (admin != null) {
+                admin.close();
+            }
         }
     }
 }
