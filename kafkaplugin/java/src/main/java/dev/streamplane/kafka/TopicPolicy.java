@@ -37,11 +37,13 @@ import org.slf4j.LoggerFactory;
  * client on the internal listener, with the settings under
  * {@link #ADMIN_PREFIX}. Topics allowed are added to the count until it
  * shows them, so that the topics of one request, or of requests in quick
- * succession, count together; a topic allowed but never created (a
- * validate-only request, one that failed later) or deleted at once counts
- * for {@link #PENDING_MS} at most. The count is kept for
- * {@link #SNAPSHOT_MS} to allow creations, but a refusal is always decided
- * on a fresh one, so that topics just deleted make room at once.
+ * succession, count together; a count read {@link #VISIBLE_MS} after a
+ * topic was allowed shows it unless it was never made (a validate-only
+ * request, one that failed later) or is deleted already. The count is kept
+ * for {@link #SNAPSHOT_MS} to allow creations, but a refusal is always
+ * decided on a fresh one, so that topics deleted make room at once (as
+ * soon as the brokers know of it: a few milliseconds after the deletion
+ * was answered).
  *
  * <p>Broker configuration:
  * <pre>
@@ -64,7 +66,7 @@ public class TopicPolicy implements CreateTopicPolicy {
     static final Pattern NAME = Pattern.compile("^[A-Za-z0-9._-]{3,200}$");
 
     static final long SNAPSHOT_MS = 1_000;
-    static final long PENDING_MS = 5_000;
+    static final long VISIBLE_MS = 1_000;
     static final long TIMEOUT_MS = 5_000;
 
     // Kafka's internal topics and the broker settings of their partitions
@@ -181,12 +183,12 @@ public class TopicPolicy implements CreateTopicPolicy {
         if (fresh) {
             refresh(now);
         }
-        int used = used(now);
+        int used = used();
         if (used + partitions > maxPartitions && !fresh) {
             // Refuse only on a fresh count: topics deleted since the kept
             // one was read would be counted otherwise.
             refresh(now);
-            used = used(now);
+            used = used();
         }
         if (used + partitions > maxPartitions) {
             throw new PolicyViolationException(String.format(
@@ -197,16 +199,16 @@ public class TopicPolicy implements CreateTopicPolicy {
     }
 
     // used counts the partitions of the last count and of the topics
-    // allowed since that it does not show yet, forgetting those it shows
-    // and those allowed too long ago.
-    private int used(long now) {
+    // allowed that it does not show yet, forgetting those it shows and
+    // those it should show by now: never made, or deleted since.
+    private int used() {
         int used = 0;
         for (int n : snapshot.values()) {
             used += n;
         }
         for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Pending> e = it.next();
-            if (snapshot.containsKey(e.getKey()) || now - e.getValue().at > PENDING_MS) {
+            if (snapshot.containsKey(e.getKey()) || snapshotAt - e.getValue().at >= VISIBLE_MS) {
                 it.remove();
             } else {
                 used += e.getValue().partitions;
