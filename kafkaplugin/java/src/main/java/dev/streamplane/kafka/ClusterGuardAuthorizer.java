@@ -45,8 +45,9 @@ public class ClusterGuardAuthorizer extends StandardAuthorizer {
     /**
      * The cluster operations a client may be granted: DESCRIBE (listing
      * groups, ACLs, log dirs), DESCRIBE_CONFIGS (broker configs, quotas) and
-     * IDEMPOTENT_WRITE (idempotent producers on brokers before KIP-679).
-     * The same set the control plane grants User:* on the cluster.
+     * IDEMPOTENT_WRITE (an idempotent producer's InitProducerId, which needs
+     * it or WRITE on some topic). The same set the control plane grants
+     * User:* on the cluster.
      */
     public static final Set<AclOperation> CLIENT_OPERATIONS = Collections.unmodifiableSet(
             EnumSet.of(AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.IDEMPOTENT_WRITE));
