@@ -24,6 +24,25 @@ const (
 	ListenerPublic     = "PUBLIC"
 )
 
+// Streamplane's broker plugin (package kafkaplugin, which builds it and
+// checks these names against its sources) replaces Kafka's authorizer and
+// adds a topic creation policy; it is on every broker's classpath.
+const (
+	// AuthorizerClass is Kafka's StandardAuthorizer, except that only super
+	// users administer the cluster resource, whatever its ACLs.
+	AuthorizerClass = "dev.streamplane.kafka.ClusterGuardAuthorizer"
+	// TopicPolicyClass refuses topics the API would refuse: bad names, too
+	// many partitions for the topic or the instance.
+	TopicPolicyClass = "dev.streamplane.kafka.TopicPolicy"
+	// The topic policy's settings: the instance's name (for messages), its
+	// partition limit, a topic's most partitions, and the admin client it
+	// counts partitions with (settings under the prefix).
+	PolicyInstance           = "streamplane.topic.policy.instance"
+	PolicyMaxPartitions      = "streamplane.topic.policy.max.partitions"
+	PolicyMaxTopicPartitions = "streamplane.topic.policy.max.topic.partitions"
+	PolicyAdmin              = "streamplane.topic.policy.admin."
+)
+
 // BrokerInput is everything a broker's configuration depends on.
 type BrokerInput struct {
 	Instance    *streamplane.Instance
@@ -123,11 +142,29 @@ func Broker(in BrokerInput) (*Properties, error) {
 	}
 
 	// Authorization: the control-plane principals are the only super users;
-	// a resource without ACLs is open to every client (DMS 8.9), and the
-	// cluster resource gets ACLs at creation so clients cannot administer it.
-	p.Set("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+	// a resource without ACLs is open to every client (DMS 8.9), except the
+	// cluster resource: the plugin's authorizer never lets a client
+	// administer it, from the first request on, ACLs or not.
+	p.Set("authorizer.class.name", AuthorizerClass)
 	p.Set("super.users", "User:"+c.ControllerUser+";User:"+c.AdminUser)
 	p.Set("allow.everyone.if.no.acl.found", "true")
+
+	// Topic creation by anyone (clients included) follows the API's rules;
+	// the policy counts partitions through the internal listener.
+	var internals []string
+	for i := range inst.Brokers {
+		if port := inst.Brokers[i].Ports[streamplane.PortInternal]; port != 0 && inst.Brokers[i].State != streamplane.BrokerDeleted {
+			internals = append(internals, fmt.Sprintf("%s:%d", in.ControlHost, port))
+		}
+	}
+	p.Set("create.topic.policy.class.name", TopicPolicyClass)
+	p.Set(PolicyInstance, inst.Name)
+	p.Set(PolicyMaxPartitions, strconv.Itoa(inst.PartitionLimit()))
+	p.Set(PolicyMaxTopicPartitions, strconv.Itoa(streamplane.MaxTopicPartitions))
+	p.Set(PolicyAdmin+"bootstrap.servers", strings.Join(internals, ","))
+	p.Set(PolicyAdmin+"security.protocol", "SASL_PLAINTEXT")
+	p.Set(PolicyAdmin+"sasl.mechanism", "PLAIN")
+	p.Set(PolicyAdmin+"sasl.jaas.config", plainJAAS(c.AdminUser, c.AdminPassword, nil))
 
 	// Placement and storage.
 	p.Set("broker.rack", b.Rack)

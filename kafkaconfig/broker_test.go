@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -194,8 +195,30 @@ func TestBroker(t *testing.T) {
 			if got, want := props["allow.everyone.if.no.acl.found"], "true"; got != want {
 				t.Errorf("node %d: allow.everyone.if.no.acl.found = %q, want %q", id, got, want)
 			}
-			if props["authorizer.class.name"] == "" {
-				t.Errorf("node %d: no authorizer", id)
+			if got, want := props["authorizer.class.name"], kafkaconfig.AuthorizerClass; got != want {
+				t.Errorf("node %d: authorizer.class.name = %q, want %q", id, got, want)
+			}
+
+			// The topic policy holds to the instance's limit and counts
+			// through every node's internal listener, as the admin.
+			if got, want := props["create.topic.policy.class.name"], kafkaconfig.TopicPolicyClass; got != want {
+				t.Errorf("node %d: create.topic.policy.class.name = %q, want %q", id, got, want)
+			}
+			if got, want := props[kafkaconfig.PolicyMaxPartitions], strconv.Itoa(inst.PartitionLimit()); got != want || inst.PartitionLimit() == 0 {
+				t.Errorf("node %d: policy limit %q, want %q", id, got, want)
+			}
+			if got, want := props[kafkaconfig.PolicyMaxTopicPartitions], "100"; got != want {
+				t.Errorf("node %d: policy topic limit %q, want %q", id, got, want)
+			}
+			var internals []string
+			for _, b := range inst.Brokers {
+				internals = append(internals, fmt.Sprintf("%s:%d", controlHost, b.Ports[streamplane.PortInternal]))
+			}
+			if got, want := props[kafkaconfig.PolicyAdmin+"bootstrap.servers"], strings.Join(internals, ","); got != want {
+				t.Errorf("node %d: policy bootstrap %q, want %q", id, got, want)
+			}
+			if got, want := props[kafkaconfig.PolicyAdmin+"sasl.jaas.config"], `org.apache.kafka.common.security.plain.PlainLoginModule required username="sp-admin" password="adm=in pw";`; got != want {
+				t.Errorf("node %d: policy JAAS %q, want %q", id, got, want)
 			}
 
 			// The JAAS entries carry the credentials, quoted.

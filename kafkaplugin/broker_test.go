@@ -73,8 +73,9 @@ func writeProperties(t *testing.T, path string, props map[string]string) {
 }
 
 // startBroker formats and starts a broker with the plugin jar on its
-// classpath and waits until it takes requests; t.Cleanup kills it.
-func startBroker(t *testing.T, rt kafkaruntime.Runtime, jar, credentials string) *testBroker {
+// classpath and extra settings, and waits until it takes requests;
+// t.Cleanup kills it.
+func startBroker(t *testing.T, rt kafkaruntime.Runtime, jar, credentials string, extra map[string]string) *testBroker {
 	t.Helper()
 	dir := t.TempDir()
 	logDir, dataDir := filepath.Join(dir, "logs"), filepath.Join(dir, "data")
@@ -106,6 +107,9 @@ func startBroker(t *testing.T, rt kafkaruntime.Runtime, jar, credentials string)
 		"group.initial.rebalance.delay.ms":         "0",
 	}
 	maps.Copy(props, ListenerConfig("CLIENT", credentials))
+	for k, v := range extra {
+		props[k] = strings.ReplaceAll(v, internalListener, b.internal)
+	}
 	config := filepath.Join(dir, "server.properties")
 	writeProperties(t, config, props)
 	logName, logConfig, logFlag := rt.LogConfig(logDir, dir)
@@ -117,7 +121,7 @@ func startBroker(t *testing.T, rt kafkaruntime.Runtime, jar, credentials string)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "java", "-Xmx256m", logFlag, "-Dkafka.logs.dir="+logDir,
-		"-cp", rt.Classpath(), "kafka.tools.StorageTool", "format", "-t", clusterID(), "-c", config).CombinedOutput()
+		"-cp", rt.Classpath()+string(os.PathListSeparator)+jar, "kafka.tools.StorageTool", "format", "-t", clusterID(), "-c", config).CombinedOutput()
 	if err != nil {
 		t.Fatalf("formatting: %v\n%s", err, out)
 	}
@@ -236,7 +240,7 @@ func TestBrokerLiveUsers(t *testing.T) {
 	if err := WriteFile(file, users); err != nil {
 		t.Fatal(err)
 	}
-	b := startBroker(t, rt, jar, file)
+	b := startBroker(t, rt, jar, file, nil)
 
 	b.expectLogin(t, "alice", "alice-secret")
 	b.expectRefused(t, "alice", "wrong")

@@ -69,7 +69,7 @@ var sourceHash = sync.OnceValue(func() string {
 // JarName is the file name of the jar for the embedded sources: a source
 // change gives a new name, and so a new build.
 func JarName() string {
-	return "streamplane-plain-auth-" + sourceHash()[:12] + ".jar"
+	return "streamplane-kafka-plugin-" + sourceHash()[:12] + ".jar"
 }
 
 func (b *Builder) dir() string { return absPath(b.Dir) }
@@ -124,7 +124,7 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 	}
 	mvn, err := exec.LookPath(b.maven())
 	if err != nil {
-		return "", fmt.Errorf("kafkaplugin: %w: Maven is required to build the PLAIN credentials plugin (%v); install it (Debian: apt-get install maven) or set STREAMPLANE_MAVEN", ErrMissingTool, err)
+		return "", fmt.Errorf("kafkaplugin: %w: Maven is required to build the broker plugin (%v); install it (Debian: apt-get install maven) or set STREAMPLANE_MAVEN", ErrMissingTool, err)
 	}
 	javaHome, err := b.jdk()
 	if err != nil {
@@ -136,7 +136,7 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("kafkaplugin: creating cache: %w", err)
 	}
 	unlock, err := maven.LockFile(ctx, filepath.Join(b.dir(), strings.TrimSuffix(JarName(), ".jar")+".lock"), func() {
-		log.Info("waiting for another build of the PLAIN plugin")
+		log.Info("waiting for another build of the broker plugin")
 	})
 	if err != nil {
 		return "", err
@@ -167,13 +167,13 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 	defer unlockRepo()
 
 	start := time.Now()
-	log.Info("building PLAIN plugin", "dir", b.dir(), "repository", repo)
+	log.Info("building broker plugin", "dir", b.dir(), "repository", repo)
 	args := maven.Args(filepath.Join(tmp, "pom.xml"), repo, "package")
 	env := append(os.Environ(), "JAVA_HOME="+javaHome)
 	if err := maven.Run(ctx, mvn, env, tmp, args, func(line string) { log.Debug("maven: " + line) }); err != nil {
 		return "", err
 	}
-	built := filepath.Join(tmp, "target", "streamplane-plain-auth.jar")
+	built := filepath.Join(tmp, "target", "streamplane-kafka-plugin.jar")
 	if err := syncFile(built); err != nil {
 		return "", fmt.Errorf("kafkaplugin: maven built no jar: %w", err)
 	}
@@ -181,7 +181,7 @@ func (b *Builder) Jar(ctx context.Context) (string, error) {
 	if err := os.Rename(built, final); err != nil {
 		return "", fmt.Errorf("kafkaplugin: %w", err)
 	}
-	log.Info("built PLAIN plugin", "path", final, "took", time.Since(start).Round(time.Millisecond))
+	log.Info("built broker plugin", "path", final, "took", time.Since(start).Round(time.Millisecond))
 	return final, nil
 }
 
@@ -213,7 +213,7 @@ func (b *Builder) jdk() (home string, err error) {
 		}
 	}
 	missing := func(problem string) error {
-		return fmt.Errorf("kafkaplugin: %w: a JDK is required to build the PLAIN credentials plugin (%s); install one (Debian: apt-get install openjdk-17-jdk-headless) or set STREAMPLANE_JAVA to a JDK's java", ErrMissingTool, problem)
+		return fmt.Errorf("kafkaplugin: %w: a JDK is required to build the broker plugin (%s); install one (Debian: apt-get install openjdk-17-jdk-headless) or set STREAMPLANE_JAVA to a JDK's java", ErrMissingTool, problem)
 	}
 	home, err = maven.JavaHome(java)
 	if err != nil {

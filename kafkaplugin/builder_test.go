@@ -45,7 +45,7 @@ func TestBuilderJar(t *testing.T) {
 	var builds atomic.Int32
 	log := slog.New(countingHandler{
 		Handler: slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}),
-		msg:     "building PLAIN plugin",
+		msg:     "building broker plugin",
 		n:       &builds,
 	})
 	dir := t.TempDir()

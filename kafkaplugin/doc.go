@@ -1,4 +1,16 @@
-// Package kafkaplugin gives Kafka brokers SASL/PLAIN users that change live.
+// Package kafkaplugin is Streamplane's plugin for Kafka brokers, on every
+// broker's classpath. It holds three things Kafka has no setting for:
+//
+//   - ClusterGuardAuthorizer (kafkaconfig.AuthorizerClass): Kafka's
+//     StandardAuthorizer, except that only super users administer the
+//     cluster resource whatever its ACLs, so that
+//     allow.everyone.if.no.acl.found, which keeps topics without grants
+//     open, never opens the cluster to clients, not even before the control
+//     plane has written its ACLs.
+//   - TopicPolicy (kafkaconfig.TopicPolicyClass), a CreateTopicPolicy that
+//     holds topics created by clients (CreateTopics, auto creation) to the
+//     API's name rule and partition limits.
+//   - The SASL/PLAIN users that change live, below.
 //
 // Kafka's own PLAIN server reads its users from user_<name>="<password>"
 // entries of the listener's JAAS configuration: passwords in clear in a

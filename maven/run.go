@@ -1,5 +1,5 @@
 // Package maven runs Apache Maven for Streamplane's builds and installs
-// (Kafka runtimes, the PLAIN plugin) and serialises them: a file lock per
+// (Kafka runtimes, the broker plugin) and serialises them: a file lock per
 // Maven repository, since Maven 3.8 does not lock its local repository.
 package maven
 

@@ -6,10 +6,10 @@ import (
 	"github.com/streamplane/streamplane/kafkaplugin"
 )
 
-// plainPlugin gives the local provisioner Streamplane's PLAIN plugin.
-type plainPlugin struct{ *kafkaplugin.Builder }
+// brokerPlugin gives the local provisioner Streamplane's broker plugin.
+type brokerPlugin struct{ *kafkaplugin.Builder }
 
-func (p plainPlugin) ListenerConfig(listener, credentialsFile string) map[string]string {
+func (p brokerPlugin) ListenerConfig(listener, credentialsFile string) map[string]string {
 	return kafkaplugin.ListenerConfig(listener, credentialsFile)
 }
 

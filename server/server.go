@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	plugins := &kafkaplugin.Builder{Dir: filepath.Join(filepath.Dir(cfg.RuntimeCache), "plugins"), Maven: cfg.Maven, Java: cfg.Java, MavenRepo: cfg.MavenRepo, Log: log}
 	prov := local.New(local.Config{
 		Root: filepath.Join(cfg.DataDir, "instances"), Host: cfg.BrokerHost, PublicHost: cfg.PublicHost, ControlHost: cfg.ControlHost,
-		PortLo: cfg.PortLo, PortHi: cfg.PortHi, Zones: cfg.Zones, Java: cfg.Java, Plain: plainPlugin{plugins},
+		PortLo: cfg.PortLo, PortHi: cfg.PortHi, Zones: cfg.Zones, Java: cfg.Java, Plugin: brokerPlugin{plugins},
 	}, store, rts, log)
 	pool := kafkaadmin.NewPool(func(ctx context.Context, inst *streamplane.Instance) ([]string, streamplane.Credentials, error) {
 		creds, err := vault.Credentials(ctx, inst.ID)

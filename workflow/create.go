@@ -163,7 +163,9 @@ func (env *Env) waitCluster(ctx context.Context, r *task.Run) error {
 }
 
 // secureCluster puts the cluster resource under ACLs, so clients cannot
-// administer the cluster.
+// administer the cluster. The brokers' authorizer denies clients the same
+// operations before these ACLs exist, so there is no window between the
+// client listeners opening and this step.
 func (env *Env) secureCluster(ctx context.Context, r *task.Run) error {
 	_, cl, err := env.connect(ctx, r)
 	if err != nil {

@@ -45,16 +45,9 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
 	_, _, logFlag := rt.LogConfig(logDir, dir)
-	classpath := rt.Classpath()
-	if inst.HasMechanism(streamplane.MechanismPlain) {
-		if p.cfg.Plain == nil {
-			return streamplane.Process{}, fmt.Errorf("local: instance %s offers PLAIN but this server has no PLAIN plugin", inst.Name)
-		}
-		jar, err := p.cfg.Plain.Jar(ctx)
-		if err != nil {
-			return streamplane.Process{}, err
-		}
-		classpath += string(os.PathListSeparator) + jar
+	classpath, err := p.classpath(ctx, rt)
+	if err != nil {
+		return streamplane.Process{}, err
 	}
 	args := []string{
 		fmt.Sprintf("-Xmx%dm", flavor.HeapMB), fmt.Sprintf("-Xms%dm", flavor.HeapMB),

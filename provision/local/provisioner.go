@@ -29,14 +29,15 @@ type Config struct {
 	PortHi      int      // last port of the range
 	Zones       []string // zone names offered to users; each becomes a broker.rack
 	Java        string   // java executable
-	// Plain is Streamplane's PLAIN plugin, for instances offering PLAIN.
-	Plain PlainPlugin
+	// Plugin is Streamplane's broker plugin, on every broker's classpath.
+	Plugin BrokerPlugin
 }
 
-// PlainPlugin is the broker-side PLAIN authentication plugin: the jar to put
-// on the brokers' classpath and the listener settings that use it with a
-// credentials file.
-type PlainPlugin interface {
+// BrokerPlugin is Streamplane's broker plugin (package kafkaplugin): the
+// jar to put on the brokers' classpath, with the authorizer and topic
+// policy every broker uses, and the listener settings of its PLAIN
+// authentication with a credentials file.
+type BrokerPlugin interface {
 	Jar(ctx context.Context) (string, error)
 	ListenerConfig(listener, credentialsFile string) map[string]string
 }
@@ -181,9 +182,9 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 		if inst.SASL() {
 			in.KeystoreFile, in.TruststoreFile = p.layout.keystoreFile(inst.ID, b.ID), p.layout.truststoreFile(inst.ID, b.ID)
 		}
-		if inst.HasMechanism(streamplane.MechanismPlain) && p.cfg.Plain != nil {
+		if inst.HasMechanism(streamplane.MechanismPlain) && p.cfg.Plugin != nil {
 			users := p.layout.plainUsersFile(inst.ID, b.ID)
-			in.PlainConfig = func(listener string) map[string]string { return p.cfg.Plain.ListenerConfig(listener, users) }
+			in.PlainConfig = func(listener string) map[string]string { return p.cfg.Plugin.ListenerConfig(listener, users) }
 		}
 		props, err := kafkaconfig.Broker(in)
 		if err != nil {
@@ -255,10 +256,16 @@ func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b 
 	if err != nil {
 		return err
 	}
+	// StorageTool loads the broker's configuration, and with it the
+	// plugin's classes.
+	classpath, err := p.classpath(ctx, rt)
+	if err != nil {
+		return err
+	}
 	const tool = "kafka.tools.StorageTool"
 	_, _, logFlag := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), p.layout.brokerDir(inst.ID, b.ID))
 	return runJava(ctx, p.cfg.Java, p.layout.brokerDir(inst.ID, b.ID), tool,
-		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", rt.Classpath(),
+		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", classpath,
 			tool, "format", "-t", inst.ClusterID, "-c", p.layout.configFile(inst.ID, b.ID)})
 }
 
@@ -291,6 +298,19 @@ func (p *Provisioner) MetricsEndpoints(inst *streamplane.Instance) map[int]strin
 		}
 	}
 	return out
+}
+
+// classpath is the runtime's classpath and the broker plugin's jar: every
+// broker configuration names the plugin's authorizer and topic policy.
+func (p *Provisioner) classpath(ctx context.Context, rt kafkaruntime.Runtime) (string, error) {
+	if p.cfg.Plugin == nil {
+		return "", errors.New("local: this server has no broker plugin to run brokers with")
+	}
+	jar, err := p.cfg.Plugin.Jar(ctx)
+	if err != nil {
+		return "", err
+	}
+	return rt.Classpath() + string(os.PathListSeparator) + jar, nil
 }
 
 func (p *Provisioner) runtime(version string) (kafkaruntime.Runtime, error) {
