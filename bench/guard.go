@@ -35,6 +35,8 @@ func measureGuard(ctx context.Context, records, requests int) ([]row, error) {
 		{"GET /api/v1/instances (default page)", "GET_instances", ""},
 		{"POST /api/v1/projects (audited write)", "POST+DELETE_projects", "post-"},
 		{"DELETE /api/v1/projects/{project}", "POST+DELETE_projects", "delete-"},
+		{"POST …/topics (task; brokers: in-process kfake)", "POST+DELETE_topics", "post-"},
+		{"DELETE …/topics/{topic} (task; kfake)", "POST+DELETE_topics", "delete-"},
 	} {
 		r, ok := results[m.bench]
 		if !ok {
