@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,18 @@ func TestProjectsKeepTeamsApart(t *testing.T) {
 	if len(list.Instances) != 1 || list.Instances[0].Name != "orders-a" || list.Total != 1 {
 		t.Errorf("alice's list: %d instances (total %d), want only orders-a", len(list.Instances), list.Total)
 	}
+	// Asking for a project narrows the list; a project she may not see
+	// lists nothing, as an empty one would.
+	for project, want := range map[string][]string{"team-a": {"orders-a"}, "team-b": nil, "no-such": nil} {
+		assertNames(t, "alice's list of "+project, alice, project, want)
+		if project != "no-such" {
+			assertNames(t, "the admin's list of "+project, admin, project, []string{"orders-" + project[len("team-"):]})
+		}
+	}
+	tasks, err := alice.Tasks(ctx, client.TaskOptions{Project: "team-b"})
+	if err != nil || len(tasks.Tasks) != 0 {
+		t.Errorf("alice's tasks of team-b: %d, %v; want none", len(tasks.Tasks), err)
+	}
 	for _, op := range []struct{ method, path string }{
 		{"GET", "/api/v1/instances/orders-b"}, {"GET", "/api/v1/instances/" + instB.ID}, {"DELETE", "/api/v1/instances/orders-b"},
 		{"GET", "/api/v1/instances/orders-b/topics"}, {"POST", "/api/v1/instances/orders-b/restart"},
@@ -235,6 +248,22 @@ func TestProjectsKeepTeamsApart(t *testing.T) {
 	projects := pl.Projects
 	if len(projects) != 1 || projects[0].Name != "team-a" || projects[0].Usage.Instances != 1 {
 		t.Errorf("alice's projects: %+v, want team-a with 1 instance", projects)
+	}
+}
+
+// assertNames checks the names of the instances c lists in project.
+func assertNames(t *testing.T, what string, c *client.Client, project string, want []string) {
+	t.Helper()
+	list, err := c.Instances(context.Background(), client.ListOptions{Project: project})
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	var got []string
+	for _, inst := range list.Instances {
+		got = append(got, inst.Name)
+	}
+	if !slices.Equal(got, want) || list.Total != len(want) {
+		t.Errorf("%s: %v (total %d), want %v", what, got, list.Total, want)
 	}
 }
 

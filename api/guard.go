@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,6 +130,23 @@ type visibleKey struct{}
 func visibleProjects(ctx context.Context) []string {
 	v, _ := ctx.Value(visibleKey{}).([]string)
 	return v
+}
+
+// listProjects are the projects a list shows: those the caller may see,
+// narrowed to the one the request's ?project= names. A project the caller
+// may not see lists nothing, as one without instances does: the answer
+// does not tell whether it exists.
+func listProjects(ctx context.Context, q url.Values) []string {
+	visible := visibleProjects(ctx)
+	asked := q.Get("project")
+	switch {
+	case asked == "":
+		return visible
+	case visible == nil || slices.Contains(visible, asked):
+		return []string{asked}
+	default:
+		return []string{}
+	}
 }
 
 // authorize decides the operation's action for the caller, and for lists

@@ -28,7 +28,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"), Projects: visibleProjects(r.Context())}
+	f := streamplane.InstanceFilter{ID: q.Get("id"), Name: q.Get("name"), Address: q.Get("address"), Projects: listProjects(r.Context(), q)}
 	csv, err := wantCSV(r)
 	if err != nil {
 		s.writeError(w, r, err)

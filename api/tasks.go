@@ -15,7 +15,7 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) {
 // filtered by kind, status and a creation-time range (RFC 3339).
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, instance string) {
 	q := r.URL.Query()
-	f := streamplane.TaskFilter{Kind: q.Get("kind"), Projects: visibleProjects(r.Context())}
+	f := streamplane.TaskFilter{Kind: q.Get("kind"), Projects: listProjects(r.Context(), q)}
 	csv, err := wantCSV(r)
 	if err != nil {
 		s.writeError(w, r, err)

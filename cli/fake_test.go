@@ -182,7 +182,7 @@ func (f *fakeAPI) addInstance(name string) *streamplane.Instance {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	inst := &streamplane.Instance{ID: fmt.Sprintf("in-%d", f.nextID), Name: name, Version: "4.1.1", Flavor: streamplane.DevFlavor,
+	inst := &streamplane.Instance{ID: fmt.Sprintf("in-%d", f.nextID), Name: name, Project: streamplane.DefaultProject, Version: "4.1.1", Flavor: streamplane.DevFlavor,
 		BrokerCount: 3, StorageGBPerBroker: 10, Zones: []string{"az1", "az2", "az3"}, Status: streamplane.InstanceRunning,
 		Tags: map[string]string{"team": "data"}, CreatedAt: created, UpdatedAt: created, ResourceVersion: 3}
 	for i := range 3 {

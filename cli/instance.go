@@ -158,9 +158,9 @@ instance must pass all of them. DELETED instances show only with --all or
 				return printJSON(o.stdout, list)
 			}
 			now := o.now()
-			t := newTable(o.stdout, "NAME", "ID", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE")
+			t := newTable(o.stdout, "NAME", "ID", "PROJECT", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE")
 			for _, inst := range list.Instances {
-				t.row(inst.Name, inst.ID, string(inst.Status), inst.Version, inst.Flavor, strconv.Itoa(inst.BrokerCount),
+				t.row(inst.Name, inst.ID, inst.Project, string(inst.Status), inst.Version, inst.Flavor, strconv.Itoa(inst.BrokerCount),
 					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(gbBytes(inst.StorageGBPerBroker*inst.BrokerCount)),
 					inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], age(now, inst.CreatedAt))
 			}
@@ -177,6 +177,7 @@ instance must pass all of them. DELETED instances show only with --all or
 	f.StringArrayVar(&opts.Tags, "tag", nil, "only instances with this tag, as key=value or key; repeat for more")
 	f.StringVar(&opts.ID, "id", "", "only the instance with this id")
 	f.StringVar(&opts.Address, "address", "", "only instances with a bootstrap address containing this")
+	f.StringVar(&opts.Project, "project", "", "only instances of this project")
 	f.BoolVar(&opts.IncludeDeleted, "all", false, "include DELETED instances")
 	f.IntVar(&opts.Offset, "offset", 0, "skip this many instances")
 	f.IntVar(&opts.Limit, "limit", 0, "show at most this many instances (server default 100, at most 1000)")

@@ -182,10 +182,10 @@ func TestInstanceList(t *testing.T) {
 		if len(lines) != 2 {
 			t.Fatalf("got %d lines:\n%s", len(lines), res.stdout)
 		}
-		if got := strings.Fields(lines[0]); !reflect.DeepEqual(got, []string{"NAME", "ID", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE"}) {
+		if got := strings.Fields(lines[0]); !reflect.DeepEqual(got, []string{"NAME", "ID", "PROJECT", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE"}) {
 			t.Errorf("header %q", got)
 		}
-		want := []string{"orders", "in-1", "RUNNING", "4.1.1", "kafka.1u2g.dev", "3", "3.15", "MB/30.0", "GB",
+		want := []string{"orders", "in-1", "default", "RUNNING", "4.1.1", "kafka.1u2g.dev", "3", "3.15", "MB/30.0", "GB",
 			"127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094", "3h"}
 		if got := strings.Fields(lines[1]); !reflect.DeepEqual(got, want) {
 			t.Errorf("row\n got %q\nwant %q", got, want)
@@ -200,7 +200,7 @@ func TestInstanceList(t *testing.T) {
 		t.Parallel()
 		f := newFakeAPI(t)
 		res := f.run("instance", "list", "-o", "csv", "--status", "running,faulty", "--status", "CREATING", "--name", "ord",
-			"--tag", "team=data", "--tag", "env", "--id", "in-1", "--address", "127.0.0.1", "--all", "--offset", "10", "--limit", "5")
+			"--tag", "team=data", "--tag", "env", "--id", "in-1", "--address", "127.0.0.1", "--project", "team-a", "--all", "--offset", "10", "--limit", "5")
 		if res.code != 0 {
 			t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 		}
@@ -209,7 +209,7 @@ func TestInstanceList(t *testing.T) {
 		}
 		got := f.calls("GET /api/v1/instances")[0].Query
 		want := url.Values{"format": {"csv"}, "status": {"RUNNING", "FAULTY", "CREATING"}, "name": {"ord"},
-			"tag": {"team=data", "env"}, "id": {"in-1"}, "address": {"127.0.0.1"}, "include_deleted": {"true"},
+			"tag": {"team=data", "env"}, "id": {"in-1"}, "address": {"127.0.0.1"}, "include_deleted": {"true"}, "project": {"team-a"},
 			"offset": {"10"}, "limit": {"5"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("query\n got %v\nwant %v", got, want)

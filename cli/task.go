@@ -72,6 +72,7 @@ func newTaskListCommand(o *options) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&opts.Instance, "instance", "", "only tasks of this instance (name or id)")
 	f.StringVar(&opts.Kind, "kind", "", "only tasks of this kind, e.g. create_instance")
+	f.StringVar(&opts.Project, "project", "", "only tasks of this project's instances")
 	f.StringSliceVar(&status, "status", nil, "only tasks in this status; repeat or separate with commas")
 	f.StringVar(&from, "from", "", "only tasks created at or after this RFC 3339 time")
 	f.StringVar(&to, "to", "", "only tasks created before this RFC 3339 time")

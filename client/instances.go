@@ -16,6 +16,7 @@ type ListOptions struct {
 	Status         []string
 	Tags           []string // key=value or key
 	Address        string
+	Project        string
 	IncludeDeleted bool
 	Offset, Limit  int
 }
@@ -30,6 +31,7 @@ func (o ListOptions) query() url.Values {
 	set("name", o.Name)
 	set("id", o.ID)
 	set("address", o.Address)
+	set("project", o.Project)
 	for _, s := range o.Status {
 		q.Add("status", s)
 	}

@@ -17,6 +17,7 @@ import (
 type TaskOptions struct {
 	Instance      string // id or name
 	Kind          string
+	Project       string
 	Status        []string
 	From, To      *time.Time
 	Offset, Limit int
@@ -30,6 +31,9 @@ func (c *Client) Tasks(ctx context.Context, o TaskOptions) (*wire.TaskList, erro
 	}
 	if o.Kind != "" {
 		q.Set("kind", o.Kind)
+	}
+	if o.Project != "" {
+		q.Set("project", o.Project)
 	}
 	for _, s := range o.Status {
 		q.Add("status", s)
