@@ -22,7 +22,7 @@ func TestCLIIdentity(t *testing.T) {
 
 	mustCLI(t, s, "project", "create", "team-e2e", "--max-instances", "1")
 	t.Cleanup(func() { cli(t, s, "project", "delete", "team-e2e", "--yes") })
-	mustCLIInput(t, s, "correct horse battery staple\n", "iam", "user", "create", "alice-e2e", "--password-stdin", "--project", "team-e2e")
+	mustCLIInput(t, s, "Correct horse battery 9\n", "iam", "user", "create", "alice-e2e", "--password-stdin", "--project", "team-e2e")
 	t.Cleanup(func() { cli(t, s, "iam", "user", "delete", "alice-e2e", "--yes") })
 	mustCLI(t, s, "iam", "user", "attach", "alice-e2e", "--policy", "ReadOnlyAccess", "--project", "team-e2e")
 
@@ -42,7 +42,7 @@ func TestCLIIdentity(t *testing.T) {
 	if out, err := run(alice, "a wrong password\n", "login", "--user", "alice-e2e", "--password-stdin"); err == nil {
 		t.Fatalf("login with a wrong password succeeded:\n%s", out)
 	}
-	if out, err := run(alice, "correct horse battery staple\n", "login", "--user", "alice-e2e", "--password-stdin"); err != nil {
+	if out, err := run(alice, "Correct horse battery 9\n", "login", "--user", "alice-e2e", "--password-stdin"); err != nil {
 		t.Fatalf("login: %v\n%s", err, out)
 	}
 	out, err := run(alice, "", "whoami", "-o", "json")
