@@ -60,6 +60,8 @@ type Instance struct {
 	// Project owns the instance for quotas and policies (DefaultProject
 	// unless given at creation).
 	Project string `json:"project"`
+	// DeletionProtection refuses every deletion of the instance while set.
+	DeletionProtection bool `json:"deletion_protection"`
 
 	// Security (SPEC §5): fixed at creation but for public access and
 	// mutual TLS, which change through a rolling restart.
@@ -175,6 +177,7 @@ type InstanceSpec struct {
 	AutoCreateTopics   bool              `json:"auto_create_topics,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
 	Project            string            `json:"project,omitempty"` // default "default"
+	DeletionProtection bool              `json:"deletion_protection,omitempty"`
 
 	SecurityProtocol string   `json:"security_protocol,omitempty"` // PLAINTEXT (default) or SASL_SSL
 	SASLMechanisms   []string `json:"sasl_mechanisms,omitempty"`   // SCRAM-SHA-512, optionally PLAIN
@@ -190,6 +193,8 @@ type InstanceUpdate struct {
 	Description *string           `json:"description,omitempty"`
 	SetTags     map[string]string `json:"set_tags,omitempty"`
 	RemoveTags  []string          `json:"remove_tags,omitempty"`
+	// DeletionProtection sets or clears the instance's protection.
+	DeletionProtection *bool `json:"deletion_protection,omitempty"`
 }
 
 // InstanceFilter selects instances in a list.

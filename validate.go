@@ -219,6 +219,9 @@ func (u InstanceUpdate) Apply(inst *Instance) error {
 	if u.Description != nil {
 		inst.Description = *u.Description
 	}
+	if u.DeletionProtection != nil {
+		inst.DeletionProtection = *u.DeletionProtection
+	}
 	inst.Tags = tags
 	return nil
 }

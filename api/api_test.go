@@ -253,6 +253,56 @@ func TestBusyAndStale(t *testing.T) {
 	}
 }
 
+// An instance with deletion protection is refused every deletion, single
+// or by clear-failed, until the protection is turned off.
+func TestDeletionProtection(t *testing.T) {
+	c, svc := newAPI(t)
+	ctx := context.Background()
+	spec := validSpec("kept-one")
+	spec.DeletionProtection = true
+	kept, create, err := c.CreateInstance(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kept.DeletionProtection {
+		t.Fatalf("created without the protection asked for: %+v", kept)
+	}
+	finishTask(t, svc, create.ID, kept.ID, streamplane.InstanceRunning)
+	_, err = c.DeleteInstance(ctx, "kept-one")
+	wantAPIError(t, err, http.StatusConflict, streamplane.ESTATE, "deletion_protection")
+	if got, err := c.Instance(ctx, kept.ID); err != nil || got.Status != streamplane.InstanceRunning || got.TaskID != "" {
+		t.Fatalf("a refused deletion changed the instance: %+v %v", got, err)
+	}
+
+	failedSpec := validSpec("failed-kept")
+	failedSpec.DeletionProtection = true
+	failed, create, err := c.CreateInstance(ctx, failedSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishTask(t, svc, create.ID, failed.ID, streamplane.InstanceCreateFailed)
+	if cleared, err := c.ClearFailed(ctx); err != nil || len(cleared) != 0 {
+		t.Fatalf("clear-failed with only a protected failed instance: cleared %v, %v", cleared, err)
+	}
+	if _, err := c.Instance(ctx, failed.ID); err != nil {
+		t.Fatalf("clear-failed removed a protected instance: %v", err)
+	}
+
+	off := false
+	if got, err := c.UpdateInstance(ctx, kept.ID, streamplane.InstanceUpdate{DeletionProtection: &off}); err != nil || got.DeletionProtection {
+		t.Fatalf("turning the protection off: %+v %v", got, err)
+	}
+	if _, err := c.DeleteInstance(ctx, kept.ID); err != nil {
+		t.Fatalf("delete after the protection is off: %v", err)
+	}
+	if _, err := c.UpdateInstance(ctx, failed.ID, streamplane.InstanceUpdate{DeletionProtection: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if cleared, err := c.ClearFailed(ctx); err != nil || len(cleared) != 1 || cleared[0] != "failed-kept" {
+		t.Fatalf("clear-failed once unprotected: %v, %v", cleared, err)
+	}
+}
+
 func TestUpdateRules(t *testing.T) {
 	c, _ := newAPI(t)
 	ctx := context.Background()

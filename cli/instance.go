@@ -111,6 +111,7 @@ has started. --version defaults to the catalog's recommended version.`,
 	f.StringVar(&spec.KafkaUser, "kafka-user", "", "the initial SASL user")
 	f.StringVar(&spec.KafkaPassword, "kafka-password", "", "its password (env "+passwordEnv+"): 8-32 characters, three of lower, upper, digit, special")
 	f.BoolVar(&spec.PublicAccess, "public-access", false, "also listen on the public address")
+	f.BoolVar(&spec.DeletionProtection, "deletion-protection", false, "refuse deleting the instance until this is turned off")
 	f.BoolVar(&noWait, "no-wait", false, "return once the task has started")
 	return cmd
 }
@@ -234,6 +235,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("ID", inst.ID)
 	f.add("Description", inst.Description)
 	f.add("Project", inst.Project)
+	f.add("Deletion protection", onOff(inst.DeletionProtection))
 	f.add("Status", status)
 	f.add("Task", task)
 	f.add("Version", inst.Version)
@@ -314,12 +316,14 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 		name, description string
 		tags, untags      []string
 		ifMatch           int64
+		protect           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "update NAME_OR_ID",
-		Short: "Change an instance's name, description or tags",
+		Short: "Change an instance's name, description, tags or deletion protection",
 		Example: `  streamplane instance update orders --description "order events" --tag team=shop --untag temp
-  streamplane instance update orders --name orders-v2 --if-match 7`,
+  streamplane instance update orders --name orders-v2 --if-match 7
+  streamplane instance update orders --deletion-protection=true`,
 		Args: exactArgs("NAME_OR_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var upd streamplane.InstanceUpdate
@@ -335,8 +339,11 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 				return err
 			}
 			upd.RemoveTags = untags
-			if upd.Name == nil && upd.Description == nil && upd.SetTags == nil && upd.RemoveTags == nil {
-				return fmt.Errorf("nothing to change: give --name, --description, --tag or --untag")
+			if flags.Changed("deletion-protection") {
+				upd.DeletionProtection = &protect
+			}
+			if upd.Name == nil && upd.Description == nil && upd.SetTags == nil && upd.RemoveTags == nil && upd.DeletionProtection == nil {
+				return fmt.Errorf("nothing to change: give --name, --description, --tag, --untag or --deletion-protection")
 			}
 			c := o.client()
 			var inst *streamplane.Instance
@@ -356,6 +363,7 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 	f.StringVar(&description, "description", "", "new description; \"\" clears it")
 	f.StringArrayVar(&tags, "tag", nil, "add or replace a tag, as key=value; repeat for more")
 	f.StringArrayVar(&untags, "untag", nil, "remove the tag with this key; repeat for more")
+	f.BoolVar(&protect, "deletion-protection", false, "refuse deletion while true (--deletion-protection=false turns it off)")
 	f.Int64Var(&ifMatch, "if-match", 0, "change only if the instance's resource version is still this (see 'instance show')")
 	return cmd
 }

@@ -314,6 +314,19 @@ func TestInstanceUpdate(t *testing.T) {
 		t.Errorf("resource version %d", inst.ResourceVersion)
 	}
 
+	t.Run("DeletionProtectionOff", func(t *testing.T) {
+		res := f.run("instance", "update", "orders", "--deletion-protection=false")
+		if res.code != 0 {
+			t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+		}
+		patch := f.calls("PATCH /api/v1/instances/orders")
+		var body map[string]any
+		json.Unmarshal(patch[len(patch)-1].Body, &body)
+		if want := map[string]any{"deletion_protection": false}; !reflect.DeepEqual(body, want) {
+			t.Errorf("body %v, want %v (false must be sent, not left out)", body, want)
+		}
+	})
+
 	t.Run("ErrNothing", func(t *testing.T) {
 		res := f.run("instance", "update", "orders")
 		if res.code != 1 || !strings.Contains(res.stderr, "nothing to change") {

@@ -22,7 +22,7 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		BrokerCount: spec.BrokerCount, StorageGBPerBroker: spec.StorageGBPerBroker, DiskType: spec.DiskType,
 		Zones: spec.Zones, AutoCreateTopics: spec.AutoCreateTopics, Tags: spec.Tags, Status: streamplane.InstanceCreating,
 		SecurityProtocol: spec.SecurityProtocol, SASLMechanisms: spec.SASLMechanisms, KafkaUser: spec.KafkaUser,
-		PublicAccess: spec.PublicAccess, Project: spec.Project,
+		PublicAccess: spec.PublicAccess, Project: spec.Project, DeletionProtection: spec.DeletionProtection,
 	}
 	var initial *streamplane.KafkaUser
 	if inst.SASL() {
@@ -200,6 +200,10 @@ func (s *Service) RestartInstance(ctx context.Context, idOrName string, force bo
 func (s *Service) DeleteInstance(ctx context.Context, idOrName string, ifMatch *int64) (*streamplane.Task, error) {
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskDeleteInstance, struct{}{},
 		func(_ streamplane.Tx, inst *streamplane.Instance) error {
+			if inst.DeletionProtection {
+				return &streamplane.Error{Code: streamplane.ESTATE, Field: "deletion_protection", Message: fmt.Sprintf(
+					"instance %s has deletion protection; turn it off first (streamplane instance update %s --deletion-protection=false)", inst.Name, inst.Name)}
+			}
 			if !inst.Status.CanDelete() {
 				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; it can be deleted only when RUNNING, FAULTY or CREATE_FAILED", inst.Name, inst.Status)
 			}
@@ -260,6 +264,9 @@ func (s *Service) ClearFailed(ctx context.Context, projects []string) ([]string,
 	}
 	var cleared []string
 	for _, inst := range failed {
+		if inst.DeletionProtection {
+			continue // clearing is deleting: the protection holds here too
+		}
 		if err := s.Provisioner.Destroy(ctx, inst); err != nil {
 			return cleared, err
 		}
@@ -270,6 +277,9 @@ func (s *Service) ClearFailed(ctx context.Context, projects []string) ([]string,
 			}
 			if holder, err := tx.ActiveTask(cur.ID); err != nil || holder != nil || cur.Status != streamplane.InstanceCreateFailed {
 				return err // something started on it meanwhile: leave it
+			}
+			if cur.DeletionProtection {
+				return nil // turned on while its leftovers were removed: keep the record
 			}
 			cleared = append(cleared, cur.Name)
 			return tx.PurgeInstance(cur.ID)

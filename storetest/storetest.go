@@ -57,7 +57,7 @@ func newInstance(id, name string) *streamplane.Instance {
 		Status:     streamplane.InstanceCreating,
 		Parameters: map[string]string{"num.partitions": "5"}, AppliedParameters: map[string]string{"num.partitions": "3"},
 		SecurityProtocol: streamplane.ProtocolSASLSSL, SASLMechanisms: []string{"SCRAM-SHA-512", "PLAIN"}, KafkaUser: "admin1",
-		PublicAccess: true, MutualTLS: true,
+		PublicAccess: true, MutualTLS: true, DeletionProtection: true,
 		Brokers: []streamplane.Broker{
 			{ID: 0, Roles: []string{"broker", "controller"}, State: streamplane.BrokerStarting, Rack: "az1", Host: "127.0.0.1", Port: 20002,
 				Ports: map[string]int{"internal": 20000, "private": 20002}, Endpoints: map[string]string{"private_plaintext": "127.0.0.1:20002"}},
@@ -110,6 +110,9 @@ func testInstanceRoundTrip(t *testing.T, s streamplane.Store) {
 		if !got.SASL() || !got.HasMechanism("PLAIN") || got.KafkaUser != "admin1" || !got.PublicAccess || !got.MutualTLS || got.CustomCertificate {
 			t.Fatalf("security settings not kept: %+v", got)
 		}
+		if !got.DeletionProtection {
+			t.Fatalf("deletion protection lost")
+		}
 		if got.Parameters["num.partitions"] != "5" || got.AppliedParameters["num.partitions"] != "3" {
 			t.Fatalf("parameters not kept: %v %v", got.Parameters, got.AppliedParameters)
 		}
@@ -117,8 +120,21 @@ func testInstanceRoundTrip(t *testing.T, s streamplane.Store) {
 			t.Fatalf("created_at/zones lost: %+v", got)
 		}
 	}
+	got, _ := get(t, s, "demo")
+	got.DeletionProtection = false
+	mustUpdateInstance(t, s, got)
+	if got, _ := get(t, s, "demo"); got.DeletionProtection {
+		t.Fatalf("deletion protection still set after an update cleared it")
+	}
 	_, err := get(t, s, "nope")
 	wantCode(t, err, streamplane.ENOTFOUND)
+}
+
+func mustUpdateInstance(t *testing.T, s streamplane.Store, inst *streamplane.Instance) {
+	t.Helper()
+	if err := s.Update(ctx, func(tx streamplane.Tx) error { return tx.UpdateInstance(inst) }); err != nil {
+		t.Fatalf("update instance %s: %v", inst.Name, err)
+	}
 }
 
 func testInstanceNameUnique(t *testing.T, s streamplane.Store) {
