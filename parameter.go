@@ -72,8 +72,11 @@ var paramDefs = []ParamDef{
 		Description: "The largest record batch, in bytes, a broker accepts."},
 	{Name: "max.connections.per.ip", Type: "int", Min: 100, Max: 20000, Default: "1000", Dynamic: true,
 		Description: "Connections allowed from each IP address; more are refused."},
-	{Name: "unclean.leader.election.enable", Type: "bool", Default: "true", Dynamic: true,
-		Description: "Whether a replica outside the ISR may become leader as a last resort, at the risk of losing data."},
+	// DMS defaults to true; Streamplane keeps Kafka's false, so that a
+	// write acknowledged by the in-sync replicas is never lost to an
+	// out-of-sync replica taking over.
+	{Name: "unclean.leader.election.enable", Type: "bool", Default: "false", Dynamic: true,
+		Description: "Whether a replica outside the ISR may become leader as a last resort, at the risk of losing acknowledged data."},
 	{Name: "compression.type", Type: "enum", Values: []string{"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}, Default: "producer", Dynamic: true,
 		Description: "How brokers store record batches; producer keeps the producer's compression."},
 	{Name: "connections.max.idle.ms", Type: "int", Min: 5000, Max: 600000, Default: "600000",

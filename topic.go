@@ -117,12 +117,22 @@ func (s *TopicSpec) Normalize(brokers int) error {
 		retention: explicitRetention, syncReplication: s.SyncReplication, syncFlush: s.SyncFlush})
 }
 
+// SafeMinInsyncReplicas is the min.insync.replicas a replicated topic
+// gets unless its creator asks otherwise: 2 (Kafka's advice for 3
+// replicas), so that an acks=all write survives the loss of the broker
+// that took it. DMS leaves topics at 1.
+func SafeMinInsyncReplicas(replicas int) int { return min(2, replicas) }
+
 // KafkaConfigs returns the topic configs to create the topic with. A
-// retention.ms in Configs wins over the default retention.
+// retention.ms in Configs wins over the default retention; a replicated
+// topic gets SafeMinInsyncReplicas unless it asks for synchronous
+// replication or a min.insync.replicas of its own.
 func (s *TopicSpec) KafkaConfigs() map[string]string {
 	out := map[string]string{ConfigRetentionMs: strconv.FormatInt(int64(s.RetentionHours)*HourMs, 10)}
 	if s.SyncReplication {
 		out[ConfigMinInsyncReplicas] = strconv.Itoa(s.Replicas)
+	} else if s.Replicas > 1 {
+		out[ConfigMinInsyncReplicas] = strconv.Itoa(SafeMinInsyncReplicas(s.Replicas))
 	}
 	if s.SyncFlush {
 		out[ConfigFlushMessages] = "1"
@@ -190,6 +200,10 @@ func (u TopicUpdate) Plan(name string, partitions, replicas int) (TopicChange, e
 				return TopicChange{}, Invalid("sync_replication", "synchronous replication needs at least 2 replicas; topic %s has %d", name, replicas)
 			}
 			ch.Set[ConfigMinInsyncReplicas] = strconv.Itoa(replicas)
+		} else if replicas > 1 {
+			// Short of every replica, but no lower than the safe default
+			// allows: 2 of 3, 1 of 2.
+			ch.Set[ConfigMinInsyncReplicas] = strconv.Itoa(SafeMinInsyncReplicas(replicas - 1))
 		} else {
 			ch.Delete = append(ch.Delete, ConfigMinInsyncReplicas)
 		}

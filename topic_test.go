@@ -1,6 +1,7 @@
 package streamplane_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -44,8 +45,13 @@ func TestTopicSpecNormalize(t *testing.T) {
 				t.Errorf("%d brokers: got %d partitions, %d replicas, %d h; want 3, %d, 72", tc.brokers, s.Partitions, s.Replicas, s.RetentionHours, tc.replicas)
 			}
 			cfg := s.KafkaConfigs()
-			if len(cfg) != 1 || cfg["retention.ms"] != "259200000" {
-				t.Errorf("configs %v, want only retention.ms=259200000", cfg)
+			want := map[string]string{"retention.ms": "259200000"}
+			if tc.replicas > 1 {
+				// acks=all writes survive losing a broker: 2 of 3, 2 of 2.
+				want["min.insync.replicas"] = "2"
+			}
+			if !maps.Equal(cfg, want) {
+				t.Errorf("%d replicas: configs %v, want %v", tc.replicas, cfg, want)
 			}
 		}
 	})
@@ -132,10 +138,20 @@ func TestTopicUpdatePlan(t *testing.T) {
 			t.Errorf("deletes %v", ch.Delete)
 		}
 	})
-	t.Run("SyncOffDeletesOverrides", func(t *testing.T) {
-		ch, err := streamplane.TopicUpdate{SyncReplication: boolp(false), SyncFlush: boolp(false)}.Plan("t-x", 3, 3)
-		if err != nil || len(ch.Set) != 0 || strings.Join(ch.Delete, ",") != "flush.messages,min.insync.replicas" {
-			t.Fatalf("change %+v, %v", ch, err)
+	t.Run("SyncOffKeepsTheSafeMinimum", func(t *testing.T) {
+		for _, tc := range []struct {
+			replicas int
+			set      map[string]string
+			delete   string
+		}{
+			{3, map[string]string{"min.insync.replicas": "2"}, "flush.messages"},
+			{2, map[string]string{"min.insync.replicas": "1"}, "flush.messages"},
+			{1, map[string]string{}, "flush.messages,min.insync.replicas"},
+		} {
+			ch, err := streamplane.TopicUpdate{SyncReplication: boolp(false), SyncFlush: boolp(false)}.Plan("t-x", 3, tc.replicas)
+			if err != nil || !maps.Equal(ch.Set, tc.set) || strings.Join(ch.Delete, ",") != tc.delete {
+				t.Errorf("%d replicas: change %+v, %v; want set %v, delete %s", tc.replicas, ch, err, tc.set, tc.delete)
+			}
 		}
 	})
 	t.Run("SamePartitionsIsNoChange", func(t *testing.T) {

@@ -72,7 +72,7 @@ func TestParamDynamic(t *testing.T) {
 		{"min.insync.replicas", "1", "1–3", true},
 		{"message.max.bytes", "10485760", "0–10485760", true},
 		{"max.connections.per.ip", "1000", "100–20000", true},
-		{"unclean.leader.election.enable", "true", "true, false", true},
+		{"unclean.leader.election.enable", "false", "true, false", true},
 		{"connections.max.idle.ms", "600000", "5000–600000", false},
 		{"log.retention.hours", "72", "1–168", false},
 		{"group.max.session.timeout.ms", "1800000", "6000–1800000", false},

@@ -360,7 +360,7 @@ func TestBroker_DMSDefaults(t *testing.T) {
 		{"auto.create.topics.enable", "false"},
 		{"num.partitions", "3"},
 		{"log.retention.hours", "72"},
-		{"unclean.leader.election.enable", "true"}, // DMS table 13-2,
+		{"unclean.leader.election.enable", "false"}, // Kafka's, not DMS's true: acknowledged writes stay
 		{"controlled.shutdown.enable", "true"},
 	} {
 		if got := props[c.key]; got != c.want {
