@@ -161,10 +161,12 @@ func TestTopicCLI(t *testing.T) {
 	if c, ok := topicConfig(&d, "max.message.bytes"); !ok || c.Value != "2097152" || c.Source != streamplane.SourceTopic {
 		t.Errorf("max.message.bytes: %+v", c)
 	}
-	for _, gone := range []string{"min.insync.replicas", "flush.messages"} {
-		if c, ok := topicConfig(&d, gone); ok && c.Source == streamplane.SourceTopic {
-			t.Errorf("turning the sync setting off should delete the topic's %s: %+v", gone, c)
-		}
+	if c, ok := topicConfig(&d, "flush.messages"); ok && c.Source == streamplane.SourceTopic {
+		t.Errorf("turning sync flush off should delete the topic's flush.messages: %+v", c)
+	}
+	// Sync replication off keeps acks=all writes on two of the three.
+	if c, ok := topicConfig(&d, "min.insync.replicas"); !ok || c.Value != "2" || c.Source != streamplane.SourceTopic {
+		t.Errorf("min.insync.replicas after sync replication off: %+v, want 2 set on the topic", c)
 	}
 	mustJSON(t, mustCLI(t, s, "topic", "update", inst.Name, "t-cli", "--delete-config", "max.message.bytes", "-o", "json"), &d)
 	if c, ok := topicConfig(&d, "max.message.bytes"); ok && c.Source == streamplane.SourceTopic {
@@ -202,6 +204,33 @@ func TestTopicCLI(t *testing.T) {
 	}
 	if out, err := cli(t, s, "topic", "show", inst.Name, "t-cli"); err == nil || !strings.Contains(out, "NOT_FOUND") {
 		t.Fatalf("show after delete: %v\n%s", err, out)
+	}
+}
+
+// A topic made with nothing but a name keeps acknowledged writes: Kafka
+// gets min.insync.replicas=2 on the topic, and the brokers refuse unclean
+// leader elections.
+func TestTopicDefaultsKeepAcknowledgedWrites(t *testing.T) {
+	s, inst := sharedInstance(t)
+	apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: "t-safe"})
+	adm := kadm.NewClient(kafkaClient(t, inst))
+	topics, err := adm.DescribeTopicConfigs(context.Background(), "t-safe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := topics.On("t-safe", nil)
+	if err != nil || rc.Err != nil {
+		t.Fatalf("describe t-safe: %v %v", err, rc.Err)
+	}
+	got := map[string]kadm.Config{}
+	for _, c := range rc.Configs {
+		got[c.Key] = c
+	}
+	if c := got["min.insync.replicas"]; c.MaybeValue() != "2" || c.Source != kmsg.ConfigSourceDynamicTopicConfig {
+		t.Errorf("min.insync.replicas of a 3-replica topic: %q from %v, want 2 set on the topic", c.MaybeValue(), c.Source)
+	}
+	if c := got["unclean.leader.election.enable"]; c.MaybeValue() != "false" {
+		t.Errorf("unclean.leader.election.enable as the topic sees it: %q from %v, want false", c.MaybeValue(), c.Source)
 	}
 }
 
