@@ -53,6 +53,7 @@ const (
 	TaskDeleteGroups       = "delete_groups"
 	TaskSetParameters      = "set_parameters"
 	TaskResetParameters    = "reset_parameters"
+	TaskElectLeaders       = "elect_leaders"
 )
 
 // StepStatus is the state of one step of a task.

@@ -44,6 +44,7 @@ var bodies = map[string]routeBodies{
 	"DELETE /api/v1/instances/{instance}/topics/{topic}":                                             {nil, map[int]any{202: wire.TaskAccepted{}, 200: streamplane.TopicDeletion{}}},
 	"GET /api/v1/instances/{instance}/topics/{topic}/sample-code":                                    {nil, map[int]any{200: streamplane.SampleCode{}}},
 	"GET /api/v1/instances/{instance}/disk-usage":                                                    {nil, map[int]any{200: streamplane.DiskUsage{}}},
+	"POST /api/v1/instances/{instance}/elect-leaders":                                                {streamplane.LeaderElectionRequest{}, map[int]any{202: wire.TaskAccepted{}, 200: streamplane.LeaderElection{}}},
 	"GET /api/v1/instances/{instance}/groups":                                                        {nil, map[int]any{200: wire.GroupList{}}},
 	"POST /api/v1/instances/{instance}/groups/delete":                                                {wire.GroupDeleteRequest{}, map[int]any{202: wire.TaskAccepted{}, 200: wire.GroupDeleteResults{}}},
 	"GET /api/v1/instances/{instance}/groups/{group}":                                                {nil, map[int]any{200: streamplane.GroupDetail{}}},

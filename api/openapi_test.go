@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
 )
 
@@ -65,6 +66,36 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	sort.Strings(extra)
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Fatalf("routes missing from openapi.json: %v\nopenapi.json paths with no route: %v", missing, extra)
+	}
+}
+
+// Every kind of task the engine runs, instance-level and inside an
+// instance, is one the document lets a Task have, and no other.
+func TestOpenAPITaskKinds(t *testing.T) {
+	_, svc := newAPI(t)
+	kinds := map[string]bool{}
+	for kind := range svc.Workflows {
+		kinds[kind] = true
+	}
+	for kind := range svc.ChangeWorkflows() {
+		kinds[kind] = true
+	}
+	// Recorded when done, with no workflow: issuing a client certificate
+	// changes nothing in the instance.
+	kinds[streamplane.TaskIssueClientCertificate] = true
+	inDoc := map[string]bool{}
+	for _, v := range loadDoc(t).Components.Schemas["Task"].Value.Properties["kind"].Value.Enum {
+		inDoc[v.(string)] = true
+	}
+	for kind := range kinds {
+		if !inDoc[kind] {
+			t.Errorf("task kind %s is missing from the Task schema's kind enum", kind)
+		}
+	}
+	for kind := range inDoc {
+		if !kinds[kind] {
+			t.Errorf("the Task schema names kind %s, which no workflow runs", kind)
+		}
 	}
 }
 

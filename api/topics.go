@@ -19,6 +19,21 @@ var topicRoutes = []Route{
 	{"DELETE", "/api/v1/instances/{instance}/topics/{topic}", (*Server).handleTopicDelete},
 	{"GET", "/api/v1/instances/{instance}/topics/{topic}/sample-code", (*Server).handleTopicSampleCode},
 	{"GET", "/api/v1/instances/{instance}/disk-usage", (*Server).handleDiskUsage},
+	{"POST", "/api/v1/instances/{instance}/elect-leaders", (*Server).handleElectLeaders},
+}
+
+func (s *Server) handleElectLeaders(w http.ResponseWriter, r *http.Request) {
+	var req streamplane.LeaderElectionRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	election, err := s.Service.ElectLeaders(r.Context(), r.PathValue("instance"), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, election)
 }
 
 func (s *Server) handleTopicList(w http.ResponseWriter, r *http.Request) {

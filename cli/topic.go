@@ -20,6 +20,7 @@ func newTopicCommand(o *options) *cobra.Command {
 		newTopicUpdateCommand(o),
 		newTopicDeleteCommand(o),
 		newTopicSampleCodeCommand(o),
+		newTopicElectLeadersCommand(o),
 		newTopicGrantCommand(o),
 		newTopicRevokeCommand(o),
 		newTopicGrantsCommand(o),
@@ -291,6 +292,48 @@ command then exits with status 1. Kafka's internal topics are never deleted.`,
 	}
 	cmd.Flags().BoolVar(&confirmed, "yes", false, "confirm the deletion")
 	return cmd
+}
+
+func newTopicElectLeadersCommand(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:   "elect-leaders INSTANCE [TOPIC...]",
+		Short: "Move partition leadership back to each partition's preferred replica",
+		Long: `Preferred leader election: each partition of the topics named, or of every
+topic when none is named, is led again by the first replica of its list,
+where that replica is in sync. After restarts and reassignments leaders pile
+up on the brokers that stayed up; this spreads them as the replica lists do.
+A partition whose preferred replica is not in sync is left as it is and
+reported; the command then exits with status 1.`,
+		Example: `  streamplane topic elect-leaders orders
+  streamplane topic elect-leaders orders payments refunds`,
+		Args: minArgs("INSTANCE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := o.client().ElectLeaders(cmd.Context(), args[0], args[1:]...)
+			if err != nil {
+				return err
+			}
+			if o.json() {
+				if err := printJSON(o.stdout, e); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(o.stdout, "Elected the preferred leader of %d partition(s); %d already had it.\n", e.Elected, e.AlreadyPreferred)
+				if len(e.Failed) > 0 {
+					t := newTable(o.stdout, "TOPIC", "PARTITION", "NOT ELECTED BECAUSE")
+					for _, f := range e.Failed {
+						t.row(f.Topic, strconv.Itoa(int(f.Partition)), f.Error)
+					}
+					if err := t.flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if len(e.Failed) > 0 {
+				return fmt.Errorf("%d partition(s) kept their leader", len(e.Failed))
+			}
+			return nil
+		},
+	}
 }
 
 func newTopicSampleCodeCommand(o *options) *cobra.Command {

@@ -138,3 +138,13 @@ func (c *Client) DiskUsage(ctx context.Context, instance string, f streamplane.D
 	}
 	return &out, nil
 }
+
+// ElectLeaders moves each partition's leadership, of the topics named or of
+// every topic (none named), back to its preferred replica.
+func (c *Client) ElectLeaders(ctx context.Context, instance string, topics ...string) (*streamplane.LeaderElection, error) {
+	var out streamplane.LeaderElection
+	if _, err := c.do(ctx, "POST", instancePath(instance)+"/elect-leaders", nil, streamplane.LeaderElectionRequest{Topics: topics}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -39,6 +39,9 @@ const (
 	TopicCreate = "topic:create"
 	TopicUpdate = "topic:update"
 	TopicDelete = "topic:delete"
+	// TopicReassign places a topic's replicas and leaders: reassignment
+	// and preferred leader election.
+	TopicReassign = "topic:reassign"
 
 	GroupList         = "group:list"
 	GroupGet          = "group:get"
@@ -106,7 +109,7 @@ var Actions = []ActionInfo{
 	{InstanceCreate, "Create an instance", false},
 	{InstanceList, "List instances", true},
 	{InstanceGet, "View an instance's details, brokers and metrics", true},
-	{InstanceUpdate, "Change an instance's name, description or tags", false},
+	{InstanceUpdate, "Change an instance's name, description, tags or deletion protection", false},
 	{InstanceDelete, "Delete an instance", false},
 	{InstanceRestart, "Restart an instance or one of its brokers", false},
 	{InstanceClearFailed, "Clear a failed change or creation from an instance", false},
@@ -128,6 +131,7 @@ var Actions = []ActionInfo{
 	{TopicCreate, "Create a topic", false},
 	{TopicUpdate, "Change a topic's configuration, partitions or replicas", false},
 	{TopicDelete, "Delete a topic", false},
+	{TopicReassign, "Move a topic's replicas between brokers or elect its preferred leaders", false},
 
 	{GroupList, "List an instance's consumer groups", true},
 	{GroupGet, "View a consumer group's members and lag", true},

@@ -39,6 +39,7 @@ var userAccessWithout = []string{
 //   - UserAccess allows every action but those of userAccessWithout: it is
 //     ReadOnlyAccess plus working inside instances (topics, consumer
 //     groups, messages, SASL users, topic permissions, Kafka quotas,
+//     replica placement and leader elections,
 //     restarts, task records).
 //   - ReadOnlyAccess allows every ReadOnly action of the catalog.
 //

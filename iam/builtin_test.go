@@ -80,7 +80,7 @@ func TestUserAccess(t *testing.T) {
 	// that ReadOnlyAccess can.
 	writes := []string{
 		iam.InstanceRestart, iam.TaskDelete,
-		iam.TopicCreate, iam.TopicUpdate, iam.TopicDelete,
+		iam.TopicCreate, iam.TopicUpdate, iam.TopicDelete, iam.TopicReassign,
 		iam.GroupDelete, iam.GroupResetOffsets, iam.MessageSend,
 		iam.UserCreate, iam.UserResetPassword, iam.UserDelete, iam.PermissionUpdate,
 		iam.QuotaCreate, iam.QuotaUpdate, iam.QuotaDelete,

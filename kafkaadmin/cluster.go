@@ -1,14 +1,20 @@
 package kafkaadmin
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
+	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/poll"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -190,10 +196,43 @@ func (c *Client) DescribeQuorum(ctx context.Context) (Quorum, error) {
 }
 
 // ElectPreferredLeaders moves leadership back to each partition's preferred
-// replica where it is in sync, to even out load after restarts.
-func (c *Client) ElectPreferredLeaders(ctx context.Context) error {
-	_, err := c.adm.ElectLeaders(ctx, kadm.ElectPreferredReplica, nil)
-	return err
+// replica (the first of its replica list) where it is in sync, to even out
+// load after restarts and reassignments. partitions names the partitions
+// per topic; nil means every partition of the cluster. A partition already
+// led by its preferred replica counts as such, not as a failure.
+func (c *Client) ElectPreferredLeaders(ctx context.Context, partitions map[string][]int32) (streamplane.LeaderElection, error) {
+	var set kadm.TopicsSet
+	if partitions != nil {
+		set = kadm.TopicsSet{}
+		for topic, ps := range partitions {
+			set.Add(topic, ps...)
+		}
+	}
+	var out streamplane.LeaderElection
+	res, err := c.adm.ElectLeaders(ctx, kadm.ElectPreferredReplica, set)
+	if err != nil {
+		return out, err
+	}
+	for topic, ps := range res {
+		for p, r := range ps {
+			switch {
+			case r.Err == nil:
+				out.Elected++
+			case errors.Is(r.Err, kerr.ElectionNotNeeded):
+				out.AlreadyPreferred++
+			default:
+				msg := r.Err.Error()
+				if r.ErrMessage != "" {
+					msg += ": " + r.ErrMessage
+				}
+				out.Failed = append(out.Failed, streamplane.PartitionFailure{Topic: topic, Partition: p, Error: msg})
+			}
+		}
+	}
+	slices.SortFunc(out.Failed, func(a, b streamplane.PartitionFailure) int {
+		return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+	})
+	return out, nil
 }
 
 // UsedBytes returns, per broker, the bytes its log directories hold.

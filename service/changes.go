@@ -197,7 +197,7 @@ func (s *Service) changeWorkflow(kind string, onFail func(ctx context.Context, r
 func (s *Service) ChangeWorkflows() map[string]task.Workflow {
 	out := map[string]task.Workflow{}
 	for _, wf := range []task.Workflow{
-		s.createTopicWorkflow(), s.updateTopicWorkflow(), s.deleteTopicsWorkflow(),
+		s.createTopicWorkflow(), s.updateTopicWorkflow(), s.deleteTopicsWorkflow(), s.electLeadersWorkflow(),
 		s.createUserWorkflow(), s.resetPasswordWorkflow(streamplane.TaskResetUserPassword),
 		s.resetPasswordWorkflow(streamplane.TaskResetKafkaPassword), s.deleteUserWorkflow(),
 		s.grantWorkflow(), s.revokeWorkflow(),

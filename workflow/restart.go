@@ -154,7 +154,7 @@ func (env *Env) electPreferred(ctx context.Context, r *task.Run) error {
 	}
 	// Best effort: a partition whose preferred replica lags stays as it is,
 	// and Kafka's own leader rebalancing will move it later.
-	if err := cl.ElectPreferredLeaders(ctx); err != nil {
+	if _, err := cl.ElectPreferredLeaders(ctx, nil); err != nil {
 		r.Progress(ctx, "preferred leader election: %v", err)
 	}
 	return nil
