@@ -26,6 +26,7 @@ const (
 	TaskCreateInstance  = "create_instance"
 	TaskDeleteInstance  = "delete_instance"
 	TaskRestartInstance = "restart_instance"
+	TaskChangeFlavor    = "change_flavor"
 	TaskInstallRuntime  = "install_runtime"
 
 	TaskSetPublicAccess    = "set_public_access"

@@ -31,6 +31,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceClientCertCommand(o),
 		newInstanceMTLSCommand(o),
 		newInstancePublicAccessCommand(o),
+		newInstanceChangeFlavorCommand(o),
 		newInstanceResetKafkaPasswordCommand(o),
 	)
 }
@@ -387,6 +388,37 @@ Allowed when an instance is RUNNING, FAULTY or CHANGE_FAILED (a restart brings i
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "restart all brokers at once, without the safety checks")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the tasks have started")
+	return cmd
+}
+
+func newInstanceChangeFlavorCommand(o *options) *cobra.Command {
+	var flavor string
+	var noWait bool
+	cmd := &cobra.Command{
+		Use:   "change-flavor NAME_OR_ID --flavor FLAVOR",
+		Short: "Run an instance on another flavor, through a safe rolling restart",
+		Long: `Run an instance on another flavor: its brokers restart one at a time, as
+'instance restart' does them, with the new flavor's heap, threads and
+partition limit; clients with retries see no failed writes. Refused unless
+the flavor takes the instance's brokers and storage as they are and its
+partition limit holds the partitions the topics have ('flavor list' shows
+the flavors). Should a broker fail to come back, the instance is
+CHANGE_FAILED with its brokers on mixed flavors; 'instance restart' or
+another change-flavor carries on.`,
+		Example: `  streamplane instance change-flavor orders --flavor kafka.4u8g.cluster`,
+		Args:    exactArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "flavor"); err != nil {
+				return err
+			}
+			return o.runTasks(cmd.Context(), args, noWait, "Changing the flavor of", "Changed the flavor of",
+				func(ctx context.Context, c *client.Client, target string) (*streamplane.Task, error) {
+					return c.ChangeFlavor(ctx, target, flavor)
+				})
+		},
+	}
+	cmd.Flags().StringVar(&flavor, "flavor", "", "the flavor to run on (required)")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the task has started")
 	return cmd
 }
 

@@ -93,6 +93,12 @@ func (c *Client) RestartInstance(ctx context.Context, idOrName string, force boo
 	return c.startTask(ctx, "POST", instancePath(idOrName)+"/restart", wire.RestartRequest{Force: force}, opts...)
 }
 
+// ChangeFlavor starts running an instance on another flavor (a rolling
+// restart).
+func (c *Client) ChangeFlavor(ctx context.Context, idOrName, flavor string, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/change-flavor", streamplane.FlavorChangeRequest{Flavor: flavor}, opts...)
+}
+
 // DeleteInstance starts deleting an instance.
 func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
 	return c.startTask(ctx, "DELETE", instancePath(idOrName), nil, opts...)

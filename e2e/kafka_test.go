@@ -105,3 +105,83 @@ func missing(values []string, seen map[string]int) []string {
 	}
 	return out
 }
+
+// load is a producer writing a steady stream with acks=all and retries
+// while an operation runs, and what became of its records.
+type load struct {
+	inst     *streamplane.Instance
+	topic    string
+	mu       sync.Mutex
+	acked    []string
+	refused  atomic.Int64
+	firstErr atomic.Value
+	halt     chan struct{}
+	halted   sync.Once
+	done     chan struct{}
+}
+
+// startLoad starts producing to topic, about 2,000 records a second, until
+// stop (bounded: at most 1,200,000 records or 10 minutes). The rate keeps
+// the stream going through operations that take minutes.
+func startLoad(t *testing.T, inst *streamplane.Instance, topic string) *load {
+	cl := kafkaClient(t, inst, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordDeliveryTimeout(2*time.Minute))
+	l := &load{inst: inst, topic: topic, halt: make(chan struct{}), done: make(chan struct{})}
+	t.Cleanup(l.stop) // also when the test fails before stopping it
+	go func() {
+		defer close(l.done)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for i := 0; i < 1200000; i++ {
+			select {
+			case <-l.halt:
+				return
+			default:
+			}
+			v := fmt.Sprintf("r-%07d", i)
+			wg.Add(1)
+			cl.Produce(ctx, &kgo.Record{Topic: topic, Value: []byte(v)}, func(_ *kgo.Record, err error) {
+				defer wg.Done()
+				if err != nil {
+					l.refused.Add(1)
+					l.firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				l.mu.Lock()
+				l.acked = append(l.acked, v)
+				l.mu.Unlock()
+			})
+			if i%100 == 99 {
+				time.Sleep(50 * time.Millisecond) // a steady stream, not a flood
+			}
+		}
+	}()
+	return l
+}
+
+// stop ends the stream and waits for every record's answer.
+func (l *load) stop() {
+	l.halted.Do(func() { close(l.halt) })
+	<-l.done
+}
+
+// check fails the test if any record was refused or an acknowledged one
+// cannot be read back.
+func (l *load) check(t *testing.T, during string) {
+	t.Helper()
+	if n := l.refused.Load(); n > 0 {
+		t.Fatalf("%d records refused during %s; first: %v", n, during, l.firstErr.Load())
+	}
+	l.mu.Lock()
+	values := append([]string(nil), l.acked...)
+	l.mu.Unlock()
+	if len(values) < 1000 {
+		t.Fatalf("only %d records were produced during %s; the test proves nothing", len(values), during)
+	}
+	seen := consumeAll(t, l.inst, l.topic, len(values))
+	if m := missing(values, seen); len(m) > 0 {
+		t.Fatalf("%d of %d acknowledged records lost during %s, e.g. %v", len(m), len(values), during, m[:min(5, len(m))])
+	}
+	t.Logf("%d records acknowledged during %s, none refused, none lost", len(values), during)
+}

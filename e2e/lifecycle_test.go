@@ -8,14 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The server is killed right after each step of an instance creation has
@@ -108,47 +105,7 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 	s, inst := sharedInstance(t)
 	two := "2"
 	createTopic(t, inst, "rolling", 6, 3, map[string]*string{"min.insync.replicas": &two})
-	cl := kafkaClient(t, inst, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordDeliveryTimeout(2*time.Minute))
-
-	var (
-		mu       sync.Mutex
-		acked    []string
-		refused  atomic.Int64
-		firstErr atomic.Value
-		stop     = make(chan struct{})
-		done     = make(chan struct{})
-	)
-	go func() { // bounded: at most 200,000 records or 10 minutes
-		defer close(done)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		var wg sync.WaitGroup
-		for i := 0; i < 200000; i++ {
-			select {
-			case <-stop:
-				wg.Wait()
-				return
-			default:
-			}
-			v := fmt.Sprintf("r-%07d", i)
-			wg.Add(1)
-			cl.Produce(ctx, &kgo.Record{Topic: "rolling", Value: []byte(v)}, func(_ *kgo.Record, err error) {
-				defer wg.Done()
-				if err != nil {
-					refused.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				mu.Lock()
-				acked = append(acked, v)
-				mu.Unlock()
-			})
-			if i%100 == 99 {
-				time.Sleep(20 * time.Millisecond) // a steady stream, not a flood
-			}
-		}
-		wg.Wait()
-	}()
+	load := startLoad(t, inst, "rolling")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -166,8 +123,7 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 		t.Fatalf("restart: %v\n%s", err, s.LogTail(40))
 	}
 	t.Logf("rolling restart took %s", time.Since(start).Round(time.Millisecond))
-	close(stop)
-	<-done
+	load.stop()
 
 	restarts := 0
 	for _, ev := range detail.Events {
@@ -184,20 +140,7 @@ func TestRollingRestartLosesNothing(t *testing.T) {
 			t.Errorf("broker %d after restart: %+v", b.ID, b)
 		}
 	}
-	if n := refused.Load(); n > 0 {
-		t.Fatalf("%d records refused during the rolling restart; first: %v", n, firstErr.Load())
-	}
-	mu.Lock()
-	values := append([]string(nil), acked...)
-	mu.Unlock()
-	if len(values) < 1000 {
-		t.Fatalf("only %d records were produced during the restart; the test proves nothing", len(values))
-	}
-	seen := consumeAll(t, inst, "rolling", len(values))
-	if m := missing(values, seen); len(m) > 0 {
-		t.Fatalf("%d of %d acknowledged records lost, e.g. %v", len(m), len(values), m[:min(5, len(m))])
-	}
-	t.Logf("%d records acknowledged during the restart, none refused, none lost", len(values))
+	load.check(t, "the rolling restart")
 }
 
 // Delete stops every process, removes the data directory and keeps a
