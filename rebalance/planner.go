@@ -1,0 +1,237 @@
+package rebalance
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// planner holds a placement in progress. Brokers are indexes into targets,
+// so counts are slices; partitions keep the sorted order of the index.
+type planner struct {
+	ix        *index
+	targets   []int32       // sorted broker ids
+	pos       map[int32]int // broker id → index in targets
+	rack      []int         // rack number of each target
+	rackSize  []int         // targets per rack number
+	room      []int         // replicas of covered partitions each target may hold
+	load      []int         // replicas of covered partitions on each target
+	topicLoad map[string][]int
+	parts     []*part
+	field     string // the goal field to blame for a lack of room
+}
+
+// part is one covered partition.
+type part struct {
+	orig     *Partition
+	rf       int   // the replica count it ends with
+	perRack  int   // the most replicas one rack may hold
+	replicas []int // target indexes; [0] is the preferred leader
+}
+
+func newPlanner(ix *index, targets []int32, scope []int, g Goal) (*planner, error) {
+	p := &planner{
+		ix:        ix,
+		targets:   targets,
+		pos:       make(map[int32]int),
+		rack:      make([]int, len(targets)),
+		room:      make([]int, len(targets)),
+		load:      make([]int, len(targets)),
+		topicLoad: make(map[string][]int),
+		field:     g.capacityField(),
+	}
+	racks := make(map[string]int)
+	for i, b := range targets {
+		p.pos[b] = i
+		r, ok := racks[ix.brokers[b].Rack]
+		if !ok {
+			r = len(racks)
+			racks[ix.brokers[b].Rack] = r
+			p.rackSize = append(p.rackSize, 0)
+		}
+		p.rack[i] = r
+		p.rackSize[r]++
+	}
+
+	// Partitions outside the plan still count against MaxReplicas.
+	covered := make([]bool, len(ix.parts))
+	for _, i := range scope {
+		covered[i] = true
+	}
+	fixed := make(map[int32]int)
+	for i, pt := range ix.parts {
+		if !covered[i] {
+			for _, b := range pt.Replicas {
+				fixed[b]++
+			}
+		}
+	}
+	for i, b := range targets {
+		p.room[i] = math.MaxInt
+		if limit := ix.brokers[b].MaxReplicas; limit > 0 {
+			p.room[i] = max(0, limit-fixed[b])
+		}
+	}
+
+	need, room := 0, 0
+	for _, i := range scope {
+		orig := &ix.parts[i]
+		rf := cmp.Or(g.ReplicationFactor, len(orig.Replicas))
+		if rf > len(targets) {
+			if g.ReplicationFactor > 0 {
+				return nil, streamplane.Invalid("replicas", "%d replicas need %d brokers; the plan has %d", rf, rf, len(targets))
+			}
+			if len(g.Drain) > 0 {
+				return nil, &streamplane.Error{Code: streamplane.ELIMIT, Field: "drain",
+					Message: fmt.Sprintf("partition %s has %d replicas but draining leaves %d brokers", keyOf(*orig), rf, len(targets))}
+			}
+			return nil, streamplane.Invalid("brokers", "partition %s has %d replicas but the plan has %d brokers", keyOf(*orig), rf, len(targets))
+		}
+		p.parts = append(p.parts, &part{orig: orig, rf: rf, perRack: p.perRack(rf)})
+		need += rf
+		if _, ok := p.topicLoad[orig.Topic]; !ok {
+			p.topicLoad[orig.Topic] = make([]int, len(targets))
+		}
+	}
+	for _, r := range p.room {
+		room = min(math.MaxInt/2, room+r)
+	}
+	if need > room {
+		return nil, p.noRoom(fmt.Sprintf("the target brokers have room for %d more replicas within their limits; the plan places %d", room, need))
+	}
+	return p, nil
+}
+
+func (p *planner) noRoom(msg string) error {
+	return &streamplane.Error{Code: streamplane.ELIMIT, Field: p.field, Message: msg}
+}
+
+// perRack is the fewest replicas per rack that still fits rf replicas on
+// distinct brokers: 1 when there are at least rf racks, and an even share
+// otherwise.
+func (p *planner) perRack(rf int) int {
+	for m := 1; ; m++ {
+		n := 0
+		for _, size := range p.rackSize {
+			n += min(m, size)
+		}
+		if n >= rf {
+			return m
+		}
+	}
+}
+
+// inRack counts pt's replicas in rack r, leaving out broker without.
+func (p *planner) inRack(pt *part, r, without int) int {
+	n := 0
+	for _, b := range pt.replicas {
+		if b != without && p.rack[b] == r {
+			n++
+		}
+	}
+	return n
+}
+
+// fits reports whether broker b may take pt's replica now on broker from
+// (-1 for a new replica) without breaking the rack rule. Room is checked by
+// the caller, since a chain of moves leaves middle brokers' loads as they are.
+func (p *planner) fits(pt *part, b, from int) bool {
+	return !slices.Contains(pt.replicas, b) && p.inRack(pt, p.rack[b], from) < pt.perRack
+}
+
+// place puts broker b in pt's replica list at position i (append when i is
+// the length), replacing the broker there.
+func (p *planner) place(pt *part, i, b int) {
+	tl := p.topicLoad[pt.orig.Topic]
+	if i < len(pt.replicas) {
+		old := pt.replicas[i]
+		p.load[old]--
+		tl[old]--
+		pt.replicas[i] = b
+	} else {
+		pt.replicas = append(pt.replicas, b)
+	}
+	p.load[b]++
+	tl[b]++
+}
+
+// drop removes pt's replica at position i.
+func (p *planner) drop(pt *part, i int) {
+	b := pt.replicas[i]
+	p.load[b]--
+	p.topicLoad[pt.orig.Topic][b]--
+	pt.replicas = slices.Delete(pt.replicas, i, i+1)
+}
+
+// strip keeps the replicas that may stay: those on targets, within the rack
+// rule (earlier replicas, the leader first, win), the partition's replica
+// count (the replicas on the busiest brokers go) and the brokers' room.
+func (p *planner) strip() {
+	for _, pt := range p.parts {
+		for _, id := range pt.orig.Replicas {
+			b, ok := p.pos[id]
+			if ok && p.inRack(pt, p.rack[b], -1) < pt.perRack {
+				pt.replicas = append(pt.replicas, b)
+				p.load[b]++
+				p.topicLoad[pt.orig.Topic][b]++
+			}
+		}
+	}
+	for _, pt := range p.parts {
+		for len(pt.replicas) > pt.rf {
+			drop := len(pt.replicas) - 1
+			for i := len(pt.replicas) - 1; i >= 1; i-- {
+				if p.load[pt.replicas[i]] > p.load[pt.replicas[drop]] {
+					drop = i
+				}
+			}
+			p.drop(pt, drop)
+		}
+	}
+	// A broker over its room sheds followers first, from the last partitions.
+	for b := range p.targets {
+		for leader := 0; leader < 2 && p.load[b] > p.room[b]; leader++ {
+			for j := len(p.parts) - 1; j >= 0 && p.load[b] > p.room[b]; j-- {
+				pt := p.parts[j]
+				if i := slices.Index(pt.replicas, b); i >= 0 && (i == 0) == (leader == 1) {
+					p.drop(pt, i)
+				}
+			}
+		}
+	}
+}
+
+// fill gives every partition its missing replicas, each on the least loaded
+// broker with room that keeps the rack rule; when room forces it, on the
+// broker whose rack holds fewest of the partition's replicas.
+func (p *planner) fill() error {
+	for _, pt := range p.parts {
+		for len(pt.replicas) < pt.rf {
+			b := p.pickNew(pt)
+			if b < 0 {
+				return p.noRoom(fmt.Sprintf("no target broker has room for another replica of %s", keyOf(*pt.orig)))
+			}
+			p.place(pt, len(pt.replicas), b)
+		}
+	}
+	return nil
+}
+
+func (p *planner) pickNew(pt *part) int {
+	best, bestKey := -1, [4]int{}
+	tl := p.topicLoad[pt.orig.Topic]
+	for b := range p.targets {
+		if slices.Contains(pt.replicas, b) || p.load[b] >= p.room[b] {
+			continue
+		}
+		over := max(0, p.inRack(pt, p.rack[b], -1)+1-pt.perRack)
+		k := [4]int{over, p.load[b], tl[b], b}
+		if best < 0 || slices.Compare(k[:], bestKey[:]) < 0 {
+			best, bestKey = b, k
+		}
+	}
+	return best
+}
