@@ -97,7 +97,7 @@ func newPlanner(ix *index, targets []int32, scope []int, g Goal) (*planner, erro
 		}
 	}
 	for _, r := range p.room {
-		room = min(math.MaxInt/2, room+r)
+		room = min(math.MaxInt/2, room+min(r, math.MaxInt/2)) // no overflow when unlimited
 	}
 	if need > room {
 		return nil, p.noRoom(fmt.Sprintf("the target brokers have room for %d more replicas within their limits; the plan places %d", room, need))
@@ -158,6 +158,25 @@ func (p *planner) place(pt *part, i, b int) {
 	tl[b]++
 }
 
+// surplus returns the positions of pt's replicas one of which must go: those
+// in a rack over the rack rule, else any when pt has too many.
+func (p *planner) surplus(pt *part) []int {
+	var over, all []int
+	for i, b := range pt.replicas {
+		all = append(all, i)
+		if p.inRack(pt, p.rack[b], -1) > pt.perRack {
+			over = append(over, i)
+		}
+	}
+	switch {
+	case len(over) > 0:
+		return over
+	case len(pt.replicas) > pt.rf:
+		return all
+	}
+	return nil
+}
+
 // drop removes pt's replica at position i.
 func (p *planner) drop(pt *part, i int) {
 	b := pt.replicas[i]
@@ -166,30 +185,35 @@ func (p *planner) drop(pt *part, i int) {
 	pt.replicas = slices.Delete(pt.replicas, i, i+1)
 }
 
-// strip keeps the replicas that may stay: those on targets, within the rack
-// rule (earlier replicas, the leader first, win), the partition's replica
-// count (the replicas on the busiest brokers go) and the brokers' room.
+// strip keeps the replicas that may stay: those on targets, within the
+// rack rule and the partition's replica count, and within the brokers' room.
+// Surplus replicas go from the busiest brokers first, followers before
+// leaders, so what stays is as even as it can be before anything is copied.
 func (p *planner) strip() {
 	for _, pt := range p.parts {
 		for _, id := range pt.orig.Replicas {
-			b, ok := p.pos[id]
-			if ok && p.inRack(pt, p.rack[b], -1) < pt.perRack {
+			if b, ok := p.pos[id]; ok {
 				pt.replicas = append(pt.replicas, b)
 				p.load[b]++
 				p.topicLoad[pt.orig.Topic][b]++
 			}
 		}
 	}
-	for _, pt := range p.parts {
-		for len(pt.replicas) > pt.rf {
-			drop := len(pt.replicas) - 1
-			for i := len(pt.replicas) - 1; i >= 1; i-- {
-				if p.load[pt.replicas[i]] > p.load[pt.replicas[drop]] {
-					drop = i
+	for {
+		var best *part
+		at, bestKey := 0, [2]int{}
+		for _, pt := range p.parts {
+			for _, i := range p.surplus(pt) {
+				k := [2]int{p.load[pt.replicas[i]], min(i, 1)}
+				if best == nil || slices.Compare(k[:], bestKey[:]) > 0 {
+					best, at, bestKey = pt, i, k
 				}
 			}
-			p.drop(pt, drop)
 		}
+		if best == nil {
+			break
+		}
+		p.drop(best, at)
 	}
 	// A broker over its room sheds followers first, from the last partitions.
 	for b := range p.targets {
