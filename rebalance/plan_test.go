@@ -176,6 +176,21 @@ func TestPlanFor(t *testing.T) {
 		}
 	})
 
+	t.Run("ChainAroundRacks", func(t *testing.T) {
+		// Broker 5 has two replicas and broker 4 none, but both of 5's
+		// partitions already have a replica in 4's zone: 5 gives one to 6,
+		// and 6 one to 4.
+		c := rebalance.Cluster{Brokers: brokers("c", "a", "c", "c", "b", "b"), Partitions: []rebalance.Partition{
+			{Topic: "audit", Partition: 0, Replicas: []int32{3, 5}, SizeBytes: mb},
+			{Topic: "audit", Partition: 1, Replicas: []int32{1, 5}, SizeBytes: mb},
+			{Topic: "audit", Partition: 2, Replicas: []int32{6, 2}, SizeBytes: mb},
+		}}
+		p, r, _ := plan(t, c, rebalance.Goal{})
+		if r != 0 || moved(p) != 2 {
+			t.Errorf("skew %d after moving %d replicas, want 0 after 2: %+v", r, moved(p), p.Moves)
+		}
+	})
+
 	t.Run("LostBroker", func(t *testing.T) {
 		c := rebalance.Cluster{Brokers: brokers("", "", ""), Partitions: roundRobin("orders", 6, 2, mb, 1, 2, 9)}
 		p, r, _ := plan(t, c, rebalance.Goal{})
