@@ -8,42 +8,106 @@ import "slices"
 // blocks them all it looks for a chain of moves through brokers in between.
 // Every step lowers the sum of squared loads, so it ends.
 func (p *planner) balanceReplicas() {
+	p.stuck = make([]bool, len(p.targets))
 	for p.moveOne() || p.moveChain() {
 	}
 }
 
-// moveOne makes the single move that narrows the widest gap, preferring
-// the move that also evens out the partition's topic.
+// moveOne makes the single move that narrows the widest gap, from the
+// busiest broker that has one; among its moves it prefers the one that also
+// evens out the partition's topic.
 func (p *planner) moveOne() bool {
-	low := slices.Min(p.load)
+	dsts := byLoad(p.load, false)
+	low := p.load[dsts[0]]
 	var (
-		best              *part
-		bestAt, bestTo    int
-		bestGap, bestTGap int
+		best                     *part
+		bestAt, bestFrom, bestTo int
+		bestGap                  = 2
+		bestTGap                 int
 	)
-	for _, pt := range p.parts {
-		tl := p.topicLoad[pt.orig.Topic]
-		for i, from := range pt.replicas {
-			if p.load[from]-low < 2 {
-				continue
+	for _, src := range byLoad(p.load, true) {
+		if gap := p.load[src] - low; gap < bestGap || best != nil && gap == bestGap {
+			break
+		}
+		if p.stuck[src] {
+			continue
+		}
+		// The widest gap this broker could close: to the idlest broker in
+		// a rack not blocked for it.
+		widest := 0
+		for _, to := range dsts {
+			if p.load[to] < p.room[to] && !p.blocked(src, p.rack[to]) {
+				widest = p.load[src] - p.load[to]
+				break
 			}
-			for to := range p.targets {
-				gap := p.load[from] - p.load[to]
-				if gap < 2 || p.load[to] >= p.room[to] || !p.fits(pt, to, from) {
+		}
+		if widest < bestGap || best != nil && widest == bestGap {
+			p.stuck[src] = best == nil && widest < 2
+			continue
+		}
+		found := false
+		on := p.on[src]
+		for j := 0; j < len(on); j++ {
+			pt := on[j]
+			at := slices.Index(pt.replicas, src)
+			tl := p.topicLoad[pt.orig.Topic]
+			widestHere := false
+			for _, to := range dsts {
+				gap := p.load[src] - p.load[to]
+				if gap < bestGap {
+					break
+				}
+				if p.load[to] >= p.room[to] || p.blocked(src, p.rack[to]) || !p.fits(pt, to, src) {
 					continue
 				}
-				tgap := tl[from] - tl[to]
-				if best == nil || gap > bestGap || gap == bestGap && tgap > bestTGap {
-					best, bestAt, bestTo, bestGap, bestTGap = pt, i, to, gap, tgap
+				found = true
+				widestHere = widestHere || gap == widest
+				if tgap := tl[src] - tl[to]; best == nil || gap > bestGap || tgap > bestTGap {
+					best, bestAt, bestFrom, bestTo, bestGap, bestTGap = pt, at, src, to, gap, tgap
 				}
 			}
+			// Once a topic offers the widest gap, its other partitions
+			// offer nothing better: skip to the next topic.
+			if widestHere {
+				next, _ := slices.BinarySearchFunc(on, pt.last+1, byN)
+				j = next - 1
+			}
+		}
+		if !found && best == nil {
+			p.stuck[src] = true
 		}
 	}
 	if best == nil {
 		return false
 	}
 	p.place(best, bestAt, bestTo)
+	p.unstick(best, bestFrom)
 	return true
+}
+
+// unstick forgets that a broker had no move when moving pt's replica off
+// from may have given it one: pt's replica on it may fit elsewhere now, or
+// from, now idler, may have come within reach or found room.
+func (p *planner) unstick(pt *part, from int) {
+	for s, stuck := range p.stuck {
+		if !stuck {
+			continue
+		}
+		gap := p.load[s] - p.load[from]
+		if gap == 2 || gap > 2 && p.load[from] == p.room[from]-1 || slices.Contains(pt.replicas, s) && p.canMove(pt, s) {
+			p.stuck[s] = false
+		}
+	}
+}
+
+// canMove reports whether pt's replica on src has a single move.
+func (p *planner) canMove(pt *part, src int) bool {
+	for to := range p.targets {
+		if p.load[src]-p.load[to] >= 2 && p.load[to] < p.room[to] && p.fits(pt, to, src) {
+			return true
+		}
+	}
+	return false
 }
 
 // step is how a search reached a broker: by moving replica at of pt from
@@ -57,19 +121,8 @@ type step struct {
 // to a broker with room and at least two replicas fewer, each move taking a
 // different partition; the brokers in between give one replica and take one.
 func (p *planner) moveChain() bool {
-	order := make([]int, len(p.targets))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return p.load[b] - p.load[a] })
 	low := slices.Min(p.load)
-	on := make([][]*part, len(p.targets))
-	for _, pt := range p.parts {
-		for _, b := range pt.replicas {
-			on[b] = append(on[b], pt)
-		}
-	}
-	for _, src := range order {
+	for _, src := range byLoad(p.load, true) {
 		if p.load[src]-low < 2 {
 			break
 		}
@@ -80,7 +133,7 @@ func (p *planner) moveChain() bool {
 		for len(queue) > 0 {
 			u := queue[0]
 			queue = queue[1:]
-			for _, pt := range on[u] {
+			for _, pt := range p.on[u] {
 				if onPath(prev, src, u, pt) {
 					continue
 				}
@@ -96,6 +149,7 @@ func (p *planner) moveChain() bool {
 							s := prev[w]
 							p.place(s.pt, s.at, w)
 						}
+						clear(p.stuck)
 						return true
 					}
 					queue = append(queue, v)

@@ -9,16 +9,16 @@ import "slices"
 // placement without such chains has the evenest leader counts its replica
 // lists allow (the semi-matching optimality condition).
 func (p *planner) balanceLeaders() {
-	leads := make([]int, len(p.targets))
+	led := make([][]*part, len(p.targets)) // the partitions each target leads, in order
 	for _, pt := range p.parts {
 		if b, ok := p.pos[pt.orig.Replicas[0]]; ok {
 			if i := slices.Index(pt.replicas, b); i > 0 {
 				lead(pt, i)
 			}
 		}
-		leads[pt.replicas[0]]++
+		led[pt.replicas[0]] = append(led[pt.replicas[0]], pt)
 	}
-	for p.shiftLeader(leads) {
+	for shiftLeader(led) {
 	}
 }
 
@@ -30,26 +30,21 @@ func lead(pt *part, i int) {
 	pt.replicas[0] = b
 }
 
-// shiftLeader shifts one leadership along the shortest chain it finds from
-// the brokers with most leaders first.
-func (p *planner) shiftLeader(leads []int) bool {
-	order := make([]int, len(p.targets))
-	for i := range order {
-		order[i] = i
+// shiftLeader shifts one leadership along the shortest chain it finds,
+// trying the brokers with most leaders first.
+func shiftLeader(led [][]*part) bool {
+	leads := make([]int, len(led))
+	for b, l := range led {
+		leads[b] = len(l)
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return leads[b] - leads[a] })
 	low := slices.Min(leads)
-	led := make([][]*part, len(p.targets))
-	for _, pt := range p.parts {
-		led[pt.replicas[0]] = append(led[pt.replicas[0]], pt)
-	}
-	for _, src := range order {
+	for _, src := range byLoad(leads, true) {
 		if leads[src]-low < 2 {
 			break
 		}
-		prev := make([]*part, len(p.targets))
-		from := make([]int, len(p.targets))
-		seen := make([]bool, len(p.targets))
+		prev := make([]*part, len(led))
+		from := make([]int, len(led))
+		seen := make([]bool, len(led))
 		seen[src] = true
 		queue := []int{src}
 		for len(queue) > 0 {
@@ -61,15 +56,17 @@ func (p *planner) shiftLeader(leads []int) bool {
 						continue
 					}
 					seen[v], prev[v], from[v] = true, pt, u
-					if leads[src]-leads[v] >= 2 {
-						for w := v; w != src; w = from[w] {
-							lead(prev[w], slices.Index(prev[w].replicas, w))
-						}
-						leads[src]--
-						leads[v]++
-						return true
+					if leads[src]-leads[v] < 2 {
+						queue = append(queue, v)
+						continue
 					}
-					queue = append(queue, v)
+					for w := v; w != src; w = from[w] {
+						pt := prev[w]
+						led[from[w]] = removePart(led[from[w]], pt)
+						led[w] = insertPart(led[w], pt)
+						lead(pt, slices.Index(pt.replicas, w))
+					}
+					return true
 				}
 			}
 		}

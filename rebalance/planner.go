@@ -21,11 +21,16 @@ type planner struct {
 	load      []int         // replicas of covered partitions on each target
 	topicLoad map[string][]int
 	parts     []*part
-	field     string // the goal field to blame for a lack of room
+	on        [][]*part // the partitions on each target, in partition order
+	stuck     []bool    // targets known to have no single move, while balancing
+	full      [][]int   // per target and rack: its partitions whose other replicas fill the rack
+	field     string    // the goal field to blame for a lack of room
 }
 
 // part is one covered partition.
 type part struct {
+	n        int // its place in planner.parts
+	last     int // the place of its topic's last partition
 	orig     *Partition
 	rf       int   // the replica count it ends with
 	perRack  int   // the most replicas one rack may hold
@@ -40,12 +45,14 @@ func newPlanner(ix *index, targets []int32, scope []int, g Goal) (*planner, erro
 		rack:      make([]int, len(targets)),
 		room:      make([]int, len(targets)),
 		load:      make([]int, len(targets)),
+		on:        make([][]*part, len(targets)),
 		topicLoad: make(map[string][]int),
 		field:     g.capacityField(),
 	}
 	racks := make(map[string]int)
 	for i, b := range targets {
 		p.pos[b] = i
+		p.full = append(p.full, make([]int, len(targets)))
 		r, ok := racks[ix.brokers[b].Rack]
 		if !ok {
 			r = len(racks)
@@ -90,10 +97,16 @@ func newPlanner(ix *index, targets []int32, scope []int, g Goal) (*planner, erro
 			}
 			return nil, streamplane.Invalid("brokers", "partition %s has %d replicas but the plan has %d brokers", keyOf(*orig), rf, len(targets))
 		}
-		p.parts = append(p.parts, &part{orig: orig, rf: rf, perRack: p.perRack(rf)})
+		p.parts = append(p.parts, &part{n: len(p.parts), orig: orig, rf: rf, perRack: p.perRack(rf)})
 		need += rf
 		if _, ok := p.topicLoad[orig.Topic]; !ok {
 			p.topicLoad[orig.Topic] = make([]int, len(targets))
+		}
+	}
+	for i, pt := range slices.Backward(p.parts) {
+		pt.last = i
+		if i+1 < len(p.parts) && p.parts[i+1].orig.Topic == pt.orig.Topic {
+			pt.last = p.parts[i+1].last
 		}
 	}
 	for _, r := range p.room {
@@ -145,17 +158,21 @@ func (p *planner) fits(pt *part, b, from int) bool {
 // place puts broker b in pt's replica list at position i (append when i is
 // the length), replacing the broker there.
 func (p *planner) place(pt *part, i, b int) {
+	p.count(pt, -1)
+	defer p.count(pt, 1)
 	tl := p.topicLoad[pt.orig.Topic]
 	if i < len(pt.replicas) {
 		old := pt.replicas[i]
 		p.load[old]--
 		tl[old]--
+		p.on[old] = removePart(p.on[old], pt)
 		pt.replicas[i] = b
 	} else {
 		pt.replicas = append(pt.replicas, b)
 	}
 	p.load[b]++
 	tl[b]++
+	p.on[b] = insertPart(p.on[b], pt)
 }
 
 // surplus returns the positions of pt's replicas one of which must go: those
@@ -179,41 +196,88 @@ func (p *planner) surplus(pt *part) []int {
 
 // drop removes pt's replica at position i.
 func (p *planner) drop(pt *part, i int) {
+	p.count(pt, -1)
+	defer p.count(pt, 1)
 	b := pt.replicas[i]
 	p.load[b]--
 	p.topicLoad[pt.orig.Topic][b]--
+	p.on[b] = removePart(p.on[b], pt)
 	pt.replicas = slices.Delete(pt.replicas, i, i+1)
+}
+
+// count adds (sign 1) or removes (-1) pt from the full counts: for each of
+// its brokers, the racks its other replicas fill, where that replica cannot go.
+func (p *planner) count(pt *part, sign int) {
+	for _, b := range pt.replicas {
+		for r := range p.rackSize {
+			if p.inRack(pt, r, b) >= pt.perRack {
+				p.full[b][r] += sign
+			}
+		}
+	}
+}
+
+// blocked reports whether no partition on src may move to rack r.
+func (p *planner) blocked(src, r int) bool { return p.full[src][r] == len(p.on[src]) }
+
+// insertPart and removePart keep a list of partitions in partition order,
+// so searches over it are deterministic.
+func insertPart(list []*part, pt *part) []*part {
+	i, found := slices.BinarySearchFunc(list, pt.n, byN)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, pt)
+}
+
+func removePart(list []*part, pt *part) []*part {
+	if i, found := slices.BinarySearchFunc(list, pt.n, byN); found {
+		return slices.Delete(list, i, i+1)
+	}
+	return list
+}
+
+func byN(q *part, n int) int { return q.n - n }
+
+// byLoad returns the targets ordered by count, the highest first when desc,
+// then by id.
+func byLoad(count []int, desc bool) []int {
+	order := make([]int, len(count))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if desc {
+			return count[b] - count[a]
+		}
+		return count[a] - count[b]
+	})
+	return order
 }
 
 // strip keeps the replicas that may stay: those on targets, within the
 // rack rule and the partition's replica count, and within the brokers' room.
-// Surplus replicas go from the busiest brokers first, followers before
-// leaders, so what stays is as even as it can be before anything is copied.
+// A partition's surplus replicas go from the busiest of its brokers,
+// followers before leaders, so what stays is as even as it can be before
+// anything is copied.
 func (p *planner) strip() {
 	for _, pt := range p.parts {
 		for _, id := range pt.orig.Replicas {
 			if b, ok := p.pos[id]; ok {
-				pt.replicas = append(pt.replicas, b)
-				p.load[b]++
-				p.topicLoad[pt.orig.Topic][b]++
+				p.place(pt, len(pt.replicas), b)
 			}
 		}
 	}
-	for {
-		var best *part
-		at, bestKey := 0, [2]int{}
-		for _, pt := range p.parts {
-			for _, i := range p.surplus(pt) {
-				k := [2]int{p.load[pt.replicas[i]], min(i, 1)}
-				if best == nil || slices.Compare(k[:], bestKey[:]) > 0 {
-					best, at, bestKey = pt, i, k
+	for _, pt := range p.parts {
+		for s := p.surplus(pt); len(s) > 0; s = p.surplus(pt) {
+			at := s[0]
+			for _, i := range s[1:] {
+				if k, best := p.load[pt.replicas[i]], p.load[pt.replicas[at]]; k > best || k == best && at == 0 {
+					at = i
 				}
 			}
+			p.drop(pt, at)
 		}
-		if best == nil {
-			break
-		}
-		p.drop(best, at)
 	}
 	// A broker over its room sheds followers first, from the last partitions.
 	for b := range p.targets {
