@@ -11,12 +11,17 @@ import (
 	"github.com/streamplane/streamplane/rebalance"
 )
 
-// randomCase draws a small cluster and goal: up to 8 brokers on no racks,
-// round-robin zones or random zones, some with limits, up to three topics
-// with replicas on random brokers (now and then a lost one).
+// randomCase draws a small cluster and goal: up to 8 brokers (one case in
+// five 16) on no racks, round-robin zones or random zones, some with
+// limits, up to three topics of up to 8 partitions (or 40) with replicas on
+// random brokers (now and then a lost one).
 func randomCase(r *rand.Rand) (rebalance.Cluster, rebalance.Goal) {
 	var c rebalance.Cluster
-	n := 1 + r.IntN(8)
+	maxBrokers, maxPartitions, maxLimit := 8, 8, 12
+	if r.IntN(5) == 0 {
+		maxBrokers, maxPartitions, maxLimit = 16, 40, 60
+	}
+	n := 1 + r.IntN(maxBrokers)
 	zones := []string{"a", "b", "c"}
 	mode := r.IntN(3)
 	limited := r.IntN(4) == 0
@@ -29,14 +34,14 @@ func randomCase(r *rand.Rand) (rebalance.Cluster, rebalance.Goal) {
 			b.Rack = zones[r.IntN(3)]
 		}
 		if limited && r.IntN(2) == 0 {
-			b.MaxReplicas = 1 + r.IntN(12)
+			b.MaxReplicas = 1 + r.IntN(maxLimit)
 		}
 		c.Brokers = append(c.Brokers, b)
 	}
 	topics := []string{"audit", "orders", "clicks"}[:1+r.IntN(3)]
 	for _, t := range topics {
 		rf := 1 + r.IntN(min(3, n))
-		for p := range 1 + r.IntN(8) {
+		for p := range 1 + r.IntN(maxPartitions) {
 			part := rebalance.Partition{Topic: t, Partition: int32(p), SizeBytes: int64(r.IntN(1000))}
 			for _, i := range r.Perm(n + 1)[:rf] {
 				id := int32(i + 1)
