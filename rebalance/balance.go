@@ -42,7 +42,9 @@ func (p *planner) moveOne() bool {
 			}
 		}
 		if widest < bestGap || best != nil && widest == bestGap {
-			p.stuck[src] = best == nil && widest < 2
+			if best == nil {
+				p.stuck[src] = true // not even a gap of 2 to close
+			}
 			continue
 		}
 		found := false
@@ -81,20 +83,21 @@ func (p *planner) moveOne() bool {
 		return false
 	}
 	p.place(best, bestAt, bestTo)
-	p.unstick(best, bestFrom)
+	p.unstick(best, bestFrom, bestTo)
 	return true
 }
 
-// unstick forgets that a broker had no move when moving pt's replica off
-// from may have given it one: pt's replica on it may fit elsewhere now, or
-// from, now idler, may have come within reach or found room.
-func (p *planner) unstick(pt *part, from int) {
+// unstick forgets that a broker had no move when moving pt's replica from
+// one broker to another may have given it one: it is the busier broker now,
+// pt's replica on it may fit elsewhere now, or from, now idler, may have come
+// within reach or found room.
+func (p *planner) unstick(pt *part, from, to int) {
 	for s, stuck := range p.stuck {
 		if !stuck {
 			continue
 		}
 		gap := p.load[s] - p.load[from]
-		if gap == 2 || gap > 2 && p.load[from] == p.room[from]-1 || slices.Contains(pt.replicas, s) && p.canMove(pt, s) {
+		if s == to || gap == 2 || gap > 2 && p.load[from] == p.room[from]-1 || slices.Contains(pt.replicas, s) && p.canMove(pt, s) {
 			p.stuck[s] = false
 		}
 	}

@@ -131,6 +131,11 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 		racks[rack[b]]++
 	}
 	var before, after [][]int32
+	type movable struct {
+		replicas []int32
+		perRack  int
+	}
+	var moves []movable
 	for _, p := range c.Partitions {
 		n := name(p.Topic, p.Partition)
 		if !o.covered[n] {
@@ -155,12 +160,13 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 			}
 			perRack[rack[b]]++
 		}
+		m := 1
+		for fit(racks, m) < want {
+			m++
+		}
+		moves = append(moves, movable{rs, m})
 		// Rack rule: no rack holds more than the fewest that still fits.
 		if !limited {
-			m := 1
-			for fit(racks, m) < want {
-				m++
-			}
 			for r, k := range perRack {
 				if k > m {
 					return fmt.Errorf("%s: %d replicas in rack %q (%v), at most %d fit", n, k, r, rs, m)
@@ -190,6 +196,29 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 				}
 				if o.load[a]-o.load[b] >= 2 && !full {
 					return fmt.Errorf("broker %d has %d replicas, broker %d %d and room", a, o.load[a], b, o.load[b])
+				}
+			}
+		}
+	}
+	// Balancing ends when no single move narrows a gap of two or more.
+	full := func(b int32) bool {
+		i := slices.IndexFunc(c.Brokers, func(br rebalance.Broker) bool { return br.ID == b })
+		return c.Brokers[i].MaxReplicas > 0 && o.total[b] >= c.Brokers[i].MaxReplicas
+	}
+	for _, mv := range moves {
+		for _, a := range mv.replicas {
+			for _, b := range o.targets {
+				if o.load[a]-o.load[b] < 2 || full(b) || slices.Contains(mv.replicas, b) {
+					continue
+				}
+				inRack := 0
+				for _, x := range mv.replicas {
+					if x != a && rack[x] == rack[b] {
+						inRack++
+					}
+				}
+				if inRack < mv.perRack {
+					return fmt.Errorf("%v could move from broker %d (%d replicas) to %d (%d)", mv.replicas, a, o.load[a], b, o.load[b])
 				}
 			}
 		}
