@@ -200,6 +200,33 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 			}
 		}
 	}
+	// Minimal movement: with nothing but balance to reach, a plan copies at
+	// most each broker's excess over an even share. (Replicas that must leave
+	// brokers can force more: a partition may fit only on a busy broker.)
+	stays := true
+	for b, n := range plan.Before.Replicas {
+		stays = stays && (n == 0 || slices.Contains(o.targets, b))
+	}
+	if stays && (len(racks) == 1 || len(racks) == len(o.targets)) && !limited && g.ReplicationFactor == 0 {
+		total, bound := 0, 0
+		for _, b := range o.targets {
+			total += o.load[b]
+		}
+		for _, b := range o.targets {
+			bound += max(0, plan.Before.Replicas[b]-total/len(o.targets))
+		}
+		copied := 0
+		for _, m := range plan.Moves {
+			for _, b := range m.To {
+				if !slices.Contains(m.From, b) {
+					copied++
+				}
+			}
+		}
+		if copied > bound {
+			return fmt.Errorf("copied %d replicas, at most %d are needed", copied, bound)
+		}
+	}
 	// Balancing ends when no single move narrows a gap of two or more.
 	full := func(b int32) bool {
 		i := slices.IndexFunc(c.Brokers, func(br rebalance.Broker) bool { return br.ID == b })
