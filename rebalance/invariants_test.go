@@ -11,7 +11,7 @@ import (
 	"github.com/streamplane/streamplane/rebalance"
 )
 
-// cluster builds brokers 1..n on the given racks ("" for none) with no limits.
+// brokers builds brokers 1..n on the given racks ("" for none) with no limits.
 func brokers(racks ...string) []rebalance.Broker {
 	bs := make([]rebalance.Broker, len(racks))
 	for i, r := range racks {
@@ -113,8 +113,10 @@ func apply(c rebalance.Cluster, topics []string, plan *rebalance.Plan) (*outcome
 }
 
 // invariants checks what every plan must hold: replica counts, distinct
-// target brokers, limits, spreads, the rack rule and even loads where
-// nothing constrains them.
+// target brokers, limits, spreads, the rack rule, loads within one where
+// nothing constrains them and no single move left that would even them out,
+// few copies for a pure rebalance, and the evenest leaders (when few
+// partitions let it try every choice).
 func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) error {
 	o, err := apply(c, g.Topics, plan)
 	if err != nil {
@@ -258,6 +260,7 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 	return nil
 }
 
+// fit counts the replicas racks of the given sizes hold at m per rack.
 func fit(racks map[string]int, m int) int {
 	n := 0
 	for _, size := range racks {
