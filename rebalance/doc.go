@@ -22,13 +22,21 @@
 //     replicas and an even share otherwise. Only a lack of room can break it.
 //   - Minimal movement: replicas on targets stay unless the rules above or
 //     balance need them elsewhere; surplus replicas leave the busiest brokers.
-//   - Balance: replicas per target broker differ by at most one wherever the
-//     rack rule and limits allow. Single moves come first; when the rack rule
-//     blocks them, a chain of moves through brokers in between.
+//   - Balance: replicas move from busier to idler brokers until no move, nor
+//     chain of moves through brokers in between, that keeps the rules above
+//     narrows a gap of two or more. Without racks or limits in the way,
+//     counts per target then differ by at most one; with uneven zones (say a
+//     zone with one broker and replicas in every zone) they differ as the
+//     zones force. Among equal moves, the one that evens out the topic wins.
 //   - Leaders: each partition keeps its preferred leader (first replica) if
 //     it stays, and leadership then shifts until leader counts are as even as
 //     the replica lists allow. A reorder of the same brokers is a move of 0
 //     bytes.
+//
+// A goal covers its topics' partitions (all of them when Topics is empty) and
+// moves nothing else, so a scale-in must cover every topic, Kafka's internal
+// ones included, to leave its brokers empty. Replicas on brokers missing from
+// the Cluster (lost ones) are moved off like drained ones.
 //
 // Spreads count only the covered partitions (a topic reassignment shows that
 // topic's spread) and list every broker of the cluster. Output is sorted and

@@ -11,7 +11,7 @@ import (
 	"github.com/streamplane/streamplane/rebalance"
 )
 
-// cluster builds brokers 1..n on the given racks ("" for none) with no limits.
+// brokers builds brokers 1..n on the given racks ("" for none) with no limits.
 func brokers(racks ...string) []rebalance.Broker {
 	bs := make([]rebalance.Broker, len(racks))
 	for i, r := range racks {
@@ -113,8 +113,10 @@ func apply(c rebalance.Cluster, topics []string, plan *rebalance.Plan) (*outcome
 }
 
 // invariants checks what every plan must hold: replica counts, distinct
-// target brokers, limits, spreads, the rack rule and even loads where
-// nothing constrains them.
+// target brokers, limits, spreads, the rack rule, loads within one where
+// nothing constrains them and no single move left that would even them out,
+// few copies for a pure rebalance, and the evenest leaders (when few
+// partitions let it try every choice).
 func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) error {
 	o, err := apply(c, g.Topics, plan)
 	if err != nil {
@@ -200,6 +202,33 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 			}
 		}
 	}
+	// Minimal movement: with nothing but balance to reach, a plan copies at
+	// most each broker's excess over an even share. (Replicas that must leave
+	// brokers can force more: a partition may fit only on a busy broker.)
+	stays := true
+	for b, n := range plan.Before.Replicas {
+		stays = stays && (n == 0 || slices.Contains(o.targets, b))
+	}
+	if stays && (len(racks) == 1 || len(racks) == len(o.targets)) && !limited && g.ReplicationFactor == 0 {
+		total, bound := 0, 0
+		for _, b := range o.targets {
+			total += o.load[b]
+		}
+		for _, b := range o.targets {
+			bound += max(0, plan.Before.Replicas[b]-total/len(o.targets))
+		}
+		copied := 0
+		for _, m := range plan.Moves {
+			for _, b := range m.To {
+				if !slices.Contains(m.From, b) {
+					copied++
+				}
+			}
+		}
+		if copied > bound {
+			return fmt.Errorf("copied %d replicas, at most %d are needed", copied, bound)
+		}
+	}
 	// Balancing ends when no single move narrows a gap of two or more.
 	full := func(b int32) bool {
 		i := slices.IndexFunc(c.Brokers, func(br rebalance.Broker) bool { return br.ID == b })
@@ -231,6 +260,7 @@ func invariants(c rebalance.Cluster, g rebalance.Goal, plan *rebalance.Plan) err
 	return nil
 }
 
+// fit counts the replicas racks of the given sizes hold at m per rack.
 func fit(racks map[string]int, m int) int {
 	n := 0
 	for _, size := range racks {
