@@ -55,6 +55,7 @@ const (
 	TaskSetParameters      = "set_parameters"
 	TaskResetParameters    = "reset_parameters"
 	TaskElectLeaders       = "elect_leaders"
+	TaskReassign           = "reassign_partitions"
 )
 
 // StepStatus is the state of one step of a task.

@@ -72,6 +72,9 @@ var Access = map[string]access{
 	"DELETE /api/v1/instances/{instance}/topics/{topic}":          {"topic:delete", onInstance},
 	"GET /api/v1/instances/{instance}/topics/{topic}/sample-code": {"topic:get", onInstance},
 	"POST /api/v1/instances/{instance}/elect-leaders":             {"topic:reassign", onInstance},
+	"POST /api/v1/instances/{instance}/reassignments":             {"topic:reassign", onInstance},
+	"GET /api/v1/instances/{instance}/reassignments":              {"topic:get", onInstance},
+	"DELETE /api/v1/instances/{instance}/reassignments":           {"topic:reassign", onInstance},
 
 	"GET /api/v1/instances/{instance}/groups":                        {"group:list", onInstance},
 	"POST /api/v1/instances/{instance}/groups/delete":                {"group:delete", onInstance},

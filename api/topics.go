@@ -20,6 +20,41 @@ var topicRoutes = []Route{
 	{"GET", "/api/v1/instances/{instance}/topics/{topic}/sample-code", (*Server).handleTopicSampleCode},
 	{"GET", "/api/v1/instances/{instance}/disk-usage", (*Server).handleDiskUsage},
 	{"POST", "/api/v1/instances/{instance}/elect-leaders", (*Server).handleElectLeaders},
+	{"POST", "/api/v1/instances/{instance}/reassignments", (*Server).handleReassign},
+	{"GET", "/api/v1/instances/{instance}/reassignments", (*Server).handleReassignStatus},
+	{"DELETE", "/api/v1/instances/{instance}/reassignments", (*Server).handleReassignCancel},
+}
+
+func (s *Server) handleReassign(w http.ResponseWriter, r *http.Request) {
+	var req streamplane.ReassignRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	plan, err := s.Service.Reassign(r.Context(), r.PathValue("instance"), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, plan)
+}
+
+func (s *Server) handleReassignStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Service.ReassignStatus(r.Context(), r.PathValue("instance"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleReassignCancel(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Service.CancelReassignment(r.Context(), r.PathValue("instance"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 func (s *Server) handleElectLeaders(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,7 @@ func newTopicCommand(o *options) *cobra.Command {
 		newTopicDeleteCommand(o),
 		newTopicSampleCodeCommand(o),
 		newTopicElectLeadersCommand(o),
+		newTopicReassignCommand(o),
 		newTopicGrantCommand(o),
 		newTopicRevokeCommand(o),
 		newTopicGrantsCommand(o),

@@ -148,3 +148,31 @@ func (c *Client) ElectLeaders(ctx context.Context, instance string, topics ...st
 	}
 	return &out, nil
 }
+
+// Reassign plans a reassignment and, unless it is a dry run, runs it; a
+// long one answers with *StillRunning holding its task.
+func (c *Client) Reassign(ctx context.Context, instance string, req streamplane.ReassignRequest) (*streamplane.ReassignPlan, error) {
+	var out streamplane.ReassignPlan
+	if _, err := c.do(ctx, "POST", instancePath(instance)+"/reassignments", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReassignStatus reports the moves in progress.
+func (c *Client) ReassignStatus(ctx context.Context, instance string) (*streamplane.ReassignStatus, error) {
+	var out streamplane.ReassignStatus
+	if _, err := c.do(ctx, "GET", instancePath(instance)+"/reassignments", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CancelReassignment stops the moves in progress where they are.
+func (c *Client) CancelReassignment(ctx context.Context, instance string) (*streamplane.ReassignStatus, error) {
+	var out streamplane.ReassignStatus
+	if _, err := c.do(ctx, "DELETE", instancePath(instance)+"/reassignments", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -171,9 +172,9 @@ type changeState struct {
 // result its steps saved is recorded.
 func (s *Service) changeWorkflow(kind string, onFail func(ctx context.Context, r *task.Run, err error), steps ...task.Step) task.Workflow {
 	for i := range steps {
-		run := steps[i].Run
+		run, timeout := steps[i].Run, cmp.Or(steps[i].Timeout, stepTimeout)
 		steps[i].Run = func(ctx context.Context, r *task.Run) error {
-			ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			return run(ctx, r)
 		}
@@ -197,7 +198,7 @@ func (s *Service) changeWorkflow(kind string, onFail func(ctx context.Context, r
 func (s *Service) ChangeWorkflows() map[string]task.Workflow {
 	out := map[string]task.Workflow{}
 	for _, wf := range []task.Workflow{
-		s.createTopicWorkflow(), s.updateTopicWorkflow(), s.deleteTopicsWorkflow(), s.electLeadersWorkflow(),
+		s.createTopicWorkflow(), s.updateTopicWorkflow(), s.deleteTopicsWorkflow(), s.electLeadersWorkflow(), s.reassignWorkflow(),
 		s.createUserWorkflow(), s.resetPasswordWorkflow(streamplane.TaskResetUserPassword),
 		s.resetPasswordWorkflow(streamplane.TaskResetKafkaPassword), s.deleteUserWorkflow(),
 		s.grantWorkflow(), s.revokeWorkflow(),

@@ -22,6 +22,9 @@ import (
 type Step struct {
 	Name string
 	Run  func(ctx context.Context, r *Run) error
+	// Timeout bounds one run of the step where a workflow bounds its
+	// steps (0: the workflow's own bound); the engine does not read it.
+	Timeout time.Duration
 }
 
 // Workflow is what a task kind does: its steps, and what becomes of the

@@ -1,0 +1,473 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaadmin"
+	"github.com/streamplane/streamplane/poll"
+	"github.com/streamplane/streamplane/rebalance"
+	"github.com/streamplane/streamplane/task"
+)
+
+// reassignTimeout bounds the wait for Kafka to finish moving: at a low
+// throttle a large topic takes hours.
+const reassignTimeout = 24 * time.Hour
+
+// Reassign moves partition replicas between brokers: it plans the moves
+// (or checks a manual plan), and unless the request is a dry run, runs them
+// as a reassign_partitions task that throttles the copying, waits for it,
+// removes the throttle and elects the preferred leaders. The task holds the
+// instance meanwhile, so the topics cannot be deleted or repartitioned.
+// It returns the plan, or the task when it outlasts the answer deadline.
+func (s *Service) Reassign(ctx context.Context, idOrName string, req streamplane.ReassignRequest) (*streamplane.ReassignPlan, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	if req.DryRun {
+		inst, cl, err := s.cluster(ctx, idOrName)
+		if err != nil {
+			return nil, err
+		}
+		plan, err := planReassignment(ctx, inst, cl, req)
+		if err != nil {
+			return nil, err
+		}
+		out := wirePlan(plan)
+		out.DryRun = true
+		return out, nil
+	}
+	t, err := s.change(ctx, changeRequest{instance: idOrName, kind: streamplane.TaskReassign, params: req})
+	if err != nil {
+		return nil, err
+	}
+	var st reassignState
+	if err := taskState(t, &st); err != nil {
+		return nil, err
+	}
+	return wirePlan(st.Plan), nil
+}
+
+// ReassignStatus reports the moves Kafka is making on the instance.
+func (s *Service) ReassignStatus(ctx context.Context, idOrName string) (*streamplane.ReassignStatus, error) {
+	inst, cl, err := s.cluster(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	moving, err := cl.Reassignments(ctx)
+	if err != nil {
+		return nil, kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name)
+	}
+	st := &streamplane.ReassignStatus{InProgress: []streamplane.PartitionReassignment{}}
+	if holder, err := s.holdingTask(ctx, inst); err == nil && holder != nil && holder.Kind == streamplane.TaskReassign {
+		st.TaskID = holder.ID
+	}
+	parts := map[string][]int32{}
+	for _, m := range moving {
+		st.InProgress = append(st.InProgress, streamplane.PartitionReassignment{Topic: m.Topic, Partition: m.Partition,
+			Replicas: m.Replicas, Adding: orNone(m.Adding), Removing: orNone(m.Removing)})
+		parts[m.Topic] = append(parts[m.Topic], m.Partition)
+	}
+	if len(moving) > 0 {
+		sizes, _, err := cl.ReplicaSizes(ctx, parts)
+		if err != nil {
+			return nil, kafkaadmin.AppError(err, "", "read the replica sizes of %s", inst.Name)
+		}
+		for _, m := range moving {
+			full := largestReplica(sizes, m.Topic, m.Partition, m.Replicas)
+			for _, b := range m.Adding {
+				have, _ := sizes.Replica(b, m.Topic, m.Partition)
+				st.BytesToMove += full
+				st.BytesMoved += min(have, full)
+			}
+		}
+	}
+	rates, err := cl.ReplicationThrottle(ctx, brokerIDs(inst))
+	if err == nil {
+		for _, r := range rates {
+			st.ThrottleMBps = max(st.ThrottleMBps, int(r>>20))
+		}
+	}
+	if st.ThrottleMBps > 0 && st.BytesToMove > st.BytesMoved {
+		st.SecondsLeft = (st.BytesToMove - st.BytesMoved) / (int64(st.ThrottleMBps) << 20)
+	}
+	return st, nil
+}
+
+// CancelReassignment stops the moves in progress where they are: each
+// partition keeps its old replicas. The reassign task, if one runs, sees
+// its moves stopped, removes the throttle and fails as cancelled.
+func (s *Service) CancelReassignment(ctx context.Context, idOrName string) (*streamplane.ReassignStatus, error) {
+	inst, cl, err := s.cluster(ctx, idOrName)
+	if err != nil {
+		return nil, err
+	}
+	moving, err := cl.Reassignments(ctx)
+	if err != nil {
+		return nil, kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name)
+	}
+	if len(moving) == 0 {
+		return nil, streamplane.Errorf(streamplane.ESTATE, "instance %s has no reassignment in progress", inst.Name)
+	}
+	parts := map[string][]int32{}
+	for _, m := range moving {
+		parts[m.Topic] = append(parts[m.Topic], m.Partition)
+	}
+	if err := cl.CancelReassignments(ctx, parts); err != nil {
+		return nil, kafkaadmin.AppError(err, "", "cancel the reassignments of %s", inst.Name)
+	}
+	s.Log.Info("reassignment cancelled", "instance", inst.Name, "partitions", len(moving))
+	return s.ReassignStatus(ctx, idOrName)
+}
+
+// reassignState is the plan, fixed when the task begins, and what the task
+// throttled, to undo.
+type reassignState struct {
+	changeState
+	Plan            *rebalance.Plan `json:"plan"`
+	ThrottledTopics []string        `json:"throttled_topics,omitempty"`
+}
+
+func (s *Service) reassignWorkflow() task.Workflow {
+	return s.changeWorkflow(streamplane.TaskReassign, s.unthrottleAfterFailure,
+		task.Step{Name: "Plan the moves", Run: s.planMoves},
+		task.Step{Name: "Throttle the replication", Run: s.throttleMoves},
+		task.Step{Name: "Start the moves", Run: s.startMoves},
+		task.Step{Name: "Wait until every replica has moved", Run: s.awaitMoves, Timeout: reassignTimeout},
+		task.Step{Name: "Remove the throttle", Run: s.unthrottle},
+		task.Step{Name: "Elect the preferred leaders", Run: s.electMoved},
+	)
+}
+
+// planMoves fixes the plan once: a resumed task carries on with it.
+func (s *Service) planMoves(ctx context.Context, r *task.Run) error {
+	var req streamplane.ReassignRequest
+	var st reassignState
+	if err := r.State(&st); err != nil || st.Plan != nil {
+		return err
+	}
+	inst, cl, err := s.changeInput(ctx, r, &req)
+	if err != nil {
+		return err
+	}
+	moving, err := cl.Reassignments(ctx)
+	if err != nil {
+		return kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name)
+	}
+	if len(moving) > 0 {
+		return streamplane.Errorf(streamplane.ESTATE, "instance %s is already moving %d partition(s), e.g. %s-%d; wait for them or cancel them",
+			inst.Name, len(moving), moving[0].Topic, moving[0].Partition)
+	}
+	plan, err := planReassignment(ctx, inst, cl, req)
+	if err != nil {
+		return err
+	}
+	st.Plan = plan
+	st.Result = fmt.Sprintf("moved %d partition(s), %s copied", len(plan.Moves), byteCount(plan.BytesToMove))
+	return r.SaveState(ctx, st)
+}
+
+func (s *Service) throttleMoves(ctx context.Context, r *task.Run) error {
+	var req streamplane.ReassignRequest
+	var st reassignState
+	if err := r.State(&st); err != nil {
+		return err
+	}
+	inst, cl, err := s.changeInput(ctx, r, &req)
+	if err != nil || req.ThrottleMBps == 0 || len(st.Plan.Moves) == 0 {
+		return err
+	}
+	st.ThrottledTopics = movedTopics(st.Plan)
+	if err := r.SaveState(ctx, st); err != nil { // first, so that a failure below still undoes it
+		return err
+	}
+	if err := cl.SetReplicationThrottle(ctx, brokerIDs(inst), st.ThrottledTopics, int64(req.ThrottleMBps)<<20); err != nil {
+		return kafkaadmin.AppError(err, "throttle_mbps", "throttle the replication of %s", inst.Name)
+	}
+	r.Progress(ctx, "replication throttled to %d MB/s per broker for %d topic(s)", req.ThrottleMBps, len(st.ThrottledTopics))
+	return nil
+}
+
+func (s *Service) startMoves(ctx context.Context, r *task.Run) error {
+	var st reassignState
+	if err := r.State(&st); err != nil || len(st.Plan.Moves) == 0 {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	targets := map[string]map[int32][]int32{}
+	for _, m := range st.Plan.Moves {
+		if targets[m.Topic] == nil {
+			targets[m.Topic] = map[int32][]int32{}
+		}
+		targets[m.Topic][m.Partition] = m.To
+	}
+	if err := cl.Reassign(ctx, targets); err != nil {
+		return kafkaadmin.AppError(err, "", "start moving the partitions of %s", inst.Name)
+	}
+	r.Progress(ctx, "moving %d partition(s), %s to copy", len(st.Plan.Moves), byteCount(st.Plan.BytesToMove))
+	return nil
+}
+
+// awaitMoves waits until Kafka has no move of the plan's partitions left,
+// then checks every partition ended where the plan put it: one that did
+// not was cancelled.
+func (s *Service) awaitMoves(ctx context.Context, r *task.Run) error {
+	var st reassignState
+	if err := r.State(&st); err != nil || len(st.Plan.Moves) == 0 {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	ours := map[string]bool{}
+	for _, m := range st.Plan.Moves {
+		ours[fmt.Sprintf("%s-%d", m.Topic, m.Partition)] = true
+	}
+	reported := -1
+	for {
+		moving, err := cl.Reassignments(ctx)
+		if err != nil {
+			return kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name)
+		}
+		left := 0
+		for _, m := range moving {
+			if ours[fmt.Sprintf("%s-%d", m.Topic, m.Partition)] {
+				left++
+			}
+		}
+		if left == 0 {
+			break
+		}
+		if left != reported {
+			r.Progress(ctx, "%d of %d partition(s) still moving", left, len(st.Plan.Moves))
+			reported = left
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d partition(s) to move: %w", left, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+	// The controller has finished; the brokers' metadata, which says where
+	// the replicas are, follows within moments. A partition that is still
+	// not where the plan put it after that was cancelled.
+	var stopped []string
+	err = poll.Until(ctx, 200*time.Millisecond, 30*time.Second, func(ctx context.Context) error {
+		metas, err := cl.Topics(ctx, movedTopics(st.Plan)...)
+		if err != nil {
+			return err
+		}
+		now := map[string][]int32{}
+		for _, m := range metas {
+			for _, p := range m.Partitions {
+				now[fmt.Sprintf("%s-%d", m.Name, p.ID)] = p.Replicas
+			}
+		}
+		stopped = nil
+		for _, m := range st.Plan.Moves {
+			name := fmt.Sprintf("%s-%d", m.Topic, m.Partition)
+			if !slices.Equal(now[name], m.To) {
+				stopped = append(stopped, fmt.Sprintf("%s on %v", name, now[name]))
+			}
+		}
+		if len(stopped) > 0 {
+			return fmt.Errorf("%d partition(s) not where the plan put them", len(stopped))
+		}
+		return nil
+	})
+	if len(stopped) > 0 {
+		return streamplane.Errorf(streamplane.ESTATE, "the reassignment was cancelled: %d partition(s) kept their old replicas, e.g. %s", len(stopped), stopped[0])
+	}
+	if err != nil {
+		return kafkaadmin.AppError(err, "", "describe the moved topics of %s", inst.Name)
+	}
+	return nil
+}
+
+func (s *Service) unthrottle(ctx context.Context, r *task.Run) error {
+	var st reassignState
+	if err := r.State(&st); err != nil || len(st.ThrottledTopics) == 0 {
+		return err
+	}
+	inst, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	if err := cl.RemoveReplicationThrottle(ctx, brokerIDs(inst), st.ThrottledTopics); err != nil {
+		return kafkaadmin.AppError(err, "", "remove the replication throttle of %s", inst.Name)
+	}
+	r.Progress(ctx, "replication throttle removed")
+	return nil
+}
+
+// unthrottleAfterFailure removes a throttle a failed or cancelled task set:
+// left behind, it would slow every later recovery of those topics.
+func (s *Service) unthrottleAfterFailure(ctx context.Context, r *task.Run, _ error) {
+	if err := s.unthrottle(ctx, r); err != nil {
+		s.Log.Warn("replication throttle left after a failed reassignment", "task", r.Task.ID, "err", err)
+	}
+}
+
+func (s *Service) electMoved(ctx context.Context, r *task.Run) error {
+	var st reassignState
+	if err := r.State(&st); err != nil || len(st.Plan.Moves) == 0 {
+		return err
+	}
+	_, cl, err := s.connect(ctx, r)
+	if err != nil {
+		return err
+	}
+	parts := map[string][]int32{}
+	for _, m := range st.Plan.Moves {
+		parts[m.Topic] = append(parts[m.Topic], m.Partition)
+	}
+	e, err := cl.ElectPreferredLeaders(ctx, parts)
+	if err != nil {
+		// Best effort: Kafka's own leader rebalancing gets there later.
+		r.Progress(ctx, "preferred leader election: %v", err)
+		return nil
+	}
+	r.Progress(ctx, "preferred leaders elected: %d moved, %d already there, %d not in sync yet", e.Elected, e.AlreadyPreferred, len(e.Failed))
+	return nil
+}
+
+// planReassignment reads the instance's brokers and partitions and plans
+// the request against them.
+func planReassignment(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, req streamplane.ReassignRequest) (*rebalance.Plan, error) {
+	metas, err := cl.Topics(ctx)
+	if err != nil {
+		return nil, kafkaadmin.AppError(err, "", "list the topics of %s", inst.Name)
+	}
+	known := map[string]bool{}
+	var c rebalance.Cluster
+	for _, b := range inst.Brokers {
+		if b.State != streamplane.BrokerDeleted && slices.Contains(b.Roles, streamplane.RoleBroker) {
+			c.Brokers = append(c.Brokers, rebalance.Broker{ID: int32(b.ID), Rack: b.Rack})
+		}
+	}
+	for _, m := range metas {
+		if m.Err != nil {
+			continue
+		}
+		known[m.Name] = true
+		for _, p := range m.Partitions {
+			c.Partitions = append(c.Partitions, rebalance.Partition{Topic: m.Name, Partition: p.ID, Replicas: p.Replicas})
+		}
+	}
+	for _, t := range req.Topics {
+		if !known[t] {
+			return nil, noSuchTopic(inst, t)
+		}
+	}
+	if err := sizePartitions(ctx, cl, &c); err != nil {
+		return nil, kafkaadmin.AppError(err, "", "read the replica sizes of %s", inst.Name)
+	}
+	if len(req.Assignments) > 0 {
+		as := make([]rebalance.Assignment, len(req.Assignments))
+		for i, a := range req.Assignments {
+			as[i] = rebalance.Assignment{Topic: a.Topic, Partition: a.Partition, Replicas: a.Replicas}
+		}
+		return rebalance.CheckManual(c, as)
+	}
+	return rebalance.PlanFor(c, rebalance.Goal{Topics: req.Topics, Brokers: req.Brokers, ReplicationFactor: req.Replicas})
+}
+
+// sizePartitions sets each partition's size: its largest replica's.
+func sizePartitions(ctx context.Context, cl *kafkaadmin.Client, c *rebalance.Cluster) error {
+	sizes, _, err := cl.ReplicaSizes(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for i := range c.Partitions {
+		p := &c.Partitions[i]
+		p.SizeBytes = largestReplica(sizes, p.Topic, p.Partition, p.Replicas)
+	}
+	return nil
+}
+
+func largestReplica(sizes kafkaadmin.ReplicaSizes, topic string, partition int32, replicas []int32) int64 {
+	var n int64
+	for _, b := range replicas {
+		if size, ok := sizes.Replica(b, topic, partition); ok {
+			n = max(n, size)
+		}
+	}
+	return n
+}
+
+// wirePlan is a plan as the API shows it.
+func wirePlan(p *rebalance.Plan) *streamplane.ReassignPlan {
+	out := &streamplane.ReassignPlan{Moves: []streamplane.PartitionMove{}, Brokers: []streamplane.BrokerSpread{}}
+	if p == nil {
+		return out
+	}
+	out.BytesToMove = p.BytesToMove
+	for _, m := range p.Moves {
+		out.Moves = append(out.Moves, streamplane.PartitionMove{Topic: m.Topic, Partition: m.Partition, From: m.From, To: m.To, Bytes: m.Bytes})
+	}
+	ids := slices.Sorted(maps.Keys(p.After.Replicas))
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(append(ids, slices.Collect(maps.Keys(p.Before.Replicas))...)))) {
+		out.Brokers = append(out.Brokers, streamplane.BrokerSpread{Broker: id,
+			ReplicasBefore: p.Before.Replicas[id], ReplicasAfter: p.After.Replicas[id],
+			LeadersBefore: p.Before.Leaders[id], LeadersAfter: p.After.Leaders[id]})
+	}
+	return out
+}
+
+func movedTopics(p *rebalance.Plan) []string {
+	var out []string
+	for _, m := range p.Moves {
+		if !slices.Contains(out, m.Topic) {
+			out = append(out, m.Topic)
+		}
+	}
+	return out
+}
+
+func brokerIDs(inst *streamplane.Instance) []int32 {
+	var out []int32
+	for _, b := range inst.Brokers {
+		if b.State != streamplane.BrokerDeleted && slices.Contains(b.Roles, streamplane.RoleBroker) {
+			out = append(out, int32(b.ID))
+		}
+	}
+	return out
+}
+
+func orNone(ids []int32) []int32 {
+	if ids == nil {
+		return []int32{}
+	}
+	return ids
+}
+
+// holdingTask is the task holding the instance, if any.
+func (s *Service) holdingTask(ctx context.Context, inst *streamplane.Instance) (*streamplane.Task, error) {
+	var t *streamplane.Task
+	err := s.Store.View(ctx, func(tx streamplane.Tx) (err error) {
+		t, err = tx.ActiveTask(inst.ID)
+		return err
+	})
+	return t, err
+}
+
+func byteCount(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
