@@ -470,4 +470,3 @@ func byteCount(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
-
