@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +14,9 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // topic reassign: a dry run plans without moving; an automatic plan from
@@ -132,5 +136,66 @@ func TestReassign(t *testing.T) {
 	}
 	if !throttled {
 		t.Errorf("the throttled reassignment's task does not record its throttle: %v", detail.Events)
+	}
+}
+
+// A slow, throttled move: its status shows the copying and the throttle,
+// --cancel stops it where it is, and the task then fails as cancelled and
+// leaves no throttle behind.
+func TestReassignCancel(t *testing.T) {
+	s, inst := sharedInstance(t)
+	ctx := context.Background()
+	apiTopic(t, s, inst.Name, streamplane.TopicSpec{Name: "t-slow", Partitions: 1, Replicas: 1})
+	cl := kafkaClient(t, inst, kgo.ProducerBatchMaxBytes(1<<20))
+	// 30 MB that does not compress: half a minute or more per new replica
+	// at 1 MB/s.
+	var records []*kgo.Record
+	for range 3000 {
+		value := make([]byte, 10<<10)
+		rand.Read(value)
+		records = append(records, &kgo.Record{Topic: "t-slow", Value: value})
+	}
+	if err := cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	before := partitionState(t, kadm.NewClient(kafkaClient(t, inst)), "t-slow", 0).Replicas
+
+	_, err := s.Client.Reassign(ctx, inst.Name, streamplane.ReassignRequest{Topics: []string{"t-slow"}, Replicas: 3, ThrottleMBps: 1})
+	var running *client.StillRunning
+	if !errors.As(err, &running) {
+		t.Fatalf("a throttled 60 MB copy answered %v, want its task still running", err)
+	}
+	st, err := s.Client.ReassignStatus(ctx, inst.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.InProgress) != 1 || st.ThrottleMBps != 1 || st.TaskID != running.Task.ID || st.BytesToMove < 2*3000*10<<10 {
+		t.Errorf("status while moving: %+v, want t-slow-0 moving under a 1 MB/s throttle by task %s", st, running.Task.ID)
+	}
+	if out := mustCLI(t, s, "topic", "reassign", inst.Name, "--cancel"); !strings.Contains(out, "No partition is moving.") {
+		t.Errorf("cancel:\n%s", out)
+	}
+	detail, err := s.Client.WaitTask(ctx, running.Task.ID, nil)
+	if err == nil || detail.Status != streamplane.TaskFailed || !strings.Contains(detail.Error, "cancelled") {
+		t.Errorf("the cancelled reassignment's task: %v, %+v; want FAILED as cancelled", err, detail)
+	}
+	adm := kadm.NewClient(kafkaClient(t, inst))
+	eventually(t, 30*time.Second, func() (bool, string) {
+		got := partitionState(t, adm, "t-slow", 0).Replicas
+		return fmt.Sprint(got) == fmt.Sprint(before), fmt.Sprintf("t-slow-0 replicas %v after the cancel, want %v as before", got, before)
+	})
+	brokers, err := adm.DescribeBrokerConfigs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range brokers {
+		for _, c := range rc.Configs {
+			if strings.Contains(c.Key, "replication.throttled.rate") && c.Source == 1 { // DYNAMIC_BROKER_CONFIG
+				t.Errorf("broker %s still has %s=%s after the cancel", rc.Name, c.Key, c.MaybeValue())
+			}
+		}
+	}
+	if inst, err := s.Client.Instance(ctx, inst.ID); err != nil || inst.TaskID != "" {
+		t.Errorf("the instance is still held after the cancel: %+v %v", inst, err)
 	}
 }

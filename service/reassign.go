@@ -260,7 +260,7 @@ func (s *Service) awaitMoves(ctx context.Context, r *task.Run) error {
 	// the replicas are, follows within moments. A partition that is still
 	// not where the plan put it after that was cancelled.
 	var stopped []string
-	err = poll.Until(ctx, 200*time.Millisecond, 30*time.Second, func(ctx context.Context) error {
+	err = poll.Until(ctx, 200*time.Millisecond, 10*time.Second, func(ctx context.Context) error {
 		metas, err := cl.Topics(ctx, movedTopics(st.Plan)...)
 		if err != nil {
 			return err
