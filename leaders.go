@@ -8,14 +8,17 @@ type LeaderElectionRequest struct {
 }
 
 // Validate checks the topic names.
-func (r LeaderElectionRequest) Validate() error {
+func (r LeaderElectionRequest) Validate() error { return validateTopicList("topics", r.Topics) }
+
+// validateTopicList checks a list of topic names: each valid, none twice.
+func validateTopicList(field string, topics []string) error {
 	seen := map[string]bool{}
-	for _, t := range r.Topics {
-		if err := ValidateTopicName("topics", t); err != nil {
+	for _, t := range topics {
+		if err := ValidateTopicName(field, t); err != nil {
 			return err
 		}
 		if seen[t] {
-			return Invalid("topics", "topic %s is named twice", t)
+			return Invalid(field, "topic %s is named twice", t)
 		}
 		seen[t] = true
 	}

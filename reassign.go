@@ -48,15 +48,8 @@ func (r ReassignRequest) Validate() error {
 	case r.ThrottleMBps < 0 || r.ThrottleMBps > MaxThrottleMBps:
 		return Invalid("throttle_mbps", "the throttle must be from 1 to %d MB/s, or 0 for none; got %d", MaxThrottleMBps, r.ThrottleMBps)
 	}
-	seen := map[string]bool{}
-	for _, t := range r.Topics {
-		if err := ValidateTopicName("topics", t); err != nil {
-			return err
-		}
-		if seen[t] {
-			return Invalid("topics", "topic %s is named twice", t)
-		}
-		seen[t] = true
+	if err := validateTopicList("topics", r.Topics); err != nil {
+		return err
 	}
 	for _, b := range r.Brokers {
 		if b < 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/streamplane/streamplane/client"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // topic reassign: a dry run plans without moving; an automatic plan from
@@ -61,29 +62,7 @@ func TestReassign(t *testing.T) {
 			return len(got.Replicas) == 3 && len(got.ISR) == 3, fmt.Sprintf("t-move-%d replicas %v, in sync %v", p, got.Replicas, got.ISR)
 		})
 	}
-	// The throttle is gone from the brokers and the topic.
-	brokers, err := adm.DescribeBrokerConfigs(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rc := range brokers {
-		for _, c := range rc.Configs {
-			if strings.Contains(c.Key, "replication.throttled.rate") && c.Source == 1 { // DYNAMIC_BROKER_CONFIG
-				t.Errorf("broker %s still has %s=%s", rc.Name, c.Key, c.MaybeValue())
-			}
-		}
-	}
-	topics, err := adm.DescribeTopicConfigs(ctx, "t-move")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rc := range topics {
-		for _, c := range rc.Configs {
-			if strings.Contains(c.Key, "throttled.replicas") && c.MaybeValue() != "" {
-				t.Errorf("t-move still has %s=%s", c.Key, c.MaybeValue())
-			}
-		}
-	}
+	wantNoThrottle(t, adm, "t-move")
 	if out := mustCLI(t, s, "topic", "reassign", inst.Name, "--status"); !strings.Contains(out, "No partition is moving.") {
 		t.Errorf("status after the move:\n%s", out)
 	}
@@ -184,18 +163,37 @@ func TestReassignCancel(t *testing.T) {
 		got := partitionState(t, adm, "t-slow", 0).Replicas
 		return fmt.Sprint(got) == fmt.Sprint(before), fmt.Sprintf("t-slow-0 replicas %v after the cancel, want %v as before", got, before)
 	})
+	wantNoThrottle(t, adm, "t-slow")
+	if inst, err := s.Client.Instance(ctx, inst.ID); err != nil || inst.TaskID != "" {
+		t.Errorf("the instance is still held after the cancel: %+v %v", inst, err)
+	}
+}
+
+// wantNoThrottle checks that no broker runs with a replication throttle
+// rate of its own and that topic throttles none of its replicas.
+func wantNoThrottle(t *testing.T, adm *kadm.Client, topic string) {
+	t.Helper()
+	ctx := context.Background()
 	brokers, err := adm.DescribeBrokerConfigs(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, rc := range brokers {
 		for _, c := range rc.Configs {
-			if strings.Contains(c.Key, "replication.throttled.rate") && c.Source == 1 { // DYNAMIC_BROKER_CONFIG
-				t.Errorf("broker %s still has %s=%s after the cancel", rc.Name, c.Key, c.MaybeValue())
+			if strings.Contains(c.Key, "replication.throttled.rate") && c.Source == kmsg.ConfigSourceDynamicBrokerConfig {
+				t.Errorf("broker %s still has %s=%s", rc.Name, c.Key, c.MaybeValue())
 			}
 		}
 	}
-	if inst, err := s.Client.Instance(ctx, inst.ID); err != nil || inst.TaskID != "" {
-		t.Errorf("the instance is still held after the cancel: %+v %v", inst, err)
+	topics, err := adm.DescribeTopicConfigs(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range topics {
+		for _, c := range rc.Configs {
+			if strings.Contains(c.Key, "throttled.replicas") && c.MaybeValue() != "" {
+				t.Errorf("%s still has %s=%s", topic, c.Key, c.MaybeValue())
+			}
+		}
 	}
 }
