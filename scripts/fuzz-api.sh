@@ -126,7 +126,7 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
   # Kafka creates __consumer_offsets on the first group request and answers
   # COORDINATOR_NOT_AVAILABLE until it has: wait for that before fuzzing.
   for _ in $(seq 60); do
-    STREAMPLANE_SERVER=$url "$bin" group show "$instance" fuzz-warmup 2>&1 | grep -q NOT_FOUND && break
+    STREAMPLANE_SERVER=$url "$bin" group show "$instance" fuzz-warmup 2>&1 | grep NOT_FOUND >/dev/null && break
     sleep 1
   done
   # Runtime installs are pinned to the instance's version, which is
