@@ -1,6 +1,9 @@
 package streamplane
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ReassignRequest moves partition replicas between brokers (KIP-455),
 // automatically or by hand:
@@ -60,8 +63,17 @@ func (r ReassignRequest) Validate() error {
 		if err := ValidateTopicName(fmt.Sprintf("assignments[%d].topic", i), a.Topic); err != nil {
 			return err
 		}
+		field := fmt.Sprintf("assignments[%d].replicas", i)
 		if len(a.Replicas) == 0 || len(a.Replicas) > MaxTopicReplicas {
-			return Invalid(fmt.Sprintf("assignments[%d].replicas", i), "a partition takes 1 to %d replicas, got %d", MaxTopicReplicas, len(a.Replicas))
+			return Invalid(field, "a partition takes 1 to %d replicas, got %d", MaxTopicReplicas, len(a.Replicas))
+		}
+		for j, b := range a.Replicas {
+			if b < 0 || slices.Contains(a.Replicas[:j], b) {
+				return Invalid(field, "replicas are distinct broker ids, 0 or more; got %v", a.Replicas)
+			}
+		}
+		if a.Partition < 0 {
+			return Invalid(fmt.Sprintf("assignments[%d].partition", i), "partitions are numbered from 0, got %d", a.Partition)
 		}
 	}
 	return nil

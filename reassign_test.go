@@ -31,6 +31,8 @@ func TestReassignRequestValidate(t *testing.T) {
 		{"TopicTwice", streamplane.ReassignRequest{Topics: []string{"orders", "orders"}}, "topics"},
 		{"NegativeBroker", streamplane.ReassignRequest{Topics: []string{"orders"}, Brokers: []int32{-1}}, "brokers"},
 		{"EmptyList", streamplane.ReassignRequest{Assignments: []streamplane.PartitionAssignment{{Topic: "orders"}}}, "assignments[0].replicas"},
+		{"RepeatedReplica", streamplane.ReassignRequest{Assignments: []streamplane.PartitionAssignment{{Topic: "orders", Replicas: []int32{1, 1}}}}, "assignments[0].replicas"},
+		{"NegativePartition", streamplane.ReassignRequest{Assignments: []streamplane.PartitionAssignment{{Topic: "orders", Partition: -1, Replicas: []int32{1}}}}, "assignments[0].partition"},
 		{"BadAssignedTopic", streamplane.ReassignRequest{Assignments: []streamplane.PartitionAssignment{{Topic: "", Replicas: []int32{0}}}}, "assignments[0].topic"},
 	} {
 		err := tc.req.Validate()

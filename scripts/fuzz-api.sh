@@ -133,14 +133,15 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
   # installed, so the fuzzer downloads nothing.
   version=$(STREAMPLANE_SERVER=$url "$bin" instance show "$instance" -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
   # The instance's own operations that would delete or rename it, or keep it
-  # busy rolling brokers, are left out; run (a) covers them.
+  # busy rolling brokers or moving replicas, are left out; run (a) covers them.
   { cat "$config"
     iam_targets
     printf '\n[[operations]]\ninclude-operation-id = "installRuntime"\nparameters = { "path.version" = "%s" }\n' "$version"
     printf '\n[parameters]\n"path.instance" = "%s"\n' "$instance"; } >"$work/b.toml"
   fuzz b "$work/b.toml" \
     --exclude-operation-id deleteInstance --exclude-operation-id updateInstance --exclude-operation-id restartInstance \
-    --exclude-operation-id replaceCertificate --exclude-operation-id setPublicAccess --exclude-operation-id setMutualTLS
+    --exclude-operation-id replaceCertificate --exclude-operation-id setPublicAccess --exclude-operation-id setMutualTLS \
+    --exclude-operation-id changeFlavor --exclude-operation-id reassignPartitions
   STREAMPLANE_SERVER=$url "$bin" instance delete "$instance" --yes >/dev/null
   stop_server
 fi

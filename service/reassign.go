@@ -367,6 +367,11 @@ func planReassignment(ctx context.Context, inst *streamplane.Instance, cl *kafka
 			return nil, noSuchTopic(inst, t)
 		}
 	}
+	for _, a := range req.Assignments {
+		if !known[a.Topic] {
+			return nil, noSuchTopic(inst, a.Topic)
+		}
+	}
 	if err := sizePartitions(ctx, cl, &c); err != nil {
 		return nil, kafkaadmin.AppError(err, "", "read the replica sizes of %s", inst.Name)
 	}
