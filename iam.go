@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // The control plane's own identities (SPEC §5, DMS ch. 3). An Account is a
@@ -236,25 +235,7 @@ func ValidateAccountPassword(field, user, password string) error {
 	if n := len([]rune(password)); n < 8 || n > 128 {
 		return Invalid(field, "a password is 8 to 128 characters; this one has %d", n)
 	}
-	var lower, upper, digit, other bool
-	for _, r := range password {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			other = true
-		}
-	}
-	classes := 0
-	for _, has := range []bool{lower, upper, digit, other} {
-		if has {
-			classes++
-		}
-	}
+	classes := passwordClasses(password)
 	if classes < 3 {
 		return Invalid(field, "a password needs at least three of: lowercase letters, uppercase letters, digits, other characters")
 	}

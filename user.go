@@ -67,7 +67,25 @@ func ValidateKafkaPassword(field, user, password string) error {
 	if strings.HasPrefix(password, "-") {
 		return Invalid(field, "the password must not start with '-'")
 	}
-	var lower, upper, digit, special bool
+	for _, r := range password {
+		if !unicode.IsLower(r) && !unicode.IsUpper(r) && !unicode.IsDigit(r) && !strings.ContainsRune(passwordSpecialChars, r) {
+			return Invalid(field, "the password may contain only letters, digits, spaces and %s", strings.TrimSpace(passwordSpecialChars))
+		}
+	}
+	kinds := passwordClasses(password)
+	if kinds < 3 {
+		return Invalid(field, "the password must contain at least three of: lower-case letters, upper-case letters, digits, special characters")
+	}
+	if user != "" && (strings.EqualFold(password, user) || strings.EqualFold(password, reverse(user))) {
+		return Invalid(field, "the password must differ from the user name")
+	}
+	return nil
+}
+
+// passwordClasses counts the kinds of characters a password has, of
+// lower-case letters, upper-case letters, digits and any other.
+func passwordClasses(password string) int {
+	var lower, upper, digit, other bool
 	for _, r := range password {
 		switch {
 		case unicode.IsLower(r):
@@ -76,25 +94,17 @@ func ValidateKafkaPassword(field, user, password string) error {
 			upper = true
 		case unicode.IsDigit(r):
 			digit = true
-		case strings.ContainsRune(passwordSpecialChars, r):
-			special = true
 		default:
-			return Invalid(field, "the password may contain only letters, digits, spaces and %s", strings.TrimSpace(passwordSpecialChars))
+			other = true
 		}
 	}
-	kinds := 0
-	for _, b := range []bool{lower, upper, digit, special} {
-		if b {
-			kinds++
+	n := 0
+	for _, has := range []bool{lower, upper, digit, other} {
+		if has {
+			n++
 		}
 	}
-	if kinds < 3 {
-		return Invalid(field, "the password must contain at least three of: lower-case letters, upper-case letters, digits, special characters")
-	}
-	if user != "" && (strings.EqualFold(password, user) || strings.EqualFold(password, reverse(user))) {
-		return Invalid(field, "the password must differ from the user name")
-	}
-	return nil
+	return n
 }
 
 func reverse(s string) string {

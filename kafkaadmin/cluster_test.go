@@ -170,3 +170,19 @@ func show(q map[streamplane.QuotaEntity]ByteRates) map[string][2]float64 {
 	}
 	return out
 }
+
+// The moves in progress, asked of the controller for every topic at once:
+// kfake moves nothing (it only accepts reassignments), so there are none,
+// and asking is not an error.
+func TestReassignmentsListsNoneOnKfake(t *testing.T) {
+	c, _ := fakeClient(t)
+	ctx := testContext(t)
+	mustCreateTopic(t, c, "orders", 2, nil)
+	if err := c.Reassign(ctx, map[string]map[int32][]int32{"orders": {0: {0}}}); err != nil {
+		t.Fatalf("reassign orders-0: %v", err)
+	}
+	moving, err := c.Reassignments(ctx)
+	if err != nil || len(moving) != 0 {
+		t.Fatalf("reassignments in progress: %v, %v; want none", moving, err)
+	}
+}

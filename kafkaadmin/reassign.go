@@ -1,13 +1,17 @@
 package kafkaadmin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Moving replicas (KIP-455): AlterPartitionReassignments starts a move and
@@ -23,26 +27,31 @@ type Reassignment struct {
 	Removing  []int32
 }
 
-// Reassignments lists the moves in progress, of every topic of the cluster.
+// Reassignments lists the moves in progress, of every topic of the cluster:
+// one request to the controller (null topics asks for all), which a wait
+// for the moves to end can send every second.
 func (c *Client) Reassignments(ctx context.Context) ([]Reassignment, error) {
-	metas, err := c.Topics(ctx)
+	req := kmsg.NewPtrListPartitionReassignmentsRequest() // Topics nil: every topic
+	resp, err := req.RequestWith(ctx, c.kcl)
 	if err != nil {
 		return nil, err
 	}
-	set := kadm.TopicsSet{}
-	for _, m := range metas {
-		for _, p := range m.Partitions {
-			set.Add(m.Name, p.ID)
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		var msg string
+		if resp.ErrorMessage != nil {
+			msg = *resp.ErrorMessage
 		}
-	}
-	resps, err := c.adm.ListPartitionReassignments(ctx, set)
-	if err != nil {
-		return nil, err
+		return nil, withMessage(err, msg)
 	}
 	var out []Reassignment
-	for _, r := range resps.Sorted() {
-		out = append(out, Reassignment{Topic: r.Topic, Partition: r.Partition, Replicas: r.Replicas, Adding: r.AddingReplicas, Removing: r.RemovingReplicas})
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			out = append(out, Reassignment{Topic: t.Topic, Partition: p.Partition, Replicas: p.Replicas, Adding: p.AddingReplicas, Removing: p.RemovingReplicas})
+		}
 	}
+	slices.SortFunc(out, func(a, b Reassignment) int {
+		return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+	})
 	return out, nil
 }
 

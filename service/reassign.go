@@ -86,7 +86,7 @@ func (s *Service) ReassignStatus(ctx context.Context, idOrName string) (*streamp
 			}
 		}
 	}
-	rates, err := cl.ReplicationThrottle(ctx, brokerIDs(inst))
+	rates, err := cl.ReplicationThrottle(ctx, replicaBrokers(inst))
 	if err == nil {
 		for _, r := range rates {
 			st.ThrottleMBps = max(st.ThrottleMBps, int(r>>20))
@@ -171,21 +171,31 @@ func (s *Service) planMoves(ctx context.Context, r *task.Run) error {
 	return r.SaveState(ctx, st)
 }
 
+// moveInput is what the steps after planning read: the plan as saved, the
+// instance and its admin client. ok is false when the plan moves nothing,
+// and the step has nothing to do.
+func (s *Service) moveInput(ctx context.Context, r *task.Run) (st reassignState, inst *streamplane.Instance, cl *kafkaadmin.Client, ok bool, err error) {
+	if err = r.State(&st); err != nil || st.Plan == nil || len(st.Plan.Moves) == 0 {
+		return st, nil, nil, false, err
+	}
+	inst, cl, err = s.connect(ctx, r)
+	return st, inst, cl, err == nil, err
+}
+
 func (s *Service) throttleMoves(ctx context.Context, r *task.Run) error {
 	var req streamplane.ReassignRequest
-	var st reassignState
-	if err := r.State(&st); err != nil {
+	if err := r.Params(&req); err != nil || req.ThrottleMBps == 0 {
 		return err
 	}
-	inst, cl, err := s.changeInput(ctx, r, &req)
-	if err != nil || req.ThrottleMBps == 0 || len(st.Plan.Moves) == 0 {
+	st, inst, cl, ok, err := s.moveInput(ctx, r)
+	if !ok {
 		return err
 	}
 	st.ThrottledTopics = movedTopics(st.Plan)
 	if err := r.SaveState(ctx, st); err != nil { // first, so that a failure below still undoes it
 		return err
 	}
-	if err := cl.SetReplicationThrottle(ctx, brokerIDs(inst), st.ThrottledTopics, int64(req.ThrottleMBps)<<20); err != nil {
+	if err := cl.SetReplicationThrottle(ctx, replicaBrokers(inst), st.ThrottledTopics, int64(req.ThrottleMBps)<<20); err != nil {
 		return kafkaadmin.AppError(err, "throttle_mbps", "throttle the replication of %s", inst.Name)
 	}
 	r.Progress(ctx, "replication throttled to %d MB/s per broker for %d topic(s)", req.ThrottleMBps, len(st.ThrottledTopics))
@@ -193,12 +203,8 @@ func (s *Service) throttleMoves(ctx context.Context, r *task.Run) error {
 }
 
 func (s *Service) startMoves(ctx context.Context, r *task.Run) error {
-	var st reassignState
-	if err := r.State(&st); err != nil || len(st.Plan.Moves) == 0 {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
-	if err != nil {
+	st, inst, cl, ok, err := s.moveInput(ctx, r)
+	if !ok {
 		return err
 	}
 	targets := map[string]map[int32][]int32{}
@@ -219,42 +225,37 @@ func (s *Service) startMoves(ctx context.Context, r *task.Run) error {
 // then checks every partition ended where the plan put it: one that did
 // not was cancelled.
 func (s *Service) awaitMoves(ctx context.Context, r *task.Run) error {
-	var st reassignState
-	if err := r.State(&st); err != nil || len(st.Plan.Moves) == 0 {
-		return err
-	}
-	inst, cl, err := s.connect(ctx, r)
-	if err != nil {
+	st, inst, cl, ok, err := s.moveInput(ctx, r)
+	if !ok {
 		return err
 	}
 	ours := map[string]bool{}
 	for _, m := range st.Plan.Moves {
-		ours[fmt.Sprintf("%s-%d", m.Topic, m.Partition)] = true
+		ours[partitionName(m.Topic, m.Partition)] = true
 	}
 	reported := -1
-	for {
+	err = poll.Until(ctx, time.Second, 0, func(ctx context.Context) error {
 		moving, err := cl.Reassignments(ctx)
 		if err != nil {
-			return kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name)
+			return poll.Stop(kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name))
 		}
 		left := 0
 		for _, m := range moving {
-			if ours[fmt.Sprintf("%s-%d", m.Topic, m.Partition)] {
+			if ours[partitionName(m.Topic, m.Partition)] {
 				left++
 			}
 		}
-		if left == 0 {
-			break
-		}
-		if left != reported {
+		if left > 0 && left != reported {
 			r.Progress(ctx, "%d of %d partition(s) still moving", left, len(st.Plan.Moves))
 			reported = left
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d partition(s) to move: %w", left, ctx.Err())
-		case <-time.After(time.Second):
+		if left > 0 {
+			return fmt.Errorf("%d partition(s) still moving", left)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// The controller has finished; the brokers' metadata, which says where
 	// the replicas are, follows within moments. A partition that is still
@@ -268,12 +269,12 @@ func (s *Service) awaitMoves(ctx context.Context, r *task.Run) error {
 		now := map[string][]int32{}
 		for _, m := range metas {
 			for _, p := range m.Partitions {
-				now[fmt.Sprintf("%s-%d", m.Name, p.ID)] = p.Replicas
+				now[partitionName(m.Name, p.ID)] = p.Replicas
 			}
 		}
 		stopped = nil
 		for _, m := range st.Plan.Moves {
-			name := fmt.Sprintf("%s-%d", m.Topic, m.Partition)
+			name := partitionName(m.Topic, m.Partition)
 			if !slices.Equal(now[name], m.To) {
 				stopped = append(stopped, fmt.Sprintf("%s on %v", name, now[name]))
 			}
@@ -293,15 +294,11 @@ func (s *Service) awaitMoves(ctx context.Context, r *task.Run) error {
 }
 
 func (s *Service) unthrottle(ctx context.Context, r *task.Run) error {
-	var st reassignState
-	if err := r.State(&st); err != nil || len(st.ThrottledTopics) == 0 {
+	st, inst, cl, ok, err := s.moveInput(ctx, r)
+	if !ok || len(st.ThrottledTopics) == 0 {
 		return err
 	}
-	inst, cl, err := s.connect(ctx, r)
-	if err != nil {
-		return err
-	}
-	if err := cl.RemoveReplicationThrottle(ctx, brokerIDs(inst), st.ThrottledTopics); err != nil {
+	if err := cl.RemoveReplicationThrottle(ctx, replicaBrokers(inst), st.ThrottledTopics); err != nil {
 		return kafkaadmin.AppError(err, "", "remove the replication throttle of %s", inst.Name)
 	}
 	r.Progress(ctx, "replication throttle removed")
@@ -317,12 +314,8 @@ func (s *Service) unthrottleAfterFailure(ctx context.Context, r *task.Run, _ err
 }
 
 func (s *Service) electMoved(ctx context.Context, r *task.Run) error {
-	var st reassignState
-	if err := r.State(&st); err != nil || len(st.Plan.Moves) == 0 {
-		return err
-	}
-	_, cl, err := s.connect(ctx, r)
-	if err != nil {
+	st, _, cl, ok, err := s.moveInput(ctx, r)
+	if !ok {
 		return err
 	}
 	parts := map[string][]int32{}
@@ -349,7 +342,7 @@ func planReassignment(ctx context.Context, inst *streamplane.Instance, cl *kafka
 	known := map[string]bool{}
 	var c rebalance.Cluster
 	for _, b := range inst.Brokers {
-		if b.State != streamplane.BrokerDeleted && slices.Contains(b.Roles, streamplane.RoleBroker) {
+		if holdsReplicas(b) {
 			c.Brokers = append(c.Brokers, rebalance.Broker{ID: int32(b.ID), Rack: b.Rack})
 		}
 	}
@@ -437,14 +430,25 @@ func movedTopics(p *rebalance.Plan) []string {
 	return out
 }
 
-func brokerIDs(inst *streamplane.Instance) []int32 {
+// holdsReplicas says whether a node may hold partition replicas: a
+// broker (not a controller only) that is not deleted.
+func holdsReplicas(b streamplane.Broker) bool {
+	return b.State != streamplane.BrokerDeleted && slices.Contains(b.Roles, streamplane.RoleBroker)
+}
+
+// replicaBrokers are the ids of the nodes that may hold replicas.
+func replicaBrokers(inst *streamplane.Instance) []int32 {
 	var out []int32
 	for _, b := range inst.Brokers {
-		if b.State != streamplane.BrokerDeleted && slices.Contains(b.Roles, streamplane.RoleBroker) {
+		if holdsReplicas(b) {
 			out = append(out, int32(b.ID))
 		}
 	}
 	return out
+}
+
+func partitionName(topic string, partition int32) string {
+	return fmt.Sprintf("%s-%d", topic, partition)
 }
 
 func orNone(ids []int32) []int32 {
