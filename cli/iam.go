@@ -18,8 +18,10 @@ func newIAMCommand(o *options) *cobra.Command {
 	)
 }
 
-// subgroup is a command inside a group that only holds subcommands. The
-// group above it carries the global flags and their check.
+// subgroup is a command that only holds subcommands: an unknown one is an
+// error with suggestions (without a RunE cobra shows help and exits 0 for
+// `instance bogus`). newGroup adds the global client flags to it; a
+// subgroup inside a group gets them from the group above.
 func subgroup(use, short string, subs ...*cobra.Command) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   use,
@@ -35,6 +37,7 @@ func subgroup(use, short string, subs ...*cobra.Command) *cobra.Command {
 			}
 			return cmd.Help()
 		},
+		// Cobra only sets this default when it reports an unknown command itself.
 		SuggestionsMinimumDistance: 2,
 	}
 	cmd.AddCommand(subs...)

@@ -158,26 +158,8 @@ STREAMPLANE_TOKEN).`,
 // client flags. They live on each group rather than on the root so that
 // `streamplane server` keeps a flag set of its own.
 func newGroup(o *options, use, short string, subs ...*cobra.Command) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ArbitraryArgs,
-		// Without a RunE cobra shows help and exits 0 for `instance bogus`.
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
-				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-					msg += "; did you mean " + strings.Join(s, " or ") + "?"
-				}
-				return errors.New(msg)
-			}
-			return cmd.Help()
-		},
-		// Cobra only sets this default when it reports an unknown command itself.
-		SuggestionsMinimumDistance: 2,
-	}
+	cmd := subgroup(use, short, subs...)
 	o.clientFlags(cmd)
-	cmd.AddCommand(subs...)
 	return cmd
 }
 
