@@ -40,14 +40,23 @@ func TestBrokerOnlyNodes(t *testing.T) {
 	}
 	// Every broker, the broker-only one included, leads some partition.
 	createTopic(t, inst, "four", 8, 3, nil)
-	m, err := adm.Metadata(ctx, "four")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The broker that answers may not know the new topic's leaders yet.
 	leaders := map[int32]bool{}
-	for _, p := range m.Topics["four"].Partitions {
-		leaders[p.Leader] = true
-	}
+	eventually(t, 30*time.Second, func() (bool, string) {
+		m, err := adm.Metadata(ctx, "four")
+		if err != nil {
+			return false, err.Error()
+		}
+		leaders = map[int32]bool{}
+		led := 0
+		for _, p := range m.Topics["four"].Partitions {
+			if p.Leader >= 0 {
+				leaders[p.Leader] = true
+				led++
+			}
+		}
+		return led == 8, fmt.Sprintf("%d of 8 partitions of four have a leader", led)
+	})
 	if !leaders[3] {
 		t.Errorf("broker 3 leads no partition of 8: leaders %v", leaders)
 	}
