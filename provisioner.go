@@ -61,6 +61,9 @@ type Provisioner interface {
 	Inspect(inst *Instance, broker *Broker) (Process, bool)
 	// Destroy stops every broker and removes the instance's data.
 	Destroy(ctx context.Context, inst *Instance) error
+	// Forget removes a stopped broker's configuration, data and logs, for
+	// a broker scaled in. Its ports stay with the instance.
+	Forget(ctx context.Context, inst *Instance, broker *Broker) error
 	// ControlEndpoints returns the addresses of the brokers' internal
 	// listeners, where Streamplane's admin client connects.
 	ControlEndpoints(inst *Instance) []string

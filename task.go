@@ -27,6 +27,7 @@ const (
 	TaskDeleteInstance  = "delete_instance"
 	TaskRestartInstance = "restart_instance"
 	TaskChangeFlavor    = "change_flavor"
+	TaskScaleInstance   = "scale_instance"
 	TaskInstallRuntime  = "install_runtime"
 
 	TaskSetPublicAccess    = "set_public_access"

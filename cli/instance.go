@@ -32,6 +32,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceMTLSCommand(o),
 		newInstancePublicAccessCommand(o),
 		newInstanceChangeFlavorCommand(o),
+		newInstanceScaleCommand(o),
 		newInstanceResetKafkaPasswordCommand(o),
 	)
 }

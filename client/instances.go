@@ -93,6 +93,11 @@ func (c *Client) RestartInstance(ctx context.Context, idOrName string, force boo
 	return c.startTask(ctx, "POST", instancePath(idOrName)+"/restart", wire.RestartRequest{Force: force}, opts...)
 }
 
+// Scale adds brokers to an instance or removes some (a scale_instance task).
+func (c *Client) Scale(ctx context.Context, idOrName string, req streamplane.ScaleRequest, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/scale", req, opts...)
+}
+
 // ChangeFlavor starts running an instance on another flavor (a rolling
 // restart).
 func (c *Client) ChangeFlavor(ctx context.Context, idOrName, flavor string, opts ...reqOpt) (*streamplane.Task, error) {

@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout}
 	workflows := env.Workflows()
 	svc := &service.Service{
-		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Vault: vault, Certs: authority, Files: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
+		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Vault: vault, Certs: authority, Files: env, Brokers: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
 		Limits: service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
 	}
 	// Changes inside an instance are tasks on the same engine; their steps

@@ -171,17 +171,9 @@ type changeState struct {
 // bounded context; when the task ends, its secrets are deleted and the
 // result its steps saved is recorded.
 func (s *Service) changeWorkflow(kind string, onFail func(ctx context.Context, r *task.Run, err error), steps ...task.Step) task.Workflow {
-	for i := range steps {
-		run, timeout := steps[i].Run, cmp.Or(steps[i].Timeout, stepTimeout)
-		steps[i].Run = func(ctx context.Context, r *task.Run) error {
-			ctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			return run(ctx, r)
-		}
-	}
 	return task.Workflow{
 		Kind:   kind,
-		Steps:  steps,
+		Steps:  bounded(steps...),
 		OnFail: onFail,
 		Finish: func(tx streamplane.Tx, r *task.Run, runErr error) error {
 			var st changeState
@@ -191,6 +183,20 @@ func (s *Service) changeWorkflow(kind string, onFail func(ctx context.Context, r
 			return tx.DeleteSecrets(r.Task.ID)
 		},
 	}
+}
+
+// bounded gives each step a context that ends after its Timeout, or
+// stepTimeout when it has none.
+func bounded(steps ...task.Step) []task.Step {
+	for i := range steps {
+		run, timeout := steps[i].Run, cmp.Or(steps[i].Timeout, stepTimeout)
+		steps[i].Run = func(ctx context.Context, r *task.Run) error {
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			return run(ctx, r)
+		}
+	}
+	return steps
 }
 
 // ChangeWorkflows returns the workflow of every kind of change inside an
@@ -203,7 +209,7 @@ func (s *Service) ChangeWorkflows() map[string]task.Workflow {
 		s.resetPasswordWorkflow(streamplane.TaskResetKafkaPassword), s.deleteUserWorkflow(),
 		s.grantWorkflow(), s.revokeWorkflow(),
 		s.createQuotaWorkflow(), s.updateQuotaWorkflow(), s.deleteQuotaWorkflow(),
-		s.setParametersWorkflow(), s.resetParametersWorkflow(),
+		s.setParametersWorkflow(), s.resetParametersWorkflow(), s.scaleWorkflow(),
 		s.resetOffsetsWorkflow(), s.deleteGroupsWorkflow(),
 	} {
 		out[wf.Kind] = wf

@@ -89,6 +89,9 @@ func (s *Service) checkLimits(tx streamplane.Tx, inst *streamplane.Instance) err
 	}
 	usage := streamplane.ProjectUsage{Project: *project}
 	for _, other := range list {
+		if other.ID == inst.ID {
+			continue // counted above, as it will be
+		}
 		instances++
 		brokers += other.BrokerCount
 		storage += other.BrokerCount * other.StorageGBPerBroker

@@ -145,12 +145,23 @@ func (s *Service) reassignWorkflow() task.Workflow {
 
 // planMoves fixes the plan once: a resumed task carries on with it.
 func (s *Service) planMoves(ctx context.Context, r *task.Run) error {
-	var req streamplane.ReassignRequest
+	return s.fixPlan(ctx, r, func(inst *streamplane.Instance, cl *kafkaadmin.Client) (*rebalance.Plan, error) {
+		var req streamplane.ReassignRequest
+		if err := r.Params(&req); err != nil {
+			return nil, err
+		}
+		return planReassignment(ctx, inst, cl, req)
+	})
+}
+
+// fixPlan saves the plan plan makes, once, unless Kafka is already moving
+// partitions (someone else's reassignment, which the plan would fight).
+func (s *Service) fixPlan(ctx context.Context, r *task.Run, plan func(*streamplane.Instance, *kafkaadmin.Client) (*rebalance.Plan, error)) error {
 	var st reassignState
 	if err := r.State(&st); err != nil || st.Plan != nil {
 		return err
 	}
-	inst, cl, err := s.changeInput(ctx, r, &req)
+	inst, cl, err := s.connect(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -162,12 +173,12 @@ func (s *Service) planMoves(ctx context.Context, r *task.Run) error {
 		return streamplane.Errorf(streamplane.ESTATE, "instance %s is already moving %d partition(s), e.g. %s-%d; wait for them or cancel them",
 			inst.Name, len(moving), moving[0].Topic, moving[0].Partition)
 	}
-	plan, err := planReassignment(ctx, inst, cl, req)
+	p, err := plan(inst, cl)
 	if err != nil {
 		return err
 	}
-	st.Plan = plan
-	st.Result = fmt.Sprintf("moved %d partition(s), %s copied", len(plan.Moves), byteCount(plan.BytesToMove))
+	st.Plan = p
+	st.Result = fmt.Sprintf("moved %d partition(s), %s copied", len(p.Moves), byteCount(p.BytesToMove))
 	return r.SaveState(ctx, st)
 }
 
@@ -335,12 +346,40 @@ func (s *Service) electMoved(ctx context.Context, r *task.Run) error {
 // planReassignment reads the instance's brokers and partitions and plans
 // the request against them.
 func planReassignment(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client, req streamplane.ReassignRequest) (*rebalance.Plan, error) {
+	c, known, err := readCluster(ctx, inst, cl)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range req.Topics {
+		if !known[t] {
+			return nil, noSuchTopic(inst, t)
+		}
+	}
+	for _, a := range req.Assignments {
+		if !known[a.Topic] {
+			return nil, noSuchTopic(inst, a.Topic)
+		}
+	}
+	if len(req.Assignments) > 0 {
+		as := make([]rebalance.Assignment, len(req.Assignments))
+		for i, a := range req.Assignments {
+			as[i] = rebalance.Assignment{Topic: a.Topic, Partition: a.Partition, Replicas: a.Replicas}
+		}
+		return rebalance.CheckManual(c, as)
+	}
+	return rebalance.PlanFor(c, rebalance.Goal{Topics: req.Topics, Brokers: req.Brokers, ReplicationFactor: req.Replicas})
+}
+
+// readCluster reads what a plan is made from: the brokers that may hold
+// replicas, with their racks, and every partition with its replicas and
+// size; known names the topics.
+func readCluster(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin.Client) (rebalance.Cluster, map[string]bool, error) {
+	var c rebalance.Cluster
 	metas, err := cl.Topics(ctx)
 	if err != nil {
-		return nil, kafkaadmin.AppError(err, "", "list the topics of %s", inst.Name)
+		return c, nil, kafkaadmin.AppError(err, "", "list the topics of %s", inst.Name)
 	}
 	known := map[string]bool{}
-	var c rebalance.Cluster
 	for _, b := range inst.Brokers {
 		if holdsReplicas(b) {
 			c.Brokers = append(c.Brokers, rebalance.Broker{ID: int32(b.ID), Rack: b.Rack})
@@ -355,27 +394,10 @@ func planReassignment(ctx context.Context, inst *streamplane.Instance, cl *kafka
 			c.Partitions = append(c.Partitions, rebalance.Partition{Topic: m.Name, Partition: p.ID, Replicas: p.Replicas})
 		}
 	}
-	for _, t := range req.Topics {
-		if !known[t] {
-			return nil, noSuchTopic(inst, t)
-		}
-	}
-	for _, a := range req.Assignments {
-		if !known[a.Topic] {
-			return nil, noSuchTopic(inst, a.Topic)
-		}
-	}
 	if err := sizePartitions(ctx, cl, &c); err != nil {
-		return nil, kafkaadmin.AppError(err, "", "read the replica sizes of %s", inst.Name)
+		return c, nil, kafkaadmin.AppError(err, "", "read the replica sizes of %s", inst.Name)
 	}
-	if len(req.Assignments) > 0 {
-		as := make([]rebalance.Assignment, len(req.Assignments))
-		for i, a := range req.Assignments {
-			as[i] = rebalance.Assignment{Topic: a.Topic, Partition: a.Partition, Replicas: a.Replicas}
-		}
-		return rebalance.CheckManual(c, as)
-	}
-	return rebalance.PlanFor(c, rebalance.Goal{Topics: req.Topics, Brokers: req.Brokers, ReplicationFactor: req.Replicas})
+	return c, known, nil
 }
 
 // sizePartitions sets each partition's size: its largest replica's.

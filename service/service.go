@@ -51,6 +51,8 @@ type Service struct {
 	Certs       *certs.Authority
 	// Files rewrites brokers' secret files for live changes.
 	Files BrokerFiles
+	// Brokers starts and stops brokers when an instance scales.
+	Brokers BrokerSteps
 	// Plain hashes PLAIN passwords (nil: the server cannot serve PLAIN).
 	Plain     PlainHasher
 	Runtimes  Runtimes

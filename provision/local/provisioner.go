@@ -288,6 +288,18 @@ func (p *Provisioner) Destroy(ctx context.Context, inst *streamplane.Instance) e
 	return p.store.Update(ctx, func(tx streamplane.Tx) error { return tx.ReleasePorts(inst.ID) })
 }
 
+// Forget removes a broker's directory, after making sure its process is
+// gone: a removed broker must not come back with its old data.
+func (p *Provisioner) Forget(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker) error {
+	if err := p.Stop(ctx, inst, b, 0); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(p.layout.brokerDir(inst.ID, b.ID)); err != nil {
+		return fmt.Errorf("local: remove broker %d of %s: %w", b.ID, inst.Name, err)
+	}
+	return nil
+}
+
 // MetricsEndpoints returns where each broker serves its metrics (the JMX
 // exporter's HTTP endpoint, on the control host only).
 func (p *Provisioner) MetricsEndpoints(inst *streamplane.Instance) map[int]string {
