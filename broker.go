@@ -36,6 +36,9 @@ type Broker struct {
 
 	// Endpoints are the client-facing addresses by listener name.
 	Endpoints map[string]string `json:"endpoints"`
+	// Advertised are addresses the broker gives clients instead of its
+	// own, by client listener ("private", "public"): NAT or DNS names.
+	Advertised map[string]string `json:"advertised,omitempty"`
 	// Ports holds every port the broker owns, client-facing or not, by purpose.
 	Ports map[string]int `json:"-"`
 

@@ -30,9 +30,10 @@ const (
 	TaskScaleInstance   = "scale_instance"
 	TaskInstallRuntime  = "install_runtime"
 
-	TaskSetPublicAccess    = "set_public_access"
-	TaskSetMutualTLS       = "set_mutual_tls"
-	TaskReplaceCertificate = "replace_certificate"
+	TaskSetPublicAccess      = "set_public_access"
+	TaskSetAdvertisedAddress = "set_advertised_address"
+	TaskSetMutualTLS         = "set_mutual_tls"
+	TaskReplaceCertificate   = "replace_certificate"
 
 	// Done at once, recorded as a finished task.
 	TaskIssueClientCertificate = "issue_client_certificate"

@@ -102,6 +102,7 @@ var Access = map[string]access{
 	"PUT /api/v1/instances/{instance}/certificate":          {"security:update", onInstance},
 	"POST /api/v1/instances/{instance}/client-certificates": {"security:update", onInstance},
 	"PUT /api/v1/instances/{instance}/public-access":        {"security:update", onInstance},
+	"POST /api/v1/instances/{instance}/advertise":           {"security:update", onInstance},
 	"PUT /api/v1/instances/{instance}/mutual-tls":           {"security:update", onInstance},
 
 	"GET /api/v1/instances/{instance}/users":                                 {"user:list", onInstance},

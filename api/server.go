@@ -54,6 +54,7 @@ var coreRoutes = []Route{
 	{"POST", "/api/v1/instances/{instance}/restart", (*Server).handleInstanceRestart},
 	{"POST", "/api/v1/instances/{instance}/change-flavor", (*Server).handleInstanceChangeFlavor},
 	{"POST", "/api/v1/instances/{instance}/scale", (*Server).handleInstanceScale},
+	{"POST", "/api/v1/instances/{instance}/advertise", (*Server).handleInstanceAdvertise},
 	{"GET", "/api/v1/instances/{instance}/tasks", (*Server).handleInstanceTasks},
 	{"GET", "/api/v1/instances/{instance}/brokers/{broker}/log", (*Server).handleBrokerLog},
 	{"GET", "/api/v1/tasks", (*Server).handleTaskList},

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -121,7 +122,8 @@ func (a *Authority) BrokerMaterial(ctx context.Context, inst *streamplane.Instan
 			return err
 		}
 		for _, b := range inst.Brokers {
-			leaf, err := cluster.IssueServer(fmt.Sprintf("%s-broker-%d", inst.Name, b.ID), hosts, a.now())
+			names := append(slices.Clone(hosts), b.AdvertisedHosts()...)
+			leaf, err := cluster.IssueServer(fmt.Sprintf("%s-broker-%d", inst.Name, b.ID), names, a.now())
 			if err != nil {
 				return err
 			}

@@ -33,6 +33,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstancePublicAccessCommand(o),
 		newInstanceChangeFlavorCommand(o),
 		newInstanceScaleCommand(o),
+		newInstanceAdvertiseCommand(o),
 		newInstanceResetKafkaPasswordCommand(o),
 	)
 }
@@ -288,8 +289,8 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 		return nil
 	}
 	fmt.Fprintln(o.stdout)
-	t := newTable(o.stdout, "ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED")
-	var problems []string
+	t := newTable(o.stdout, "ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED/TOTAL")
+	var problems, notes []string
 	for _, b := range inst.Brokers {
 		addr, pid := "", ""
 		if b.Host != "" {
@@ -299,7 +300,12 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 			pid = strconv.Itoa(b.PID)
 		}
 		t.row(strconv.Itoa(b.ID), strings.Join(b.Roles, ","), string(b.State), b.Rack, addr, pid,
-			strconv.Itoa(b.Restarts), humanBytes(b.UsedBytes))
+			strconv.Itoa(b.Restarts), humanBytes(b.UsedBytes)+"/"+humanBytes(gbBytes(inst.StorageGBPerBroker)))
+		for _, listener := range []string{streamplane.AdvertisePrivate, streamplane.AdvertisePublic} {
+			if a := b.Advertised[listener]; a != "" {
+				notes = append(notes, fmt.Sprintf("Broker %d advertises %s on its %s listener.", b.ID, a, listener))
+			}
+		}
 		if b.Error != "" {
 			problems = append(problems, fmt.Sprintf("Broker %d: %s", b.ID, b.Error))
 		}
@@ -307,8 +313,8 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	for _, p := range problems {
-		fmt.Fprintln(o.stdout, p)
+	for _, line := range append(notes, problems...) {
+		fmt.Fprintln(o.stdout, line)
 	}
 	return nil
 }

@@ -269,10 +269,10 @@ func TestInstanceShow(t *testing.T) {
 			broker2 = fields
 		}
 	}
-	if want := []string{"ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED"}; !reflect.DeepEqual(header, want) {
+	if want := []string{"ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED/TOTAL"}; !reflect.DeepEqual(header, want) {
 		t.Errorf("broker header %q", header)
 	}
-	if want := []string{"2", "broker,controller", "ERROR", "az3", "127.0.0.1:19094", "4002", "0", "1.05", "MB"}; !reflect.DeepEqual(broker2, want) {
+	if want := []string{"2", "broker,controller", "ERROR", "az3", "127.0.0.1:19094", "4002", "0", "1.05", "MB/10.0", "GB"}; !reflect.DeepEqual(broker2, want) {
 		t.Errorf("broker row %q, want %q", broker2, want)
 	}
 	if !strings.Contains(res.stdout, "Broker 2: exited 3 times in a row") {

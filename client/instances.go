@@ -98,6 +98,12 @@ func (c *Client) Scale(ctx context.Context, idOrName string, req streamplane.Sca
 	return c.startTask(ctx, "POST", instancePath(idOrName)+"/scale", req, opts...)
 }
 
+// Advertise sets the address a broker gives clients on a listener ("" for
+// its own), through a rolling restart.
+func (c *Client) Advertise(ctx context.Context, idOrName string, req streamplane.AdvertiseRequest, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/advertise", req, opts...)
+}
+
 // ChangeFlavor starts running an instance on another flavor (a rolling
 // restart).
 func (c *Client) ChangeFlavor(ctx context.Context, idOrName, flavor string, opts ...reqOpt) (*streamplane.Task, error) {

@@ -100,14 +100,14 @@ func Broker(in BrokerInput) (*Properties, error) {
 	}
 	internal := fmt.Sprintf("%s://%s:%d", ListenerInternal, in.ControlHost, b.Ports[streamplane.PortInternal])
 	private := fmt.Sprintf("%s://%s:%d", ListenerPrivate, b.Host, b.Ports[streamplane.PortPrivate])
-	listeners, advertised := []string{internal, private}, []string{internal, private}
+	listeners, advertised := []string{internal, private}, []string{internal, advertisedAs(ListenerPrivate, private, b.Advertised[streamplane.AdvertisePrivate])}
 	clientListeners := []string{ListenerPrivate}
 	if inst.PublicAccess {
 		if in.PublicHost == "" || b.Ports[streamplane.PortPublic] == 0 {
 			return nil, fmt.Errorf("kafkaconfig: broker %d has no public address", b.ID)
 		}
 		public := fmt.Sprintf("%s://%s:%d", ListenerPublic, in.PublicHost, b.Ports[streamplane.PortPublic])
-		listeners, advertised = append(listeners, public), append(advertised, public)
+		listeners, advertised = append(listeners, public), append(advertised, advertisedAs(ListenerPublic, public, b.Advertised[streamplane.AdvertisePublic]))
 		clientListeners = append(clientListeners, ListenerPublic)
 	}
 	if b.IsController() {
@@ -285,4 +285,13 @@ func JAASQuote(s string) string {
 func versionMajor(v string) (int, error) {
 	major, _, _ := strings.Cut(v, ".")
 	return strconv.Atoi(major)
+}
+
+// advertisedAs is the listener as clients are told of it: at the address
+// the user set for the broker (NAT, DNS), else where it listens.
+func advertisedAs(name, listener, address string) string {
+	if address == "" {
+		return listener
+	}
+	return name + "://" + address
 }

@@ -417,3 +417,25 @@ func TestJAASQuote(t *testing.T) {
 		}
 	}
 }
+
+// A broker with an advertised address still listens on its own but tells
+// clients the address set for it; other brokers and listeners are as before.
+func TestBroker_AdvertisedAddress(t *testing.T) {
+	inst := newInstance("4.1.2", "kafka.2u4g.cluster", 3)
+	inst.Brokers[1].Advertised = map[string]string{streamplane.AdvertisePrivate: "nat.example.com:19092"}
+	props := render(t, inst, 1, nil)
+	listening, advertised := listeners(props["listeners"]), listeners(props["advertised.listeners"])
+	if got := advertised[kafkaconfig.ListenerPrivate]; got != "nat.example.com:19092" {
+		t.Errorf("advertised %s = %q, want nat.example.com:19092", kafkaconfig.ListenerPrivate, got)
+	}
+	if got := listening[kafkaconfig.ListenerPrivate]; got != "10.0.0.2:20012" {
+		t.Errorf("listens on %s = %q, want its own 10.0.0.2:20012", kafkaconfig.ListenerPrivate, got)
+	}
+	if got := advertised[kafkaconfig.ListenerInternal]; got != listening[kafkaconfig.ListenerInternal] {
+		t.Errorf("the internal listener is advertised as %q, want where it listens (%q)", got, listening[kafkaconfig.ListenerInternal])
+	}
+	other := listeners(render(t, inst, 0, nil)["advertised.listeners"])
+	if got := other[kafkaconfig.ListenerPrivate]; got != "10.0.0.1:20002" {
+		t.Errorf("broker 0 advertises %q, want its own address", got)
+	}
+}

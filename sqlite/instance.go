@@ -224,9 +224,9 @@ func (t *tx) saveBrokers(inst *streamplane.Instance) error {
 	}
 	for _, b := range inst.Brokers {
 		_, err := t.exec(`INSERT INTO brokers (instance_id, node_id, roles, state, error, rack, host, ports, endpoints,
-			pid, started_at, restarts, used_bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			pid, started_at, restarts, used_bytes, advertised) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			inst.ID, b.ID, mustJSON(b.Roles), string(b.State), b.Error, b.Rack, b.Host, mustJSON(orEmpty(b.Ports)),
-			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes)
+			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes, mustJSON(orEmpty(b.Advertised)))
 		if err != nil {
 			return fmt.Errorf("sqlite: save broker %d: %w", b.ID, err)
 		}
@@ -276,7 +276,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 		marks, args = append(marks, "?"), append(args, inst.ID)
 	}
 	rows, err := t.query(`SELECT instance_id, node_id, roles, state, error, rack, host, ports, endpoints, pid, started_at,
-		restarts, used_bytes FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
+		restarts, used_bytes, advertised FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: load brokers: %w", err)
 	}
@@ -285,15 +285,15 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 		var (
 			b                           streamplane.Broker
 			instID, roles, state, ports string
-			endpoints                   string
+			endpoints, advertised       string
 			started                     sql.NullInt64
 		)
 		if err := rows.Scan(&instID, &b.ID, &roles, &state, &b.Error, &b.Rack, &b.Host, &ports, &endpoints, &b.PID,
-			&started, &b.Restarts, &b.UsedBytes); err != nil {
+			&started, &b.Restarts, &b.UsedBytes, &advertised); err != nil {
 			return fmt.Errorf("sqlite: scan broker: %w", err)
 		}
 		b.State, b.StartedAt = streamplane.BrokerState(state), fromNullNanos(started)
-		if err := unmarshalAll(roles, &b.Roles, ports, &b.Ports, endpoints, &b.Endpoints); err != nil {
+		if err := unmarshalAll(roles, &b.Roles, ports, &b.Ports, endpoints, &b.Endpoints, advertised, &b.Advertised); err != nil {
 			return err
 		}
 		if inst := byID[instID]; inst != nil {

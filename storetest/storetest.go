@@ -60,7 +60,8 @@ func newInstance(id, name string) *streamplane.Instance {
 		PublicAccess: true, MutualTLS: true, DeletionProtection: true,
 		Brokers: []streamplane.Broker{
 			{ID: 0, Roles: []string{"broker", "controller"}, State: streamplane.BrokerStarting, Rack: "az1", Host: "127.0.0.1", Port: 20002,
-				Ports: map[string]int{"internal": 20000, "private": 20002}, Endpoints: map[string]string{"private_plaintext": "127.0.0.1:20002"}},
+				Ports: map[string]int{"internal": 20000, "private": 20002}, Endpoints: map[string]string{"private_plaintext": "127.0.0.1:20002"},
+				Advertised: map[string]string{"private": "nat.example.com:19092"}},
 			{ID: 1, Roles: []string{"broker", "controller"}, State: streamplane.BrokerStarting, Rack: "az2", Host: "127.0.0.1", Port: 20012,
 				Endpoints: map[string]string{"private_plaintext": "127.0.0.1:20012"}},
 		},
@@ -112,6 +113,9 @@ func testInstanceRoundTrip(t *testing.T, s streamplane.Store) {
 		}
 		if !got.DeletionProtection {
 			t.Fatalf("deletion protection lost")
+		}
+		if got.Brokers[0].Advertised["private"] != "nat.example.com:19092" || len(got.Brokers[1].Advertised) != 0 {
+			t.Fatalf("advertised addresses not kept: %v, %v", got.Brokers[0].Advertised, got.Brokers[1].Advertised)
 		}
 		if got.Parameters["num.partitions"] != "5" || got.AppliedParameters["num.partitions"] != "3" {
 			t.Fatalf("parameters not kept: %v %v", got.Parameters, got.AppliedParameters)

@@ -15,6 +15,11 @@ func (env *Env) publicAccessWorkflow() task.Workflow {
 	return env.rollingWorkflow(streamplane.TaskSetPublicAccess, env.finishListenerChange("public access"))
 }
 
+// An advertised address is a listener setting too.
+func (env *Env) advertiseWorkflow() task.Workflow {
+	return env.rollingWorkflow(streamplane.TaskSetAdvertisedAddress, env.finishListenerChange("the advertised address"))
+}
+
 func (env *Env) mutualTLSWorkflow() task.Workflow {
 	return env.rollingWorkflow(streamplane.TaskSetMutualTLS, env.finishListenerChange("mutual TLS"))
 }

@@ -47,7 +47,7 @@ type Env struct {
 func (env *Env) Workflows() map[string]task.Workflow {
 	out := map[string]task.Workflow{}
 	for _, wf := range []task.Workflow{env.createWorkflow(), env.deleteWorkflow(), env.restartWorkflow(), env.installWorkflow(),
-		env.publicAccessWorkflow(), env.mutualTLSWorkflow(), env.certificateWorkflow(), env.flavorWorkflow()} {
+		env.publicAccessWorkflow(), env.mutualTLSWorkflow(), env.certificateWorkflow(), env.flavorWorkflow(), env.advertiseWorkflow()} {
 		out[wf.Kind] = wf
 	}
 	return out

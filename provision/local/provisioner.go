@@ -4,6 +4,7 @@
 package local
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -125,10 +126,10 @@ func (p *Provisioner) Place(ctx context.Context, inst *streamplane.Instance) err
 func (p *Provisioner) Endpoints(inst *streamplane.Instance, b *streamplane.Broker) map[string]string {
 	out := map[string]string{}
 	if port := b.Ports[streamplane.PortPrivate]; port != 0 {
-		out[inst.PrivateListener()] = net.JoinHostPort(p.cfg.Host, strconv.Itoa(port))
+		out[inst.PrivateListener()] = cmp.Or(b.Advertised[streamplane.AdvertisePrivate], net.JoinHostPort(p.cfg.Host, strconv.Itoa(port)))
 	}
 	if port := b.Ports[streamplane.PortPublic]; port != 0 && inst.PublicAccess {
-		out[inst.PublicListener()] = net.JoinHostPort(p.cfg.PublicHost, strconv.Itoa(port))
+		out[inst.PublicListener()] = cmp.Or(b.Advertised[streamplane.AdvertisePublic], net.JoinHostPort(p.cfg.PublicHost, strconv.Itoa(port)))
 	}
 	return out
 }
