@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // instance scale: two broker-only nodes join a 3-broker instance under an
@@ -66,6 +68,41 @@ func TestScaleOutAndIn(t *testing.T) {
 	}
 	wantNoThrottle(t, adm, "scale-load")
 
+	// A drain that is cancelled: the scale fails, broker 4 stays as it was
+	// and the instance can scale again. 30 MB on broker 4 alone, copied at
+	// 1 MB/s, keeps the drain going long enough to cancel it.
+	createTopic(t, inst, "scale-slow", 1, 1, nil)
+	if _, err := s.Client.Reassign(ctx, inst.Name, streamplane.ReassignRequest{
+		Assignments: []streamplane.PartitionAssignment{{Topic: "scale-slow", Partition: 0, Replicas: []int32{4}}}}); err != nil {
+		t.Fatal(err)
+	}
+	fillRandom(t, inst, "scale-slow", 3000, 10<<10)
+	task, err := s.Client.Scale(ctx, inst.Name, streamplane.ScaleRequest{RemoveBrokers: []int{4}, ThrottleMBps: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, func() (bool, string) {
+		st, err := s.Client.ReassignStatus(ctx, inst.Name)
+		if err != nil {
+			return false, err.Error()
+		}
+		return st.TaskID == task.ID && len(st.InProgress) > 0, fmt.Sprintf("status %+v, want the scale's drain moving", st)
+	})
+	if _, err := s.Client.CancelReassignment(ctx, inst.Name); err != nil {
+		t.Fatal(err)
+	}
+	if detail, err := s.Client.WaitTask(ctx, task.ID, nil); err == nil || !strings.Contains(detail.Error, "cancelled") {
+		t.Fatalf("the cancelled scale-in: %v, %+v; want FAILED as cancelled", err, detail)
+	}
+	failed := mustGet(t, s, inst.ID)
+	b4, ok := failed.Broker(4)
+	if failed.Status != streamplane.InstanceRunning || failed.BrokerCount != 5 || !ok || b4.State != streamplane.BrokerActive ||
+		!strings.Contains(failed.StatusReason, "the last scale failed") {
+		t.Fatalf("after the cancelled scale-in: %s (%s), %d brokers, broker 4 %+v; want RUNNING on 5 with the failure as reason",
+			failed.Status, failed.StatusReason, failed.BrokerCount, b4)
+	}
+	wantNoThrottle(t, adm, "scale-slow")
+
 	mustCLI(t, s, "instance", "scale", inst.Name, "--remove-brokers", "4")
 	in := mustGet(t, s, inst.ID)
 	if in.Status != streamplane.InstanceRunning || in.BrokerCount != 4 || len(in.Brokers) != 4 {
@@ -77,7 +114,7 @@ func TestScaleOutAndIn(t *testing.T) {
 	if b, _ := out.Broker(4); b.PID > 0 && syscall.Kill(b.PID, 0) == nil {
 		t.Errorf("removed broker 4 (pid %d) still runs", b.PID)
 	}
-	perBroker = replicasPerBroker(t, adm, "scale-load", "scale-idle")
+	perBroker = replicasPerBroker(t, adm, "scale-load", "scale-idle", "scale-slow")
 	if perBroker[4] != 0 {
 		t.Errorf("broker 4 still holds %d replicas after its removal", perBroker[4])
 	}
@@ -93,6 +130,23 @@ func TestScaleOutAndIn(t *testing.T) {
 
 	load.stop()
 	load.check(t, "scaling out and in")
+}
+
+// fillRandom writes n records of size random (incompressible) bytes.
+func fillRandom(t *testing.T, inst *streamplane.Instance, topic string, n, size int) {
+	t.Helper()
+	cl := kafkaClient(t, inst, kgo.ProducerBatchMaxBytes(1<<20))
+	records := make([]*kgo.Record, n)
+	for i := range records {
+		value := make([]byte, size)
+		rand.Read(value)
+		records[i] = &kgo.Record{Topic: topic, Value: value}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func mustGet(t *testing.T, s *Server, id string) *streamplane.Instance {

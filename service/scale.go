@@ -18,6 +18,7 @@ type BrokerSteps interface {
 	AwaitNewBrokers(ctx context.Context, r *task.Run) error
 	RetireBrokers(ctx context.Context, r *task.Run) error
 	RollControllers(ctx context.Context, r *task.Run) error
+	AbandonScale(ctx context.Context, r *task.Run) error
 }
 
 // Scale adds brokers to an instance and spreads partitions onto them, or
@@ -103,7 +104,16 @@ func (s *Service) scaleWorkflow() task.Workflow {
 		task.Step{Name: "Stop and remove the drained brokers", Run: func(ctx context.Context, r *task.Run) error { return s.Brokers.RetireBrokers(ctx, r) }},
 		task.Step{Name: "Restart the controllers with the new partition limit", Run: func(ctx context.Context, r *task.Run) error { return s.Brokers.RollControllers(ctx, r) }},
 	)
-	return task.Workflow{Kind: streamplane.TaskScaleInstance, Steps: steps, OnFail: s.unthrottleAfterFailure, Finish: finishScale}
+	return task.Workflow{Kind: streamplane.TaskScaleInstance, Steps: steps, OnFail: s.abandonScale, Finish: finishScale}
+}
+
+// abandonScale removes the throttle a failed scale set and puts the
+// instance's brokers back to what runs.
+func (s *Service) abandonScale(ctx context.Context, r *task.Run, err error) {
+	s.unthrottleAfterFailure(ctx, r, err)
+	if err := s.Brokers.AbandonScale(ctx, r); err != nil {
+		s.Log.Error("undo a failed scale", "task", r.Task.ID, "err", err)
+	}
 }
 
 // planScaleMoves plans a balanced spread over every broker after adding
@@ -135,16 +145,17 @@ func (s *Service) planScaleMoves(ctx context.Context, r *task.Run) error {
 	})
 }
 
-// finishScale records the instance RUNNING with its new brokers, or
-// CHANGE_FAILED with the reason: the brokers that joined keep running, and
-// a restart (or another scale) carries on from there.
+// finishScale records the instance RUNNING with its brokers. After a
+// failure (abandonScale has undone what it could) the instance is RUNNING
+// on the brokers it has, with the failure as its status reason, so the
+// user can scale again; unhealthy brokers make the supervisor report it.
 func finishScale(tx streamplane.Tx, r *task.Run, runErr error) error {
 	inst, err := tx.Instance(r.Task.InstanceID)
 	if err != nil {
 		return err
 	}
 	if runErr != nil {
-		inst.Status, inst.StatusReason = streamplane.InstanceChangeFailed, fmt.Sprintf("scaling to %d brokers failed: %v", inst.BrokerCount, runErr)
+		inst.Status, inst.StatusReason = streamplane.InstanceRunning, fmt.Sprintf("the last scale failed, the instance has %d brokers: %v", inst.BrokerCount, runErr)
 		return tx.UpdateInstance(inst)
 	}
 	inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""

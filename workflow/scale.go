@@ -138,6 +138,38 @@ func (env *Env) RetireBrokers(ctx context.Context, r *task.Run) error {
 	return nil
 }
 
+// AbandonScale undoes what a failed scale left half done: new brokers that
+// never joined are stopped and forgotten, brokers that were to be removed
+// but still run stay (their drain stopped), and the broker count is what
+// the instance has. Brokers that joined keep running and serving.
+func (env *Env) AbandonScale(ctx context.Context, r *task.Run) error {
+	inst, err := instance(ctx, r)
+	if err != nil {
+		return err
+	}
+	adding, _ := inst.Scaling()
+	for _, b := range adding {
+		if err := env.Provisioner.Forget(ctx, inst, b); err != nil {
+			return err
+		}
+		r.Progress(ctx, "broker %d never joined; stopped and removed", b.ID)
+	}
+	return r.Update(ctx, func(tx streamplane.Tx) error {
+		cur, err := tx.Instance(inst.ID)
+		if err != nil {
+			return err
+		}
+		cur.Brokers = slices.DeleteFunc(cur.Brokers, func(b streamplane.Broker) bool { return b.State == streamplane.BrokerStarting })
+		for i := range cur.Brokers {
+			if cur.Brokers[i].State == streamplane.BrokerDeleting {
+				cur.Brokers[i].State = streamplane.BrokerActive
+			}
+		}
+		cur.BrokerCount = len(cur.Brokers)
+		return tx.UpdateInstance(cur)
+	})
+}
+
 // holdsNoReplicas refuses to stop brokers that some partition still lists,
 // as a replica or as the target of a move: stopping them would leave those
 // partitions under-replicated for good.
