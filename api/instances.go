@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/wire"
 )
 
@@ -133,63 +135,6 @@ func (s *Server) handleInstanceRestart(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
 }
 
-func (s *Server) handleInstanceChangeFlavor(w http.ResponseWriter, r *http.Request) {
-	match, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req streamplane.FlavorChangeRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.Service.ChangeFlavor(r.Context(), r.PathValue("instance"), req, match)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
-}
-
-func (s *Server) handleInstanceScale(w http.ResponseWriter, r *http.Request) {
-	match, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req streamplane.ScaleRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.Service.Scale(r.Context(), r.PathValue("instance"), req, match)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
-}
-
-func (s *Server) handleInstanceAdvertise(w http.ResponseWriter, r *http.Request) {
-	match, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req streamplane.AdvertiseRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.Service.Advertise(r.Context(), r.PathValue("instance"), req, match)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
-}
-
 func (s *Server) handleInstanceClearFailed(w http.ResponseWriter, r *http.Request) {
 	cleared, err := s.Service.ClearFailed(r.Context(), visibleProjects(r.Context()))
 	if err != nil {
@@ -224,4 +169,27 @@ func (s *Server) handleBrokerLog(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprint(w, text)
+}
+
+// startsTask answers a request whose JSON body starts an instance task
+// (with the If-Match version, if sent): 202 with the task.
+func startsTask[T any](start func(svc *service.Service, ctx context.Context, instance string, req T, ifMatch *int64) (*streamplane.Task, error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		match, err := ifMatch(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var req T
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		t, err := start(s.Service, r.Context(), r.PathValue("instance"), req, match)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
+	}
 }
