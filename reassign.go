@@ -114,7 +114,7 @@ type ReassignStatus struct {
 	BytesMoved   int64                   `json:"bytes_moved"`
 	ThrottleMBps int                     `json:"throttle_mbps"`          // on the brokers; 0: none
 	SecondsLeft  int64                   `json:"seconds_left,omitempty"` // at the throttle rate, if set
-	TaskID       string                  `json:"task_id,omitempty"`      // the reassign task holding the instance
+	TaskID       string                  `json:"task_id,omitempty"`      // the reassign or scale task moving them
 }
 
 // PartitionReassignment is one partition Kafka is moving.

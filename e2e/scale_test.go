@@ -69,14 +69,14 @@ func TestScaleOutAndIn(t *testing.T) {
 	wantNoThrottle(t, adm, "scale-load")
 
 	// A drain that is cancelled: the scale fails, broker 4 stays as it was
-	// and the instance can scale again. 30 MB on broker 4 alone, copied at
+	// and the instance can scale again. 60 MB on broker 4 alone, copied at
 	// 1 MB/s, keeps the drain going long enough to cancel it.
 	createTopic(t, inst, "scale-slow", 1, 1, nil)
 	if _, err := s.Client.Reassign(ctx, inst.Name, streamplane.ReassignRequest{
 		Assignments: []streamplane.PartitionAssignment{{Topic: "scale-slow", Partition: 0, Replicas: []int32{4}}}}); err != nil {
 		t.Fatal(err)
 	}
-	fillRandom(t, inst, "scale-slow", 3000, 10<<10)
+	fillRandom(t, inst, "scale-slow", 6000, 10<<10)
 	task, err := s.Client.Scale(ctx, inst.Name, streamplane.ScaleRequest{RemoveBrokers: []int{4}, ThrottleMBps: 1})
 	if err != nil {
 		t.Fatal(err)

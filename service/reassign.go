@@ -63,7 +63,7 @@ func (s *Service) ReassignStatus(ctx context.Context, idOrName string) (*streamp
 		return nil, kafkaadmin.AppError(err, "", "list the reassignments of %s", inst.Name)
 	}
 	st := &streamplane.ReassignStatus{InProgress: []streamplane.PartitionReassignment{}}
-	if holder, err := s.holdingTask(ctx, inst); err == nil && holder != nil && holder.Kind == streamplane.TaskReassign {
+	if holder, err := s.holdingTask(ctx, inst); err == nil && holder != nil && (holder.Kind == streamplane.TaskReassign || holder.Kind == streamplane.TaskScaleInstance) {
 		st.TaskID = holder.ID
 	}
 	parts := map[string][]int32{}
