@@ -23,6 +23,7 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		Zones: spec.Zones, AutoCreateTopics: spec.AutoCreateTopics, Tags: spec.Tags, Status: streamplane.InstanceCreating,
 		SecurityProtocol: spec.SecurityProtocol, SASLMechanisms: spec.SASLMechanisms, KafkaUser: spec.KafkaUser,
 		PublicAccess: spec.PublicAccess, Project: spec.Project, DeletionProtection: spec.DeletionProtection,
+		CapacityPolicy: spec.CapacityPolicy,
 	}
 	var initial *streamplane.KafkaUser
 	if inst.SASL() {
