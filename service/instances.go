@@ -77,7 +77,8 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 	return inst, t, nil
 }
 
-// checkLimits enforces the service quotas over every live instance.
+// checkLimits enforces the service quotas over every live instance, inst
+// counted as it is (new, or as a change would leave it).
 func (s *Service) checkLimits(tx streamplane.Tx, inst *streamplane.Instance) error {
 	list, _, err := tx.Instances(streamplane.InstanceFilter{})
 	if err != nil {
@@ -90,6 +91,9 @@ func (s *Service) checkLimits(tx streamplane.Tx, inst *streamplane.Instance) err
 	}
 	usage := streamplane.ProjectUsage{Project: *project}
 	for _, other := range list {
+		if other.ID == inst.ID {
+			continue // a change of an instance counts it once, as it will be
+		}
 		instances++
 		brokers += other.BrokerCount
 		storage += other.BrokerCount * other.StorageGBPerBroker
