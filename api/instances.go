@@ -152,6 +152,25 @@ func (s *Server) handleInstanceChangeFlavor(w http.ResponseWriter, r *http.Reque
 	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
 }
 
+func (s *Server) handleInstanceExpandStorage(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req streamplane.StorageExpansionRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.Service.ExpandStorage(r.Context(), r.PathValue("instance"), req, match)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, wire.TaskAccepted{Task: t})
+}
+
 func (s *Server) handleInstanceClearFailed(w http.ResponseWriter, r *http.Request) {
 	cleared, err := s.Service.ClearFailed(r.Context(), visibleProjects(r.Context()))
 	if err != nil {

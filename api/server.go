@@ -53,6 +53,7 @@ var coreRoutes = []Route{
 	{"DELETE", "/api/v1/instances/{instance}", (*Server).handleInstanceDelete},
 	{"POST", "/api/v1/instances/{instance}/restart", (*Server).handleInstanceRestart},
 	{"POST", "/api/v1/instances/{instance}/change-flavor", (*Server).handleInstanceChangeFlavor},
+	{"POST", "/api/v1/instances/{instance}/expand-storage", (*Server).handleInstanceExpandStorage},
 	{"GET", "/api/v1/instances/{instance}/tasks", (*Server).handleInstanceTasks},
 	{"GET", "/api/v1/instances/{instance}/brokers/{broker}/log", (*Server).handleBrokerLog},
 	{"GET", "/api/v1/tasks", (*Server).handleTaskList},
