@@ -69,7 +69,8 @@ func (s *Service) WatchCapacity(ctx context.Context, inst *streamplane.Instance)
 			return nil
 		}
 		p := capacityParams{Action: c.Action, Policy: cur.CapacityPolicy, Broker: c.Broker, UsedBytes: c.UsedBytes, TotalBytes: c.TotalBytes, Percent: c.Percent}
-		if t, err = s.newTask(streamplane.TaskCapacityEvent, cur.ID, cur.Name, p); err != nil {
+		wf := s.capacityWorkflow()
+		if t, err = streamplane.NewTask(newID(), wf.Kind, cur.ID, cur.Name, p, wf.StepNames()...); err != nil {
 			return err
 		}
 		return tx.CreateTask(t)
