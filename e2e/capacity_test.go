@@ -75,7 +75,7 @@ func TestCapacityAutoDelete(t *testing.T) {
 	createTopic(t, inst, "fill", 2, 1, smallSegments())
 	producer := kafkaClient(t, inst, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchCompression(kgo.NoCompression()))
 	createTopic(t, inst, "fill-after", 1, 1, nil)
-	const n = 3100 // ~31 MiB with the records' overhead: past 95% of 32 MiB
+	const n = 3200 // ~31.5 MiB with the records' overhead: 98% of 32 MiB
 	if refused, first := fill(t, producer, "fill", n); refused > 0 {
 		t.Fatalf("%d of %d records refused while filling under auto_delete: %v", refused, n, first)
 	}
@@ -170,7 +170,7 @@ func TestCapacityStopProduction(t *testing.T) {
 	producer := kafkaClient(t, inst, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.RecordDeliveryTimeout(20*time.Second))
 	// Past 95%; the last records may already be refused.
-	fill(t, producer, "fill", 3100)
+	fill(t, producer, "fill", 3200)
 
 	var stopped *streamplane.Instance
 	eventually(t, 2*time.Minute, func() (bool, string) {
