@@ -226,6 +226,12 @@ func (s *Service) finishCapacity(tx streamplane.Tx, r *task.Run, runErr error) e
 	at := tx.Now().UTC().Format(time.DateTime)
 	if runErr != nil {
 		inst.CapacityEvent = fmt.Sprintf("%s UTC: capacity event %s failed: %v", at, p.Action, runErr)
+		if p.Action == streamplane.CapacityStop {
+			// The stop may have reached some brokers: count writes as
+			// stopped, so that the watcher lifts it (a no-op if it is not
+			// there) once use is below the low mark.
+			inst.ProductionStopped = true
+		}
 		return tx.UpdateInstance(inst)
 	}
 	r.Task.Result = st.Result
