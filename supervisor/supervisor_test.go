@@ -192,7 +192,7 @@ func TestCheckHandsFreshUsageToTheCapacityWatcher(t *testing.T) {
 		t.Fatalf("watcher called with %v, want once with broker 2 at 200 bytes", seen)
 	}
 	s.lastUsage = map[string]time.Time{} // the interval has passed
-	s.mustCheck(t)                        // nothing changed, but it was measured
+	s.mustCheck(t)                       // nothing changed, but it was measured
 	if len(seen) != 2 {
 		t.Fatalf("watcher called %d times after a second measurement, want 2", len(seen))
 	}
