@@ -110,6 +110,14 @@ type Instance struct {
 type StorageUsage struct {
 	TotalGB   int   `json:"total_gb"`
 	UsedBytes int64 `json:"used_bytes"`
+	// TotalBytes is TotalGB in bytes as the server counts a GB: 10^9, or
+	// its --storage-unit-bytes in tests (SetStorageUnit).
+	TotalBytes int64 `json:"total_bytes"`
+}
+
+// SetStorageUnit counts the storage totals in units of unitBytes.
+func (inst *Instance) SetStorageUnit(unitBytes int64) {
+	inst.Storage.TotalBytes = int64(inst.Storage.TotalGB) * unitBytes
 }
 
 // Broker returns the broker with the given node id.
@@ -130,6 +138,7 @@ func (inst *Instance) Finish() {
 		inst.Zones = []string{}
 	}
 	inst.Storage = StorageUsage{TotalGB: inst.StorageGBPerBroker * len(inst.Brokers)}
+	inst.SetStorageUnit(BytesPerGB)
 	byListener := map[string][]string{}
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]

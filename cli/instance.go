@@ -165,7 +165,7 @@ instance must pass all of them. DELETED instances show only with --all or
 			t := newTable(o.stdout, "NAME", "ID", "PROJECT", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE")
 			for _, inst := range list.Instances {
 				t.row(inst.Name, inst.ID, inst.Project, string(inst.Status), inst.Version, inst.Flavor, strconv.Itoa(inst.BrokerCount),
-					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(gbBytes(inst.StorageGBPerBroker*inst.BrokerCount)),
+					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(storageTotal(inst)),
 					inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], age(now, inst.CreatedAt))
 			}
 			if err := t.flush(); err != nil {
@@ -218,7 +218,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	if inst.TaskID != "" {
 		task = inst.TaskID + " (see 'streamplane task show " + inst.TaskID + "')"
 	}
-	total := gbBytes(inst.StorageGBPerBroker * inst.BrokerCount)
+	total := storageTotal(inst)
 	storage := humanBytes(inst.Storage.UsedBytes) + " used of " + humanBytes(total)
 	if total > 0 {
 		storage += fmt.Sprintf(" (%.0f%%)", float64(inst.Storage.UsedBytes)*100/float64(total))
@@ -608,4 +608,14 @@ func security(inst *streamplane.Instance) string {
 		return "PLAINTEXT (no authentication, no encryption)"
 	}
 	return "SASL_SSL with " + strings.Join(inst.SASLMechanisms, " or ")
+}
+
+// storageTotal is the instance's storage in bytes as its server counts them
+// (a server for tests may count a GB smaller); from a server that does not
+// say, decimal GB.
+func storageTotal(inst *streamplane.Instance) int64 {
+	if inst.Storage.TotalBytes > 0 {
+		return inst.Storage.TotalBytes
+	}
+	return gbBytes(inst.StorageGBPerBroker * inst.BrokerCount)
 }

@@ -183,8 +183,8 @@ func TestCapacityStopProduction(t *testing.T) {
 	})
 	t.Logf("capacity event: %s", stopped.CapacityEvent)
 	out := mustCLI(t, s, "instance", "show", inst.Name)
-	if !strings.Contains(out, "WRITES STOPPED") {
-		t.Errorf("instance show does not say writes are stopped:\n%s", out)
+	if !strings.Contains(out, "WRITES STOPPED") || !strings.Contains(out, "used of 33.6 MB") {
+		t.Errorf("instance show does not say writes are stopped, or of how much storage (32 MiB):\n%s", out)
 	}
 
 	// Refused, not throttled: at once, with an error no client retries.

@@ -126,6 +126,7 @@ func (s *Service) Instance(ctx context.Context, idOrName string) (*streamplane.I
 		if inst, err = tx.Instance(idOrName); err != nil {
 			return err
 		}
+		inst.SetStorageUnit(s.storageUnit())
 		holder, err := tx.ActiveTask(inst.ID)
 		if holder != nil {
 			inst.TaskID = holder.ID
@@ -160,6 +161,7 @@ func (s *Service) Instances(ctx context.Context, f streamplane.InstanceFilter) (
 		}
 		for _, inst := range list {
 			inst.TaskID = holders[inst.ID]
+			inst.SetStorageUnit(s.storageUnit())
 		}
 		return nil
 	})
@@ -183,7 +185,11 @@ func (s *Service) UpdateInstance(ctx context.Context, idOrName string, upd strea
 		if err := upd.Apply(inst); err != nil {
 			return err
 		}
-		return tx.UpdateInstance(inst)
+		if err := tx.UpdateInstance(inst); err != nil {
+			return err
+		}
+		inst.SetStorageUnit(s.storageUnit())
+		return nil
 	})
 	return inst, err
 }
