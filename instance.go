@@ -63,6 +63,15 @@ type Instance struct {
 	// DeletionProtection refuses every deletion of the instance while set.
 	DeletionProtection bool `json:"deletion_protection"`
 
+	// Capacity threshold policy (capacity.go): what a broker at 95% of its
+	// storage sets off; ProductionStopped while stop_production refuses
+	// writes; CapacityEvent the last event, for people.
+	CapacityPolicy    string `json:"capacity_policy"`
+	ProductionStopped bool   `json:"production_stopped"`
+	CapacityEvent     string `json:"capacity_event,omitempty"`
+	// StorageExpansions counts storage expansions (at most 20, DMS).
+	StorageExpansions int `json:"storage_expansions"`
+
 	// Security (SPEC §5): fixed at creation but for public access and
 	// mutual TLS, which change through a rolling restart.
 	SecurityProtocol string   `json:"security_protocol"`
@@ -101,6 +110,14 @@ type Instance struct {
 type StorageUsage struct {
 	TotalGB   int   `json:"total_gb"`
 	UsedBytes int64 `json:"used_bytes"`
+	// TotalBytes is TotalGB in bytes as the server counts a GB: 10^9, or
+	// its --storage-unit-bytes in tests (SetStorageUnit).
+	TotalBytes int64 `json:"total_bytes"`
+}
+
+// SetStorageUnit counts the storage totals in units of unitBytes.
+func (inst *Instance) SetStorageUnit(unitBytes int64) {
+	inst.Storage.TotalBytes = int64(inst.Storage.TotalGB) * unitBytes
 }
 
 // Broker returns the broker with the given node id.
@@ -121,6 +138,7 @@ func (inst *Instance) Finish() {
 		inst.Zones = []string{}
 	}
 	inst.Storage = StorageUsage{TotalGB: inst.StorageGBPerBroker * len(inst.Brokers)}
+	inst.SetStorageUnit(BytesPerGB)
 	byListener := map[string][]string{}
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
@@ -178,6 +196,7 @@ type InstanceSpec struct {
 	Tags               map[string]string `json:"tags,omitempty"`
 	Project            string            `json:"project,omitempty"` // default "default"
 	DeletionProtection bool              `json:"deletion_protection,omitempty"`
+	CapacityPolicy     string            `json:"capacity_policy,omitempty"` // default auto_delete
 
 	SecurityProtocol string   `json:"security_protocol,omitempty"` // PLAINTEXT (default) or SASL_SSL
 	SASLMechanisms   []string `json:"sasl_mechanisms,omitempty"`   // SCRAM-SHA-512, optionally PLAIN
@@ -195,6 +214,8 @@ type InstanceUpdate struct {
 	RemoveTags  []string          `json:"remove_tags,omitempty"`
 	// DeletionProtection sets or clears the instance's protection.
 	DeletionProtection *bool `json:"deletion_protection,omitempty"`
+	// CapacityPolicy changes the capacity threshold policy; no broker restarts.
+	CapacityPolicy *string `json:"capacity_policy,omitempty"`
 }
 
 // InstanceFilter selects instances in a list.

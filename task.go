@@ -58,6 +58,11 @@ const (
 	TaskResetParameters    = "reset_parameters"
 	TaskElectLeaders       = "elect_leaders"
 	TaskReassign           = "reassign_partitions"
+
+	// Storage (capacity.go): an expansion the user asks for, and the
+	// events the capacity watcher starts on its own.
+	TaskExpandStorage = "expand_storage"
+	TaskCapacityEvent = "capacity_event"
 )
 
 // StepStatus is the state of one step of a task.

@@ -130,6 +130,11 @@ func (s *InstanceSpec) Normalize(p Placement) error {
 	if err := validateStorage(f, s.BrokerCount, s.StorageGBPerBroker); err != nil {
 		return err
 	}
+	if s.CapacityPolicy == "" {
+		s.CapacityPolicy = CapacityPolicies[0]
+	} else if err := ValidateCapacityPolicy("capacity_policy", s.CapacityPolicy); err != nil {
+		return err
+	}
 	if s.DiskType == "" {
 		s.DiskType = DiskTypes[0]
 	} else if !slices.Contains(DiskTypes, s.DiskType) {
@@ -197,6 +202,11 @@ func (u InstanceUpdate) Apply(inst *Instance) error {
 			return err
 		}
 	}
+	if u.CapacityPolicy != nil {
+		if err := ValidateCapacityPolicy("capacity_policy", *u.CapacityPolicy); err != nil {
+			return err
+		}
+	}
 	tags := map[string]string{}
 	for k, v := range inst.Tags {
 		tags[k] = v
@@ -221,6 +231,9 @@ func (u InstanceUpdate) Apply(inst *Instance) error {
 	}
 	if u.DeletionProtection != nil {
 		inst.DeletionProtection = *u.DeletionProtection
+	}
+	if u.CapacityPolicy != nil {
+		inst.CapacityPolicy = *u.CapacityPolicy
 	}
 	inst.Tags = tags
 	return nil

@@ -59,6 +59,7 @@ var Access = map[string]access{
 	"POST /api/v1/instances/{instance}/restart":                   {"instance:restart", onInstance},
 	"POST /api/v1/instances/{instance}/change-flavor":             {"instance:scale", onInstance},
 	"POST /api/v1/instances/{instance}/scale":                     {"instance:scale", onInstance},
+	"POST /api/v1/instances/{instance}/expand-storage":            {"instance:scale", onInstance},
 	"GET /api/v1/instances/{instance}/tasks":                      {"task:list", onInstance},
 	"GET /api/v1/instances/{instance}/brokers/{broker}/log":       {"instance:readLog", onInstance},
 	"GET /api/v1/tasks":                                           {"task:list", anyProject},

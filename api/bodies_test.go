@@ -34,6 +34,7 @@ var bodies = map[string]routeBodies{
 	"POST /api/v1/instances/{instance}/change-flavor":                                                {streamplane.FlavorChangeRequest{}, map[int]any{202: wire.TaskAccepted{}}},
 	"POST /api/v1/instances/{instance}/advertise":                                                    {streamplane.AdvertiseRequest{}, map[int]any{202: wire.TaskAccepted{}}},
 	"POST /api/v1/instances/{instance}/scale":                                                        {streamplane.ScaleRequest{}, map[int]any{202: wire.TaskAccepted{}}},
+	"POST /api/v1/instances/{instance}/expand-storage":                                               {streamplane.StorageExpansionRequest{}, map[int]any{202: wire.TaskAccepted{}}},
 	"GET /api/v1/instances/{instance}/tasks":                                                         {nil, map[int]any{200: wire.TaskList{}}},
 	"GET /api/v1/instances/{instance}/brokers/{broker}/log":                                          {nil, map[int]any{200: nil}},
 	"GET /api/v1/tasks":                                                                              {nil, map[int]any{200: wire.TaskList{}}},

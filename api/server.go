@@ -55,6 +55,7 @@ var coreRoutes = []Route{
 	{"POST", "/api/v1/instances/{instance}/change-flavor", startsTask((*service.Service).ChangeFlavor)},
 	{"POST", "/api/v1/instances/{instance}/scale", startsTask((*service.Service).Scale)},
 	{"POST", "/api/v1/instances/{instance}/advertise", startsTask((*service.Service).Advertise)},
+	{"POST", "/api/v1/instances/{instance}/expand-storage", startsTask((*service.Service).ExpandStorage)},
 	{"GET", "/api/v1/instances/{instance}/tasks", (*Server).handleInstanceTasks},
 	{"GET", "/api/v1/instances/{instance}/brokers/{broker}/log", (*Server).handleBrokerLog},
 	{"GET", "/api/v1/tasks", (*Server).handleTaskList},

@@ -130,6 +130,9 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	mux.HandleFunc("DELETE /api/v1/instances/{instance}", func(w http.ResponseWriter, r *http.Request) {
 		f.instanceTask(w, r, streamplane.TaskDeleteInstance)
 	})
+	mux.HandleFunc("POST /api/v1/instances/{instance}/expand-storage", func(w http.ResponseWriter, r *http.Request) {
+		f.instanceTask(w, r, streamplane.TaskExpandStorage)
+	})
 	mux.HandleFunc("GET /api/v1/instances/{instance}/brokers/{broker}/log", func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := f.instance(w, r); ok {
 			fmt.Fprintf(w, "line one of broker %s\nline two", r.PathValue("broker"))

@@ -34,6 +34,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceChangeFlavorCommand(o),
 		newInstanceScaleCommand(o),
 		newInstanceAdvertiseCommand(o),
+		newInstanceExpandStorageCommand(o),
 		newInstanceResetKafkaPasswordCommand(o),
 	)
 }
@@ -115,6 +116,7 @@ has started. --version defaults to the catalog's recommended version.`,
 	f.StringVar(&spec.KafkaPassword, "kafka-password", "", "its password (env "+passwordEnv+"): 8-32 characters, three of lower, upper, digit, special")
 	f.BoolVar(&spec.PublicAccess, "public-access", false, "also listen on the public address")
 	f.BoolVar(&spec.DeletionProtection, "deletion-protection", false, "refuse deleting the instance until this is turned off")
+	f.StringVar(&spec.CapacityPolicy, "capacity-policy", "", "at 95% disk use: auto_delete (default: delete the oldest ~10%) or stop_production (refuse writes)")
 	f.BoolVar(&noWait, "no-wait", false, "return once the task has started")
 	return cmd
 }
@@ -165,7 +167,7 @@ instance must pass all of them. DELETED instances show only with --all or
 			t := newTable(o.stdout, "NAME", "ID", "PROJECT", "STATUS", "VERSION", "FLAVOR", "BROKERS", "STORAGE", "BOOTSTRAP", "AGE")
 			for _, inst := range list.Instances {
 				t.row(inst.Name, inst.ID, inst.Project, string(inst.Status), inst.Version, inst.Flavor, strconv.Itoa(inst.BrokerCount),
-					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(gbBytes(inst.StorageGBPerBroker*inst.BrokerCount)),
+					humanBytes(inst.Storage.UsedBytes)+"/"+humanBytes(storageTotal(inst)),
 					inst.BootstrapServers[streamplane.ListenerPrivatePlaintext], age(now, inst.CreatedAt))
 			}
 			if err := t.flush(); err != nil {
@@ -218,7 +220,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	if inst.TaskID != "" {
 		task = inst.TaskID + " (see 'streamplane task show " + inst.TaskID + "')"
 	}
-	total := gbBytes(inst.StorageGBPerBroker * inst.BrokerCount)
+	total := storageTotal(inst)
 	storage := humanBytes(inst.Storage.UsedBytes) + " used of " + humanBytes(total)
 	if total > 0 {
 		storage += fmt.Sprintf(" (%.0f%%)", float64(inst.Storage.UsedBytes)*100/float64(total))
@@ -245,6 +247,13 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("Flavor", inst.Flavor)
 	f.add("Brokers", strconv.Itoa(inst.BrokerCount))
 	f.add("Storage", storage)
+	f.add("Storage expansions", fmt.Sprintf("%d of at most %d", inst.StorageExpansions, streamplane.MaxStorageExpansions))
+	policy := inst.CapacityPolicy
+	if inst.ProductionStopped {
+		policy += " (WRITES STOPPED until every broker is below 85%)"
+	}
+	f.add("Capacity policy", policy)
+	f.add("Capacity event", inst.CapacityEvent)
 	f.add("Zones", strings.Join(inst.Zones, ", "))
 	f.add("Auto-create topics", onOff(inst.AutoCreateTopics))
 	f.add("Security", security(inst))
@@ -325,13 +334,15 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 		tags, untags      []string
 		ifMatch           int64
 		protect           bool
+		capacity          string
 	)
 	cmd := &cobra.Command{
 		Use:   "update NAME_OR_ID",
-		Short: "Change an instance's name, description, tags or deletion protection",
+		Short: "Change an instance's name, description, tags, deletion protection or capacity policy",
 		Example: `  streamplane instance update orders --description "order events" --tag team=shop --untag temp
   streamplane instance update orders --name orders-v2 --if-match 7
-  streamplane instance update orders --deletion-protection=true`,
+  streamplane instance update orders --deletion-protection=true
+  streamplane instance update orders --capacity-policy stop_production`,
 		Args: exactArgs("NAME_OR_ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var upd streamplane.InstanceUpdate
@@ -350,8 +361,12 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 			if flags.Changed("deletion-protection") {
 				upd.DeletionProtection = &protect
 			}
-			if upd.Name == nil && upd.Description == nil && upd.SetTags == nil && upd.RemoveTags == nil && upd.DeletionProtection == nil {
-				return fmt.Errorf("nothing to change: give --name, --description, --tag, --untag or --deletion-protection")
+			if flags.Changed("capacity-policy") {
+				upd.CapacityPolicy = &capacity
+			}
+			if upd.Name == nil && upd.Description == nil && upd.SetTags == nil && upd.RemoveTags == nil && upd.DeletionProtection == nil &&
+				upd.CapacityPolicy == nil {
+				return fmt.Errorf("nothing to change: give --name, --description, --tag, --untag, --deletion-protection or --capacity-policy")
 			}
 			c := o.client()
 			var inst *streamplane.Instance
@@ -372,6 +387,7 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 	f.StringArrayVar(&tags, "tag", nil, "add or replace a tag, as key=value; repeat for more")
 	f.StringArrayVar(&untags, "untag", nil, "remove the tag with this key; repeat for more")
 	f.BoolVar(&protect, "deletion-protection", false, "refuse deletion while true (--deletion-protection=false turns it off)")
+	f.StringVar(&capacity, "capacity-policy", "", "at 95% disk use: auto_delete (delete the oldest ~10%) or stop_production (refuse writes); no restart")
 	f.Int64Var(&ifMatch, "if-match", 0, "change only if the instance's resource version is still this (see 'instance show')")
 	return cmd
 }
@@ -425,6 +441,33 @@ another change-flavor carries on.`,
 		},
 	}
 	cmd.Flags().StringVar(&flavor, "flavor", "", "the flavor to run on (required)")
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the task has started")
+	return cmd
+}
+
+func newInstanceExpandStorageCommand(o *options) *cobra.Command {
+	var gb int
+	var noWait bool
+	cmd := &cobra.Command{
+		Use:   "expand-storage NAME_OR_ID --storage-gb GB",
+		Short: "Grow an instance's storage per broker",
+		Long: `Grow an instance's storage per broker: only up, in the flavor's steps and
+within its maximum, at most 20 times (DMS). Locally a broker's storage is a
+limit Streamplane enforces (the capacity policy acts at 95% of it) and
+reports, not a partition: no broker restarts, and clients notice nothing.`,
+		Example: `  streamplane instance expand-storage orders --storage-gb 200`,
+		Args:    exactArgs("NAME_OR_ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireFlags(cmd, "storage-gb"); err != nil {
+				return err
+			}
+			return o.runTasks(cmd.Context(), args, noWait, "Expanding the storage of", "Expanded the storage of",
+				func(ctx context.Context, c *client.Client, target string) (*streamplane.Task, error) {
+					return c.ExpandStorage(ctx, target, gb)
+				})
+		},
+	}
+	cmd.Flags().IntVar(&gb, "storage-gb", 0, "the new storage per broker in GB (required)")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once the task has started")
 	return cmd
 }
@@ -572,4 +615,14 @@ func security(inst *streamplane.Instance) string {
 		return "PLAINTEXT (no authentication, no encryption)"
 	}
 	return "SASL_SSL with " + strings.Join(inst.SASLMechanisms, " or ")
+}
+
+// storageTotal is the instance's storage in bytes as its server counts them
+// (a server for tests may count a GB smaller); from a server that does not
+// say, decimal GB.
+func storageTotal(inst *streamplane.Instance) int64 {
+	if inst.Storage.TotalBytes > 0 {
+		return inst.Storage.TotalBytes
+	}
+	return gbBytes(inst.StorageGBPerBroker * inst.BrokerCount)
 }

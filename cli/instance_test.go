@@ -327,6 +327,19 @@ func TestInstanceUpdate(t *testing.T) {
 		}
 	})
 
+	t.Run("CapacityPolicy", func(t *testing.T) {
+		res := f.run("instance", "update", "orders", "--capacity-policy", "stop_production")
+		if res.code != 0 {
+			t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+		}
+		patch := f.calls("PATCH /api/v1/instances/orders")
+		var body map[string]any
+		json.Unmarshal(patch[len(patch)-1].Body, &body)
+		if want := map[string]any{"capacity_policy": "stop_production"}; !reflect.DeepEqual(body, want) {
+			t.Errorf("body %v, want %v", body, want)
+		}
+	})
+
 	t.Run("ErrNothing", func(t *testing.T) {
 		res := f.run("instance", "update", "orders")
 		if res.code != 1 || !strings.Contains(res.stderr, "nothing to change") {
@@ -380,6 +393,23 @@ func TestInstanceRestart(t *testing.T) {
 			t.Errorf("stdout %q", res.stdout)
 		}
 	})
+}
+
+func TestInstanceExpandStorage(t *testing.T) {
+	t.Parallel()
+	f := newFakeAPI(t)
+	f.addInstance("orders")
+	res := f.run("instance", "expand-storage", "orders", "--storage-gb", "200", "-o", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	calls := f.calls("POST /api/v1/instances/orders/expand-storage")
+	if len(calls) != 1 || string(calls[0].Body) != `{"storage_gb_per_broker":200}` {
+		t.Fatalf("requests %+v", calls)
+	}
+	if res := f.run("instance", "expand-storage", "orders"); res.code != 1 || !strings.Contains(res.stderr, "--storage-gb") {
+		t.Errorf("without --storage-gb: exit %d, stderr %q", res.code, res.stderr)
+	}
 }
 
 func TestInstanceDelete(t *testing.T) {

@@ -110,6 +110,11 @@ func (c *Client) ChangeFlavor(ctx context.Context, idOrName, flavor string, opts
 	return c.startTask(ctx, "POST", instancePath(idOrName)+"/change-flavor", streamplane.FlavorChangeRequest{Flavor: flavor}, opts...)
 }
 
+// ExpandStorage starts growing an instance's storage per broker.
+func (c *Client) ExpandStorage(ctx context.Context, idOrName string, gb int, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/expand-storage", streamplane.StorageExpansionRequest{StorageGBPerBroker: gb}, opts...)
+}
+
 // DeleteInstance starts deleting an instance.
 func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
 	return c.startTask(ctx, "DELETE", instancePath(idOrName), nil, opts...)

@@ -88,6 +88,8 @@ type Server struct {
 	// Dir/admin.token; every client and CLI run of the tests signs in with it.
 	Token string
 
+	args []string // more server flags (ServerOptions.Args)
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -97,6 +99,8 @@ type Server struct {
 // ServerOptions tune a server.
 type ServerOptions struct {
 	Ports int // size of the port range; default 400
+	// Args are more server flags, for every start.
+	Args []string
 }
 
 // NewServer prepares and starts a server.
@@ -110,7 +114,7 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1)}
+	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1), args: opts.Args}
 	s.Start()
 	return s
 }
@@ -143,8 +147,8 @@ func claimPortBlock(t testing.TB) int {
 // env adds environment variables for this start only.
 func (s *Server) Start(env ...string) {
 	s.t.Helper()
-	cmd := exec.Command(binary, "server", "--data", s.Dir, "--listen", "127.0.0.1:0", "--port-range", s.PortRange,
-		"--supervisor-interval", "1s", "--log-level", "debug")
+	cmd := exec.Command(binary, append([]string{"server", "--data", s.Dir, "--listen", "127.0.0.1:0", "--port-range", s.PortRange,
+		"--supervisor-interval", "1s", "--log-level", "debug"}, s.args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	logFile, err := os.OpenFile(filepath.Join(s.Dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

@@ -170,6 +170,8 @@ func (c *Client) TopicGrants(ctx context.Context, topic string) (streamplane.Top
 	if err != nil {
 		return out, err
 	}
+	// The production stop (production.go) closes no topic.
+	acls = slices.DeleteFunc(acls, isStopACL)
 	out.Open = len(acls) == 0
 	type rights struct{ publish, subscribe bool }
 	byPrincipal := map[string]*rights{}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/streamplane/streamplane/kafkaconfig"
+	"github.com/streamplane/streamplane/poll"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -215,5 +216,62 @@ func TestBrokerGuards(t *testing.T) {
 		if !topics.Has("__consumer_offsets") {
 			t.Error("the broker could not create __consumer_offsets")
 		}
+	})
+
+	// The capacity policy stop_production: DENY WRITE on every topic for
+	// User:* refuses alice's writes with TOPIC_AUTHORIZATION_FAILED, while
+	// she still reads fifth, a topic without ACLs of its own (which the
+	// StandardAuthorizer alone would close), and the super user writes.
+	t.Run("ProductionStop", func(t *testing.T) {
+		stop := kadm.NewACLs().Deny("User:*").DenyHosts().Topics("*").Operations(kadm.OpWrite).ResourcePatternType(kadm.ACLPatternLiteral)
+		produce := func(cl *kgo.Client) error {
+			return cl.ProduceSync(ctx, &kgo.Record{Topic: "fifth", Partition: 0, Value: []byte("v")}).FirstErr()
+		}
+		if err := produce(alice); err != nil {
+			t.Fatalf("alice cannot produce to fifth before the stop: %v", err)
+		}
+		created, err := superAdm.CreateACLs(ctx, stop)
+		if err == nil && len(created) > 0 {
+			err = created[0].Err
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := waitFor(ctx, func() bool { return errors.Is(produce(alice), kerr.TopicAuthorizationFailed) }); err != nil {
+			t.Fatalf("alice's writes are not refused with TOPIC_AUTHORIZATION_FAILED: %v", produce(alice))
+		}
+		reader, err := kgo.NewClient(kgo.SeedBrokers(b.client), kgo.SASL(plain.Auth{User: "alice", Pass: "alice-secret"}.AsMechanism()),
+			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"fifth": {0: kgo.NewOffset().AtStart()}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reader.Close()
+		fetches := reader.PollRecords(ctx, 1)
+		if err := fetches.Err0(); err != nil || fetches.NumRecords() != 1 {
+			t.Fatalf("alice cannot read fifth while production is stopped: %v", err)
+		}
+		if err := produce(superCl); err != nil {
+			t.Errorf("the super user cannot write while production is stopped: %v", err)
+		}
+		deleted, err := superAdm.DeleteACLs(ctx, stop)
+		if err == nil && len(deleted) > 0 {
+			err = deleted[0].Err
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := waitFor(ctx, func() bool { return produce(alice) == nil }); err != nil {
+			t.Fatalf("alice cannot write after the stop is lifted: %v", produce(alice))
+		}
+	})
+}
+
+// waitFor polls cond until it holds or ten seconds pass.
+func waitFor(ctx context.Context, cond func() bool) error {
+	return poll.Until(ctx, 200*time.Millisecond, 10*time.Second, func(context.Context) error {
+		if !cond() {
+			return errors.New("not yet")
+		}
+		return nil
 	})
 }

@@ -133,7 +133,8 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
   # installed, so the fuzzer downloads nothing.
   version=$(STREAMPLANE_SERVER=$url "$bin" instance show "$instance" -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
   # The instance's own operations that would delete or rename it, or keep it
-  # busy rolling brokers or moving replicas, are left out; run (a) covers them.
+  # busy rolling brokers, moving replicas or growing storage, are left out;
+  # run (a) covers them.
   { cat "$config"
     iam_targets
     printf '\n[[operations]]\ninclude-operation-id = "installRuntime"\nparameters = { "path.version" = "%s" }\n' "$version"
@@ -142,7 +143,7 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
     --exclude-operation-id deleteInstance --exclude-operation-id updateInstance --exclude-operation-id restartInstance \
     --exclude-operation-id replaceCertificate --exclude-operation-id setPublicAccess --exclude-operation-id setMutualTLS \
     --exclude-operation-id changeFlavor --exclude-operation-id reassignPartitions --exclude-operation-id scaleInstance \
-    --exclude-operation-id advertiseAddress
+    --exclude-operation-id advertiseAddress --exclude-operation-id expandStorage
   STREAMPLANE_SERVER=$url "$bin" instance delete "$instance" --yes >/dev/null
   stop_server
 fi

@@ -35,14 +35,19 @@ type Config struct {
 	Java, Maven        string
 	InstallRecommended bool
 	SupervisorInterval time.Duration
-	MaxBrokerRestarts  int
-	ReadyTimeout       time.Duration
-	AuditRetention     time.Duration
-	MaxInstances       int
-	MaxBrokers         int
-	MaxStorageGB       int
-	LogLevel           string
-	LogFormat          string
+	// UsageInterval is how often brokers' disk use is measured (and the
+	// capacity policy checked); StorageUnitBytes the size of one unit of
+	// storage_gb_per_broker, smaller only for tests and demos.
+	UsageInterval     time.Duration
+	StorageUnitBytes  int64
+	MaxBrokerRestarts int
+	ReadyTimeout      time.Duration
+	AuditRetention    time.Duration
+	MaxInstances      int
+	MaxBrokers        int
+	MaxStorageGB      int
+	LogLevel          string
+	LogFormat         string
 	// FaultExitAfterStep is a test hook: "kind:N" exits after step N.
 	FaultExitAfterStep string
 }
@@ -154,6 +159,15 @@ func Settings() []Setting {
 			return nil
 		}},
 		{"supervisor-interval", "2s", "how often running instances are checked", dur("supervisor-interval", func(c *Config) *time.Duration { return &c.SupervisorInterval })},
+		{"usage-interval", "30s", "how often brokers' disk use is measured and the capacity threshold policy checked", dur("usage-interval", func(c *Config) *time.Duration { return &c.UsageInterval })},
+		{"storage-unit-bytes", "1000000000", "FOR TESTS AND DEMOS: bytes in one GB of storage_gb_per_broker, so that a small limit can be filled (capacity policy); 10^9 otherwise", func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1024 {
+				return fmt.Errorf("storage-unit-bytes must be an integer of at least 1024, got %q", v)
+			}
+			c.StorageUnitBytes = n
+			return nil
+		}},
 		{"max-broker-restarts", "3", "restarts of a crashed broker within 10 minutes before it is left in ERROR", num("max-broker-restarts", func(c *Config) *int { return &c.MaxBrokerRestarts })},
 		{"audit-retention", "8760h", "how long audit entries are kept", dur("audit-retention", func(c *Config) *time.Duration { return &c.AuditRetention })},
 		{"ready-timeout", "5m", "how long a starting cluster or broker may take to join", dur("ready-timeout", func(c *Config) *time.Duration { return &c.ReadyTimeout })},

@@ -85,11 +85,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer pool.Close()
 
 	authority := &certs.Authority{Vault: vault}
-	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout}
+	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout,
+		StorageUnitBytes: cfg.StorageUnitBytes}
 	workflows := env.Workflows()
 	svc := &service.Service{
 		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Vault: vault, Certs: authority, Files: env, Brokers: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
-		Limits: service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
+		Limits:           service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
+		StorageUnitBytes: cfg.StorageUnitBytes,
 	}
 	// Changes inside an instance are tasks on the same engine; their steps
 	// are the service's own rules.
@@ -98,7 +100,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		StatusOf: api.StatusOf}
 	svc.Engine = engine
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
-		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts}
+		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts,
+		UsageInterval: cfg.UsageInterval, Capacity: svc.WatchCapacity}
 
 	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log, AuditRetention: cfg.AuditRetention}
 	tokenFile, err := ids.Bootstrap(ctx, cfg.DataDir)

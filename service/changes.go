@@ -211,6 +211,7 @@ func (s *Service) ChangeWorkflows() map[string]task.Workflow {
 		s.createQuotaWorkflow(), s.updateQuotaWorkflow(), s.deleteQuotaWorkflow(),
 		s.setParametersWorkflow(), s.resetParametersWorkflow(), s.scaleWorkflow(),
 		s.resetOffsetsWorkflow(), s.deleteGroupsWorkflow(),
+		s.capacityWorkflow(),
 	} {
 		out[wf.Kind] = wf
 	}

@@ -43,7 +43,7 @@ func (s *Service) DiskUsage(ctx context.Context, idOrName string, f streamplane.
 		return nil, kafkaadmin.AppError(metaErr, "", "list the topics of %s", inst.Name)
 	}
 
-	perBroker := int64(inst.StorageGBPerBroker) * streamplane.BytesPerGB
+	perBroker := int64(inst.StorageGBPerBroker) * s.storageUnit()
 	du := &streamplane.DiskUsage{Brokers: []streamplane.BrokerDiskUsage{}, Topics: []streamplane.TopicDiskUsage{}}
 	for _, b := range inst.Brokers {
 		if b.State == streamplane.BrokerDeleted {

@@ -23,6 +23,7 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		Zones: spec.Zones, AutoCreateTopics: spec.AutoCreateTopics, Tags: spec.Tags, Status: streamplane.InstanceCreating,
 		SecurityProtocol: spec.SecurityProtocol, SASLMechanisms: spec.SASLMechanisms, KafkaUser: spec.KafkaUser,
 		PublicAccess: spec.PublicAccess, Project: spec.Project, DeletionProtection: spec.DeletionProtection,
+		CapacityPolicy: spec.CapacityPolicy,
 	}
 	var initial *streamplane.KafkaUser
 	if inst.SASL() {
@@ -76,7 +77,8 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 	return inst, t, nil
 }
 
-// checkLimits enforces the service quotas over every live instance.
+// checkLimits enforces the service quotas over every live instance, inst
+// counted as it is (new, or as a change would leave it).
 func (s *Service) checkLimits(tx streamplane.Tx, inst *streamplane.Instance) error {
 	list, _, err := tx.Instances(streamplane.InstanceFilter{})
 	if err != nil {
@@ -90,7 +92,7 @@ func (s *Service) checkLimits(tx streamplane.Tx, inst *streamplane.Instance) err
 	usage := streamplane.ProjectUsage{Project: *project}
 	for _, other := range list {
 		if other.ID == inst.ID {
-			continue // counted above, as it will be
+			continue // a change of an instance counts it once, as it will be
 		}
 		instances++
 		brokers += other.BrokerCount
@@ -124,6 +126,7 @@ func (s *Service) Instance(ctx context.Context, idOrName string) (*streamplane.I
 		if inst, err = tx.Instance(idOrName); err != nil {
 			return err
 		}
+		inst.SetStorageUnit(s.storageUnit())
 		holder, err := tx.ActiveTask(inst.ID)
 		if holder != nil {
 			inst.TaskID = holder.ID
@@ -158,6 +161,7 @@ func (s *Service) Instances(ctx context.Context, f streamplane.InstanceFilter) (
 		}
 		for _, inst := range list {
 			inst.TaskID = holders[inst.ID]
+			inst.SetStorageUnit(s.storageUnit())
 		}
 		return nil
 	})
@@ -181,7 +185,11 @@ func (s *Service) UpdateInstance(ctx context.Context, idOrName string, upd strea
 		if err := upd.Apply(inst); err != nil {
 			return err
 		}
-		return tx.UpdateInstance(inst)
+		if err := tx.UpdateInstance(inst); err != nil {
+			return err
+		}
+		inst.SetStorageUnit(s.storageUnit())
+		return nil
 	})
 	return inst, err
 }

@@ -60,6 +60,9 @@ type Service struct {
 	Workflows map[string]task.Workflow
 	Limits    Limits
 	Log       *slog.Logger
+	// StorageUnitBytes is the size of one unit of storage_gb_per_broker:
+	// streamplane.BytesPerGB unless a server for tests sets it smaller.
+	StorageUnitBytes int64
 }
 
 func newID() string { return uuid.NewString() }

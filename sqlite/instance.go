@@ -13,7 +13,8 @@ import (
 const instanceColumns = `id, name, description, kafka_version, flavor, broker_count, storage_gb_per_broker,
 	disk_type, zones, auto_create_topics, tags, status, status_reason, cluster_id, resource_version,
 	created_at, updated_at, deleted_at, parameters, applied_parameters, security_protocol, sasl_mechanisms,
-	kafka_user, public_access, mutual_tls, custom_certificate, project, deletion_protection`
+	kafka_user, public_access, mutual_tls, custom_certificate, project, deletion_protection,
+	capacity_policy, production_stopped, capacity_event, storage_expansions`
 
 func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	rows, err := t.query(`SELECT `+instanceColumns+` FROM instances WHERE id = ?`, idOrName)
@@ -135,12 +136,13 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
 	inst.Project = project(inst.Project)
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
 		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
 		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)),
-		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection)
+		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
+		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -159,12 +161,14 @@ func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 		storage_gb_per_broker = ?, disk_type = ?, zones = ?, auto_create_topics = ?, tags = ?, status = ?, status_reason = ?,
 		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
 		applied_parameters = ?, security_protocol = ?, sasl_mechanisms = ?, kafka_user = ?, public_access = ?, mutual_tls = ?,
-		custom_certificate = ?, project = ?, deletion_protection = ? WHERE id = ? AND resource_version = ?`,
+		custom_certificate = ?, project = ?, deletion_protection = ?,
+		capacity_policy = ?, production_stopped = ?, capacity_event = ?, storage_expansions = ? WHERE id = ? AND resource_version = ?`,
 		inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker, inst.DiskType,
 		mustJSON(inst.Zones), inst.AutoCreateTopics, mustJSON(orEmpty(inst.Tags)), string(inst.Status), inst.StatusReason,
 		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), mustJSON(orEmpty(inst.Parameters)),
 		mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)), inst.KafkaUser,
-		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection, inst.ID, inst.ResourceVersion)
+		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
+		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions, inst.ID, inst.ResourceVersion)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -250,7 +254,8 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 			&inst.StorageGBPerBroker, &inst.DiskType, &zones, &inst.AutoCreateTopics, &tags, &status, &inst.StatusReason,
 			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied,
 			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate,
-			&inst.Project, &inst.DeletionProtection); err != nil {
+			&inst.Project, &inst.DeletionProtection,
+			&inst.CapacityPolicy, &inst.ProductionStopped, &inst.CapacityEvent, &inst.StorageExpansions); err != nil {
 			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
@@ -360,4 +365,12 @@ func orEmpty[K comparable, V any](m map[K]V) map[K]V {
 
 func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// capacityPolicy is the instance's policy, DMS's default when unset.
+func capacityPolicy(inst *streamplane.Instance) string {
+	if inst.CapacityPolicy == "" {
+		return streamplane.CapacityPolicies[0]
+	}
+	return inst.CapacityPolicy
 }

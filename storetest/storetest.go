@@ -130,6 +130,7 @@ func testInstanceRoundTrip(t *testing.T, s streamplane.Store) {
 	if got, _ := get(t, s, "demo"); got.DeletionProtection {
 		t.Fatalf("deletion protection still set after an update cleared it")
 	}
+	testCapacityFields(t, s)
 	_, err := get(t, s, "nope")
 	wantCode(t, err, streamplane.ENOTFOUND)
 }
@@ -489,4 +490,21 @@ func testKafkaUsers(t *testing.T, s streamplane.Store) {
 	}
 	err = s.Update(ctx, func(tx streamplane.Tx) error { return tx.DeleteKafkaUser("i-1", "bob") })
 	wantCode(t, err, streamplane.ENOTFOUND)
+}
+
+// testCapacityFields checks the storage and capacity policy fields: the
+// default policy of an instance that names none, and each field kept.
+func testCapacityFields(t *testing.T, s streamplane.Store) {
+	got, _ := get(t, s, "demo")
+	if got.CapacityPolicy != streamplane.CapacityAutoDelete || got.ProductionStopped || got.StorageExpansions != 0 {
+		t.Fatalf("new instance: policy %q, stopped %v, expansions %d; want auto_delete, false, 0",
+			got.CapacityPolicy, got.ProductionStopped, got.StorageExpansions)
+	}
+	got.CapacityPolicy, got.ProductionStopped, got.CapacityEvent, got.StorageExpansions =
+		streamplane.CapacityStopProduction, true, "writes stopped", 3
+	mustUpdateInstance(t, s, got)
+	got, _ = get(t, s, "demo")
+	if got.CapacityPolicy != streamplane.CapacityStopProduction || !got.ProductionStopped || got.CapacityEvent != "writes stopped" || got.StorageExpansions != 3 {
+		t.Fatalf("capacity fields not kept: %q %v %q %d", got.CapacityPolicy, got.ProductionStopped, got.CapacityEvent, got.StorageExpansions)
+	}
 }

@@ -27,6 +27,9 @@ type Supervisor struct {
 	RestartWindow time.Duration
 	// UsageInterval is how often disk usage is refreshed.
 	UsageInterval time.Duration
+	// Capacity, if set, is given each instance whose disk usage was just
+	// refreshed and saved: the capacity threshold policy's watcher.
+	Capacity func(ctx context.Context, inst *streamplane.Instance)
 
 	crashes   map[string][]time.Time // broker key -> recent restarts by the supervisor
 	lastUsage map[string]time.Time   // instance id -> last disk usage refresh
@@ -134,6 +137,7 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 	}
 	h.err = err
 
+	var saved *streamplane.Instance // as observed now, for the capacity watcher
 	err = s.Store.Update(ctx, func(tx streamplane.Tx) error {
 		cur, err := tx.Instance(inst.ID)
 		if err != nil {
@@ -142,7 +146,9 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 		if held, err := tx.ActiveTask(cur.ID); err != nil || held != nil {
 			return err // a task took the instance meanwhile: it decides now
 		}
-		if !assess(cur, obs, h) {
+		changed := assess(cur, obs, h)
+		saved = cur
+		if !changed {
 			return nil
 		}
 		if cur.Status != inst.Status {
@@ -152,6 +158,9 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 	})
 	if err != nil && ctx.Err() == nil {
 		s.Log.Error("supervisor: save instance", "instance", inst.Name, "err", err)
+	}
+	if err == nil && saved != nil && h.usage != nil && s.Capacity != nil {
+		s.Capacity(ctx, saved)
 	}
 }
 

@@ -174,3 +174,26 @@ func TestCheckClusterDoesNotAnswer(t *testing.T) {
 		t.Errorf("%d starts, broker 1 %s; want no start and the state kept", len(prov.starts), inst.Brokers[0].State)
 	}
 }
+
+// The capacity watcher gets the instance with the disk use just measured,
+// once per refresh and not between refreshes, changed or not.
+func TestCheckHandsFreshUsageToTheCapacityWatcher(t *testing.T) {
+	t.Parallel()
+	prov := &fakeProvisioner{running: map[int]bool{1: true, 2: true}}
+	s, _ := newTestSupervisor(t, map[int32]bool{1: true, 2: true}, prov)
+	s.UsageInterval = time.Hour
+	var seen []int64
+	s.Capacity = func(_ context.Context, inst *streamplane.Instance) {
+		seen = append(seen, inst.Brokers[1].UsedBytes)
+	}
+	s.mustCheck(t)
+	s.mustCheck(t) // within the interval: no measurement, no call
+	if len(seen) != 1 || seen[0] != 200 {
+		t.Fatalf("watcher called with %v, want once with broker 2 at 200 bytes", seen)
+	}
+	s.lastUsage = map[string]time.Time{} // the interval has passed
+	s.mustCheck(t)                       // nothing changed, but it was measured
+	if len(seen) != 2 {
+		t.Fatalf("watcher called %d times after a second measurement, want 2", len(seen))
+	}
+}

@@ -41,13 +41,17 @@ type Env struct {
 	StopTimeout time.Duration
 	// Poll is how often waits check their condition.
 	Poll time.Duration
+	// StorageUnitBytes is the size of one unit of storage_gb_per_broker:
+	// streamplane.BytesPerGB unless a server for tests sets it smaller.
+	StorageUnitBytes int64
 }
 
 // Workflows returns the workflow of every task kind.
 func (env *Env) Workflows() map[string]task.Workflow {
 	out := map[string]task.Workflow{}
 	for _, wf := range []task.Workflow{env.createWorkflow(), env.deleteWorkflow(), env.restartWorkflow(), env.installWorkflow(),
-		env.publicAccessWorkflow(), env.mutualTLSWorkflow(), env.certificateWorkflow(), env.flavorWorkflow(), env.advertiseWorkflow()} {
+		env.publicAccessWorkflow(), env.mutualTLSWorkflow(), env.certificateWorkflow(), env.flavorWorkflow(), env.advertiseWorkflow(),
+		env.expandStorageWorkflow()} {
 		out[wf.Kind] = wf
 	}
 	return out
@@ -65,6 +69,13 @@ func (env *Env) stopTimeout() time.Duration {
 		return env.StopTimeout
 	}
 	return 2 * time.Minute
+}
+
+func (env *Env) storageUnit() int64 {
+	if env.StorageUnitBytes > 0 {
+		return env.StorageUnitBytes
+	}
+	return streamplane.BytesPerGB
 }
 
 func (env *Env) poll() time.Duration {

@@ -7,7 +7,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.metadata.authorizer.StandardAuthorizer;
 import org.apache.kafka.server.authorizer.Action;
@@ -36,7 +43,17 @@ import org.slf4j.LoggerFactory;
  * need ({@link #CLIENT_OPERATIONS}), which the StandardAuthorizer then
  * decides as usual; every other cluster operation is denied, from the
  * first request on. Topics, groups and the other resources are decided
- * by the StandardAuthorizer unchanged.
+ * by the StandardAuthorizer unchanged, but for one ACL:
+ *
+ * <p>The production stop. The control plane stops production (capacity
+ * policy stop_production) with DENY WRITE for User:* on the literal topic
+ * "*". A denial wins over any grant, so every client's writes are refused.
+ * To the StandardAuthorizer, though, that ACL is also an ACL "found" on
+ * every topic, which ends allow.everyone.if.no.acl.found for them: topics
+ * without grants of their own would refuse reads too. So an action on a
+ * topic the StandardAuthorizer denies, other than WRITE, is decided again
+ * as if the stop were not there: allowed when no other ACL applies to the
+ * topic and allow.everyone.if.no.acl.found is set.
  *
  * <p>Broker configuration: authorizer.class.name=dev.streamplane.kafka.ClusterGuardAuthorizer,
  * with super.users naming the control plane's principals.
@@ -56,11 +73,14 @@ public class ClusterGuardAuthorizer extends StandardAuthorizer {
     private static final Logger auditLog = LoggerFactory.getLogger("kafka.authorizer.logger");
 
     private volatile Set<String> superUsers = Collections.emptySet();
+    private volatile boolean allowIfNoAcl;
 
     @Override
     public void configure(Map<String, ?> configs) {
         super.configure(configs);
         superUsers = parseSuperUsers(configs.get(SUPER_USERS_CONFIG));
+        Object open = configs.get(ALLOW_EVERYONE_IF_NO_ACL_IS_FOUND_CONFIG);
+        allowIfNoAcl = open != null && Boolean.parseBoolean(open.toString().trim());
     }
 
     /** super.users as the StandardAuthorizer reads it: ';'-separated principals. */
@@ -90,10 +110,10 @@ public class ClusterGuardAuthorizer extends StandardAuthorizer {
                 asked.add(a);
             }
         }
+        List<AuthorizationResult> answers = asked.isEmpty() ? Collections.emptyList() : besideStop(asked, super.authorize(context, asked));
         if (asked.size() == actions.size()) {
-            return super.authorize(context, actions);
+            return answers;
         }
-        List<AuthorizationResult> answers = asked.isEmpty() ? Collections.emptyList() : super.authorize(context, asked);
         List<AuthorizationResult> out = new ArrayList<>(actions.size());
         int next = 0;
         for (Action a : actions) {
@@ -109,6 +129,54 @@ public class ClusterGuardAuthorizer extends StandardAuthorizer {
             }
         }
         return out;
+    }
+
+    /**
+     * The StandardAuthorizer's answers, with every denial the production
+     * stop alone caused (see the class comment) turned into an allowance.
+     */
+    private List<AuthorizationResult> besideStop(List<Action> actions, List<AuthorizationResult> answers) {
+        if (!allowIfNoAcl) {
+            return answers;
+        }
+        List<AuthorizationResult> out = null;
+        for (int i = 0; i < actions.size(); i++) {
+            Action a = actions.get(i);
+            if (answers.get(i) != AuthorizationResult.DENIED || a.operation() == AclOperation.WRITE
+                    || a.resourcePattern().resourceType() != ResourceType.TOPIC || !onlyProductionStop(a.resourcePattern().name())) {
+                continue;
+            }
+            if (out == null) {
+                out = new ArrayList<>(answers);
+            }
+            out.set(i, AuthorizationResult.ALLOWED);
+        }
+        return out == null ? answers : out;
+    }
+
+    /** Whether the production stop is the only ACL that applies to the topic. */
+    private boolean onlyProductionStop(String topic) {
+        AclBindingFilter applying = new AclBindingFilter(
+                new ResourcePatternFilter(ResourceType.TOPIC, topic, PatternType.MATCH), AccessControlEntryFilter.ANY);
+        boolean stop = false;
+        for (AclBinding b : acls(applying)) {
+            if (!isProductionStop(b)) {
+                return false;
+            }
+            stop = true;
+        }
+        return stop;
+    }
+
+    /** Whether b is the ACL with which the control plane stops production. */
+    static boolean isProductionStop(AclBinding b) {
+        return b.pattern().resourceType() == ResourceType.TOPIC
+                && b.pattern().patternType() == PatternType.LITERAL
+                && ResourcePattern.WILDCARD_RESOURCE.equals(b.pattern().name())
+                && "User:*".equals(b.entry().principal())
+                && "*".equals(b.entry().host())
+                && b.entry().operation() == AclOperation.WRITE
+                && b.entry().permissionType() == AclPermissionType.DENY;
     }
 
     /** Whether the action is a cluster operation no client may perform. */
