@@ -61,6 +61,9 @@ type Provisioner struct {
 	templateMu   sync.Mutex
 	templates    map[string][]byte // bootstrap.checkpoint by runtime directory
 	templateErrs map[string]error  // why a runtime's template could not be captured
+
+	javaMu  sync.Mutex
+	javaKey string // names the JDK build, for class archives (cds.go)
 }
 
 // New returns a local provisioner.
