@@ -33,8 +33,14 @@ func measureInstances(ctx context.Context, env *benchEnv) ([]row, error) {
 		return streamplane.InstanceSpec{Name: name, Version: version, Flavor: streamplane.DevFlavor, BrokerCount: 3,
 			StorageGBPerBroker: 10, Zones: []string{"az1", "az2", "az3"}}
 	}
-	var creates []time.Duration
-	for i := 0; i < runs; i++ {
+	// Streamplane's create against the same 3 brokers started by hand,
+	// alternating, so that both see the same machine.
+	hand, err := newByHand(ctx, c, version)
+	if err != nil {
+		return nil, err
+	}
+	var creates, hands []time.Duration
+	for i := 0; i < env.opts.compareRuns; i++ {
 		d, inst, err := timeCreate(ctx, c, spec(fmt.Sprintf("bench-create-%d", i)))
 		if err != nil {
 			return nil, err
@@ -43,6 +49,11 @@ func measureInstances(ctx context.Context, env *benchEnv) ([]row, error) {
 		if err := deleteInstance(ctx, c, inst.ID); err != nil {
 			return nil, err
 		}
+		h, err := hand.start(ctx)
+		if err != nil {
+			return nil, err
+		}
+		hands = append(hands, h)
 	}
 
 	_, a, err := timeCreate(ctx, c, spec("bench-a"))
@@ -65,6 +76,10 @@ func measureInstances(ctx context.Context, env *benchEnv) ([]row, error) {
 		}
 		restarts = append(restarts, time.Since(start))
 	}
+	roll, err := rollUnderLoad(ctx, c, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("rolling restart under load: %w", err)
+	}
 	time.Sleep(3 * time.Second)
 	busyRSS := rssMB(srv.pid())
 	brokerRSS := 0.0
@@ -84,7 +99,14 @@ func measureInstances(ctx context.Context, env *benchEnv) ([]row, error) {
 	}
 	return []row{
 		{"create → RUNNING, 3 brokers (kafka.1u2g.dev)", "median " + median(creates).Round(100*time.Millisecond).String(), "runs: " + durations(creates)},
+		{"3 brokers by hand (format ×3, then start ×3)", "median " + median(hands).Round(100*time.Millisecond).String(),
+			fmt.Sprintf("same jars, heap %d MB and JVM flags; until all 3 registered; runs: %s", hand.heapMB, durations(hands))},
+		{fmt.Sprintf("create → RUNNING, Streamplane vs by hand (ratio, median of %d, alternating)", len(creates)),
+			fmt.Sprintf("%.2f×", median(creates).Seconds()/median(hands).Seconds()), "target ≤ 0.6×"},
 		{"rolling restart, 3 brokers, safe (ISR waits)", "median " + median(restarts).Round(100*time.Millisecond).String(), "runs: " + durations(restarts)},
+		{fmt.Sprintf("rolling restart of 3 brokers under a %s rec/s acks=all producer", "2,000"), roll.took.Round(100 * time.Millisecond).String(),
+			fmt.Sprintf("failed writes %d, lost %d of %d acked; produce p99 %s, max %s; target ≤ 30 s, 0 failed",
+				roll.failed, roll.lost, roll.acked, roll.p99.Round(time.Millisecond), roll.maxProduceDelay.Round(time.Millisecond))},
 		{"server RSS, idle", fmt.Sprintf("%.0f MB", idleRSS), "no instances"},
 		{"server RSS, two 3-broker instances", fmt.Sprintf("%.0f MB", busyRSS), fmt.Sprintf("the 6 broker JVMs: %.0f MB in all", brokerRSS)},
 	}, nil
@@ -100,6 +122,27 @@ func (s *server) pid() int { return s.cmd.Process.Pid }
 func (s *server) stop() {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	s.cmd.Wait()
+}
+
+// newByHand sets up the by-hand reference with the server's installed
+// runtime of version and the dev flavor's heap.
+func newByHand(ctx context.Context, c *client.Client, version string) (byHand, error) {
+	rel, ok := kafkaruntime.Lookup(version)
+	flavor, fok := streamplane.LookupFlavor(streamplane.DevFlavor)
+	if !ok || !fok {
+		return byHand{}, fmt.Errorf("no catalog entry or flavor for Kafka %s", version)
+	}
+	runtimes, err := c.Runtimes(ctx)
+	if err != nil {
+		return byHand{}, err
+	}
+	for _, r := range runtimes {
+		if r.Version == version && r.Installed && r.Path != "" {
+			rt := kafkaruntime.Runtime{Version: version, Dir: r.Path, LibDir: filepath.Join(r.Path, "lib"), Release: rel}
+			return byHand{java: "java", rt: rt, heapMB: flavor.HeapMB}, nil
+		}
+	}
+	return byHand{}, fmt.Errorf("Kafka %s is not installed on the server", version)
 }
 
 func startServer(binary, dir string) (*server, error) {

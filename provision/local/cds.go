@@ -39,6 +39,9 @@ import (
 // idempotent and safe to run from several servers at once; what it cannot
 // build it reports, and brokers then start the slow way.
 func (p *Provisioner) Prepare(ctx context.Context, version string, progress func(string)) error {
+	if progress == nil {
+		progress = func(string) {}
+	}
 	rt, err := p.runtime(version)
 	if err != nil {
 		return err
