@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -107,7 +108,7 @@ func (h byHand) start(ctx context.Context) (time.Duration, error) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("by hand: the brokers did not register in 3 minutes; see %s", dir)
+			return 0, fmt.Errorf("by hand: the brokers did not register in 3 minutes:\n%s", h.logTails(dir))
 		}
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		m, err := adm.BrokerMetadata(rctx)
@@ -120,6 +121,19 @@ func (h byHand) start(ctx context.Context) (time.Duration, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// logTails is the end of each node's log, for a failure.
+func (h byHand) logTails(dir string) string {
+	var b strings.Builder
+	for n := range 3 {
+		for _, name := range []string{"stdout.log", "server.log"} {
+			raw, _ := os.ReadFile(filepath.Join(dir, strconv.Itoa(n), "logs", name))
+			lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+			fmt.Fprintf(&b, "node %d %s:\n%s\n", n, name, strings.Join(lines[max(0, len(lines)-5):], "\n"))
+		}
+	}
+	return b.String()
 }
 
 // jvm prepares a JVM of node n with the runtime's jars and logging.
@@ -169,16 +183,21 @@ func benchBrokerJVMFlags(heapMB int) []string {
 	}
 }
 
-// freePorts returns n ports nothing listens on right now.
+// freePorts returns n ports nothing listens on right now, below the
+// kernel's ephemeral range (32768 and up on Linux): a port picked there can
+// be taken by some outgoing connection before the broker binds it.
 func freePorts(n int) ([]int, error) {
 	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for port := 29000 + rand.IntN(2000); port < 32000 && len(ports) < n; port++ {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			return nil, err
+			continue
 		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		l.Close()
+		ports = append(ports, port)
+	}
+	if len(ports) < n {
+		return nil, fmt.Errorf("no %d free ports in 29000-31999", n)
 	}
 	return ports, nil
 }
