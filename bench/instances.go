@@ -142,7 +142,7 @@ func newByHand(ctx context.Context, c *client.Client, version string) (byHand, e
 			return byHand{java: "java", rt: rt, heapMB: flavor.HeapMB}, nil
 		}
 	}
-	return byHand{}, fmt.Errorf("Kafka %s is not installed on the server", version)
+	return byHand{}, fmt.Errorf("the server has no Kafka %s installed", version)
 }
 
 func startServer(binary, dir string) (*server, error) {
