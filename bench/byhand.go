@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/streamplane/streamplane/kafkaruntime"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // byHand starts 3 brokers the way a person with the same jars would, as
@@ -104,14 +104,17 @@ func (h byHand) start(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	defer cl.Close()
-	adm := kadm.NewClient(cl)
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("by hand: the brokers did not register in 3 minutes:\n%s", h.logTails(dir))
 		}
+		// A fresh Metadata request each time (kadm's answers from the
+		// client's metadata cache): it lists the unfenced brokers.
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		m, err := adm.BrokerMetadata(rctx)
+		req := kmsg.NewPtrMetadataRequest()
+		req.Topics = []kmsg.MetadataRequestTopic{}
+		m, err := req.RequestWith(rctx, cl)
 		cancel()
 		if err == nil && len(m.Brokers) == 3 {
 			return time.Since(start), nil
