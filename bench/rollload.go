@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ type rollResult struct {
 	took                 time.Duration // the restart task, request to done
 	acked, failed, lost  int
 	p99, maxProduceDelay time.Duration
+	perNode              []time.Duration // from one "restarting node" event to the next (the last: to the task's end)
 }
 
 // rollUnderLoad restarts an instance's brokers through the API (the safe
@@ -83,10 +85,14 @@ func rollUnderLoad(ctx context.Context, c *client.Client, id string) (rollResult
 	time.Sleep(2 * time.Second) // the producer in its stride first
 	start := time.Now()
 	task, err := c.RestartInstance(ctx, id, false)
+	var done *streamplane.TaskDetail
 	if err == nil {
-		_, err = c.WaitTask(ctx, task.ID, nil)
+		done, err = waitTask(ctx, c, task.ID)
 	}
 	res.took = time.Since(start)
+	if done != nil {
+		res.perNode = perNode(done)
+	}
 	time.Sleep(2 * time.Second)
 	close(stop)
 	wg.Wait()
@@ -125,4 +131,23 @@ func rollUnderLoad(ctx context.Context, c *client.Client, id string) (rollResult
 	}
 	res.lost = res.acked - seen
 	return res, nil
+}
+
+// perNode times each node's restart from the task's events.
+func perNode(t *streamplane.TaskDetail) []time.Duration {
+	var starts []time.Time
+	for _, e := range t.Events {
+		if strings.HasPrefix(e.Message, "restarting node ") {
+			starts = append(starts, e.At)
+		}
+	}
+	var out []time.Duration
+	for i, at := range starts {
+		end := t.UpdatedAt
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		out = append(out, end.Sub(at))
+	}
+	return out
 }

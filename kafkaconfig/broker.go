@@ -209,6 +209,11 @@ func Broker(in BrokerInput) (*Properties, error) {
 	// talk over loopback, where a 3 s session (6 heartbeats) is ample.
 	p.Set("broker.session.timeout.ms", "3000")
 	p.Set("broker.heartbeat.interval.ms", "500")
+	// A starting controller waits one to two election timeouts before it
+	// asks for votes: the first election of every create. Followers still
+	// call an election only after controller.quorum.fetch.timeout.ms (2 s,
+	// the roller's FetchTimeoutMs) without hearing from the leader.
+	p.Set("controller.quorum.election.timeout.ms", "500")
 
 	p.setAll(in.Overrides)
 	return p, nil

@@ -364,6 +364,7 @@ func TestBroker_DMSDefaults(t *testing.T) {
 		{"controlled.shutdown.enable", "true"},
 		{"broker.session.timeout.ms", "3000"},
 		{"broker.heartbeat.interval.ms", "500"},
+		{"controller.quorum.election.timeout.ms", "500"},
 	} {
 		if got := props[c.key]; got != c.want {
 			t.Errorf("%s = %q, want %q", c.key, got, c.want)
