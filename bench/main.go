@@ -17,10 +17,13 @@ import (
 
 // options are the command's flags.
 type options struct {
-	binary   string
-	runs     int
-	records  int
-	requests int
+	binary string
+	runs   int
+	// compareRuns is the number of creates compared with starting the
+	// same brokers by hand, each way.
+	compareRuns int
+	records     int
+	requests    int
 	// guardRequests is the number of requests each way of the guard's
 	// measurement: a listing with the guard is slow over a large store.
 	guardRequests int
@@ -47,6 +50,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.binary, "binary", "bin/streamplane", "the streamplane binary to measure")
 	flag.IntVar(&o.runs, "runs", 3, "repetitions of each instance measurement (the median is reported)")
+	flag.IntVar(&o.compareRuns, "compare-runs", 5, "creates compared with starting the same brokers by hand, each way, alternating (the medians are compared)")
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")

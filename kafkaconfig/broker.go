@@ -208,6 +208,18 @@ func Broker(in BrokerInput) (*Properties, error) {
 	// shutdown moving leadership away before a broker stops.
 	p.Set("controlled.shutdown.enable", "true")
 	p.Set("auto.leader.rebalance.enable", "true")
+	// A restarted broker cannot register again while its old incarnation's
+	// heartbeat session lives (DUPLICATE_BROKER_REGISTRATION), and is
+	// unfenced only at a heartbeat after catching up: Kafka's 9 s session
+	// and 2 s heartbeat cost up to ~10 s per broker restart. The brokers
+	// talk over loopback, where a 3 s session (6 heartbeats) is ample.
+	p.Set("broker.session.timeout.ms", "3000")
+	p.Set("broker.heartbeat.interval.ms", "500")
+	// A starting controller waits one to two election timeouts before it
+	// asks for votes: the first election of every create. Followers still
+	// call an election only after controller.quorum.fetch.timeout.ms (2 s,
+	// the roller's FetchTimeoutMs) without hearing from the leader.
+	p.Set("controller.quorum.election.timeout.ms", "500")
 
 	p.setAll(in.Overrides)
 	return p, nil

@@ -362,6 +362,9 @@ func TestBroker_DMSDefaults(t *testing.T) {
 		{"log.retention.hours", "72"},
 		{"unclean.leader.election.enable", "false"}, // Kafka's, not DMS's true: acknowledged writes stay
 		{"controlled.shutdown.enable", "true"},
+		{"broker.session.timeout.ms", "3000"},
+		{"broker.heartbeat.interval.ms", "500"},
+		{"controller.quorum.election.timeout.ms", "500"},
 	} {
 		if got := props[c.key]; got != c.want {
 			t.Errorf("%s = %q, want %q", c.key, got, c.want)

@@ -32,8 +32,10 @@ func (env *Env) installInstanceRuntime(ctx context.Context, r *task.Run) error {
 	if err != nil {
 		return err
 	}
-	_, err = env.Runtimes.Install(ctx, inst.Version, func(msg string) { r.Progress(ctx, "%s", msg) })
-	return err
+	if _, err = env.Runtimes.Install(ctx, inst.Version, func(msg string) { r.Progress(ctx, "%s", msg) }); err != nil {
+		return err
+	}
+	return env.prepareRuntime(ctx, r, inst.Version)
 }
 
 // reserve gives the instance its control-plane credentials, a Kafka cluster

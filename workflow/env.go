@@ -39,7 +39,9 @@ type Env struct {
 	ReadyTimeout time.Duration
 	// StopTimeout is how long a broker gets for a controlled shutdown.
 	StopTimeout time.Duration
-	// Poll is how often waits check their condition.
+	// Poll is how often waits check their condition; default 200 ms. A
+	// wait costs half an interval on average, and a create or a roll waits
+	// several times; a check is a few small requests over loopback.
 	Poll time.Duration
 	// StorageUnitBytes is the size of one unit of storage_gb_per_broker:
 	// streamplane.BytesPerGB unless a server for tests sets it smaller.
@@ -82,7 +84,7 @@ func (env *Env) poll() time.Duration {
 	if env.Poll > 0 {
 		return env.Poll
 	}
-	return 500 * time.Millisecond
+	return 200 * time.Millisecond
 }
 
 // instance loads the task's instance.

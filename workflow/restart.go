@@ -183,10 +183,18 @@ func finishRestart(tx streamplane.Tx, r *task.Run, runErr error) error {
 // roller returns a roller over the instance's brokers, recording broker
 // states and the reason for every restart in the task.
 func (env *Env) roller(ctx context.Context, r *task.Run, inst *streamplane.Instance, cl *kafkaadmin.Client) *roller.Roller {
+	// The roller reports what it waits for at every check; the task
+	// records each message once, not once per poll.
+	last := ""
 	return &roller.Roller{
-		Cluster:        cl,
-		Processes:      &processes{env: env, r: r, inst: inst},
-		Report:         func(msg string) { r.Progress(ctx, "%s", msg) },
+		Cluster:   cl,
+		Processes: &processes{env: env, r: r, inst: inst},
+		Report: func(msg string) {
+			if msg != last {
+				last = msg
+				r.Progress(ctx, "%s", msg)
+			}
+		},
 		Poll:           env.poll(),
 		SafeTimeout:    env.readyTimeout(),
 		ReadyTimeout:   env.readyTimeout(),

@@ -49,16 +49,15 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	if err != nil {
 		return streamplane.Process{}, err
 	}
-	args := []string{
-		fmt.Sprintf("-Xmx%dm", flavor.HeapMB), fmt.Sprintf("-Xms%dm", flavor.HeapMB),
-		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
-		"-XX:+ExplicitGCInvokesConcurrent", "-XX:MaxInlineLevel=15", "-XX:+ExitOnOutOfMemoryError",
-		"-Djava.awt.headless=true", "-Dkafka.logs.dir=" + logDir, logFlag,
-		"-Dstreamplane.instance=" + inst.ID, "-Dstreamplane.node=" + strconv.Itoa(b.ID),
+	args := append(brokerJVMFlags(flavor.HeapMB),
+		"-Dkafka.logs.dir="+logDir, logFlag,
+		"-Dstreamplane.instance="+inst.ID, "-Dstreamplane.node="+strconv.Itoa(b.ID),
 		// Metrics over HTTP on the control host, for Streamplane only.
-		fmt.Sprintf("-javaagent:%s=%s:%d:%s", rt.MetricsAgentJar(), p.cfg.ControlHost, b.Ports[streamplane.PortMetrics], p.layout.metricsConfigFile(inst.ID, b.ID)),
-		"-cp", classpath, "kafka.Kafka", p.layout.configFile(inst.ID, b.ID),
+		fmt.Sprintf("-javaagent:%s=%s:%d:%s", rt.MetricsAgentJar(), p.cfg.ControlHost, b.Ports[streamplane.PortMetrics], p.layout.metricsConfigFile(inst.ID, b.ID)))
+	if archive := p.classArchive(ctx, rt); archive != "" {
+		args = append(args, "-XX:SharedArchiveFile="+archive) // cds.go
 	}
+	args = append(args, "-cp", classpath, "kafka.Kafka", p.layout.configFile(inst.ID, b.ID))
 	stdoutLog := p.layout.stdoutLog(inst.ID, b.ID)
 	out, err := os.OpenFile(stdoutLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
@@ -84,6 +83,17 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	p.log.Info("broker started", "instance", inst.Name, "node", b.ID, "pid", pid)
 	return streamplane.Process{PID: pid, StartedAt: proc.startedAt()}, nil
+}
+
+// brokerJVMFlags are the JVM settings of every broker (Kafka's own
+// kafka-run-class defaults) with a heap of heapMB.
+func brokerJVMFlags(heapMB int) []string {
+	return []string{
+		fmt.Sprintf("-Xmx%dm", heapMB), fmt.Sprintf("-Xms%dm", heapMB),
+		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
+		"-XX:+ExplicitGCInvokesConcurrent", "-XX:MaxInlineLevel=15", "-XX:+ExitOnOutOfMemoryError",
+		"-Djava.awt.headless=true",
+	}
 }
 
 // Inspect reports the broker's process, if it runs.

@@ -58,6 +58,13 @@ type Provisioner struct {
 
 	mu       sync.Mutex
 	starting map[string]bool // brokers being started, so two callers never start one twice
+
+	templateMu   sync.Mutex
+	templates    map[string][]byte // bootstrap.checkpoint by runtime directory
+	templateErrs map[string]error  // why a runtime's template could not be captured
+
+	javaMu  sync.Mutex
+	javaKey string // names the JDK build, for class archives (cds.go)
 }
 
 // New returns a local provisioner.
@@ -74,7 +81,8 @@ func New(cfg Config, store streamplane.Store, runtimes Runtimes, log *slog.Logge
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Provisioner{cfg: cfg, layout: layout{root: cfg.Root}, store: store, runtimes: runtimes, log: log, starting: map[string]bool{}}
+	return &Provisioner{cfg: cfg, layout: layout{root: cfg.Root}, store: store, runtimes: runtimes, log: log, starting: map[string]bool{},
+		templates: map[string][]byte{}, templateErrs: map[string]error{}}
 }
 
 // ControlEndpoints returns the internal listeners' addresses.
@@ -241,7 +249,9 @@ func (p *Provisioner) WriteFiles(ctx context.Context, inst *streamplane.Instance
 }
 
 // Format formats a broker's storage with the instance's cluster id, unless
-// it was formatted already (then the ids must agree).
+// it was formatted already (then the ids must agree). It writes the files
+// itself from the runtime's bootstrap template (storage.go): a JVM per
+// broker took seconds each.
 func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, _ streamplane.Credentials) error {
 	if inst.ClusterID == "" {
 		return errors.New("local: instance has no cluster id to format with")
@@ -257,17 +267,12 @@ func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b 
 	if err != nil {
 		return err
 	}
-	// StorageTool loads the broker's configuration, and with it the
-	// plugin's classes.
-	classpath, err := p.classpath(ctx, rt)
+	bootstrap, err := p.bootstrapTemplate(ctx, rt)
 	if err != nil {
-		return err
+		p.log.Warn("formatting with StorageTool: no bootstrap template", "kafka_version", rt.Version, "err", err)
+		return p.formatWithStorageTool(ctx, rt, inst.ID, b.ID, inst.ClusterID)
 	}
-	const tool = "kafka.tools.StorageTool"
-	_, _, logFlag := rt.LogConfig(p.layout.logDir(inst.ID, b.ID), p.layout.brokerDir(inst.ID, b.ID))
-	return runJava(ctx, p.cfg.Java, p.layout.brokerDir(inst.ID, b.ID), tool,
-		[]string{"-Xmx256m", logFlag, "-Dkafka.logs.dir=" + p.layout.logDir(inst.ID, b.ID), "-cp", classpath,
-			tool, "format", "-t", inst.ClusterID, "-c", p.layout.configFile(inst.ID, b.ID)})
+	return writeStorage(dataDir, inst.ClusterID, b.ID, bootstrap)
 }
 
 // Destroy stops every process of the instance and removes its directory and
