@@ -65,7 +65,7 @@ func (c *Client) Reassign(ctx context.Context, targets map[string]map[int32][]in
 			req.Assign(topic, p, replicas)
 		}
 	}
-	return c.alterAssignments(ctx, req)
+	return c.alterAssignments(ctx, req, nil)
 }
 
 // CancelReassignments stops the moves of these partitions where they are:
@@ -77,10 +77,14 @@ func (c *Client) CancelReassignments(ctx context.Context, parts map[string][]int
 			req.CancelAssign(topic, p)
 		}
 	}
-	return c.alterAssignments(ctx, req)
+	// A move that finished between listing and cancelling has nothing to
+	// cancel: it is where it was going, which is not an error.
+	return c.alterAssignments(ctx, req, kerr.NoReassignmentInProgress)
 }
 
-func (c *Client) alterAssignments(ctx context.Context, req kadm.AlterPartitionAssignmentsReq) error {
+// alterAssignments sends the request and joins the partitions' errors,
+// leaving out fine (if not nil), the error that means the partition is fine.
+func (c *Client) alterAssignments(ctx context.Context, req kadm.AlterPartitionAssignmentsReq, fine error) error {
 	if len(req) == 0 {
 		return nil
 	}
@@ -90,7 +94,7 @@ func (c *Client) alterAssignments(ctx context.Context, req kadm.AlterPartitionAs
 	}
 	var errs []error
 	resps.Each(func(r kadm.AlterPartitionAssignmentsResponse) {
-		if r.Err != nil {
+		if r.Err != nil && (fine == nil || !errors.Is(r.Err, fine)) {
 			errs = append(errs, fmt.Errorf("%s-%d: %w", r.Topic, r.Partition, withMessage(r.Err, r.ErrMessage)))
 		}
 	})
