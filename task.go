@@ -29,6 +29,11 @@ const (
 	TaskChangeFlavor    = "change_flavor"
 	TaskInstallRuntime  = "install_runtime"
 
+	// Version upgrade (issue 9): the roll onto new jars, and raising
+	// metadata.version once every broker runs them.
+	TaskUpgradeInstance = "upgrade_instance"
+	TaskFinalizeUpgrade = "finalize_upgrade"
+
 	TaskSetPublicAccess    = "set_public_access"
 	TaskSetMutualTLS       = "set_mutual_tls"
 	TaskReplaceCertificate = "replace_certificate"

@@ -13,7 +13,7 @@ import (
 const instanceColumns = `id, name, description, kafka_version, flavor, broker_count, storage_gb_per_broker,
 	disk_type, zones, auto_create_topics, tags, status, status_reason, cluster_id, resource_version,
 	created_at, updated_at, deleted_at, parameters, applied_parameters, security_protocol, sasl_mechanisms,
-	kafka_user, public_access, mutual_tls, custom_certificate, project, deletion_protection`
+	kafka_user, public_access, mutual_tls, custom_certificate, project, deletion_protection, upgrade_from, metadata_level`
 
 func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	rows, err := t.query(`SELECT `+instanceColumns+` FROM instances WHERE id = ?`, idOrName)
@@ -135,12 +135,13 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
 	inst.Project = project(inst.Project)
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
 		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
 		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)),
-		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection)
+		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
+		inst.UpgradeFrom, inst.MetadataLevel)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -159,12 +160,13 @@ func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 		storage_gb_per_broker = ?, disk_type = ?, zones = ?, auto_create_topics = ?, tags = ?, status = ?, status_reason = ?,
 		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
 		applied_parameters = ?, security_protocol = ?, sasl_mechanisms = ?, kafka_user = ?, public_access = ?, mutual_tls = ?,
-		custom_certificate = ?, project = ?, deletion_protection = ? WHERE id = ? AND resource_version = ?`,
+		custom_certificate = ?, project = ?, deletion_protection = ?, upgrade_from = ?, metadata_level = ? WHERE id = ? AND resource_version = ?`,
 		inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker, inst.DiskType,
 		mustJSON(inst.Zones), inst.AutoCreateTopics, mustJSON(orEmpty(inst.Tags)), string(inst.Status), inst.StatusReason,
 		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), mustJSON(orEmpty(inst.Parameters)),
 		mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)), inst.KafkaUser,
-		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection, inst.ID, inst.ResourceVersion)
+		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection, inst.UpgradeFrom,
+		inst.MetadataLevel, inst.ID, inst.ResourceVersion)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -224,9 +226,9 @@ func (t *tx) saveBrokers(inst *streamplane.Instance) error {
 	}
 	for _, b := range inst.Brokers {
 		_, err := t.exec(`INSERT INTO brokers (instance_id, node_id, roles, state, error, rack, host, ports, endpoints,
-			pid, started_at, restarts, used_bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			pid, started_at, restarts, used_bytes, kafka_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			inst.ID, b.ID, mustJSON(b.Roles), string(b.State), b.Error, b.Rack, b.Host, mustJSON(orEmpty(b.Ports)),
-			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes)
+			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes, b.Version)
 		if err != nil {
 			return fmt.Errorf("sqlite: save broker %d: %w", b.ID, err)
 		}
@@ -250,7 +252,7 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 			&inst.StorageGBPerBroker, &inst.DiskType, &zones, &inst.AutoCreateTopics, &tags, &status, &inst.StatusReason,
 			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied,
 			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate,
-			&inst.Project, &inst.DeletionProtection); err != nil {
+			&inst.Project, &inst.DeletionProtection, &inst.UpgradeFrom, &inst.MetadataLevel); err != nil {
 			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
@@ -276,7 +278,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 		marks, args = append(marks, "?"), append(args, inst.ID)
 	}
 	rows, err := t.query(`SELECT instance_id, node_id, roles, state, error, rack, host, ports, endpoints, pid, started_at,
-		restarts, used_bytes FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
+		restarts, used_bytes, kafka_version FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: load brokers: %w", err)
 	}
@@ -289,7 +291,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 			started                     sql.NullInt64
 		)
 		if err := rows.Scan(&instID, &b.ID, &roles, &state, &b.Error, &b.Rack, &b.Host, &ports, &endpoints, &b.PID,
-			&started, &b.Restarts, &b.UsedBytes); err != nil {
+			&started, &b.Restarts, &b.UsedBytes, &b.Version); err != nil {
 			return fmt.Errorf("sqlite: scan broker: %w", err)
 		}
 		b.State, b.StartedAt = streamplane.BrokerState(state), fromNullNanos(started)

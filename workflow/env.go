@@ -50,6 +50,9 @@ func (env *Env) Workflows() map[string]task.Workflow {
 		env.publicAccessWorkflow(), env.mutualTLSWorkflow(), env.certificateWorkflow(), env.flavorWorkflow()} {
 		out[wf.Kind] = wf
 	}
+	for _, wf := range []task.Workflow{env.upgradeWorkflow(), env.finalizeWorkflow()} {
+		out[wf.Kind] = wf
+	}
 	return out
 }
 
