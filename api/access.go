@@ -50,14 +50,20 @@ var Access = map[string]access{
 	"GET /api/v1/runtimes":                    {"runtime:list", anyProject},
 	"POST /api/v1/runtimes/{version}/install": {"runtime:install", global},
 
-	"GET /api/v1/instances":                                       {"instance:list", anyProject},
-	"POST /api/v1/instances":                                      {"instance:create", creating},
-	"POST /api/v1/instances/clear-failed":                         {"instance:clearFailed", anyProject},
-	"GET /api/v1/instances/{instance}":                            {"instance:get", onInstance},
-	"PATCH /api/v1/instances/{instance}":                          {"instance:update", onInstance},
-	"DELETE /api/v1/instances/{instance}":                         {"instance:delete", onInstance},
-	"POST /api/v1/instances/{instance}/restart":                   {"instance:restart", onInstance},
-	"POST /api/v1/instances/{instance}/change-flavor":             {"instance:scale", onInstance},
+	"GET /api/v1/instances":                           {"instance:list", anyProject},
+	"POST /api/v1/instances":                          {"instance:create", creating},
+	"POST /api/v1/instances/clear-failed":             {"instance:clearFailed", anyProject},
+	"GET /api/v1/instances/{instance}":                {"instance:get", onInstance},
+	"PATCH /api/v1/instances/{instance}":              {"instance:update", onInstance},
+	"DELETE /api/v1/instances/{instance}":             {"instance:delete", onInstance},
+	"POST /api/v1/instances/{instance}/restart":       {"instance:restart", onInstance},
+	"POST /api/v1/instances/{instance}/change-flavor": {"instance:scale", onInstance},
+
+	// Version upgrade (issue 9).
+	"POST /api/v1/instances/{instance}/upgrade":          {"instance:upgrade", onInstance},
+	"POST /api/v1/instances/{instance}/finalize-upgrade": {"instance:upgrade", onInstance},
+	"POST /api/v1/instances/{instance}/rollback-upgrade": {"instance:upgrade", onInstance},
+
 	"GET /api/v1/instances/{instance}/tasks":                      {"task:list", onInstance},
 	"GET /api/v1/instances/{instance}/brokers/{broker}/log":       {"instance:readLog", onInstance},
 	"GET /api/v1/tasks":                                           {"task:list", anyProject},

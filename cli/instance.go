@@ -32,6 +32,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceMTLSCommand(o),
 		newInstancePublicAccessCommand(o),
 		newInstanceChangeFlavorCommand(o),
+		newInstanceUpgradeCommand(o), newInstanceFinalizeUpgradeCommand(o), newInstanceRollbackUpgradeCommand(o),
 		newInstanceResetKafkaPasswordCommand(o),
 	)
 }
@@ -240,6 +241,10 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("Status", status)
 	f.add("Task", task)
 	f.add("Version", inst.Version)
+	f.add("Metadata version", inst.MetadataVersion)
+	if inst.UpgradeFrom != "" {
+		f.add("Upgrade", "from "+inst.UpgradeFrom+", not finalized ('instance finalize-upgrade' or 'instance rollback-upgrade')")
+	}
 	f.add("Flavor", inst.Flavor)
 	f.add("Brokers", strconv.Itoa(inst.BrokerCount))
 	f.add("Storage", storage)
@@ -287,7 +292,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 		return nil
 	}
 	fmt.Fprintln(o.stdout)
-	t := newTable(o.stdout, "ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED")
+	t := newTable(o.stdout, "ID", "ROLES", "STATE", "VERSION", "RACK", "ADDRESS", "PID", "RESTARTS", "USED")
 	var problems []string
 	for _, b := range inst.Brokers {
 		addr, pid := "", ""
@@ -297,7 +302,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 		if b.PID > 0 {
 			pid = strconv.Itoa(b.PID)
 		}
-		t.row(strconv.Itoa(b.ID), strings.Join(b.Roles, ","), string(b.State), b.Rack, addr, pid,
+		t.row(strconv.Itoa(b.ID), strings.Join(b.Roles, ","), string(b.State), b.Version, b.Rack, addr, pid,
 			strconv.Itoa(b.Restarts), humanBytes(b.UsedBytes))
 		if b.Error != "" {
 			problems = append(problems, fmt.Sprintf("Broker %d: %s", b.ID, b.Error))
