@@ -28,6 +28,3 @@ func finalizeFeatures(level int) map[string]int16 {
 	}
 	return f
 }
-
-// CompareVersions orders dotted numeric versions: -1, 0 or 1.
-func CompareVersions(a, b string) int { return compareVersions(a, b) }
