@@ -104,3 +104,39 @@ func restartsFor(t *testing.T, s *Server, inst, reason string) int {
 	}
 	return n
 }
+
+// Before finalize the old jars are still a way back: rollback-upgrade
+// restarts every broker onto 3.9 again while the producer writes, and
+// nothing written on either version is refused or lost.
+func TestUpgradeRollsBack(t *testing.T) {
+	s := NewServer(t, ServerOptions{})
+	defer s.Close()
+	spec := devSpec("rolledback", 3)
+	spec.Version = upgradeFrom
+	inst := ownInstance(t, s, spec)
+	two := "2"
+	createTopic(t, inst, "rollback-load", 6, 3, map[string]*string{"min.insync.replicas": &two})
+	load := startLoad(t, inst, "rollback-load")
+
+	mustCLI(t, s, "instance", "upgrade", inst.Name, "--version", upgradeTo, "--no-finalize")
+	start := time.Now()
+	mustCLI(t, s, "instance", "rollback-upgrade", inst.Name)
+	t.Logf("rollback %s → %s of 3 brokers under load took %s", upgradeTo, upgradeFrom, time.Since(start).Round(time.Millisecond))
+	load.stop()
+	after := instanceNow(t, s, inst.ID)
+	if after.Status != streamplane.InstanceRunning || after.Version != upgradeFrom || after.UpgradeFrom != "" || after.MetadataVersion != "3.9-IV0 (21)" {
+		t.Fatalf("after the rollback: %s on %s from %q at %q, want RUNNING on %s at 3.9-IV0 (21) (%s)",
+			after.Status, after.Version, after.UpgradeFrom, after.MetadataVersion, upgradeFrom, after.StatusReason)
+	}
+	lib := runtimeLib(t, s, upgradeFrom)
+	for _, b := range after.Brokers {
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(b.PID) + "/cmdline")
+		if b.Version != upgradeFrom || err != nil || !strings.Contains(string(cmdline), lib) {
+			t.Errorf("broker %d (pid %d) is on %q, not running the jars in %s: %v", b.ID, b.PID, b.Version, lib, err)
+		}
+	}
+	if n := restartsFor(t, s, inst.Name, "roll back from Kafka "+upgradeTo+" to "+upgradeFrom); n != 3 {
+		t.Errorf("the task records %d broker restarts with the rollback as their reason, want 3", n)
+	}
+	load.check(t, "the upgrade and its rollback")
+}
