@@ -40,6 +40,7 @@ var measurements = []measurement{
 	{"topics", measureTopics},
 	{"groups", measureGroups},
 	{"messages", measureMessages},
+	{"upgrade", measureUpgrade},
 }
 
 func main() {
@@ -49,7 +50,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups or messages")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages or upgrade")
 	flag.Parse()
 
 	ctx := context.Background()
