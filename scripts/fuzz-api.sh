@@ -141,7 +141,8 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
   fuzz b "$work/b.toml" \
     --exclude-operation-id deleteInstance --exclude-operation-id updateInstance --exclude-operation-id restartInstance \
     --exclude-operation-id replaceCertificate --exclude-operation-id setPublicAccess --exclude-operation-id setMutualTLS \
-    --exclude-operation-id changeFlavor --exclude-operation-id reassignPartitions
+    --exclude-operation-id changeFlavor --exclude-operation-id reassignPartitions \
+    --exclude-operation-id upgradeInstance --exclude-operation-id finalizeUpgrade --exclude-operation-id rollbackUpgrade
   STREAMPLANE_SERVER=$url "$bin" instance delete "$instance" --yes >/dev/null
   stop_server
 fi
