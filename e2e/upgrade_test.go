@@ -140,3 +140,51 @@ func TestUpgradeRollsBack(t *testing.T) {
 	}
 	load.check(t, "the upgrade and its rollback")
 }
+
+// A broker that does not come back stops the roll there: the instance is
+// CHANGE_FAILED, serving on mixed versions that instance show gives per
+// broker, finalize is refused, and upgrading again carries on from the
+// broker that failed, under load, losing nothing. (A server whose brokers
+// get one second to come back makes the first restart fail.)
+func TestUpgradeStopsAtAFailedBrokerAndResumes(t *testing.T) {
+	s := NewServer(t, ServerOptions{})
+	defer s.Close()
+	spec := devSpec("interrupted", 3)
+	spec.Version = upgradeFrom
+	inst := ownInstance(t, s, spec)
+	two := "2"
+	createTopic(t, inst, "resume-load", 6, 3, map[string]*string{"min.insync.replicas": &two})
+	load := startLoad(t, inst, "resume-load")
+
+	s.Stop()
+	s.WaitExit(time.Minute)
+	s.Start("STREAMPLANE_READY_TIMEOUT=1s")
+	if out, err := cli(t, s, "instance", "upgrade", inst.Name, "--version", upgradeTo); err == nil {
+		t.Fatalf("an upgrade whose brokers get 1s to come back succeeded:\n%s", out)
+	}
+	failed := instanceNow(t, s, inst.ID)
+	moved := 0
+	for _, b := range failed.Brokers {
+		if b.Version == upgradeTo {
+			moved++
+		}
+	}
+	if failed.Status != streamplane.InstanceChangeFailed || moved != 1 || !strings.Contains(failed.StatusReason, "mixed versions") {
+		t.Fatalf("after the failed roll: %s with %d of 3 brokers on %s (%s); want CHANGE_FAILED with 1", failed.Status, moved, upgradeTo, failed.StatusReason)
+	}
+	if out, err := cli(t, s, "instance", "finalize-upgrade", inst.Name); err == nil || !strings.Contains(out, "other versions") {
+		t.Errorf("finalize with brokers on mixed versions: %v, want refused\n%s", err, out)
+	}
+
+	s.Stop()
+	s.WaitExit(time.Minute)
+	s.Start()
+	mustCLI(t, s, "instance", "upgrade", inst.Name, "--version", upgradeTo)
+	load.stop()
+	after := instanceNow(t, s, inst.ID)
+	if after.Status != streamplane.InstanceRunning || after.MixedVersions() || after.MetadataVersion != "4.1-IV1 (27)" {
+		t.Fatalf("after resuming: %s, mixed %v, at %q (%s); want RUNNING, every broker on %s, 4.1-IV1 (27)",
+			after.Status, after.MixedVersions(), after.MetadataVersion, after.StatusReason, upgradeTo)
+	}
+	load.check(t, "the failed upgrade and its resumption")
+}
