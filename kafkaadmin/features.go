@@ -23,7 +23,10 @@ type Features struct {
 func (c *Client) FinalizedFeatures(ctx context.Context, id int32) (Features, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, c.kcl.Broker(int(id)))
+	req := kmsg.NewPtrApiVersionsRequest()
+	// v3+ must name the client (KIP-511), or the broker answers INVALID_REQUEST.
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "streamplane", "1"
+	resp, err := req.RequestWith(ctx, c.kcl.Broker(int(id)))
 	if err != nil {
 		return Features{}, fmt.Errorf("ask broker %d for its features: %w", id, err)
 	}

@@ -107,17 +107,21 @@ func (s *Service) upgradeFacts(ctx context.Context, inst *streamplane.Instance) 
 	if err != nil {
 		return f, err
 	}
+	var last error
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
 		if b.State == streamplane.BrokerDeleted {
 			continue
 		}
-		if feats, err := cl.FinalizedFeatures(ctx, int32(b.ID)); err == nil {
-			f.Finalized[b.ID] = int(feats.Finalized[kafkaruntime.MetadataFeature])
+		feats, err := cl.FinalizedFeatures(ctx, int32(b.ID))
+		if err != nil {
+			last = err
+			continue
 		}
+		f.Finalized[b.ID] = int(feats.Finalized[kafkaruntime.MetadataFeature])
 	}
 	if len(f.Finalized) == 0 {
-		return f, streamplane.Errorf(streamplane.EUNAVAILABLE, "no broker of %s answered; its version changes only while it serves", inst.Name)
+		return f, streamplane.Errorf(streamplane.EUNAVAILABLE, "no broker of %s answered for its metadata.version (%v); its version changes only while it serves", inst.Name, last)
 	}
 	return f, nil
 }
