@@ -101,10 +101,19 @@ func (env *Env) upgradeBrokers(ctx context.Context, r *task.Run) error {
 			continue
 		}
 		b, _ := inst.Broker(int(id))
+		reason := fmt.Sprintf("%s from Kafka %s to %s", verb, b.Version, p.To)
+		if b.Version != p.To && !procs.Running(id) {
+			// Down already: nothing to stop, but it must start on the new jars.
+			if err := procs.switchVersion(ctx, id); err != nil {
+				return err
+			}
+		}
 		if b.Version == p.To {
-			// Moved by an earlier task that stopped before it was back:
-			// start it if it is down, and wait until it has caught up.
+			// Moved by an earlier task that stopped before it was back, or
+			// just now while down: start it if it is down, and wait until
+			// it has caught up.
 			if !procs.Running(id) {
+				r.Progress(ctx, "node %d is down; starting it on Kafka %s (%s)", id, p.To, reason)
 				if err := procs.Start(ctx, id); err != nil {
 					return err
 				}
@@ -112,7 +121,7 @@ func (env *Env) upgradeBrokers(ctx context.Context, r *task.Run) error {
 			if err := rl.WaitReady(ctx, id, b.IsController()); err != nil {
 				return err
 			}
-		} else if err := rl.Restart(ctx, id, b.IsController(), fmt.Sprintf("%s from Kafka %s to %s", verb, b.Version, p.To)); err != nil {
+		} else if err := rl.Restart(ctx, id, b.IsController(), reason); err != nil {
 			return err
 		}
 		if err := setBrokerState(ctx, r, int(id), streamplane.BrokerActive, nil); err != nil {
@@ -142,6 +151,12 @@ func (v *versionSwitch) Stop(ctx context.Context, id int32) error {
 	if err := v.processes.Stop(ctx, id); err != nil {
 		return err
 	}
+	return v.switchVersion(ctx, id)
+}
+
+// switchVersion records a stopped broker on the new version and writes its
+// files for the new runtime.
+func (v *versionSwitch) switchVersion(ctx context.Context, id int32) error {
 	if err := observe(ctx, v.r, func(inst *streamplane.Instance) {
 		if b, ok := inst.Broker(int(id)); ok {
 			b.Version = v.to
