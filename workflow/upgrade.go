@@ -102,27 +102,31 @@ func (env *Env) upgradeBrokers(ctx context.Context, r *task.Run) error {
 		}
 		b, _ := inst.Broker(int(id))
 		reason := fmt.Sprintf("%s from Kafka %s to %s", verb, b.Version, p.To)
-		if b.Version != p.To && !procs.Running(id) {
-			// Down already: nothing to stop, but it must start on the new jars.
+		switch {
+		case !procs.Running(id):
+			// Down: nothing to stop (the roller would only start it), but
+			// it must start on the new jars with files written for them,
+			// also when an earlier run stopped between the two.
 			if err := procs.switchVersion(ctx, id); err != nil {
 				return err
 			}
-		}
-		if b.Version == p.To {
-			// Moved by an earlier task that stopped before it was back, or
-			// just now while down: start it if it is down, and wait until
-			// it has caught up.
-			if !procs.Running(id) {
-				r.Progress(ctx, "node %d is down; starting it on Kafka %s (%s)", id, p.To, reason)
-				if err := procs.Start(ctx, id); err != nil {
-					return err
-				}
+			r.Progress(ctx, "node %d is down; starting it on Kafka %s (%s)", id, p.To, reason)
+			if err := procs.Start(ctx, id); err != nil {
+				return err
 			}
 			if err := rl.WaitReady(ctx, id, b.IsController()); err != nil {
 				return err
 			}
-		} else if err := rl.Restart(ctx, id, b.IsController(), reason); err != nil {
-			return err
+		case b.Version == p.To:
+			// Moved by an earlier task that failed before it was back:
+			// wait until it has caught up.
+			if err := rl.WaitReady(ctx, id, b.IsController()); err != nil {
+				return err
+			}
+		default:
+			if err := rl.Restart(ctx, id, b.IsController(), reason); err != nil {
+				return err
+			}
 		}
 		if err := setBrokerState(ctx, r, int(id), streamplane.BrokerActive, nil); err != nil {
 			return err
