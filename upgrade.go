@@ -143,11 +143,11 @@ func (inst *Instance) CheckUpgrade(target string, f UpgradeFacts) (string, error
 // CheckFinalize says whether inst's metadata.version may be raised to its
 // version's own: every broker must run that version.
 func (inst *Instance) CheckFinalize() error {
+	if inst.MixedVersions() { // first: it says what to do about a failed roll
+		return Errorf(ESTATE, "brokers of %s still run other versions than %s; finish the upgrade (or roll it back) first", inst.Name, inst.Version)
+	}
 	if inst.Status != InstanceRunning {
 		return Errorf(ESTATE, "instance %s is %s; an upgrade is finalized only when RUNNING", inst.Name, inst.Status)
-	}
-	if inst.MixedVersions() {
-		return Errorf(ESTATE, "brokers of %s still run other versions than %s; finish the upgrade (or roll it back) first", inst.Name, inst.Version)
 	}
 	return nil
 }
