@@ -3,7 +3,8 @@
 // the server's memory, API latency over a large store (and what the
 // guard's authentication, authorisation and audit add to it, timed by
 // api's BenchmarkGuard through `go test`), and the Kafka-facing
-// operations (topics, groups, messages) on a large instance. Run it with
+// operations (topics, groups, messages) on a large instance, and a rolling
+// version upgrade under a steady acks=all load. Run it with
 // `make bench`; it needs Java, Maven and about 4 GB of free memory.
 package main
 
