@@ -33,6 +33,9 @@ type Broker struct {
 	Rack  string      `json:"rack"`            // the zone; Kafka's broker.rack
 	Host  string      `json:"host"`
 	Port  int         `json:"port"` // the private client listener's port
+	// Version is the Kafka version the broker runs (or starts with next);
+	// brokers differ from the instance's only while an upgrade rolls.
+	Version string `json:"version"`
 
 	// Endpoints are the client-facing addresses by listener name.
 	Endpoints map[string]string `json:"endpoints"`

@@ -91,6 +91,14 @@ type Instance struct {
 	// PendingRestart names static parameters a restart would apply.
 	PendingRestart []string `json:"pending_restart,omitempty"`
 
+	// UpgradeFrom is the version the instance ran before an upgrade whose
+	// metadata.version is not finalized yet: the version a rollback returns
+	// to. MetadataLevel is the finalized metadata.version feature level (0
+	// while unknown) and MetadataVersion its name, as "4.1-IV1 (27)".
+	UpgradeFrom     string `json:"upgrade_from,omitempty"`
+	MetadataLevel   int    `json:"-"`
+	MetadataVersion string `json:"metadata_version,omitempty"`
+
 	Status       InstanceStatus `json:"status"`
 	StatusReason string         `json:"status_reason,omitempty"`
 	ClusterID    string         `json:"cluster_id,omitempty"` // Kafka's cluster id, set when formatted
@@ -134,6 +142,7 @@ func (inst *Instance) Broker(id int) (*Broker, bool) {
 // storage totals. Stores call it after loading an instance.
 func (inst *Instance) Finish() {
 	inst.BootstrapServers = map[string]string{}
+	inst.MetadataVersion = MetadataVersionName(inst.MetadataLevel)
 	if inst.Zones == nil {
 		inst.Zones = []string{}
 	}
@@ -143,6 +152,9 @@ func (inst *Instance) Finish() {
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
 		b.Port = b.Ports[PortPrivate]
+		if b.Version == "" {
+			b.Version = inst.Version // made before brokers had their own version
+		}
 		if b.Endpoints == nil {
 			b.Endpoints = map[string]string{} // not placed yet; never null in JSON
 		}

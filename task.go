@@ -30,6 +30,11 @@ const (
 	TaskScaleInstance   = "scale_instance"
 	TaskInstallRuntime  = "install_runtime"
 
+	// Version upgrade (issue 9): the roll onto new jars, and raising
+	// metadata.version once every broker runs them.
+	TaskUpgradeInstance = "upgrade_instance"
+	TaskFinalizeUpgrade = "finalize_upgrade"
+
 	TaskSetPublicAccess      = "set_public_access"
 	TaskSetAdvertisedAddress = "set_advertised_address"
 	TaskSetMutualTLS         = "set_mutual_tls"

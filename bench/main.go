@@ -3,7 +3,8 @@
 // the server's memory, API latency over a large store (and what the
 // guard's authentication, authorisation and audit add to it, timed by
 // api's BenchmarkGuard through `go test`), and the Kafka-facing
-// operations (topics, groups, messages) on a large instance. Run it with
+// operations (topics, groups, messages) on a large instance, and a rolling
+// version upgrade under a steady acks=all load. Run it with
 // `make bench`; it needs Java, Maven and about 4 GB of free memory.
 package main
 
@@ -44,6 +45,7 @@ var measurements = []measurement{
 	{"groups", measureGroups},
 	{"messages", measureMessages},
 	{"scale", measureScale},
+	{"upgrade", measureUpgrade},
 }
 
 func main() {
@@ -54,7 +56,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages or scale")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale or upgrade")
 	flag.Parse()
 
 	ctx := context.Background()

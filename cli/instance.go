@@ -35,6 +35,7 @@ func newInstanceCommand(o *options) *cobra.Command {
 		newInstanceScaleCommand(o),
 		newInstanceAdvertiseCommand(o),
 		newInstanceExpandStorageCommand(o),
+		newInstanceUpgradeCommand(o), newInstanceFinalizeUpgradeCommand(o), newInstanceRollbackUpgradeCommand(o),
 		newInstanceResetKafkaPasswordCommand(o),
 	)
 }
@@ -244,6 +245,10 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("Status", status)
 	f.add("Task", task)
 	f.add("Version", inst.Version)
+	f.add("Metadata version", inst.MetadataVersion)
+	if inst.UpgradeFrom != "" {
+		f.add("Upgrade", "from "+inst.UpgradeFrom+", not finalized ('instance finalize-upgrade' or 'instance rollback-upgrade')")
+	}
 	f.add("Flavor", inst.Flavor)
 	f.add("Brokers", strconv.Itoa(inst.BrokerCount))
 	f.add("Storage", storage)
@@ -298,7 +303,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 		return nil
 	}
 	fmt.Fprintln(o.stdout)
-	t := newTable(o.stdout, "ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED/TOTAL")
+	t := newTable(o.stdout, "ID", "ROLES", "STATE", "VERSION", "RACK", "ADDRESS", "PID", "RESTARTS", "USED/TOTAL")
 	var problems, notes []string
 	for _, b := range inst.Brokers {
 		addr, pid := "", ""
@@ -308,7 +313,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 		if b.PID > 0 {
 			pid = strconv.Itoa(b.PID)
 		}
-		t.row(strconv.Itoa(b.ID), strings.Join(b.Roles, ","), string(b.State), b.Rack, addr, pid,
+		t.row(strconv.Itoa(b.ID), strings.Join(b.Roles, ","), string(b.State), b.Version, b.Rack, addr, pid,
 			strconv.Itoa(b.Restarts), humanBytes(b.UsedBytes)+"/"+humanBytes(gbBytes(inst.StorageGBPerBroker)))
 		for _, listener := range []string{streamplane.AdvertisePrivate, streamplane.AdvertisePublic} {
 			if a := b.Advertised[listener]; a != "" {

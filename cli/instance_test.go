@@ -263,16 +263,16 @@ func TestInstanceShow(t *testing.T) {
 	var header, broker2 []string
 	for _, line := range strings.Split(res.stdout, "\n") {
 		switch fields := strings.Fields(line); {
-		case len(fields) > 0 && fields[0] == "ID" && len(fields) == 8:
+		case len(fields) > 0 && fields[0] == "ID" && len(fields) == 9:
 			header = fields
 		case len(fields) > 0 && fields[0] == "2":
 			broker2 = fields
 		}
 	}
-	if want := []string{"ID", "ROLES", "STATE", "RACK", "ADDRESS", "PID", "RESTARTS", "USED/TOTAL"}; !reflect.DeepEqual(header, want) {
+	if want := []string{"ID", "ROLES", "STATE", "VERSION", "RACK", "ADDRESS", "PID", "RESTARTS", "USED/TOTAL"}; !reflect.DeepEqual(header, want) {
 		t.Errorf("broker header %q", header)
 	}
-	if want := []string{"2", "broker,controller", "ERROR", "az3", "127.0.0.1:19094", "4002", "0", "1.05", "MB/10.0", "GB"}; !reflect.DeepEqual(broker2, want) {
+	if want := []string{"2", "broker,controller", "ERROR", "4.1.1", "az3", "127.0.0.1:19094", "4002", "0", "1.05", "MB/10.0", "GB"}; !reflect.DeepEqual(broker2, want) {
 		t.Errorf("broker row %q, want %q", broker2, want)
 	}
 	if !strings.Contains(res.stdout, "Broker 2: exited 3 times in a row") {

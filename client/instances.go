@@ -115,6 +115,23 @@ func (c *Client) ExpandStorage(ctx context.Context, idOrName string, gb int, opt
 	return c.startTask(ctx, "POST", instancePath(idOrName)+"/expand-storage", streamplane.StorageExpansionRequest{StorageGBPerBroker: gb}, opts...)
 }
 
+// UpgradeInstance starts moving an instance onto another Kafka version.
+func (c *Client) UpgradeInstance(ctx context.Context, idOrName string, req streamplane.UpgradeRequest, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/upgrade", req, opts...)
+}
+
+// FinalizeUpgrade starts raising an instance's metadata.version to its
+// version's own.
+func (c *Client) FinalizeUpgrade(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/finalize-upgrade", nil, opts...)
+}
+
+// RollbackUpgrade starts returning an instance to the version before an
+// upgrade not yet finalized.
+func (c *Client) RollbackUpgrade(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
+	return c.startTask(ctx, "POST", instancePath(idOrName)+"/rollback-upgrade", nil, opts...)
+}
+
 // DeleteInstance starts deleting an instance.
 func (c *Client) DeleteInstance(ctx context.Context, idOrName string, opts ...reqOpt) (*streamplane.Task, error) {
 	return c.startTask(ctx, "DELETE", instancePath(idOrName), nil, opts...)

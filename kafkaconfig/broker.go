@@ -199,7 +199,7 @@ func Broker(in BrokerInput) (*Properties, error) {
 	p.Set("offsets.topic.replication.factor", strconv.Itoa(replication))
 	p.Set("transaction.state.log.replication.factor", strconv.Itoa(replication))
 	p.Set("transaction.state.log.min.isr", strconv.Itoa(min(2, replication)))
-	if major, _ := versionMajor(inst.Version); major >= 4 {
+	if major, _ := versionMajor(inst.BrokerVersion(in.Broker)); major >= 4 { // this node's version, mid-upgrade too
 		p.Set("share.coordinator.state.topic.replication.factor", strconv.Itoa(replication))
 		p.Set("share.coordinator.state.topic.min.isr", strconv.Itoa(min(2, replication)))
 	}

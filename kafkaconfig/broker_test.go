@@ -354,6 +354,20 @@ func TestBroker_Version(t *testing.T) {
 	}
 }
 
+// Mid-upgrade each node's configuration is for the version it runs: a
+// broker still on 3.9 under an instance going to 4.1 gets no 4.x keys, one
+// already moved gets them.
+func TestBroker_VersionPerNode(t *testing.T) {
+	inst := newInstance("4.1.2", "kafka.2u4g.cluster", 3)
+	inst.Brokers[0].Version, inst.Brokers[1].Version = "4.1.2", "3.9.2"
+	for id, want := range map[int]bool{0: true, 1: false, 2: true} { // broker 2 has no version of its own: the instance's
+		_, share := render(t, inst, id, nil)["share.coordinator.state.topic.replication.factor"]
+		if share != want {
+			t.Errorf("node %d (on %q): share.coordinator keys present = %v, want %v", id, inst.Brokers[id].Version, share, want)
+		}
+	}
+}
+
 func TestBroker_DMSDefaults(t *testing.T) {
 	props := render(t, newInstance("3.9.1", "kafka.2u4g.cluster", 3), 0, nil)
 	for _, c := range []struct{ key, want string }{

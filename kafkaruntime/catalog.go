@@ -21,6 +21,13 @@ type Release struct {
 	// --strict-checksums, which only proves the jar matches its .sha1 next to
 	// it in the same (possibly tampered) repository or mirror.
 	Checksums map[string]string `json:"-"`
+	// MetadataLevel is the metadata.version feature level the release
+	// formats a new cluster at and an upgrade finalizes to (Kafka's
+	// MetadataVersion.LATEST_PRODUCTION); Features the other finalized
+	// features a fresh cluster of the release has, by name, except
+	// kraft.version (see finalizeFeatures).
+	MetadataLevel int              `json:"-"`
+	Features      map[string]int16 `json:"-"`
 }
 
 // DateLayout is the layout of the catalog's dates.
@@ -139,13 +146,16 @@ func release(version, released string, recommended bool, logging Logging, kafka,
 	if t, err := time.Parse(DateLayout, released); err == nil {
 		end = t.AddDate(1, 0, 0).Format(DateLayout)
 	}
+	level := metadataLevels[version[:strings.LastIndex(version, ".")]]
 	return Release{
-		Version:      version,
-		Released:     released,
-		SupportStart: released,
-		SupportEnd:   end,
-		Recommended:  recommended,
-		Logging:      logging,
+		MetadataLevel: level,
+		Features:      finalizeFeatures(level),
+		Version:       version,
+		Released:      released,
+		SupportStart:  released,
+		SupportEnd:    end,
+		Recommended:   recommended,
+		Logging:       logging,
 		Checksums: map[string]string{
 			"kafka_2.13-" + version + ".jar":                        kafka,
 			"kafka-clients-" + version + ".jar":                     clients,

@@ -171,3 +171,36 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+// The metadata.version levels are those the jars give as LATEST_PRODUCTION
+// (checked with MetadataVersion in each release's jars), and a finalize
+// never names kraft.version: it would make the static quorum dynamic.
+func TestReleaseMetadataLevels(t *testing.T) {
+	want := map[string]int{"3.9.1": 21, "3.9.2": 21, "4.0.2": 25, "4.1.1": 27, "4.1.2": 27, "4.2.0": 29, "4.3.1": 30}
+	for _, r := range Catalog() {
+		if r.MetadataLevel != want[r.Version] {
+			t.Errorf("%s: metadata level %d, want %d", r.Version, r.MetadataLevel, want[r.Version])
+		}
+		if _, ok := r.Features["kraft.version"]; ok {
+			t.Errorf("%s finalizes kraft.version", r.Version)
+		}
+	}
+	if f := mustLookup(t, "3.9.2").Features; len(f) != 0 {
+		t.Errorf("3.9.2 finalizes features besides metadata.version: %v", f)
+	}
+	if f := mustLookup(t, "4.1.2").Features; len(f) != 3 || f["transaction.version"] != 2 || f["group.version"] != 1 || f["eligible.leader.replicas.version"] != 1 {
+		t.Errorf("4.1.2 finalizes %v, want transaction.version=2 group.version=1 eligible.leader.replicas.version=1", f)
+	}
+	if f := mustLookup(t, "4.3.1").Features; len(f) != 5 || f["share.version"] != 1 || f["streams.version"] != 1 {
+		t.Errorf("4.3.1 finalizes %v, want share.version and streams.version too", f)
+	}
+}
+
+func mustLookup(t *testing.T, version string) Release {
+	t.Helper()
+	r, ok := Lookup(version)
+	if !ok {
+		t.Fatalf("%s is not in the catalog", version)
+	}
+	return r
+}

@@ -143,7 +143,8 @@ if [ "$which_runs" = all ] || [ "$which_runs" = b ]; then
     --exclude-operation-id deleteInstance --exclude-operation-id updateInstance --exclude-operation-id restartInstance \
     --exclude-operation-id replaceCertificate --exclude-operation-id setPublicAccess --exclude-operation-id setMutualTLS \
     --exclude-operation-id changeFlavor --exclude-operation-id reassignPartitions --exclude-operation-id scaleInstance \
-    --exclude-operation-id advertiseAddress --exclude-operation-id expandStorage
+    --exclude-operation-id advertiseAddress --exclude-operation-id expandStorage \
+    --exclude-operation-id upgradeInstance --exclude-operation-id finalizeUpgrade --exclude-operation-id rollbackUpgrade
   STREAMPLANE_SERVER=$url "$bin" instance delete "$instance" --yes >/dev/null
   stop_server
 fi

@@ -25,6 +25,9 @@ func (s *Service) CreateInstance(ctx context.Context, spec streamplane.InstanceS
 		PublicAccess: spec.PublicAccess, Project: spec.Project, DeletionProtection: spec.DeletionProtection,
 		CapacityPolicy: spec.CapacityPolicy,
 	}
+	if rel, ok := kafkaruntime.Lookup(spec.Version); ok {
+		inst.MetadataLevel = rel.MetadataLevel // storage is formatted at the version's own level
+	}
 	var initial *streamplane.KafkaUser
 	if inst.SASL() {
 		var err error

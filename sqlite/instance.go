@@ -14,7 +14,7 @@ const instanceColumns = `id, name, description, kafka_version, flavor, broker_co
 	disk_type, zones, auto_create_topics, tags, status, status_reason, cluster_id, resource_version,
 	created_at, updated_at, deleted_at, parameters, applied_parameters, security_protocol, sasl_mechanisms,
 	kafka_user, public_access, mutual_tls, custom_certificate, project, deletion_protection,
-	capacity_policy, production_stopped, capacity_event, storage_expansions`
+	capacity_policy, production_stopped, capacity_event, storage_expansions, upgrade_from, metadata_level`
 
 func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	rows, err := t.query(`SELECT `+instanceColumns+` FROM instances WHERE id = ?`, idOrName)
@@ -136,13 +136,13 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
 	inst.Project = project(inst.Project)
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
 		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
 		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)),
 		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
-		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions)
+		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions, inst.UpgradeFrom, inst.MetadataLevel)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -162,13 +162,13 @@ func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
 		applied_parameters = ?, security_protocol = ?, sasl_mechanisms = ?, kafka_user = ?, public_access = ?, mutual_tls = ?,
 		custom_certificate = ?, project = ?, deletion_protection = ?,
-		capacity_policy = ?, production_stopped = ?, capacity_event = ?, storage_expansions = ? WHERE id = ? AND resource_version = ?`,
+		capacity_policy = ?, production_stopped = ?, capacity_event = ?, storage_expansions = ?, upgrade_from = ?, metadata_level = ? WHERE id = ? AND resource_version = ?`,
 		inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker, inst.DiskType,
 		mustJSON(inst.Zones), inst.AutoCreateTopics, mustJSON(orEmpty(inst.Tags)), string(inst.Status), inst.StatusReason,
 		inst.ClusterID, nanos(t.now), nullNanos(inst.DeletedAt), mustJSON(orEmpty(inst.Parameters)),
 		mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)), inst.KafkaUser,
 		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
-		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions, inst.ID, inst.ResourceVersion)
+		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions, inst.UpgradeFrom, inst.MetadataLevel, inst.ID, inst.ResourceVersion)
 	if isUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
@@ -228,9 +228,9 @@ func (t *tx) saveBrokers(inst *streamplane.Instance) error {
 	}
 	for _, b := range inst.Brokers {
 		_, err := t.exec(`INSERT INTO brokers (instance_id, node_id, roles, state, error, rack, host, ports, endpoints,
-			pid, started_at, restarts, used_bytes, advertised) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			pid, started_at, restarts, used_bytes, advertised, kafka_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			inst.ID, b.ID, mustJSON(b.Roles), string(b.State), b.Error, b.Rack, b.Host, mustJSON(orEmpty(b.Ports)),
-			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes, mustJSON(orEmpty(b.Advertised)))
+			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes, mustJSON(orEmpty(b.Advertised)), b.Version)
 		if err != nil {
 			return fmt.Errorf("sqlite: save broker %d: %w", b.ID, err)
 		}
@@ -255,7 +255,7 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 			&inst.ClusterID, &inst.ResourceVersion, &created, &updated, &deleted, &params, &applied,
 			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate,
 			&inst.Project, &inst.DeletionProtection,
-			&inst.CapacityPolicy, &inst.ProductionStopped, &inst.CapacityEvent, &inst.StorageExpansions); err != nil {
+			&inst.CapacityPolicy, &inst.ProductionStopped, &inst.CapacityEvent, &inst.StorageExpansions, &inst.UpgradeFrom, &inst.MetadataLevel); err != nil {
 			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
@@ -281,7 +281,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 		marks, args = append(marks, "?"), append(args, inst.ID)
 	}
 	rows, err := t.query(`SELECT instance_id, node_id, roles, state, error, rack, host, ports, endpoints, pid, started_at,
-		restarts, used_bytes, advertised FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
+		restarts, used_bytes, advertised, kafka_version FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: load brokers: %w", err)
 	}
@@ -294,7 +294,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 			started                     sql.NullInt64
 		)
 		if err := rows.Scan(&instID, &b.ID, &roles, &state, &b.Error, &b.Rack, &b.Host, &ports, &endpoints, &b.PID,
-			&started, &b.Restarts, &b.UsedBytes, &advertised); err != nil {
+			&started, &b.Restarts, &b.UsedBytes, &advertised, &b.Version); err != nil {
 			return fmt.Errorf("sqlite: scan broker: %w", err)
 		}
 		b.State, b.StartedAt = streamplane.BrokerState(state), fromNullNanos(started)

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) streamplane.Store) {
 		{"Policies", testPolicies},
 		{"Projects", testProjects},
 		{"InstanceProjects", testInstanceProjects},
+		{"InstanceVersionUpgrade", testInstanceVersionUpgrade},
 		{"AuditChain", testAuditChain},
 		{"AuditFilters", testAuditFilters},
 		{"AuditPrune", testAuditPrune},

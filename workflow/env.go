@@ -56,6 +56,9 @@ func (env *Env) Workflows() map[string]task.Workflow {
 		env.expandStorageWorkflow()} {
 		out[wf.Kind] = wf
 	}
+	for _, wf := range []task.Workflow{env.upgradeWorkflow(), env.finalizeWorkflow()} {
+		out[wf.Kind] = wf
+	}
 	return out
 }
 

@@ -35,7 +35,7 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	if proc, ok := p.Inspect(inst, b); ok {
 		return proc, nil
 	}
-	rt, err := p.runtime(inst.Version)
+	rt, err := p.runtime(inst.BrokerVersion(b)) // the broker's own: an upgrade rolls brokers one by one
 	if err != nil {
 		return streamplane.Process{}, err
 	}

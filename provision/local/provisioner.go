@@ -171,10 +171,6 @@ func (p *Provisioner) bindable(port int) bool {
 // secret files of every broker. Files are private to the server's user:
 // they hold credentials and keys.
 func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance, creds streamplane.Credentials, files streamplane.BrokerFiles) error {
-	rt, err := p.runtime(inst.Version)
-	if err != nil {
-		return err
-	}
 	if err := p.WriteFiles(ctx, inst, files); err != nil {
 		return err
 	}
@@ -182,6 +178,12 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 		b := &inst.Brokers[i]
 		if b.State == streamplane.BrokerDeleted {
 			continue
+		}
+		// Each broker's files are for its own runtime (reload4j before 4.0,
+		// log4j2 after): brokers run mixed versions while an upgrade rolls.
+		rt, err := p.runtime(inst.BrokerVersion(b))
+		if err != nil {
+			return err
 		}
 		dir := p.layout.brokerDir(inst.ID, b.ID)
 		in := kafkaconfig.BrokerInput{
@@ -263,7 +265,7 @@ func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b 
 		}
 		return nil
 	}
-	rt, err := p.runtime(inst.Version)
+	rt, err := p.runtime(inst.BrokerVersion(b))
 	if err != nil {
 		return err
 	}
