@@ -50,6 +50,11 @@ func (inst *Instance) Scale(req ScaleRequest, partitions int) (added, removed []
 	if err != nil {
 		return nil, nil, err
 	}
+	if inst.UpgradeFrom != "" {
+		// A new broker must run the version every other one runs, and a
+		// rollback would have to take it back too.
+		return nil, nil, Errorf(ESTATE, "instance %s is upgrading from %s to %s; finalize or roll back the upgrade before scaling", inst.Name, inst.UpgradeFrom, inst.Version)
+	}
 	count := inst.BrokerCount
 	if req.BrokerCount != 0 {
 		if req.BrokerCount <= count {
@@ -84,7 +89,7 @@ func (inst *Instance) Scale(req ScaleRequest, partitions int) (added, removed []
 		removed = append(removed, id)
 	}
 	for len(inst.Brokers) < count {
-		b := Broker{ID: inst.nextBrokerID(), Roles: []string{RoleBroker}, State: BrokerStarting, Rack: inst.emptiestZone()}
+		b := Broker{ID: inst.nextBrokerID(), Roles: []string{RoleBroker}, State: BrokerStarting, Rack: inst.emptiestZone(), Version: inst.Version}
 		inst.Brokers = append(inst.Brokers, b)
 		added = append(added, b.ID)
 	}

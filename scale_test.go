@@ -25,7 +25,7 @@ func TestScaleOutAddsBrokerOnlyNodesSpreadOverZones(t *testing.T) {
 	}
 	for _, id := range added {
 		b, _ := inst.Broker(id)
-		if b.IsController() || b.State != BrokerStarting {
+		if b.IsController() || b.State != BrokerStarting || b.Version != inst.Version {
 			t.Errorf("new broker %d: roles %v state %s; want broker only, STARTING", id, b.Roles, b.State)
 		}
 	}
@@ -88,6 +88,14 @@ func TestScaleRefusals(t *testing.T) {
 				t.Errorf("a refused scale changed the instance: %d brokers", len(inst.Brokers))
 			}
 		})
+	}
+}
+
+func TestScaleRefusedWhileAnUpgradeIsUnfinished(t *testing.T) {
+	inst := scaleFixture()
+	inst.Version, inst.UpgradeFrom = "4.1.2", "3.9.2"
+	if _, _, err := inst.Scale(ScaleRequest{BrokerCount: 4}, 0); ErrorCode(err) != ESTATE || len(inst.Brokers) != 3 {
+		t.Fatalf("scale during an upgrade: %v, %d brokers; want refused, nothing added", err, len(inst.Brokers))
 	}
 }
 
