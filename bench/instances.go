@@ -78,7 +78,9 @@ func measureInstances(ctx context.Context, env *benchEnv) ([]row, error) {
 		}
 		restarts = append(restarts, time.Since(start))
 	}
-	roll, err := rollUnderLoad(ctx, c, a.ID)
+	roll, err := underLoad(ctx, c, a.ID, "bench-roll", func(ctx context.Context) (*streamplane.Task, error) {
+		return c.RestartInstance(ctx, a.ID, false)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("rolling restart under load: %w", err)
 	}

@@ -1,11 +1,12 @@
 // Command bench measures Streamplane against its performance goals and
-// prints a table: instance creation and rolling restart on real brokers,
-// the server's memory, API latency over a large store (and what the
-// guard's authentication, authorisation and audit add to it, timed by
-// api's BenchmarkGuard through `go test`), and the Kafka-facing
-// operations (topics, groups, messages) on a large instance, and a rolling
-// version upgrade under a steady acks=all load. Run it with
-// `make bench`; it needs Java, Maven and about 4 GB of free memory.
+// prints a table: instance creation (against the same brokers started by
+// hand) and rolling restarts on real brokers, the server's memory, API
+// latency over a large store (and what the guard's authentication,
+// authorisation and audit add to it, timed by api's BenchmarkGuard through
+// `go test`), the Kafka-facing operations (topics, groups, messages) on a
+// large instance, a scale-out's rebalance against its throttle, and an
+// upgrade and a flavor change under load. Run it with `make bench`; it
+// needs Java, Maven and about 4 GB of free memory.
 package main
 
 import (
@@ -45,7 +46,7 @@ var measurements = []measurement{
 	{"groups", measureGroups},
 	{"messages", measureMessages},
 	{"scale", measureScale},
-	{"upgrade", measureUpgrade},
+	{"rolls", measureRolls},
 }
 
 func main() {
@@ -56,7 +57,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale or upgrade")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale or rolls (upgrade and flavor change under load)")
 	flag.Parse()
 
 	ctx := context.Background()

@@ -13,29 +13,29 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// rollLoadRate is the producer's rate during a rolling restart.
+// rollLoadRate is the producer's rate during an operation under load.
 const rollLoadRate = 2000 // records per second
 
-// rollResult is one rolling restart under load.
+// rollResult is one operation under load.
 type rollResult struct {
-	took                 time.Duration // the restart task, request to done
+	took                 time.Duration // the operation's task, request to done
 	acked, failed, lost  int
 	p99, maxProduceDelay time.Duration
 	perNode              []time.Duration // from one "restarting node" event to the next (the last: to the task's end)
 }
 
-// rollUnderLoad restarts an instance's brokers through the API (the safe
-// roll) while a producer writes rollLoadRate records/s with acks=all to a
-// topic of 3 replicas and min.insync.replicas 2, then reads the topic back
-// to count acknowledged records that are missing. A write fails when the
-// client gives up on it: after its retries, 30 s at most.
-func rollUnderLoad(ctx context.Context, c *client.Client, id string) (rollResult, error) {
+// underLoad runs an operation on an instance (a rolling restart, a flavor
+// change, an upgrade: op starts its task) while a producer writes
+// rollLoadRate records/s with acks=all to a new topic of 3 replicas and
+// min.insync.replicas 2, then reads the topic back to count acknowledged
+// records that are missing. A write fails when the client gives up on it:
+// after its retries, 30 s at most.
+func underLoad(ctx context.Context, c *client.Client, id, topic string, op func(context.Context) (*streamplane.Task, error)) (rollResult, error) {
 	var res rollResult
 	inst, err := c.Instance(ctx, id)
 	if err != nil {
 		return res, err
 	}
-	topic := "bench-roll"
 	if _, err := c.CreateTopic(ctx, id, streamplane.TopicSpec{Name: topic, Partitions: 3, Replicas: 3,
 		Configs: map[string]string{streamplane.ConfigMinInsyncReplicas: "2"}}); err != nil {
 		return res, fmt.Errorf("create %s: %w", topic, err)
@@ -84,7 +84,7 @@ func rollUnderLoad(ctx context.Context, c *client.Client, id string) (rollResult
 
 	time.Sleep(2 * time.Second) // the producer in its stride first
 	start := time.Now()
-	task, err := c.RestartInstance(ctx, id, false)
+	task, err := op(ctx)
 	var done *streamplane.TaskDetail
 	if err == nil {
 		done, err = waitTask(ctx, c, task.ID)
