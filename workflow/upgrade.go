@@ -206,7 +206,7 @@ func (env *Env) finalize(ctx context.Context, r *task.Run) error {
 	}
 	rel, ok := kafkaruntime.Lookup(inst.Version)
 	if !ok {
-		return fmt.Errorf("Kafka %s is not in the catalog", inst.Version)
+		return fmt.Errorf("workflow: version %s of Kafka is not in the catalog", inst.Version)
 	}
 	want := map[string]int16{kafkaruntime.MetadataFeature: int16(rel.MetadataLevel)}
 	for name, level := range rel.Features {
