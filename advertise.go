@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"regexp"
-	"strconv"
 )
 
 // Client listeners a broker can advertise another address on.
@@ -23,7 +22,14 @@ type AdvertiseRequest struct {
 	Address  string `json:"address"`
 }
 
-var advertisedHostRE = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+// advertisedAddressRE is host:port with a DNS name (or a dotted IPv4
+// address) and a port from 1 to 65535; api/openapi.json states the same.
+var advertisedAddressRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*:` +
+	`(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})$`)
+
+// maxAdvertisedAddress bounds an address: a 253-character name, a colon
+// and a port.
+const maxAdvertisedAddress = 259
 
 // Validate checks the request's form.
 func (r AdvertiseRequest) Validate() error {
@@ -36,15 +42,8 @@ func (r AdvertiseRequest) Validate() error {
 	if r.Address == "" {
 		return nil
 	}
-	host, port, err := net.SplitHostPort(r.Address)
-	if err != nil {
-		return Invalid("address", "address is host:port, got %q", r.Address)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return Invalid("address", "the port of %q must be from 1 to 65535", r.Address)
-	}
-	if net.ParseIP(host) == nil && (len(host) > 253 || !advertisedHostRE.MatchString(host)) {
-		return Invalid("address", "the host of %q is neither an IP address nor a DNS name", r.Address)
+	if len(r.Address) > maxAdvertisedAddress || !advertisedAddressRE.MatchString(r.Address) {
+		return Invalid("address", "address is host:port, a DNS name or IPv4 address and a port from 1 to 65535; got %q", r.Address)
 	}
 	return nil
 }

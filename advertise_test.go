@@ -6,7 +6,6 @@ func TestAdvertiseRequestValidate(t *testing.T) {
 	ok := []AdvertiseRequest{
 		{Broker: 0, Listener: "private", Address: "nat.example.com:19092"},
 		{Broker: 2, Listener: "public", Address: "203.0.113.7:9094"},
-		{Broker: 1, Listener: "private", Address: "[2001:db8::1]:9092"},
 		{Broker: 1, Listener: "private"}, // back to its own address
 	}
 	for _, r := range ok {
@@ -25,6 +24,9 @@ func TestAdvertiseRequestValidate(t *testing.T) {
 		{AdvertiseRequest{Listener: "private", Address: "host:70000"}, "address"},
 		{AdvertiseRequest{Listener: "private", Address: "bad_host!:9092"}, "address"},
 		{AdvertiseRequest{Listener: "private", Address: "-lead.example.com:9092"}, "address"},
+		{AdvertiseRequest{Listener: "private", Address: "[2001:db8::1]:9092"}, "address"},
+		{AdvertiseRequest{Listener: "private", Address: "a..b:9092"}, "address"},
+		{AdvertiseRequest{Listener: "private", Address: "host:09092"}, "address"},
 	}
 	for _, c := range bad {
 		if err := c.req.Validate(); ErrorCode(err) != EINVALID || errorField(err) != c.field {

@@ -33,7 +33,9 @@ func Dial(seeds []string, user, password string) (*Client, error) {
 		// franz-go's 250 ms doubling to 5 s: waits for a starting broker
 		// ask again and again, and a request that met the broker still down
 		// slept up to seconds after it came up. The brokers are local.
-		kgo.RetryBackoffFn(func(fails int) time.Duration { return min(100*time.Millisecond<<min(max(fails-1, 0), 3), 500*time.Millisecond) }),
+		kgo.RetryBackoffFn(func(fails int) time.Duration {
+			return min(100*time.Millisecond<<min(max(fails-1, 0), 3), 500*time.Millisecond)
+		}),
 		kgo.MetadataMinAge(500*time.Millisecond),
 		kgo.ClientID("streamplane"),
 		// Producing: messages sent through the API, one at a time for a
