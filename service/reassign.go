@@ -380,9 +380,16 @@ func readCluster(ctx context.Context, inst *streamplane.Instance, cl *kafkaadmin
 		return c, nil, kafkaadmin.AppError(err, "", "list the topics of %s", inst.Name)
 	}
 	known := map[string]bool{}
+	// The flavor limits partitions per broker × brokers in all (DMS), so a
+	// full instance spread evenly holds MaxTopicReplicas × that per broker:
+	// no plan may put more replicas than that on one broker.
+	perBroker := 0
+	if f, ok := streamplane.LookupFlavor(inst.Flavor); ok {
+		perBroker = f.MaxPartitionsPerBroker * streamplane.MaxTopicReplicas
+	}
 	for _, b := range inst.Brokers {
 		if holdsReplicas(b) {
-			c.Brokers = append(c.Brokers, rebalance.Broker{ID: int32(b.ID), Rack: b.Rack})
+			c.Brokers = append(c.Brokers, rebalance.Broker{ID: int32(b.ID), Rack: b.Rack, MaxReplicas: perBroker})
 		}
 	}
 	for _, m := range metas {
