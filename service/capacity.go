@@ -96,16 +96,20 @@ func (s *Service) capacityWorkflow() task.Workflow {
 	return wf
 }
 
+// capacityInput is what the event's steps read: the event, what was
+// planned so far, and the instance's admin client.
+func (s *Service) capacityInput(ctx context.Context, r *task.Run) (p capacityParams, st capacityState, cl *kafkaadmin.Client, err error) {
+	if _, cl, err = s.changeInput(ctx, r, &p); err != nil {
+		return p, st, nil, err
+	}
+	return p, st, cl, r.State(&st)
+}
+
 // planCapacity decides what the event does: for auto_delete, which records
 // go, measured now (the supervisor's figures may be a few seconds old).
 func (s *Service) planCapacity(ctx context.Context, r *task.Run) error {
-	var p capacityParams
-	_, cl, err := s.changeInput(ctx, r, &p)
+	p, st, cl, err := s.capacityInput(ctx, r)
 	if err != nil {
-		return err
-	}
-	var st capacityState
-	if err := r.State(&st); err != nil {
 		return err
 	}
 	switch p.Action {
@@ -144,13 +148,8 @@ func (s *Service) planCapacity(ctx context.Context, r *task.Run) error {
 
 // actCapacity carries the event out.
 func (s *Service) actCapacity(ctx context.Context, r *task.Run) error {
-	var p capacityParams
-	_, cl, err := s.changeInput(ctx, r, &p)
+	p, st, cl, err := s.capacityInput(ctx, r)
 	if err != nil {
-		return err
-	}
-	var st capacityState
-	if err := r.State(&st); err != nil {
 		return err
 	}
 	switch p.Action {

@@ -68,13 +68,18 @@ func (env *Env) installTarget(ctx context.Context, r *task.Run) error {
 	return err
 }
 
-func (env *Env) upgradeBrokers(ctx context.Context, r *task.Run) error {
-	var p UpgradeParams
-	if err := r.Params(&p); err != nil {
-		return err
+// upgradeInput is what the upgrade's steps and its finish read: the
+// request and the order and progress saved so far.
+func upgradeInput(r *task.Run) (p UpgradeParams, st upgradeState, err error) {
+	if err = r.Params(&p); err != nil {
+		return p, st, err
 	}
-	var st upgradeState
-	if err := r.State(&st); err != nil {
+	return p, st, r.State(&st)
+}
+
+func (env *Env) upgradeBrokers(ctx context.Context, r *task.Run) error {
+	p, st, err := upgradeInput(r)
+	if err != nil {
 		return err
 	}
 	inst, cl, err := env.connect(ctx, r)
@@ -271,12 +276,8 @@ func finishUpgrade(tx streamplane.Tx, r *task.Run, runErr error) error {
 	if err != nil {
 		return err
 	}
-	var p UpgradeParams
-	if err := r.Params(&p); err != nil {
-		return err
-	}
-	var st upgradeState
-	if err := r.State(&st); err != nil {
+	p, st, err := upgradeInput(r)
+	if err != nil {
 		return err
 	}
 	switch {
