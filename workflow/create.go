@@ -51,11 +51,7 @@ func (env *Env) reserve(ctx context.Context, r *task.Run) error {
 	if err := env.Provisioner.Place(ctx, inst); err != nil {
 		return err
 	}
-	return r.Update(ctx, func(tx streamplane.Tx) error {
-		cur, err := tx.Instance(inst.ID)
-		if err != nil {
-			return err
-		}
+	return desire(ctx, r, func(cur *streamplane.Instance) {
 		if cur.ClusterID == "" {
 			cur.ClusterID = newClusterID()
 		}
@@ -65,7 +61,6 @@ func (env *Env) reserve(ctx context.Context, r *task.Run) error {
 				b.Host, b.Port, b.Ports, b.Endpoints = placed.Host, placed.Port, placed.Ports, placed.Endpoints
 			}
 		}
-		return tx.UpdateInstance(cur)
 	})
 }
 

@@ -100,6 +100,19 @@ func instance(ctx context.Context, r *task.Run) (*streamplane.Instance, error) {
 	return inst, err
 }
 
+// desire re-reads the task's instance, lets fn change its desired state
+// (brokers, cluster id) and saves it, in one transaction.
+func desire(ctx context.Context, r *task.Run, fn func(inst *streamplane.Instance)) error {
+	return r.Update(ctx, func(tx streamplane.Tx) error {
+		inst, err := tx.Instance(r.Task.InstanceID)
+		if err != nil {
+			return err
+		}
+		fn(inst)
+		return tx.UpdateInstance(inst)
+	})
+}
+
 // observe re-reads the task's instance, lets fn change its observed state
 // and saves it, in one transaction.
 func observe(ctx context.Context, r *task.Run, fn func(inst *streamplane.Instance)) error {

@@ -121,13 +121,8 @@ func (env *Env) RetireBrokers(ctx context.Context, r *task.Run) error {
 		if err := env.Provisioner.Forget(ctx, inst, b); err != nil {
 			return err
 		}
-		err := r.Update(ctx, func(tx streamplane.Tx) error {
-			cur, err := tx.Instance(inst.ID)
-			if err != nil {
-				return err
-			}
+		err := desire(ctx, r, func(cur *streamplane.Instance) {
 			cur.Brokers = slices.DeleteFunc(cur.Brokers, func(b streamplane.Broker) bool { return b.ID == id })
-			return tx.UpdateInstance(cur)
 		})
 		if err != nil {
 			return err
@@ -154,11 +149,7 @@ func (env *Env) AbandonScale(ctx context.Context, r *task.Run) error {
 		}
 		r.Progress(ctx, "broker %d never joined; stopped and removed", b.ID)
 	}
-	return r.Update(ctx, func(tx streamplane.Tx) error {
-		cur, err := tx.Instance(inst.ID)
-		if err != nil {
-			return err
-		}
+	return desire(ctx, r, func(cur *streamplane.Instance) {
 		cur.Brokers = slices.DeleteFunc(cur.Brokers, func(b streamplane.Broker) bool { return b.State == streamplane.BrokerStarting })
 		for i := range cur.Brokers {
 			if cur.Brokers[i].State == streamplane.BrokerDeleting {
@@ -166,7 +157,6 @@ func (env *Env) AbandonScale(ctx context.Context, r *task.Run) error {
 			}
 		}
 		cur.BrokerCount = len(cur.Brokers)
-		return tx.UpdateInstance(cur)
 	})
 }
 
