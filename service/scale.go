@@ -147,15 +147,16 @@ func (s *Service) planScaleMoves(ctx context.Context, r *task.Run) error {
 
 // finishScale records the instance RUNNING with its brokers. After a
 // failure (abandonScale has undone what it could) the instance is RUNNING
-// on the brokers it has, with the failure as its status reason, so the
-// user can scale again; unhealthy brokers make the supervisor report it.
+// on the brokers it has, so the user can scale again; the failed task
+// says why. No status reason: the supervisor's next look decides the
+// instance's health and would clear it anyway.
 func finishScale(tx streamplane.Tx, r *task.Run, runErr error) error {
 	inst, err := tx.Instance(r.Task.InstanceID)
 	if err != nil {
 		return err
 	}
 	if runErr != nil {
-		inst.Status, inst.StatusReason = streamplane.InstanceRunning, fmt.Sprintf("the last scale failed, the instance has %d brokers: %v", inst.BrokerCount, runErr)
+		inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
 		return tx.UpdateInstance(inst)
 	}
 	inst.Status, inst.StatusReason = streamplane.InstanceRunning, ""
