@@ -38,31 +38,43 @@ func TestBrokerOnlyNodes(t *testing.T) {
 	if err != nil || len(md.Brokers) != 4 {
 		t.Fatalf("metadata lists %d brokers (%v), want 4", len(md.Brokers), err)
 	}
-	// Every broker, the broker-only one included, leads some partition.
+	// The broker-only node holds replicas like the others. (Kafka's striped
+	// placer picks leaders by rack, and az1 has two brokers, so whether
+	// broker 3 leads one of 8 partitions is chance; holding replicas is not:
+	// every partition has a replica in az1.)
 	createTopic(t, inst, "four", 8, 3, nil)
-	// The broker that answers may not know the new topic's leaders yet.
-	leaders := map[int32]bool{}
+	// The broker that answers may not know the new topic's replicas yet.
+	onThree := map[int32]bool{}
 	eventually(t, 30*time.Second, func() (bool, string) {
 		m, err := adm.Metadata(ctx, "four")
 		if err != nil {
 			return false, err.Error()
 		}
-		leaders = map[int32]bool{}
-		led := 0
+		onThree = map[int32]bool{}
 		for _, p := range m.Topics["four"].Partitions {
-			if p.Leader >= 0 {
-				leaders[p.Leader] = true
-				led++
+			if slices.Contains(p.Replicas, 3) {
+				onThree[p.Partition] = true
 			}
 		}
-		return led == 8, fmt.Sprintf("%d of 8 partitions of four have a leader", led)
+		return len(m.Topics["four"].Partitions) == 8, fmt.Sprintf("%d of 8 partitions of four known", len(m.Topics["four"].Partitions))
 	})
-	if !leaders[3] {
-		t.Errorf("broker 3 leads no partition of 8: leaders %v", leaders)
+	if len(onThree) == 0 {
+		t.Fatal("broker 3 holds no replica of the 8 partitions of four")
 	}
 	values := produce(t, kafkaClient(t, inst, kgo.RequiredAcks(kgo.AllISRAcks())), "four", "four", 500)
 	if m := missing(values, consumeAll(t, inst, "four", len(values))); len(m) > 0 {
 		t.Fatalf("%d records lost", len(m))
+	}
+	// After acks=all writes, broker 3 is in sync on every partition it holds:
+	// it fetched and kept up like the others.
+	m, err := adm.Metadata(ctx, "four")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Topics["four"].Partitions {
+		if onThree[p.Partition] && !slices.Contains(p.ISR, 3) {
+			t.Errorf("partition %d: broker 3 is a replica but not in sync (ISR %v)", p.Partition, p.ISR)
+		}
 	}
 }
 
