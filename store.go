@@ -20,6 +20,7 @@ type Store interface {
 // timestamp written in it is the same.
 type Tx interface {
 	Now() time.Time
+	AlarmStore
 
 	// Instance returns the instance with this id, or, failing that, the
 	// instance not yet deleted with this name. ENOTFOUND otherwise.

@@ -212,6 +212,9 @@ func (t *tx) PurgeInstance(id string) error {
 		`DELETE FROM kafka_users WHERE instance_id = ?`,
 		`DELETE FROM port_reservations WHERE owner = ?`,
 		`DELETE FROM secrets WHERE owner = ?`,
+		`DELETE FROM alarm_states WHERE rule_id IN (SELECT id FROM alarm_rules WHERE instance_id = ?)`,
+		`DELETE FROM alarm_rules WHERE instance_id = ?`,
+		`DELETE FROM alarms WHERE instance_id = ?`,
 		`DELETE FROM instances WHERE id = ?`,
 	} {
 		if _, err := t.exec(q, id); err != nil {

@@ -15,6 +15,7 @@ includeObjectNames:
   - "kafka.server:type=socket-server-metrics,*"
   - "kafka.controller:type=KafkaController,*"
   - "kafka.network:type=RequestMetrics,name=TotalTimeMs,*"
+  - "kafka.network:type=RequestMetrics,name=RequestQueueTimeMs,request=Produce"
   - "kafka.log:type=LogFlushStats,*"
   - "java.lang:type=Memory"
   - "java.lang:type=OperatingSystem"
@@ -51,10 +52,23 @@ rules:
     name: kafka_network_requestmetrics_totaltimems_$2
     labels: {request: "$1"}
     type: GAUGE
+  - pattern: 'kafka.network<type=RequestMetrics, name=RequestQueueTimeMs, request=(Produce)><>Mean'
+    name: kafka_network_requestmetrics_requestqueuetimems_mean
+    labels: {request: "$1"}
+    type: GAUGE
   - pattern: 'kafka.server<type=socket-server-metrics, listener=(\w+), networkProcessor=(\d+)><>connection-count'
     name: kafka_server_socket_server_metrics_connection_count
     labels: {listener: "$1", network_processor: "$2"}
     type: GAUGE
+  # Network bytes by listener: the public listener's traffic, and all of it.
+  - pattern: 'kafka.server<type=socket-server-metrics, listener=(\w+), networkProcessor=(\d+)><>incoming-byte-total'
+    name: kafka_server_socket_server_metrics_incoming_byte_total
+    labels: {listener: "$1", network_processor: "$2"}
+    type: COUNTER
+  - pattern: 'kafka.server<type=socket-server-metrics, listener=(\w+), networkProcessor=(\d+)><>outgoing-byte-total'
+    name: kafka_server_socket_server_metrics_outgoing_byte_total
+    labels: {listener: "$1", network_processor: "$2"}
+    type: COUNTER
   - pattern: 'java.lang<type=Memory><HeapMemoryUsage>(used|committed|max)'
     name: jvm_memory_heap_$1_bytes
     type: GAUGE
