@@ -119,12 +119,6 @@ func (r *AlarmRule) Watches(k SeriesKey) bool {
 		(r.Group == nil || *r.Group == k.Group)
 }
 
-// Alarm states.
-const (
-	AlarmFiring   = "firing"
-	AlarmResolved = "resolved"
-)
-
 // Alarm is one firing of a rule on one series, kept after it resolves:
 // the alarm history.
 type Alarm struct {
@@ -188,4 +182,75 @@ type AlarmStore interface {
 	UpdateAlarm(a *Alarm) error
 	Alarm(id string) (*Alarm, error)
 	Alarms(f AlarmFilter) ([]*Alarm, error)
+}
+
+// AlarmRuleUpdate changes some of a rule's fields: nil ones keep their
+// value. Clear* drops a dimension filter.
+type AlarmRuleUpdate struct {
+	Name        *string   `json:"name,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	Broker      *int      `json:"broker,omitempty"`
+	Topic       *string   `json:"topic,omitempty"`
+	Group       *string   `json:"group,omitempty"`
+	ClearBroker bool      `json:"clear_broker,omitempty"`
+	ClearTopic  bool      `json:"clear_topic,omitempty"`
+	ClearGroup  bool      `json:"clear_group,omitempty"`
+	Op          *string   `json:"op,omitempty"`
+	Threshold   *float64  `json:"threshold,omitempty"`
+	Periods     *int      `json:"periods,omitempty"`
+	Severity    *string   `json:"severity,omitempty"`
+	Enabled     *bool     `json:"enabled,omitempty"`
+	Channels    *[]string `json:"channels,omitempty"`
+}
+
+// Apply changes r by u.
+func (u AlarmRuleUpdate) Apply(r *AlarmRule) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&r.Name, u.Name)
+	set(&r.Description, u.Description)
+	set(&r.Op, u.Op)
+	set(&r.Severity, u.Severity)
+	if u.Broker != nil {
+		r.Broker = u.Broker
+	}
+	if u.Topic != nil {
+		r.Topic = u.Topic
+	}
+	if u.Group != nil {
+		r.Group = u.Group
+	}
+	if u.ClearBroker {
+		r.Broker = nil
+	}
+	if u.ClearTopic {
+		r.Topic = nil
+	}
+	if u.ClearGroup {
+		r.Group = nil
+	}
+	if u.Threshold != nil {
+		r.Threshold = *u.Threshold
+	}
+	if u.Periods != nil {
+		r.Periods = *u.Periods
+	}
+	if u.Enabled != nil {
+		r.Enabled = *u.Enabled
+	}
+	if u.Channels != nil {
+		r.Channels = *u.Channels
+	}
+}
+
+// DefaultAlarmRules asks for DMS table 15-5's rules on an instance.
+type DefaultAlarmRules struct {
+	// GroupMessagesLimit and TopicMessagesLimit are the user-set limits
+	// the lag rules warn at 90% of; zero takes the defaults.
+	GroupMessagesLimit int64    `json:"group_messages_limit,omitempty"`
+	TopicMessagesLimit int64    `json:"topic_messages_limit,omitempty"`
+	Channels           []string `json:"channels,omitempty"`
 }

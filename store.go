@@ -21,6 +21,7 @@ type Store interface {
 type Tx interface {
 	Now() time.Time
 	AlarmStore
+	AlarmChannelStore
 
 	// Instance returns the instance with this id, or, failing that, the
 	// instance not yet deleted with this name. ENOTFOUND otherwise.

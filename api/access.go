@@ -149,15 +149,39 @@ var Access = map[string]access{
 
 	"GET /api/v1/audit":        {"audit:read", global},
 	"GET /api/v1/audit/verify": {"audit:verify", global},
+
+	"GET /api/v1/metrics":                                   {"", signedIn},
+	"GET /api/v1/instances/{instance}/metrics/{metric}":     {"metric:read", onInstance},
+	"GET /api/v1/instances/{instance}/metrics/{metric}/top": {"metric:read", onInstance},
+	"GET /metrics": {"metric:export", anyProject},
+
+	"GET /api/v1/instances/{instance}/alarm-rules":           {"alarm:listRules", onInstance},
+	"POST /api/v1/instances/{instance}/alarm-rules":          {"alarm:createRule", onInstance},
+	"POST /api/v1/instances/{instance}/alarm-rules/defaults": {"alarm:createRule", onInstance},
+	"GET /api/v1/instances/{instance}/alarm-rules/{rule}":    {"alarm:listRules", onInstance},
+	"PATCH /api/v1/instances/{instance}/alarm-rules/{rule}":  {"alarm:updateRule", onInstance},
+	"DELETE /api/v1/instances/{instance}/alarm-rules/{rule}": {"alarm:deleteRule", onInstance},
+	"GET /api/v1/instances/{instance}/alarms":                {"alarm:list", onInstance},
+
+	"GET /api/v1/alarm-channels":                      {"alarm:listChannels", global},
+	"POST /api/v1/alarm-channels":                     {"alarm:createChannel", global},
+	"GET /api/v1/alarm-channels/{channel}":            {"alarm:listChannels", global},
+	"DELETE /api/v1/alarm-channels/{channel}":         {"alarm:deleteChannel", global},
+	"GET /api/v1/alarm-channels/{channel}/deliveries": {"alarm:listChannels", global},
 }
 
 // answered is the status of a change answered with something other than
 // 200 when it succeeds, for its audit entry; a change that runs as a task
 // past the request is recorded as 202.
 var answered = map[string]int{
-	"POST /api/v1/instances/{instance}/topics":           http.StatusCreated,
-	"POST /api/v1/instances/{instance}/users":            http.StatusCreated,
-	"POST /api/v1/instances/{instance}/quotas":           http.StatusCreated,
-	"DELETE /api/v1/instances/{instance}/users/{user}":   http.StatusNoContent,
-	"DELETE /api/v1/instances/{instance}/groups/{group}": http.StatusNoContent,
+	"POST /api/v1/instances/{instance}/topics":               http.StatusCreated,
+	"POST /api/v1/instances/{instance}/users":                http.StatusCreated,
+	"POST /api/v1/instances/{instance}/quotas":               http.StatusCreated,
+	"DELETE /api/v1/instances/{instance}/users/{user}":       http.StatusNoContent,
+	"DELETE /api/v1/instances/{instance}/groups/{group}":     http.StatusNoContent,
+	"POST /api/v1/instances/{instance}/alarm-rules":          http.StatusCreated,
+	"POST /api/v1/instances/{instance}/alarm-rules/defaults": http.StatusCreated,
+	"DELETE /api/v1/instances/{instance}/alarm-rules/{rule}": http.StatusNoContent,
+	"POST /api/v1/alarm-channels":                            http.StatusCreated,
+	"DELETE /api/v1/alarm-channels/{channel}":                http.StatusNoContent,
 }

@@ -55,3 +55,18 @@ func writeTasksCSV(w http.ResponseWriter, list []*streamplane.Task) {
 	}
 	cw.Flush()
 }
+
+// writeSeriesCSV writes one row per point: time, the series' dimensions
+// and the value.
+func writeSeriesCSV(w http.ResponseWriter, metric string, series []streamplane.Series) {
+	cw := startCSV(w, metric)
+	cw.Write([]string{"time", "metric", "broker", "topic", "partition", "group", "value"})
+	for _, se := range series {
+		l := se.Key.Labels()
+		for _, p := range se.Points {
+			cw.Write([]string{p.At.UTC().Format(time.RFC3339), metric, l["broker"], csvSafe(l["topic"]), l["partition"], csvSafe(l["group"]),
+				strconv.FormatFloat(p.Value, 'g', -1, 64)})
+		}
+	}
+	cw.Flush()
+}

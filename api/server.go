@@ -37,7 +37,7 @@ type Route struct {
 // Routes is the whole REST surface, one group per resource. The OpenAPI
 // test checks openapi.json against it, both ways.
 var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes, securityRoutes, userRoutes, quotaRoutes,
-	identityRoutes, projectRoutes, auditRoutes, upgradeRoutes)
+	identityRoutes, projectRoutes, auditRoutes, upgradeRoutes, metricRoutes, alarmRoutes, alarmChannelRoutes)
 
 var coreRoutes = []Route{
 	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI},

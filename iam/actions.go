@@ -93,6 +93,19 @@ const (
 
 	AuditRead   = "audit:read"
 	AuditVerify = "audit:verify"
+
+	MetricRead   = "metric:read"
+	MetricExport = "metric:export"
+
+	AlarmListRules  = "alarm:listRules"
+	AlarmCreateRule = "alarm:createRule"
+	AlarmUpdateRule = "alarm:updateRule"
+	AlarmDeleteRule = "alarm:deleteRule"
+	AlarmList       = "alarm:list"
+	// Channels are the server's: global, like IAM.
+	AlarmListChannels  = "alarm:listChannels"
+	AlarmCreateChannel = "alarm:createChannel"
+	AlarmDeleteChannel = "alarm:deleteChannel"
 )
 
 // ActionInfo describes one action. ReadOnly actions change nothing; they
@@ -183,6 +196,18 @@ var Actions = []ActionInfo{
 
 	{AuditRead, "Query and export the audit log", true},
 	{AuditVerify, "Verify the audit log's hash chain", true},
+
+	{MetricRead, "Read the metric catalog and an instance's metric series", true},
+	{MetricExport, "Scrape the Prometheus endpoint /metrics (the instances of readable projects)", true},
+
+	{AlarmListRules, "List and view an instance's alarm rules", true},
+	{AlarmCreateRule, "Create alarm rules on an instance, the recommended defaults included", false},
+	{AlarmUpdateRule, "Change, enable or disable an alarm rule", false},
+	{AlarmDeleteRule, "Delete an alarm rule", false},
+	{AlarmList, "List an instance's alarms, firing and resolved", true},
+	{AlarmListChannels, "List alarm notification channels and their deliveries", true},
+	{AlarmCreateChannel, "Create an alarm notification channel (webhook or e-mail)", false},
+	{AlarmDeleteChannel, "Delete an alarm notification channel", false},
 }
 
 // Lookup returns the catalog entry of an action, by exact name.

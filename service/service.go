@@ -63,6 +63,8 @@ type Service struct {
 	// StorageUnitBytes is the size of one unit of storage_gb_per_broker:
 	// streamplane.BytesPerGB unless a server for tests sets it smaller.
 	StorageUnitBytes int64
+	// Metrics answers metric queries (nil: the server keeps none).
+	Metrics MetricHistory
 }
 
 func newID() string { return uuid.NewString() }
