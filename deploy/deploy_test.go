@@ -130,9 +130,9 @@ type dashboard struct {
 	UID        string `json:"uid"`
 	Templating struct {
 		List []struct {
-			Name  string `json:"name"`
-			Type  string `json:"type"`
-			Query any    `json:"query"`
+			Name  string          `json:"name"`
+			Type  string          `json:"type"`
+			Query json.RawMessage `json:"query"`
 		} `json:"list"`
 	} `json:"templating"`
 	Panels []panel `json:"panels"`
@@ -209,16 +209,40 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
-// dashboardQueries returns the dashboard's PromQL with its variables set
-// to "All", as Grafana sends them.
+// labelValues is a variable's query: Grafana's label_values(selector, label).
+var labelValues = regexp.MustCompile(`^label_values\((.+), *(\w+)\)$`)
+
+// dashboardQueries returns the dashboard's PromQL, the panels' and the
+// selectors of the variables' label_values, with the variables set to
+// "All" as Grafana sends them.
 func dashboardQueries(t *testing.T) []string {
-	var out []string
-	for _, p := range readDashboard(t).Panels {
+	t.Helper()
+	d := readDashboard(t)
+	var exprs []string
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		var q struct{ Query string }
+		if err := json.Unmarshal(v.Query, &q); err != nil {
+			t.Fatalf("variable %s: %v", v.Name, err)
+		}
+		m := labelValues.FindStringSubmatch(q.Query)
+		if m == nil {
+			t.Fatalf("variable %s: query %q is not label_values(selector, label)", v.Name, q.Query)
+		}
+		exprs = append(exprs, m[1])
+	}
+	for _, p := range d.Panels {
 		for _, q := range p.Targets {
-			out = append(out, strings.NewReplacer("$instance", ".*", "$broker", ".*", "$topic", ".*", "$group", ".*").Replace(q.Expr))
+			exprs = append(exprs, q.Expr)
 		}
 	}
-	return out
+	all := strings.NewReplacer("$instance", ".*", "$broker", ".*", "$topic", ".*", "$group", ".*")
+	for i, e := range exprs {
+		exprs[i] = all.Replace(e)
+	}
+	return exprs
 }
 
 // TestPrometheusScrapes runs a real Prometheus server against /metrics as

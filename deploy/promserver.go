@@ -242,7 +242,7 @@ func writeConfig(dir string, cfg PrometheusConfig) (string, error) {
 
 // Stop ends the server (SIGTERM, then SIGKILL after 10 s) and removes its
 // directory if StartPrometheus made it.
-func (p *Prometheus) Stop() error {
+func (p *Prometheus) Stop() {
 	if p.cmd.Process.Signal(syscall.SIGTERM) == nil {
 		select {
 		case <-p.exited:
@@ -252,7 +252,6 @@ func (p *Prometheus) Stop() error {
 	}
 	<-p.exited
 	removeIf(p.tempDir, p.dir)
-	return nil
 }
 
 func (p *Prometheus) kill() {
