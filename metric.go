@@ -57,6 +57,7 @@ var (
 // controller, request queueing). The collector fills every series of it.
 var Metrics = []MetricDef{
 	{"current_partitions", LevelInstance, UnitCount, dimsInstance, "Partitions in the instance."},
+	{"instance_partition_limit", LevelInstance, UnitCount, dimsInstance, "Partitions the instance's flavor allows at its broker count (DMS alarms at 90% of it)."},
 	{"current_topics", LevelInstance, UnitCount, dimsInstance, "Topics in the instance."},
 	{"group_msgs", LevelInstance, UnitCount, dimsInstance, "Messages not yet consumed, summed over every consumer group."},
 	{"offline_partitions", LevelInstance, UnitCount, dimsInstance, "Partitions without a leader (as the active controller counts them)."},

@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # Checks for what Streamplane and its tests need from the machine (a Java 17
-# JDK, Maven, kcat), installing the Debian packages that are missing when it
-# can (as root).
+# JDK, Maven, kcat, Prometheus and promtool), installing the Debian packages
+# that are missing when it can (as root).
 set -euo pipefail
 
 missing=()
+lean=()   # installed without the packages they recommend
 need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need_lean() { command -v "$1" >/dev/null 2>&1 || [[ " ${lean[*]-} " == *" $2 "* ]] || lean+=("$2"); }
 
 need java openjdk-17-jre-headless
 need javac openjdk-17-jdk-headless   # builds the brokers' PLAIN plugin
 need mvn maven
 need kcat kcat
+# deploy/'s tests check the shipped rules with promtool and scrape /metrics
+# with a real Prometheus; Debian's package recommends the node exporter,
+# which they do not need.
+need_lean prometheus prometheus
+need_lean promtool prometheus
 
-if [ ${#missing[@]} -eq 0 ]; then
+all=("${missing[@]}" "${lean[@]}")
+if [ ${#all[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-  echo "installing: ${missing[*]}" >&2
+  echo "installing: ${all[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+  apt_install() { apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }; }
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  if [ ${#lean[@]} -gt 0 ]; then apt_install --no-install-recommends "${lean[@]}"; fi
 else
-  echo "missing: ${missing[*]}; install them (Debian: sudo apt-get install ${missing[*]})" >&2
+  echo "missing: ${all[*]}; install them (Debian: sudo apt-get install ${all[*]})" >&2
   exit 1
 fi
