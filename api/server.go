@@ -25,6 +25,8 @@ type Server struct {
 	Service  *service.Service
 	Identity *identity.Service
 	Log      *slog.Logger
+	// Latest gives /metrics the last collection (nil: it serves nothing).
+	Latest LatestMetrics
 }
 
 // Route is one entry of the route table.
