@@ -150,12 +150,12 @@ func newByHand(ctx context.Context, c *client.Client, version string) (byHand, e
 	return byHand{}, fmt.Errorf("the server has no Kafka %s installed", version)
 }
 
-func startServer(binary, dir string) (*server, error) {
+func startServer(binary, dir string, args ...string) (*server, error) {
 	abs, err := filepath.Abs(binary)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(abs, "server", "--data", dir, "--listen", "127.0.0.1:0", "--port-range", "36000-36399", "--install-recommended=false")
+	cmd := exec.Command(abs, append([]string{"server", "--data", dir, "--listen", "127.0.0.1:0", "--port-range", "36000-36399", "--install-recommended=false"}, args...)...)
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err

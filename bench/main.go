@@ -47,6 +47,8 @@ var measurements = []measurement{
 	{"messages", measureMessages},
 	{"scale", measureScale},
 	{"rolls", measureRolls},
+	{"metricstore", measureMetricStore},
+	{"collection", measureCollection},
 }
 
 func main() {
@@ -57,7 +59,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale or rolls (upgrade and flavor change under load)")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) or collection (metrics of a 10-broker instance)")
 	flag.Parse()
 
 	ctx := context.Background()

@@ -28,7 +28,7 @@ func sharedInstance(t *testing.T) (*Server, *streamplane.Instance) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.server == nil {
-		shared.server = NewServer(t, ServerOptions{})
+		shared.server = NewServer(t, ServerOptions{Args: []string{"--metrics-interval", metricsInterval.String()}})
 		shared.inst = createInstance(t, shared.server, devSpec("shared", 3))
 	}
 	shared.server.t = t

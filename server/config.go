@@ -48,6 +48,17 @@ type Config struct {
 	MaxStorageGB      int
 	LogLevel          string
 	LogFormat         string
+	// Metrics: the collection interval, how long each resolution is kept,
+	// and the mail relay alarm e-mails go through (none: no e-mail).
+	MetricsInterval     time.Duration
+	MetricsRetentionRaw time.Duration
+	MetricsRetention5m  time.Duration
+	MetricsRetention1h  time.Duration
+	SMTPAddr            string
+	SMTPFrom            string
+	SMTPUsername        string
+	SMTPPasswordFile    string
+	SMTPStartTLS        string
 	// FaultExitAfterStep is a test hook: "kind:N" exits after step N.
 	FaultExitAfterStep string
 }
@@ -189,6 +200,22 @@ func Settings() []Setting {
 			c.LogFormat = v
 			return nil
 		}},
+		{"metrics-interval", "1m", "how often every instance's metrics are collected and alarm rules evaluated (10s or more)", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 10*time.Second || d > time.Hour {
+				return fmt.Errorf("metrics-interval must be a duration from 10s to 1h, got %q", v)
+			}
+			c.MetricsInterval = d
+			return nil
+		}},
+		{"metrics-retention-raw", "168h", "how long collected metric points are kept", dur("metrics-retention-raw", func(c *Config) *time.Duration { return &c.MetricsRetentionRaw })},
+		{"metrics-retention-5m", "720h", "how long 5-minute metric rollups are kept", dur("metrics-retention-5m", func(c *Config) *time.Duration { return &c.MetricsRetention5m })},
+		{"metrics-retention-1h", "8760h", "how long 1-hour metric rollups are kept", dur("metrics-retention-1h", func(c *Config) *time.Duration { return &c.MetricsRetention1h })},
+		{"smtp-addr", "", "host:port of the mail relay alarm e-mails go through (empty: no e-mail)", str(func(c *Config) *string { return &c.SMTPAddr })},
+		{"smtp-from", "", "the sender address of alarm e-mails", str(func(c *Config) *string { return &c.SMTPFrom })},
+		{"smtp-username", "", "the mail relay's user name (empty: no authentication)", str(func(c *Config) *string { return &c.SMTPUsername })},
+		{"smtp-password-file", "", "a file holding the mail relay's password", str(func(c *Config) *string { return &c.SMTPPasswordFile })},
+		{"smtp-starttls", "auto", "STARTTLS with the mail relay: auto (when offered), always or never", str(func(c *Config) *string { return &c.SMTPStartTLS })},
 		{"fault-exit-after-step", "", "TEST ONLY: kind:N makes the server exit after step N of a task of that kind", str(func(c *Config) *string { return &c.FaultExitAfterStep })},
 	}
 }

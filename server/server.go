@@ -103,6 +103,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts,
 		UsageInterval: cfg.UsageInterval, Capacity: svc.WatchCapacity}
 
+	mon, err := newMonitoring(cfg, store, prov, pool, vault, log)
+	if err != nil {
+		return err
+	}
+	svc.Metrics = mon.history
+
 	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log, AuditRetention: cfg.AuditRetention}
 	tokenFile, err := ids.Bootstrap(ctx, cfg.DataDir)
 	if err != nil {
@@ -120,7 +126,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.WriteFile(filepath.Join(cfg.DataDir, "server.addr"), []byte(addr+"\n"), 0o600); err != nil {
 		return err
 	}
-	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Identity: ids, Log: log}).Handler(), ReadHeaderTimeout: 10 * time.Second,
+	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Identity: ids, Log: log, Latest: mon.latest}).Handler(), ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: endpoint.TLSConfig()}
 	logListener(log, cfg, endpoint)
 	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "runtime_cache", cfg.RuntimeCache, "owner", owner)
@@ -132,8 +138,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); engine.Run(ctx) }()
+	go func() { defer wg.Done(); mon.run(ctx, log) }()
 	go func() { defer wg.Done(); sup.Run(ctx) }()
 	go func() { defer wg.Done(); ids.KeepTidy(ctx) }()
 
