@@ -180,7 +180,8 @@ func byChannel(jobs []*job) [][]*job {
 }
 
 // claim takes up to Batch due deliveries: it loads each one's channel and
-// secret and moves its next attempt beyond this attempt's time limit.
+// secret and moves its next attempt beyond the time its attempt may end (a
+// channel's deliveries go one after another).
 func (w *Worker) claim(ctx context.Context) ([]*job, error) {
 	now := w.Now()
 	var jobs []*job
@@ -194,8 +195,10 @@ func (w *Worker) claim(ctx context.Context) ([]*job, error) {
 		if err != nil {
 			return err
 		}
+		queued := map[string]int{} // by channel
 		for _, d := range due {
 			j := &job{d: d, due: d.NextAttemptAt}
+			queued[d.ChannelID]++
 			j.ch, err = store.AlarmChannel(d.ChannelID)
 			switch {
 			case streamplane.IsCode(err, streamplane.ENOTFOUND):
@@ -209,7 +212,7 @@ func (w *Worker) claim(ctx context.Context) ([]*job, error) {
 					j.problem = permanent("the channel's signing secret cannot be opened")
 				}
 			}
-			d.NextAttemptAt = now.Add(w.Timeout + time.Minute)
+			d.NextAttemptAt = now.Add(time.Duration(queued[d.ChannelID])*w.Timeout + time.Minute)
 			if err := store.UpdateDelivery(d); err != nil {
 				return err
 			}
