@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/streamplane/streamplane/notify"
@@ -13,6 +14,7 @@ import (
 // a notification, and drops repeats by delivery id.
 func ExampleVerify() {
 	const secret = "the channel's signing secret"
+	var mu sync.Mutex
 	seen := map[string]bool{}
 	http.HandleFunc("/alarms", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -25,8 +27,11 @@ func ExampleVerify() {
 			http.Error(w, "stale timestamp", http.StatusUnauthorized)
 			return
 		}
-		if id := r.Header.Get(notify.HeaderDelivery); !seen[id] {
-			seen[id] = true
+		mu.Lock()
+		repeat := seen[r.Header.Get(notify.HeaderDelivery)]
+		seen[r.Header.Get(notify.HeaderDelivery)] = true
+		mu.Unlock()
+		if !repeat {
 			// handle body: a streamplane.AlarmNotification in JSON
 		}
 		w.WriteHeader(http.StatusNoContent)
