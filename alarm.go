@@ -254,3 +254,11 @@ type DefaultAlarmRules struct {
 	TopicMessagesLimit int64    `json:"topic_messages_limit,omitempty"`
 	Channels           []string `json:"channels,omitempty"`
 }
+
+// NewAlarmChannel is a channel to create: the channel and, for a webhook,
+// the secret its notifications are signed with (sealed in the vault, never
+// shown again).
+type NewAlarmChannel struct {
+	AlarmChannel
+	Secret string `json:"secret,omitempty"`
+}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/wire"
 )
 
@@ -28,7 +27,7 @@ func (s *Server) handleAlarmChannelList(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleAlarmChannelCreate(w http.ResponseWriter, r *http.Request) {
-	var req service.NewAlarmChannel
+	var req streamplane.NewAlarmChannel
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/notify"
 )
 
 // checkChannels refuses a rule naming a channel that does not exist.
@@ -19,17 +20,6 @@ func checkChannels(tx streamplane.Tx, names []string) error {
 	}
 	return nil
 }
-
-// NewAlarmChannel is a channel to create: the channel and, for a webhook,
-// the secret its notifications are signed with (sealed in the vault, never
-// shown again).
-type NewAlarmChannel struct {
-	streamplane.AlarmChannel
-	Secret string `json:"secret,omitempty"`
-}
-
-// maxSecretBytes bounds a webhook signing secret.
-const maxSecretBytes = 512
 
 // AlarmChannels lists the server's channels.
 func (s *Service) AlarmChannels(ctx context.Context) ([]*streamplane.AlarmChannel, error) {
@@ -55,24 +45,21 @@ func (s *Service) AlarmChannel(ctx context.Context, idOrName string) (*streampla
 }
 
 // CreateAlarmChannel adds a channel, sealing a webhook's secret.
-func (s *Service) CreateAlarmChannel(ctx context.Context, req NewAlarmChannel) (*streamplane.AlarmChannel, error) {
+func (s *Service) CreateAlarmChannel(ctx context.Context, req streamplane.NewAlarmChannel) (*streamplane.AlarmChannel, error) {
 	c := req.AlarmChannel
 	c.HasSecret = req.Secret != ""
-	if len(req.Secret) > maxSecretBytes {
-		return nil, streamplane.Invalid("secret", "a signing secret is at most %d bytes", maxSecretBytes)
+	if c.HasSecret && (len(req.Secret) < notify.MinSecretLen || len(req.Secret) > notify.MaxSecretLen) {
+		return nil, streamplane.Invalid("secret", "a signing secret is %d to %d bytes", notify.MinSecretLen, notify.MaxSecretLen)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	c.ID = newID()
 	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
-		if err := tx.CreateAlarmChannel(&c); err != nil {
+		if err := notify.SetSecret(tx, s.Vault, &c, req.Secret); err != nil {
 			return err
 		}
-		if c.HasSecret {
-			return s.Vault.Put(tx, c.ID, streamplane.ChannelSecretName, req.Secret)
-		}
-		return nil
+		return tx.CreateAlarmChannel(&c)
 	})
 	if err != nil {
 		return nil, err
