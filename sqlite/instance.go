@@ -212,6 +212,8 @@ func (t *tx) PurgeInstance(id string) error {
 		`DELETE FROM kafka_users WHERE instance_id = ?`,
 		`DELETE FROM port_reservations WHERE owner = ?`,
 		`DELETE FROM secrets WHERE owner = ?`,
+		`DELETE FROM metric_chunks WHERE series_id IN (SELECT id FROM metric_series WHERE instance_id = ?)`,
+		`DELETE FROM metric_series WHERE instance_id = ?`,
 		`DELETE FROM instances WHERE id = ?`,
 	} {
 		if _, err := t.exec(q, id); err != nil {
