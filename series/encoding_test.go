@@ -56,7 +56,7 @@ func TestRoundTrip(t *testing.T) {
 		"one":      {{t0, 1.5}},
 		"negative": {{-5, -1}, {-4, math.Inf(-1)}, {100, math.NaN()}, {101, math.Copysign(0, -1)}},
 		"jitter": {{t0, 1}, {t0 + 60, 2}, {t0 + 121, 2}, {t0 + 179, 1e300}, {t0 + 240, 5e-324},
-			{t0 + 600, 3}, {t0 + 100_000, 3}, {t0 + 100_001, -3}, {t0 + 1 << 40, 0}},
+			{t0 + 600, 3}, {t0 + 100_000, 3}, {t0 + 100_001, -3}, {t0 + 1<<40, 0}},
 		"max": {{math.MinInt64, math.MaxFloat64}, {0, 1}, {math.MaxInt64, -math.MaxFloat64}},
 	}
 	for name, pts := range cases {
