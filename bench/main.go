@@ -47,7 +47,6 @@ var measurements = []measurement{
 	{"messages", measureMessages},
 	{"scale", measureScale},
 	{"rolls", measureRolls},
-	{"metricstore", measureMetricStore},
 	{"collection", measureCollection},
 }
 

@@ -215,6 +215,8 @@ func (t *tx) PurgeInstance(id string) error {
 		`DELETE FROM alarm_states WHERE rule_id IN (SELECT id FROM alarm_rules WHERE instance_id = ?)`,
 		`DELETE FROM alarm_rules WHERE instance_id = ?`,
 		`DELETE FROM alarms WHERE instance_id = ?`,
+		`DELETE FROM metric_chunks WHERE series_id IN (SELECT id FROM metric_series WHERE instance_id = ?)`,
+		`DELETE FROM metric_series WHERE instance_id = ?`,
 		`DELETE FROM instances WHERE id = ?`,
 	} {
 		if _, err := t.exec(q, id); err != nil {
