@@ -119,7 +119,7 @@ func samples(o observation, ctr *counters, seen map[brokerKey]lastSeen) []stream
 		if netRated {
 			add(bk("broker_total_bytes_in_rate"), netIn)
 			add(bk("broker_total_bytes_out_rate"), netOut)
-			if o.inst.PublicListener() != "" {
+			if o.inst.PublicAccess {
 				add(bk("broker_public_bytes_in_rate"), publicIn)
 				add(bk("broker_public_bytes_out_rate"), publicOut)
 			}
@@ -147,6 +147,9 @@ func samples(o observation, ctr *counters, seen map[brokerKey]lastSeen) []stream
 				}
 			}
 		}
+	}
+	if flavor.MaxPartitionsPerBroker > 0 {
+		add(streamplane.InstanceSeries(id, "instance_partition_limit"), float64(flavor.MaxPartitions(o.inst.BrokerCount)))
 	}
 	if controllersSeen {
 		add(streamplane.InstanceSeries(id, "active_controller_count"), activeControllers)

@@ -10,7 +10,7 @@ import (
 )
 
 func testInstance() *streamplane.Instance {
-	return &streamplane.Instance{ID: "i1", Name: "demo", Flavor: "kafka.2u4g.cluster", StorageGBPerBroker: 100,
+	return &streamplane.Instance{ID: "i1", Name: "demo", Flavor: "kafka.2u4g.cluster", StorageGBPerBroker: 100, BrokerCount: 2,
 		Brokers: []streamplane.Broker{{ID: 0, State: streamplane.BrokerActive, PID: 100}, {ID: 1, State: streamplane.BrokerActive, PID: 101}}}
 }
 
@@ -84,6 +84,7 @@ func TestSamplesAcrossTwoRounds(t *testing.T) {
 		streamplane.GroupSeries("i1", "messages_consumed", "billing", "orders"):     110,
 		streamplane.GroupSeries("i1", "consumer_messages_remaining", "billing", ""): 50,
 		streamplane.InstanceSeries("i1", "group_msgs"):                              50,
+		streamplane.InstanceSeries("i1", "instance_partition_limit"):                500, // 2 brokers × 250
 	}
 	for k, v := range want {
 		if g, ok := value(t, got, k); !ok || g != v {
@@ -137,5 +138,52 @@ func TestCounterReset(t *testing.T) {
 	c.rate(k, 1000, t0)
 	if r, ok := c.rate(k, 300, t0.Add(10*time.Second)); !ok || r != 30 {
 		t.Errorf("after a reset: %v %v, want 30 (300 counted since)", r, ok)
+	}
+}
+
+// Every metric of the catalog comes out of a round with everything to read:
+// the catalog and the collector cannot drift apart.
+func TestEveryCatalogMetricIsCollected(t *testing.T) {
+	inst := testInstance()
+	inst.PublicAccess = true
+	ctr, seen := newCounters(), map[brokerKey]lastSeen{}
+	jmx := func(n float64) []metrics.Sample {
+		l := func(kv ...string) map[string]string {
+			m := map[string]string{}
+			for i := 0; i < len(kv); i += 2 {
+				m[kv[i]] = kv[i+1]
+			}
+			return m
+		}
+		return append(jmxRound(1000*n, 500*n),
+			metrics.Sample{Name: jmxBytesOut, Labels: l(), Value: 10 * n},
+			metrics.Sample{Name: jmxBytesOut, Labels: l("topic", "orders"), Value: 10 * n},
+			metrics.Sample{Name: jmxMessagesIn, Labels: l(), Value: n},
+			metrics.Sample{Name: jmxMessagesIn, Labels: l("topic", "orders"), Value: n},
+			metrics.Sample{Name: jmxRequestMean, Labels: l("request", "Produce"), Value: 2},
+			metrics.Sample{Name: jmxRequestMean, Labels: l("request", "FetchConsumer"), Value: 500},
+			metrics.Sample{Name: jmxQueueTimeMean, Labels: l("request", "Produce"), Value: 0.1},
+			metrics.Sample{Name: jmxNetIn, Labels: l("listener", "PUBLIC", "network_processor", "0"), Value: 100 * n},
+			metrics.Sample{Name: jmxNetOut, Labels: l("listener", "PUBLIC", "network_processor", "0"), Value: 100 * n},
+			metrics.Sample{Name: jmxUnderReplicated, Labels: l(), Value: 0},
+			metrics.Sample{Name: jmxUnderMinISR, Labels: l(), Value: 0},
+			metrics.Sample{Name: jmxActiveCtrl, Labels: l(), Value: 1},
+		)
+	}
+	var got []streamplane.Sample
+	for i := range 2 {
+		o := observation{inst: inst, at: time.Unix(int64(1_700_000_000+10*i), 0), jmx: map[int][]metrics.Sample{0: jmx(float64(i + 1)), 1: jmx(float64(i + 1))},
+			kafka: readings(), loadPerCore: 0.2, storageUnit: 1 << 30,
+			procs: map[int]procStat{0: {cpuSeconds: float64(i), rssBytes: 1 << 30}}}
+		got = samples(o, ctr, seen)
+	}
+	have := map[string]bool{}
+	for _, s := range got {
+		have[s.Key.Metric] = true
+	}
+	for _, m := range streamplane.Metrics {
+		if !have[m.Name] {
+			t.Errorf("%s (%s) is in the catalog but not collected", m.Name, m.Level)
+		}
 	}
 }
