@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc.Metrics = mon.history
+	svc.Metrics, env.Metrics = mon.history, mon.history
 
 	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log, AuditRetention: cfg.AuditRetention}
 	tokenFile, err := ids.Bootstrap(ctx, cfg.DataDir)

@@ -14,6 +14,7 @@ func (env *Env) deleteWorkflow() task.Workflow {
 			{Name: "Stop brokers", Run: env.stopAllBrokers},
 			{Name: "Remove data and release ports", Run: env.destroy},
 			{Name: "Remove credentials", Run: env.forgetCredentials},
+			{Name: "Remove metrics and alarm rules", Run: env.forgetMonitoring},
 		},
 		Finish: finishDelete,
 	}
@@ -49,6 +50,39 @@ func (env *Env) destroy(ctx context.Context, r *task.Run) error {
 
 func (env *Env) forgetCredentials(ctx context.Context, r *task.Run) error {
 	return r.Update(ctx, func(tx streamplane.Tx) error { return tx.DeleteSecrets(r.Task.InstanceID) })
+}
+
+// forgetMonitoring deletes the instance's metric history and alarm rules;
+// its alarms stay in the history, those still firing resolved.
+func (env *Env) forgetMonitoring(ctx context.Context, r *task.Run) error {
+	if env.Metrics != nil {
+		if err := env.Metrics.DeleteInstance(ctx, r.Task.InstanceID); err != nil {
+			return err
+		}
+	}
+	return r.Update(ctx, func(tx streamplane.Tx) error {
+		rules, err := tx.AlarmRules(r.Task.InstanceID)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		firing, err := tx.Alarms(streamplane.AlarmFilter{InstanceID: r.Task.InstanceID, State: streamplane.AlarmFiring})
+		if err != nil {
+			return err
+		}
+		for _, a := range firing {
+			a.State, a.ResolvedAt = streamplane.AlarmResolved, &now
+			if err := tx.UpdateAlarm(a); err != nil {
+				return err
+			}
+		}
+		for _, rule := range rules {
+			if err := tx.DeleteAlarmRule(rule.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func finishDelete(tx streamplane.Tx, r *task.Run, runErr error) error {

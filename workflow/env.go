@@ -46,6 +46,13 @@ type Env struct {
 	// StorageUnitBytes is the size of one unit of storage_gb_per_broker:
 	// streamplane.BytesPerGB unless a server for tests sets it smaller.
 	StorageUnitBytes int64
+	// Metrics is the metric history, forgotten when an instance is deleted.
+	Metrics MetricHistory
+}
+
+// MetricHistory is the part of the metric history a delete needs.
+type MetricHistory interface {
+	DeleteInstance(ctx context.Context, instanceID string) error
 }
 
 // Workflows returns the workflow of every task kind.
