@@ -52,7 +52,7 @@ func (c *counting) SeriesIDs(ctx context.Context, keys []streamplane.SeriesKey) 
 }
 
 // openStore opens a store at path with instance "i-1".
-func openStore(t *testing.T, path string) *sqlite.DB {
+func openStore(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	store, err := sqlite.Open(ctx, path)
 	if err != nil {

@@ -75,11 +75,15 @@ func (db *DB) rollup(ctx context.Context, src, l *level, now time.Time) error {
 	var errs []error
 	pts := map[int64][]point{}
 	for _, c := range chunks {
+		ps := pts[c.SeriesID]
 		err := decodeEach(c.Data, c.Points, func(p point) {
 			if p.t >= from && p.t < end {
-				pts[c.SeriesID] = append(pts[c.SeriesID], p)
+				ps = append(ps, p)
 			}
 		})
+		if len(ps) > 0 {
+			pts[c.SeriesID] = ps
+		}
 		if err != nil {
 			// A damaged chunk loses its own rollups, not everyone's.
 			errs = append(errs, fmt.Errorf("series: series %d, chunk at %s: %w", c.SeriesID, c.Start, err))
