@@ -28,14 +28,6 @@ func (w *bitWriter) write(v uint64, n uint) {
 	}
 }
 
-func (w *bitWriter) bit(b bool) {
-	if b {
-		w.write(1, 1)
-	} else {
-		w.write(0, 1)
-	}
-}
-
 var errShort = errors.New("series: chunk data ends early")
 
 // bitReader reads what a bitWriter wrote.

@@ -475,3 +475,34 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("after concurrent use: %d series, %d points", len(got), len(got[2].Points))
 	}
 }
+
+// Hourly steps read the 1-hour rollups, then the 5-minute ones, then the
+// points: the answer is the same before, during and after rollups.
+func TestHourStepsFillFromFiner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "streamplane.db")
+	store := openStore(t, path)
+	db := New(store, Retention{})
+	now := minute(200)
+	db.Now = func() time.Time { return now }
+	appendMinutes(t, db, 0, 200, func(k, m int) float64 { return float64(m * m % 97) }, broker(0))
+	q := streamplane.MetricQuery{From: t0, To: now, Step: time.Hour}
+	before := show(query(t, db, q)[0].Points)
+	if err := db.Maintain(ctx, minute(130)); err != nil {
+		t.Fatal(err)
+	}
+	during := show(query(t, db, q)[0].Points)
+	// A DB that did not run Maintain finds each series' last rollup.
+	other := New(store, Retention{})
+	other.Now = db.Now
+	elsewhere := show(query(t, other, q)[0].Points)
+	if err := db.Maintain(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	after := show(query(t, db, q)[0].Points)
+	if before != during || before != elsewhere || before != after {
+		t.Fatalf("hourly steps\nbefore    %s\nduring    %s\nelsewhere %s\nafter     %s", before, during, elsewhere, after)
+	}
+	if n := len(query(t, db, q)[0].Points); n != 4 {
+		t.Fatalf("%d hourly points, want 4", n)
+	}
+}
