@@ -8,6 +8,8 @@ package series
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -74,7 +76,8 @@ func New(store streamplane.MetricStore, r Retention) *DB {
 // their series, creating series met for the first time. The points are
 // stored when it returns. A sample at or before its series' last point is
 // dropped, and so are NaN and infinite values (a missing point is a gap;
-// JSON cannot carry them).
+// JSON cannot carry them). Samples of an instance that no longer exists
+// fail with ENOTFOUND without keeping the others from being stored.
 func (db *DB) Append(ctx context.Context, at time.Time, samples []streamplane.Sample) error {
 	keys := make([]streamplane.SeriesKey, 0, len(samples))
 	for _, s := range samples {
@@ -85,9 +88,20 @@ func (db *DB) Append(ctx context.Context, at time.Time, samples []streamplane.Sa
 	if len(keys) == 0 {
 		return nil
 	}
-	ids, err := db.seriesIDs(ctx, keys)
-	if err != nil {
-		return err
+	idErr, writeErr := db.append(ctx, at, keys, samples)
+	if streamplane.IsCode(writeErr, streamplane.ENOTFOUND) {
+		// A cached series was deleted under us (its instance purged). Its
+		// keys are forgotten: looking them up again isolates the instance
+		// gone and stores the others.
+		idErr, writeErr = db.append(ctx, at, keys, samples)
+	}
+	return errors.Join(idErr, writeErr)
+}
+
+func (db *DB) append(ctx context.Context, at time.Time, keys []streamplane.SeriesKey, samples []streamplane.Sample) (idErr, writeErr error) {
+	ids, idErr := db.seriesIDs(ctx, keys)
+	if len(ids) == 0 {
+		return idErr, nil
 	}
 	t := at.Unix()
 	pts := map[int64][]point{}
@@ -98,17 +112,16 @@ func (db *DB) Append(ctx context.Context, at time.Time, samples []streamplane.Sa
 	}
 	raw := db.levels[0]
 	raw.mu.Lock()
-	err = raw.write(ctx, db.store, pts)
+	writeErr = raw.write(ctx, db.store, pts)
 	raw.mu.Unlock()
-	if err != nil {
-		// A series deleted under us (its instance purged) must not stay
-		// cached: look the keys up again next time.
+	if writeErr != nil {
 		db.forgetKeys(keys)
 	}
-	return err
+	return idErr, writeErr
 }
 
-// seriesIDs returns the ids of keys, from memory or the store.
+// seriesIDs returns the ids of keys, from memory or the store. When an
+// instance is gone, it returns the ids of the others and ENOTFOUND.
 func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) (map[streamplane.SeriesKey]int64, error) {
 	db.idMu.Lock()
 	defer db.idMu.Unlock()
@@ -125,13 +138,27 @@ func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) (map[
 		return ids, nil
 	}
 	got, err := db.store.SeriesIDs(ctx, missing)
-	if err != nil {
+	if streamplane.IsCode(err, streamplane.ENOTFOUND) {
+		// One instance gone fails them all: ask instance by instance.
+		byInstance := map[string][]streamplane.SeriesKey{}
+		for _, k := range missing {
+			byInstance[k.InstanceID] = append(byInstance[k.InstanceID], k)
+		}
+		var errs []error
+		got = map[streamplane.SeriesKey]int64{}
+		for _, ks := range byInstance {
+			some, err := db.store.SeriesIDs(ctx, ks)
+			errs = append(errs, err)
+			maps.Copy(got, some)
+		}
+		err = errors.Join(errs...)
+	} else if err != nil {
 		return nil, err
 	}
 	for k, id := range got {
 		db.ids[k], ids[k] = id, id
 	}
-	return ids, nil
+	return ids, err
 }
 
 func (db *DB) forgetKeys(keys []streamplane.SeriesKey) {

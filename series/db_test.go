@@ -399,16 +399,29 @@ func TestDeleteInstance(t *testing.T) {
 	if len(got) != 1 || show(got[0].Points) != "3=2 " {
 		t.Fatalf("after delete and append: %+v", got)
 	}
-	// The store purging the instance leaves the cache stale: the next
-	// append fails, the one after finds the instance gone.
+	// The store purging an instance leaves the cache stale: appends still
+	// store the other instances' samples and say which instance is gone.
+	other := streamplane.BrokerSeries("i-2", "broker_bytes_in_rate", 0)
+	err := store.Update(ctx, func(tx streamplane.Tx) error {
+		return tx.CreateInstance(&streamplane.Instance{ID: "i-2", Name: "other", Version: "4.1.1", Flavor: streamplane.DevFlavor,
+			BrokerCount: 1, StorageGBPerBroker: 10, DiskType: "ultrahigh", Zones: []string{"az1"}, Status: streamplane.InstanceRunning})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMinutes(t, db, 4, 5, func(k, m int) float64 { return 3 }, broker(0), other)
 	if err := store.Update(ctx, func(tx streamplane.Tx) error { return tx.PurgeInstance("i-1") }); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
-		err := db.Append(ctx, minute(5), []streamplane.Sample{{Key: broker(0), Value: 1}})
+	for m := 5; m < 7; m++ {
+		err := db.Append(ctx, minute(m), []streamplane.Sample{{Key: broker(0), Value: 1}, {Key: other, Value: float64(m)}})
 		if streamplane.ErrorCode(err) != streamplane.ENOTFOUND {
 			t.Fatalf("append to a purged instance: %v", err)
 		}
+	}
+	got = query(t, db, streamplane.MetricQuery{InstanceID: "i-2", Metric: "broker_bytes_in_rate", From: t0, To: minute(10), Step: time.Minute})
+	if len(got) != 1 || show(got[0].Points) != "4=3 5=5 6=6 " {
+		t.Fatalf("the other instance: %+v", got)
 	}
 }
 
