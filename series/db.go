@@ -7,10 +7,12 @@
 package series
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,7 +37,9 @@ const (
 	hourWindow    = 7 * 24 * time.Hour
 )
 
-// DB is the metric history over a store.
+// DB is the metric history over a store. A server has one, shared by the
+// collector (Append, Maintain) and the API (Query): it keeps the open
+// chunks, and how far Maintain rolled up, in memory.
 type DB struct {
 	// Now is the time queries measure retention from; tests replace it.
 	Now func() time.Time
@@ -80,36 +84,38 @@ func New(store streamplane.MetricStore, r Retention) *DB {
 // fail with ENOTFOUND without keeping the others from being stored.
 func (db *DB) Append(ctx context.Context, at time.Time, samples []streamplane.Sample) error {
 	keys := make([]streamplane.SeriesKey, 0, len(samples))
+	values := make([]float64, 0, len(samples))
 	for _, s := range samples {
 		if !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
-			keys = append(keys, s.Key)
+			keys, values = append(keys, s.Key), append(values, s.Value)
 		}
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	idErr, writeErr := db.append(ctx, at, keys, samples)
+	idErr, writeErr := db.append(ctx, at.Unix(), keys, values)
 	if streamplane.IsCode(writeErr, streamplane.ENOTFOUND) {
 		// A cached series was deleted under us (its instance purged). Its
 		// keys are forgotten: looking them up again isolates the instance
 		// gone and stores the others.
-		idErr, writeErr = db.append(ctx, at, keys, samples)
+		idErr, writeErr = db.append(ctx, at.Unix(), keys, values)
 	}
 	return errors.Join(idErr, writeErr)
 }
 
-func (db *DB) append(ctx context.Context, at time.Time, keys []streamplane.SeriesKey, samples []streamplane.Sample) (idErr, writeErr error) {
+func (db *DB) append(ctx context.Context, t int64, keys []streamplane.SeriesKey, values []float64) (idErr, writeErr error) {
 	ids, idErr := db.seriesIDs(ctx, keys)
-	if len(ids) == 0 {
+	if ids == nil {
 		return idErr, nil
 	}
-	t := at.Unix()
-	pts := map[int64][]point{}
-	for _, s := range samples {
-		if id, ok := ids[s.Key]; ok && !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
-			pts[id] = append(pts[id], point{t, s.Value})
+	pts := make([]idPoint, 0, len(keys))
+	for i, id := range ids {
+		if id != 0 {
+			pts = append(pts, idPoint{id, point{t, values[i]}})
 		}
 	}
+	// Stable: a series given twice keeps its first value.
+	slices.SortStableFunc(pts, func(a, b idPoint) int { return cmp.Compare(a.id, b.id) })
 	raw := db.levels[0]
 	raw.mu.Lock()
 	writeErr = raw.write(ctx, db.store, pts)
@@ -120,16 +126,17 @@ func (db *DB) append(ctx context.Context, at time.Time, keys []streamplane.Serie
 	return idErr, writeErr
 }
 
-// seriesIDs returns the ids of keys, from memory or the store. When an
-// instance is gone, it returns the ids of the others and ENOTFOUND.
-func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) (map[streamplane.SeriesKey]int64, error) {
+// seriesIDs returns the id of each key (0 for none), from memory or the
+// store. When an instance is gone, it returns the ids of the others and
+// ENOTFOUND.
+func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) ([]int64, error) {
 	db.idMu.Lock()
 	defer db.idMu.Unlock()
-	ids := make(map[streamplane.SeriesKey]int64, len(keys))
+	ids := make([]int64, len(keys))
 	var missing []streamplane.SeriesKey
-	for _, k := range keys {
+	for i, k := range keys {
 		if id, ok := db.ids[k]; ok {
-			ids[k] = id
+			ids[i] = id
 		} else {
 			missing = append(missing, k)
 		}
@@ -155,8 +162,11 @@ func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) (map[
 	} else if err != nil {
 		return nil, err
 	}
-	for k, id := range got {
-		db.ids[k], ids[k] = id, id
+	maps.Copy(db.ids, got)
+	for i, k := range keys {
+		if ids[i] == 0 {
+			ids[i] = got[k]
+		}
 	}
 	return ids, err
 }
