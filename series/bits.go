@@ -1,6 +1,9 @@
 package series
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+)
 
 // bitWriter appends bits, most significant first, to a byte slice.
 type bitWriter struct {
@@ -25,14 +28,6 @@ func (w *bitWriter) write(v uint64, n uint) {
 	}
 }
 
-func (w *bitWriter) bit(b bool) {
-	if b {
-		w.write(1, 1)
-	} else {
-		w.write(0, 1)
-	}
-}
-
 var errShort = errors.New("series: chunk data ends early")
 
 // bitReader reads what a bitWriter wrote.
@@ -46,15 +41,29 @@ func (r *bitReader) read(n uint) (uint64, error) {
 	if uint(len(r.buf))*8-r.pos < n {
 		return 0, errShort
 	}
-	var v uint64
-	for n > 0 {
-		byteAt, used := r.pos/8, r.pos%8
-		take := min(n, 8-used)
-		bits := r.buf[byteAt] >> (8 - used - take) & (1<<take - 1)
-		v = v<<take | uint64(bits)
-		r.pos += take
-		n -= take
+	if n > 56 {
+		// One 64-bit load holds 57 bits past any bit offset.
+		hi, _ := r.read(n - 32)
+		lo, _ := r.read(32)
+		return hi<<32 | lo, nil
 	}
+	if n == 0 {
+		return 0, nil
+	}
+	at := r.pos / 8
+	var w uint64
+	if int(at)+8 <= len(r.buf) {
+		w = binary.BigEndian.Uint64(r.buf[at:])
+	} else {
+		for i := range uint(8) {
+			w <<= 8
+			if int(at+i) < len(r.buf) {
+				w |= uint64(r.buf[at+i])
+			}
+		}
+	}
+	v := w << (r.pos % 8) >> (64 - n)
+	r.pos += n
 	return v, nil
 }
 

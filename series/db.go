@@ -7,8 +7,12 @@
 package series
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,7 +37,9 @@ const (
 	hourWindow    = 7 * 24 * time.Hour
 )
 
-// DB is the metric history over a store.
+// DB is the metric history over a store. A server has one, shared by the
+// collector (Append, Maintain) and the API (Query): it keeps the open
+// chunks, and how far Maintain rolled up, in memory.
 type DB struct {
 	// Now is the time queries measure retention from; tests replace it.
 	Now func() time.Time
@@ -74,49 +80,63 @@ func New(store streamplane.MetricStore, r Retention) *DB {
 // their series, creating series met for the first time. The points are
 // stored when it returns. A sample at or before its series' last point is
 // dropped, and so are NaN and infinite values (a missing point is a gap;
-// JSON cannot carry them).
+// JSON cannot carry them). Samples of an instance that no longer exists
+// fail with ENOTFOUND without keeping the others from being stored.
 func (db *DB) Append(ctx context.Context, at time.Time, samples []streamplane.Sample) error {
 	keys := make([]streamplane.SeriesKey, 0, len(samples))
+	values := make([]float64, 0, len(samples))
 	for _, s := range samples {
 		if !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
-			keys = append(keys, s.Key)
+			keys, values = append(keys, s.Key), append(values, s.Value)
 		}
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	ids, err := db.seriesIDs(ctx, keys)
-	if err != nil {
-		return err
+	idErr, writeErr := db.append(ctx, at.Unix(), keys, values)
+	if streamplane.IsCode(writeErr, streamplane.ENOTFOUND) {
+		// A cached series was deleted under us (its instance purged). Its
+		// keys are forgotten: looking them up again isolates the instance
+		// gone and stores the others.
+		idErr, writeErr = db.append(ctx, at.Unix(), keys, values)
 	}
-	t := at.Unix()
-	pts := map[int64][]point{}
-	for _, s := range samples {
-		if id, ok := ids[s.Key]; ok && !math.IsNaN(s.Value) && !math.IsInf(s.Value, 0) {
-			pts[id] = append(pts[id], point{t, s.Value})
-		}
-	}
-	raw := db.levels[0]
-	raw.mu.Lock()
-	err = raw.write(ctx, db.store, pts)
-	raw.mu.Unlock()
-	if err != nil {
-		// A series deleted under us (its instance purged) must not stay
-		// cached: look the keys up again next time.
-		db.forgetKeys(keys)
-	}
-	return err
+	return errors.Join(idErr, writeErr)
 }
 
-// seriesIDs returns the ids of keys, from memory or the store.
-func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) (map[streamplane.SeriesKey]int64, error) {
+func (db *DB) append(ctx context.Context, t int64, keys []streamplane.SeriesKey, values []float64) (idErr, writeErr error) {
+	ids, idErr := db.seriesIDs(ctx, keys)
+	if ids == nil {
+		return idErr, nil
+	}
+	pts := make([]idPoint, 0, len(keys))
+	for i, id := range ids {
+		if id != 0 {
+			pts = append(pts, idPoint{id, point{t, values[i]}})
+		}
+	}
+	// Stable: a series given twice keeps its first value.
+	slices.SortStableFunc(pts, func(a, b idPoint) int { return cmp.Compare(a.id, b.id) })
+	raw := db.levels[0]
+	raw.mu.Lock()
+	writeErr = raw.write(ctx, db.store, pts)
+	raw.mu.Unlock()
+	if writeErr != nil {
+		db.forgetKeys(keys)
+	}
+	return idErr, writeErr
+}
+
+// seriesIDs returns the id of each key (0 for none), from memory or the
+// store. When an instance is gone, it returns the ids of the others and
+// ENOTFOUND.
+func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) ([]int64, error) {
 	db.idMu.Lock()
 	defer db.idMu.Unlock()
-	ids := make(map[streamplane.SeriesKey]int64, len(keys))
+	ids := make([]int64, len(keys))
 	var missing []streamplane.SeriesKey
-	for _, k := range keys {
+	for i, k := range keys {
 		if id, ok := db.ids[k]; ok {
-			ids[k] = id
+			ids[i] = id
 		} else {
 			missing = append(missing, k)
 		}
@@ -125,13 +145,30 @@ func (db *DB) seriesIDs(ctx context.Context, keys []streamplane.SeriesKey) (map[
 		return ids, nil
 	}
 	got, err := db.store.SeriesIDs(ctx, missing)
-	if err != nil {
+	if streamplane.IsCode(err, streamplane.ENOTFOUND) {
+		// One instance gone fails them all: ask instance by instance.
+		byInstance := map[string][]streamplane.SeriesKey{}
+		for _, k := range missing {
+			byInstance[k.InstanceID] = append(byInstance[k.InstanceID], k)
+		}
+		var errs []error
+		got = map[streamplane.SeriesKey]int64{}
+		for _, ks := range byInstance {
+			some, err := db.store.SeriesIDs(ctx, ks)
+			errs = append(errs, err)
+			maps.Copy(got, some)
+		}
+		err = errors.Join(errs...)
+	} else if err != nil {
 		return nil, err
 	}
-	for k, id := range got {
-		db.ids[k], ids[k] = id, id
+	maps.Copy(db.ids, got)
+	for i, k := range keys {
+		if ids[i] == 0 {
+			ids[i] = got[k]
+		}
 	}
-	return ids, nil
+	return ids, err
 }
 
 func (db *DB) forgetKeys(keys []streamplane.SeriesKey) {

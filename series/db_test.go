@@ -52,7 +52,7 @@ func (c *counting) SeriesIDs(ctx context.Context, keys []streamplane.SeriesKey) 
 }
 
 // openStore opens a store at path with instance "i-1".
-func openStore(t *testing.T, path string) *sqlite.DB {
+func openStore(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	store, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -399,16 +399,29 @@ func TestDeleteInstance(t *testing.T) {
 	if len(got) != 1 || show(got[0].Points) != "3=2 " {
 		t.Fatalf("after delete and append: %+v", got)
 	}
-	// The store purging the instance leaves the cache stale: the next
-	// append fails, the one after finds the instance gone.
+	// The store purging an instance leaves the cache stale: appends still
+	// store the other instances' samples and say which instance is gone.
+	other := streamplane.BrokerSeries("i-2", "broker_bytes_in_rate", 0)
+	err := store.Update(ctx, func(tx streamplane.Tx) error {
+		return tx.CreateInstance(&streamplane.Instance{ID: "i-2", Name: "other", Version: "4.1.1", Flavor: streamplane.DevFlavor,
+			BrokerCount: 1, StorageGBPerBroker: 10, DiskType: "ultrahigh", Zones: []string{"az1"}, Status: streamplane.InstanceRunning})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMinutes(t, db, 4, 5, func(k, m int) float64 { return 3 }, broker(0), other)
 	if err := store.Update(ctx, func(tx streamplane.Tx) error { return tx.PurgeInstance("i-1") }); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 {
-		err := db.Append(ctx, minute(5), []streamplane.Sample{{Key: broker(0), Value: 1}})
+	for m := 5; m < 7; m++ {
+		err := db.Append(ctx, minute(m), []streamplane.Sample{{Key: broker(0), Value: 1}, {Key: other, Value: float64(m)}})
 		if streamplane.ErrorCode(err) != streamplane.ENOTFOUND {
 			t.Fatalf("append to a purged instance: %v", err)
 		}
+	}
+	got = query(t, db, streamplane.MetricQuery{InstanceID: "i-2", Metric: "broker_bytes_in_rate", From: t0, To: minute(10), Step: time.Minute})
+	if len(got) != 1 || show(got[0].Points) != "4=3 5=5 6=6 " {
+		t.Fatalf("the other instance: %+v", got)
 	}
 }
 
@@ -473,5 +486,36 @@ func TestConcurrentUse(t *testing.T) {
 	got := query(t, db, streamplane.MetricQuery{From: t0, To: minute(400), Step: time.Minute})
 	if len(got) != 3 || len(got[2].Points) != 400 || got[2].Points[399].Value != 401 {
 		t.Fatalf("after concurrent use: %d series, %d points", len(got), len(got[2].Points))
+	}
+}
+
+// Hourly steps read the 1-hour rollups, then the 5-minute ones, then the
+// points: the answer is the same before, during and after rollups.
+func TestHourStepsFillFromFiner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "streamplane.db")
+	store := openStore(t, path)
+	db := New(store, Retention{})
+	now := minute(200)
+	db.Now = func() time.Time { return now }
+	appendMinutes(t, db, 0, 200, func(k, m int) float64 { return float64(m * m % 97) }, broker(0))
+	q := streamplane.MetricQuery{From: t0, To: now, Step: time.Hour}
+	before := show(query(t, db, q)[0].Points)
+	if err := db.Maintain(ctx, minute(130)); err != nil {
+		t.Fatal(err)
+	}
+	during := show(query(t, db, q)[0].Points)
+	// A DB that did not run Maintain finds each series' last rollup.
+	other := New(store, Retention{})
+	other.Now = db.Now
+	elsewhere := show(query(t, other, q)[0].Points)
+	if err := db.Maintain(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	after := show(query(t, db, q)[0].Points)
+	if before != during || before != elsewhere || before != after {
+		t.Fatalf("hourly steps\nbefore    %s\nduring    %s\nelsewhere %s\nafter     %s", before, during, elsewhere, after)
+	}
+	if n := len(query(t, db, q)[0].Points); n != 4 {
+		t.Fatalf("%d hourly points, want 4", n)
 	}
 }

@@ -3,7 +3,6 @@ package series
 import (
 	"bytes"
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,33 +48,37 @@ func floorTo(t, d int64) int64 {
 
 func unix(t int64) time.Time { return time.Unix(t, 0).UTC() }
 
-// write appends points (each series' oldest first) to their chunks and
-// stores every chunk it changed in one transaction. A point not after its
-// series' last one is skipped, so writing again is harmless. Chunks not in
-// memory (after a restart, or a window not written before) are read from
-// the store. The caller holds l.mu.
-func (l *level) write(ctx context.Context, store streamplane.MetricStore, pts map[int64][]point) error {
-	type key struct{ id, start int64 }
+// idPoint is a point of a series.
+type idPoint struct {
+	id int64
+	point
+}
+
+// write appends points, sorted by series and each series' oldest first,
+// to their chunks and stores every chunk it changed in one transaction. A
+// point not after its series' last one is skipped, so writing again is
+// harmless. Chunks not in memory (after a restart, or a window not written
+// before) are read from the store. The caller holds l.mu.
+func (l *level) write(ctx context.Context, store streamplane.MetricStore, pts []idPoint) error {
 	// Read the chunks this write needs and memory lacks, in one query.
 	var need []int64
 	var lo, hi int64
-	for id, ps := range pts {
-		for _, p := range ps {
-			w := floorTo(p.t, l.window)
-			if c := l.open[id]; c != nil && c.start == w {
-				continue
-			}
-			if len(need) == 0 {
-				lo, hi = w, w+l.window
-			}
-			need = append(need, id)
-			lo, hi = min(lo, w), max(hi, w+l.window)
+	for _, p := range pts {
+		w := floorTo(p.t, l.window)
+		if c := l.open[p.id]; c != nil && c.start == w {
+			continue
 		}
+		if len(need) == 0 {
+			lo, hi = w, w+l.window
+		}
+		if len(need) == 0 || need[len(need)-1] != p.id {
+			need = append(need, p.id)
+		}
+		lo, hi = min(lo, w), max(hi, w+l.window)
 	}
+	type key struct{ id, start int64 }
 	stored := map[key]*openChunk{}
 	if len(need) > 0 {
-		slices.Sort(need)
-		need = slices.Compact(need)
 		got, err := store.Chunks(ctx, streamplane.ChunkFilter{SeriesIDs: need, Resolution: time.Duration(l.res) * time.Second, From: unix(lo), To: unix(hi)})
 		if err != nil {
 			return err
@@ -89,44 +92,50 @@ func (l *level) write(ctx context.Context, store streamplane.MetricStore, pts ma
 		}
 	}
 
-	touched := map[key]*openChunk{}
-	dirty := map[key]bool{}
-	for id, ps := range pts {
-		for _, p := range ps {
-			k := key{id, floorTo(p.t, l.window)}
-			c := touched[k]
-			if c == nil {
-				if o := l.open[id]; o != nil && o.start == k.start {
-					c = o
-				} else if c = stored[k]; c == nil {
-					c = &openChunk{start: k.start, enc: &encoder{}}
-				}
-				touched[k] = c
-			}
-			if last, ok := c.enc.last(); ok && p.t <= last {
-				continue
-			}
-			c.enc.add(p.t, p.v)
-			dirty[k] = true
-		}
+	// The chunks written, in order: a series' points go to one chunk, or
+	// a few in ascending windows.
+	type touch struct {
+		id    int64
+		c     *openChunk
+		dirty bool
 	}
-	put := make([]streamplane.MetricChunk, 0, len(dirty))
-	for k := range dirty {
-		c := touched[k]
-		put = append(put, streamplane.MetricChunk{SeriesID: k.id, Resolution: time.Duration(l.res) * time.Second,
-			Start: unix(c.start), Points: c.enc.n, Data: bytes.Clone(c.enc.bytes())})
+	touched := make([]touch, 0, len(pts))
+	for _, p := range pts {
+		w := floorTo(p.t, l.window)
+		if n := len(touched); n == 0 || touched[n-1].id != p.id || touched[n-1].c.start != w {
+			c := l.open[p.id]
+			if c == nil || c.start != w {
+				if c = stored[key{p.id, w}]; c == nil {
+					c = &openChunk{start: w, enc: &encoder{}}
+				}
+			}
+			touched = append(touched, touch{id: p.id, c: c})
+		}
+		t := &touched[len(touched)-1]
+		if last, ok := t.c.enc.last(); ok && p.t <= last {
+			continue
+		}
+		t.c.enc.add(p.t, p.v)
+		t.dirty = true
+	}
+	put := make([]streamplane.MetricChunk, 0, len(touched))
+	for _, t := range touched {
+		if t.dirty {
+			put = append(put, streamplane.MetricChunk{SeriesID: t.id, Resolution: time.Duration(l.res) * time.Second,
+				Start: unix(t.c.start), Points: t.c.enc.n, Data: bytes.Clone(t.c.enc.bytes())})
+		}
 	}
 	if err := store.PutChunks(ctx, put); err != nil {
 		// The encoders in memory hold points the store does not: read
 		// those chunks back next time.
-		for k := range touched {
-			delete(l.open, k.id)
+		for _, t := range touched {
+			delete(l.open, t.id)
 		}
 		return err
 	}
-	for k, c := range touched {
-		if o := l.open[k.id]; o == nil || o.start <= c.start {
-			l.open[k.id] = c
+	for _, t := range touched {
+		if o := l.open[t.id]; o == nil || o.start <= t.c.start {
+			l.open[t.id] = t.c
 		}
 	}
 	return nil

@@ -1,9 +1,11 @@
 package series
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -75,20 +77,28 @@ func (db *DB) rollup(ctx context.Context, src, l *level, now time.Time) error {
 	var errs []error
 	pts := map[int64][]point{}
 	for _, c := range chunks {
+		ps := pts[c.SeriesID]
 		err := decodeEach(c.Data, c.Points, func(p point) {
 			if p.t >= from && p.t < end {
-				pts[c.SeriesID] = append(pts[c.SeriesID], p)
+				ps = append(ps, p)
 			}
 		})
+		if len(ps) > 0 {
+			pts[c.SeriesID] = ps
+		}
 		if err != nil {
 			// A damaged chunk loses its own rollups, not everyone's.
 			errs = append(errs, fmt.Errorf("series: series %d, chunk at %s: %w", c.SeriesID, c.Start, err))
 		}
 	}
+	var rolled []idPoint
 	for id, ps := range pts {
-		pts[id] = average(ps, l.res)
+		for _, p := range average(ps, l.res) {
+			rolled = append(rolled, idPoint{id, p})
+		}
 	}
-	if err := l.write(ctx, db.store, pts); err != nil {
+	slices.SortFunc(rolled, func(a, b idPoint) int { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.t, b.t)) })
+	if err := l.write(ctx, db.store, rolled); err != nil {
 		return errors.Join(append(errs, fmt.Errorf("series: rollup to %s: %w", time.Duration(l.res)*time.Second, err))...)
 	}
 	l.rolled.Store(end)

@@ -121,14 +121,19 @@ func (db *DB) read(ctx context.Context, lvl int, ids []int64, from, to, now int6
 	}
 	pts := make(map[int64][]point, len(ids))
 	for _, c := range chunks {
+		ps := pts[c.SeriesID]
+		if ps == nil {
+			ps = make([]point, 0, c.Points)
+		}
 		err := decodeEach(c.Data, c.Points, func(p point) {
 			if p.t >= from && p.t <= to {
-				pts[c.SeriesID] = append(pts[c.SeriesID], p)
+				ps = append(ps, p)
 			}
 		})
 		if err != nil {
 			return nil, streamplane.Errorf(streamplane.EINTERNAL, "series %d: chunk at %s: %v", c.SeriesID, c.Start, err)
 		}
+		pts[c.SeriesID] = ps
 	}
 	if lvl == 0 {
 		return pts, nil

@@ -37,9 +37,9 @@ func RunMetrics(t *testing.T, open func(t *testing.T) MetricStores) {
 	}
 }
 
-var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+var metricT0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-func seriesIDs(t *testing.T, s MetricStores, keys ...streamplane.SeriesKey) []int64 {
+func mustSeriesIDs(t *testing.T, s MetricStores, keys ...streamplane.SeriesKey) []int64 {
 	t.Helper()
 	m, err := s.SeriesIDs(ctx, keys)
 	if err != nil {
@@ -56,7 +56,7 @@ func seriesIDs(t *testing.T, s MetricStores, keys ...streamplane.SeriesKey) []in
 	return out
 }
 
-func chunk(id int64, res time.Duration, start time.Time, data string) streamplane.MetricChunk {
+func newChunk(id int64, res time.Duration, start time.Time, data string) streamplane.MetricChunk {
 	return streamplane.MetricChunk{SeriesID: id, Resolution: res, Start: start, Points: len(data), Data: []byte(data)}
 }
 
@@ -67,7 +67,7 @@ func putChunks(t *testing.T, s MetricStores, cs ...streamplane.MetricChunk) {
 	}
 }
 
-func chunks(t *testing.T, s MetricStores, f streamplane.ChunkFilter) []streamplane.MetricChunk {
+func readChunks(t *testing.T, s MetricStores, f streamplane.ChunkFilter) []streamplane.MetricChunk {
 	t.Helper()
 	got, err := s.Chunks(ctx, f)
 	if err != nil {
@@ -77,13 +77,13 @@ func chunks(t *testing.T, s MetricStores, f streamplane.ChunkFilter) []streampla
 }
 
 // describe prints chunks as "id@minute:data" so tests compare strings.
-func describe(cs []streamplane.MetricChunk) string {
+func describeChunks(cs []streamplane.MetricChunk) string {
 	var b bytes.Buffer
 	for _, c := range cs {
 		if len(c.Data) != c.Points {
 			fmt.Fprintf(&b, "[points %d of %q]", c.Points, c.Data)
 		}
-		fmt.Fprintf(&b, "%d@%d:%s ", c.SeriesID, int(c.Start.Sub(t0)/time.Minute), c.Data)
+		fmt.Fprintf(&b, "%d@%d:%s ", c.SeriesID, int(c.Start.Sub(metricT0)/time.Minute), c.Data)
 	}
 	return b.String()
 }
@@ -93,11 +93,11 @@ func testSeriesIDs(t *testing.T, s MetricStores) {
 	a := streamplane.BrokerSeries("i-1", "broker_alive", 0)
 	b := streamplane.BrokerSeries("i-1", "broker_alive", 1)
 	c := streamplane.GroupSeries("i-1", "messages_remained", "g", "t")
-	first := seriesIDs(t, s, a, b, c, a)
+	first := mustSeriesIDs(t, s, a, b, c, a)
 	if first[0] == first[1] || first[0] == first[2] || first[1] == first[2] || first[3] != first[0] {
 		t.Fatalf("ids %v: distinct keys need distinct ids, the same key the same id", first)
 	}
-	again := seriesIDs(t, s, c, b, a)
+	again := mustSeriesIDs(t, s, c, b, a)
 	if again[0] != first[2] || again[1] != first[1] || again[2] != first[0] {
 		t.Fatalf("ids changed: %v then %v", first, again)
 	}
@@ -117,7 +117,7 @@ func testFindSeries(t *testing.T, s MetricStores) {
 		streamplane.GroupSeries("i-1", "messages_remained", "g", "orders"),
 		streamplane.BrokerSeries("i-2", "broker_alive", 0),
 	}
-	ids := seriesIDs(t, s, keys...)
+	ids := mustSeriesIDs(t, s, keys...)
 	all, err := s.FindSeries(ctx, "i-1", "")
 	if err != nil {
 		t.Fatal(err)
@@ -145,52 +145,52 @@ func testFindSeries(t *testing.T, s MetricStores) {
 
 func testChunksUpsertAndFilter(t *testing.T, s MetricStores) {
 	mustCreate(t, s, newInstance("i-1", "demo"))
-	ids := seriesIDs(t, s, streamplane.BrokerSeries("i-1", "broker_alive", 0), streamplane.BrokerSeries("i-1", "broker_alive", 1))
+	ids := mustSeriesIDs(t, s, streamplane.BrokerSeries("i-1", "broker_alive", 0), streamplane.BrokerSeries("i-1", "broker_alive", 1))
 	a, b := ids[0], ids[1]
 	h := time.Hour
 	putChunks(t, s,
-		chunk(b, h, t0, "b0"),
-		chunk(a, h, t0.Add(h), "a1"),
-		chunk(a, h, t0, "a0"),
-		chunk(a, 5*time.Minute, t0, "five"),
+		newChunk(b, h, metricT0, "b0"),
+		newChunk(a, h, metricT0.Add(h), "a1"),
+		newChunk(a, h, metricT0, "a0"),
+		newChunk(a, 5*time.Minute, metricT0, "five"),
 	)
 	// Replacing a chunk keeps one row with the new points.
-	putChunks(t, s, chunk(a, h, t0, "a0+"))
-	all := streamplane.ChunkFilter{Resolution: h, From: t0.Add(-h), To: t0.Add(24 * h)}
-	if got, want := describe(chunks(t, s, all)), fmt.Sprintf("%d@0:a0+ %d@60:a1 %d@0:b0 ", a, a, b); got != want {
+	putChunks(t, s, newChunk(a, h, metricT0, "a0+"))
+	all := streamplane.ChunkFilter{Resolution: h, From: metricT0.Add(-h), To: metricT0.Add(24 * h)}
+	if got, want := describeChunks(readChunks(t, s, all)), fmt.Sprintf("%d@0:a0+ %d@60:a1 %d@0:b0 ", a, a, b); got != want {
 		t.Fatalf("every series: %q, want %q", got, want)
 	}
 	only := all
 	only.SeriesIDs = []int64{b}
-	if got, want := describe(chunks(t, s, only)), fmt.Sprintf("%d@0:b0 ", b); got != want {
+	if got, want := describeChunks(readChunks(t, s, only)), fmt.Sprintf("%d@0:b0 ", b); got != want {
 		t.Fatalf("series %d: %q, want %q", b, got, want)
 	}
 	only.SeriesIDs = []int64{}
-	if got := chunks(t, s, only); len(got) != 0 {
-		t.Fatalf("an empty id list selects %s", describe(got))
+	if got := readChunks(t, s, only); len(got) != 0 {
+		t.Fatalf("an empty id list selects %s", describeChunks(got))
 	}
 	// From is inclusive, To exclusive, both compared with the start.
-	window := streamplane.ChunkFilter{SeriesIDs: []int64{a, b}, Resolution: h, From: t0.Add(h), To: t0.Add(2 * h)}
-	if got, want := describe(chunks(t, s, window)), fmt.Sprintf("%d@60:a1 ", a); got != want {
+	window := streamplane.ChunkFilter{SeriesIDs: []int64{a, b}, Resolution: h, From: metricT0.Add(h), To: metricT0.Add(2 * h)}
+	if got, want := describeChunks(readChunks(t, s, window)), fmt.Sprintf("%d@60:a1 ", a); got != want {
 		t.Fatalf("window: %q, want %q", got, want)
 	}
-	window.From, window.To = t0, t0.Add(h)
-	if got, want := describe(chunks(t, s, window)), fmt.Sprintf("%d@0:a0+ %d@0:b0 ", a, b); got != want {
+	window.From, window.To = metricT0, metricT0.Add(h)
+	if got, want := describeChunks(readChunks(t, s, window)), fmt.Sprintf("%d@0:a0+ %d@0:b0 ", a, b); got != want {
 		t.Fatalf("window: %q, want %q", got, want)
 	}
-	five := streamplane.ChunkFilter{Resolution: 5 * time.Minute, From: t0, To: t0.Add(h)}
-	if got, want := describe(chunks(t, s, five)), fmt.Sprintf("%d@0:five ", a); got != want {
+	five := streamplane.ChunkFilter{Resolution: 5 * time.Minute, From: metricT0, To: metricT0.Add(h)}
+	if got, want := describeChunks(readChunks(t, s, five)), fmt.Sprintf("%d@0:five ", a); got != want {
 		t.Fatalf("5-minute chunks: %q, want %q", got, want)
 	}
 }
 
 func testPutChunksAllOrNothing(t *testing.T, s MetricStores) {
 	mustCreate(t, s, newInstance("i-1", "demo"))
-	id := seriesIDs(t, s, streamplane.InstanceSeries("i-1", "current_topics"))[0]
-	err := s.PutChunks(ctx, []streamplane.MetricChunk{chunk(id, time.Hour, t0, "ok"), chunk(id+1000, time.Hour, t0, "no")})
+	id := mustSeriesIDs(t, s, streamplane.InstanceSeries("i-1", "current_topics"))[0]
+	err := s.PutChunks(ctx, []streamplane.MetricChunk{newChunk(id, time.Hour, metricT0, "ok"), newChunk(id+1000, time.Hour, metricT0, "no")})
 	wantCode(t, err, streamplane.ENOTFOUND)
-	if got := chunks(t, s, streamplane.ChunkFilter{Resolution: time.Hour, From: t0, To: t0.Add(time.Hour)}); len(got) != 0 {
-		t.Fatalf("a failed put kept %s", describe(got))
+	if got := readChunks(t, s, streamplane.ChunkFilter{Resolution: time.Hour, From: metricT0, To: metricT0.Add(time.Hour)}); len(got) != 0 {
+		t.Fatalf("a failed put kept %s", describeChunks(got))
 	}
 }
 
@@ -201,13 +201,13 @@ func testManySeriesIDs(t *testing.T, s MetricStores) {
 	for p := 0; p < 1200; p++ {
 		keys = append(keys, streamplane.PartitionSeries("i-1", "partition_messages", "t", p))
 	}
-	ids := seriesIDs(t, s, keys...)
+	ids := mustSeriesIDs(t, s, keys...)
 	var put []streamplane.MetricChunk
 	for _, id := range ids {
-		put = append(put, chunk(id, time.Minute, t0, "x"))
+		put = append(put, newChunk(id, time.Minute, metricT0, "x"))
 	}
 	putChunks(t, s, put...)
-	got := chunks(t, s, streamplane.ChunkFilter{SeriesIDs: ids, Resolution: time.Minute, From: t0, To: t0.Add(time.Hour)})
+	got := readChunks(t, s, streamplane.ChunkFilter{SeriesIDs: ids, Resolution: time.Minute, From: metricT0, To: metricT0.Add(time.Hour)})
 	if len(got) != len(ids) {
 		t.Fatalf("%d chunks for %d series", len(got), len(ids))
 	}
@@ -220,20 +220,20 @@ func testManySeriesIDs(t *testing.T, s MetricStores) {
 
 func testPruneChunks(t *testing.T, s MetricStores) {
 	mustCreate(t, s, newInstance("i-1", "demo"))
-	id := seriesIDs(t, s, streamplane.InstanceSeries("i-1", "current_topics"))[0]
+	id := mustSeriesIDs(t, s, streamplane.InstanceSeries("i-1", "current_topics"))[0]
 	h := time.Hour
-	putChunks(t, s, chunk(id, h, t0, "a"), chunk(id, h, t0.Add(h), "b"), chunk(id, h, t0.Add(2*h), "c"), chunk(id, 5*time.Minute, t0, "d"))
-	n, err := s.PruneChunks(ctx, h, t0.Add(2*h))
+	putChunks(t, s, newChunk(id, h, metricT0, "a"), newChunk(id, h, metricT0.Add(h), "b"), newChunk(id, h, metricT0.Add(2*h), "c"), newChunk(id, 5*time.Minute, metricT0, "d"))
+	n, err := s.PruneChunks(ctx, h, metricT0.Add(2*h))
 	if err != nil || n != 2 {
 		t.Fatalf("prune: %d, %v; want 2 deleted", n, err)
 	}
-	if got, want := describe(chunks(t, s, streamplane.ChunkFilter{Resolution: h, From: t0, To: t0.Add(24 * h)})), fmt.Sprintf("%d@120:c ", id); got != want {
+	if got, want := describeChunks(readChunks(t, s, streamplane.ChunkFilter{Resolution: h, From: metricT0, To: metricT0.Add(24 * h)})), fmt.Sprintf("%d@120:c ", id); got != want {
 		t.Fatalf("after prune: %q, want %q", got, want)
 	}
-	if got := chunks(t, s, streamplane.ChunkFilter{Resolution: 5 * time.Minute, From: t0, To: t0.Add(h)}); len(got) != 1 {
-		t.Fatalf("pruning hourly chunks touched 5-minute ones: %s", describe(got))
+	if got := readChunks(t, s, streamplane.ChunkFilter{Resolution: 5 * time.Minute, From: metricT0, To: metricT0.Add(h)}); len(got) != 1 {
+		t.Fatalf("pruning hourly chunks touched 5-minute ones: %s", describeChunks(got))
 	}
-	if n, err := s.PruneChunks(ctx, h, t0.Add(2*h)); err != nil || n != 0 {
+	if n, err := s.PruneChunks(ctx, h, metricT0.Add(2*h)); err != nil || n != 0 {
 		t.Fatalf("second prune: %d, %v", n, err)
 	}
 }
@@ -242,14 +242,14 @@ func testPruneChunks(t *testing.T, s MetricStores) {
 func seedMetrics(t *testing.T, s MetricStores) (keep, gone int64) {
 	mustCreate(t, s, newInstance("i-1", "demo"))
 	mustCreate(t, s, newInstance("i-2", "other"))
-	ids := seriesIDs(t, s, streamplane.InstanceSeries("i-1", "current_topics"), streamplane.InstanceSeries("i-2", "current_topics"))
-	putChunks(t, s, chunk(ids[0], time.Hour, t0, "a"), chunk(ids[1], time.Hour, t0, "b"))
+	ids := mustSeriesIDs(t, s, streamplane.InstanceSeries("i-1", "current_topics"), streamplane.InstanceSeries("i-2", "current_topics"))
+	putChunks(t, s, newChunk(ids[0], time.Hour, metricT0, "a"), newChunk(ids[1], time.Hour, metricT0, "b"))
 	return ids[0], ids[1]
 }
 
 func wantOnlySeries(t *testing.T, s MetricStores, keep int64) {
 	t.Helper()
-	if got, want := describe(chunks(t, s, streamplane.ChunkFilter{Resolution: time.Hour, From: t0, To: t0.Add(time.Hour)})), fmt.Sprintf("%d@0:a ", keep); got != want {
+	if got, want := describeChunks(readChunks(t, s, streamplane.ChunkFilter{Resolution: time.Hour, From: metricT0, To: metricT0.Add(time.Hour)})), fmt.Sprintf("%d@0:a ", keep); got != want {
 		t.Fatalf("chunks left: %q, want %q", got, want)
 	}
 	if left, err := s.FindSeries(ctx, "i-2", ""); err != nil || len(left) != 0 {
