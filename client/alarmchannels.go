@@ -21,7 +21,9 @@ type AlarmChannelSpec struct {
 	Secret string `json:"secret,omitempty"`
 }
 
-func alarmChannelPath(channel string) string { return "/api/v1/alarm-channels/" + url.PathEscape(channel) }
+func alarmChannelPath(channel string) string {
+	return "/api/v1/alarm-channels/" + url.PathEscape(channel)
+}
 
 // AlarmChannels lists the server's notification channels by name.
 func (c *Client) AlarmChannels(ctx context.Context) (*wire.AlarmChannelList, error) {
