@@ -299,7 +299,11 @@ func thresholdText(v float64, metric string) string {
 }
 
 func ruleSummary(r *streamplane.AlarmRule) string {
-	s := fmt.Sprintf("%s %s on %s series, %s", r.Metric, ruleCondition(r), ruleSeries(r), r.Severity)
+	series := ruleSeries(r)
+	if series == "all" {
+		series = "every series"
+	}
+	s := fmt.Sprintf("%s %s on %s, %s", r.Metric, ruleCondition(r), series, r.Severity)
 	if !r.Enabled {
 		s += ", disabled"
 	}
@@ -539,7 +543,7 @@ RFC 3339, Unix milliseconds, "now", or relative to now such as -1h or -7d.`,
 					resolved = rfc3339(a.ResolvedAt)
 				}
 				rows = append(rows, []string{rfc3339(&a.FiredAt), a.State, a.Severity, a.RuleName, a.Metric, labelText(a.Labels),
-					strconv.FormatFloat(a.Value, 'f', -1, 64), a.Op + " " + thresholdText(a.Threshold, a.Metric), resolved})
+					thresholdText(a.Value, a.Metric), a.Op + " " + thresholdText(a.Threshold, a.Metric), resolved})
 			}
 			if err := o.printList(list, []string{"FIRED", "STATE", "SEVERITY", "RULE", "METRIC", "SERIES", "VALUE", "CONDITION", "RESOLVED"}, rows); err != nil {
 				return err

@@ -220,7 +220,7 @@ The dimension flags narrow the series ranked.
 			// CSV keeps the numbers as they came, for spreadsheets.
 			value := func(v float64) string { return metricValue(v, top.Unit) }
 			if o.output == outputCSV {
-				value = func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+				value = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 			}
 			var rows [][]string
 			for _, s := range top.Series {
