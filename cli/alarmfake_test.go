@@ -332,4 +332,3 @@ func (f *fakeAPI) channelNames() []string {
 	slices.Sort(names)
 	return names
 }
-
