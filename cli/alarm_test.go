@@ -437,9 +437,9 @@ func TestAlarmChannelDeliveries(t *testing.T) {
 	t.Parallel()
 	f := alarmFakeWithOps(t)
 	res := f.run("alarm", "channel", "deliveries", "ops", "--status", "Failed", "--alarm", "al-2", "--limit", "5")
-	want := "CREATED               ALARM  EVENT        STATUS     ATTEMPTS  NEXT/DONE             LAST-ERROR\n" +
-		"2026-11-21T12:50:00Z  al-2   disk firing  pending    2         2026-11-21T13:00:00Z  HTTP 503 from the webhook\n" +
-		"2026-11-21T12:00:00Z  al-1   -            delivered  1         2026-11-21T12:50:01Z  -\n"
+	want := "CREATED               ALARM  EVENT        STATUS     ATTEMPTS  NEXT-ATTEMPT          DELIVERED             LAST-ERROR\n" +
+		"2026-11-21T12:50:00Z  al-2   disk firing  pending    2         2026-11-21T13:00:00Z  -                     HTTP 503 from the webhook\n" +
+		"2026-11-21T12:00:00Z  al-1   -            delivered  1         -                     2026-11-21T12:50:01Z  -\n"
 	if res.code != 0 || res.stdout != want {
 		t.Errorf("exit %d, stderr %q\n%s\nwant\n%s", res.code, res.stderr, res.stdout, want)
 	}

@@ -219,16 +219,13 @@ attempt. -o json includes the body each sent.`,
 				json.Unmarshal(d.Payload, &n) // a payload it cannot read leaves the event blank
 				event := strings.TrimSpace(n.RuleName + " " + n.State)
 				next := ""
-				switch d.Status {
-				case streamplane.DeliveryPending:
+				if d.Status == streamplane.DeliveryPending {
 					next = rfc3339(&d.NextAttemptAt)
-				case streamplane.DeliveryDelivered:
-					next = rfc3339(d.DeliveredAt)
 				}
 				rows = append(rows, []string{rfc3339(&d.CreatedAt), d.AlarmID, event, string(d.Status), strconv.Itoa(d.Attempts), next,
-					shorten(d.LastError, 60)})
+					rfc3339(d.DeliveredAt), shorten(d.LastError, 60)})
 			}
-			if err := o.printList(list, []string{"CREATED", "ALARM", "EVENT", "STATUS", "ATTEMPTS", "NEXT/DONE", "LAST-ERROR"}, rows); err != nil {
+			if err := o.printList(list, []string{"CREATED", "ALARM", "EVENT", "STATUS", "ATTEMPTS", "NEXT-ATTEMPT", "DELIVERED", "LAST-ERROR"}, rows); err != nil {
 				return err
 			}
 			if len(list.Deliveries) == 0 && o.output == outputTable {
