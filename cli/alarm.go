@@ -50,17 +50,22 @@ type ruleFlags struct {
 	disabled                  bool
 }
 
-func (r *ruleFlags) add(cmd *cobra.Command, withMetric bool) {
+// add gives cmd the flags; create has --metric, which a rule cannot
+// change, and the defaults of --periods and --severity, which an update
+// would not send anyway.
+func (r *ruleFlags) add(cmd *cobra.Command, create bool) {
 	f := cmd.Flags()
 	f.StringVar(&r.name, "name", "", "the rule's name: letters, digits, '-' and '_', starting with a letter")
 	f.StringVar(&r.description, "description", "", "what the rule is for")
-	if withMetric {
+	periods, severity := 0, ""
+	if create {
 		f.StringVar(&r.metric, "metric", "", "the metric watched, as 'metrics list' names it")
+		periods, severity = 1, streamplane.SeverityMajor
 	}
 	f.StringVar(&r.op, "op", "", "the comparison that fires: >, >=, <, <=, ==, != (or gt, ge, lt, le, eq, ne)")
 	f.Float64Var(&r.threshold, "threshold", 0, "the value compared with, in the metric's unit")
-	f.IntVar(&r.periods, "periods", 1, fmt.Sprintf("collections in a row the comparison must hold, 1-%d", streamplane.MaxAlarmPeriods))
-	f.StringVar(&r.severity, "severity", streamplane.SeverityMajor, "critical, major, minor or info")
+	f.IntVar(&r.periods, "periods", periods, fmt.Sprintf("collections in a row the comparison must hold, 1-%d", streamplane.MaxAlarmPeriods))
+	f.StringVar(&r.severity, "severity", severity, "critical, major, minor or info")
 	f.IntVar(&r.broker, "broker", 0, "watch only this broker's series")
 	f.StringVar(&r.topic, "topic", "", "watch only this topic's series")
 	f.StringVar(&r.group, "group", "", "watch only this consumer group's series")
@@ -78,7 +83,7 @@ func (r *ruleFlags) checkEnums(cmd *cobra.Command) error {
 		return fmt.Errorf("invalid --op %q: use one of %s (or gt, ge, lt, le, eq, ne)", r.op, strings.Join(streamplane.Comparisons, " "))
 	}
 	r.severity = strings.ToLower(r.severity)
-	if !slices.Contains(streamplane.Severities, r.severity) {
+	if r.severity != "" && !slices.Contains(streamplane.Severities, r.severity) {
 		return fmt.Errorf("invalid --severity %q: use %s", r.severity, strings.Join(streamplane.Severities, ", "))
 	}
 	if cmd.Flags().Changed("periods") && (r.periods < 1 || r.periods > streamplane.MaxAlarmPeriods) {
@@ -358,7 +363,7 @@ func newAlarmRuleUpdateCommand(o *options) *cobra.Command {
 		ifMatch                           int64
 	)
 	cmd := &cobra.Command{
-		Use:   "update INSTANCE RULE [--name N] [--op OP] [--threshold X] [--periods N] [--severity S] [--broker N | --clear-broker] [--channel NAME]... ",
+		Use:   "update INSTANCE RULE [--name N] [--op OP] [--threshold X] [--periods N] [--severity S] [--broker N | --clear-broker] [--channel NAME]...",
 		Short: "Change an alarm rule",
 		Long: `Change the fields of an alarm rule the flags give; the others keep their
 values. --clear-broker, --clear-topic and --clear-group drop a filter, so
