@@ -24,10 +24,13 @@ func newMetricsCommand(o *options) *cobra.Command {
 // metricTimes is what the metric commands' help says about their range.
 const metricTimes = `--from and --to take RFC 3339 times (2026-11-21T10:00:00Z), Unix
 milliseconds, "now", or times relative to now such as -1h, -30m or -7d; the
-default range is the last hour. --step is the distance between points (60s,
-5m, 1h): the points inside one step are averaged. The server keeps raw
-points a while, then five-minute and hourly averages, and picks a step to
-fit the range when none is given.`
+default range is the last hour.`
+
+// metricStep is what 'metrics query' adds about --step.
+const metricStep = `--step is the distance between points (60s, 5m, 1h): the points inside
+one step are averaged. The server keeps raw points a while, then
+five-minute and hourly averages, and picks a step to fit the range when
+none is given.`
 
 func newMetricsListCommand(o *options) *cobra.Command {
 	return listCommand(&cobra.Command{
@@ -138,7 +141,7 @@ value, in the metric's unit (bytes and rates in decimal units). The
 dimension flags keep only the series with those values. -o json and -o csv
 give the server's answer as it came, values unrounded.
 
-` + metricTimes,
+` + metricTimes + "\n\n" + metricStep,
 		Example: `  streamplane metrics query demo --metric broker_bytes_in_rate
   streamplane metrics query demo --metric broker_disk_usage --broker 0 --from -1d --step 1h
   streamplane metrics query demo --metric messages_remained --group billing --topic orders -o csv`,
