@@ -199,7 +199,7 @@ func (o *options) createDefaultRules(cmd *cobra.Command, instance string, r *rul
 		}
 	}
 	if groupMsgs < 0 || topicMsgs < 0 {
-		return fmt.Errorf("a messages limit is a number of messages, more than 0")
+		return fmt.Errorf("a messages limit is a number of messages, or 0 for the default")
 	}
 	channels, err := o.channelNames(cmd, r)
 	if err != nil {

@@ -131,7 +131,7 @@ func TestAlarmRuleCreate(t *testing.T) {
 			{append(rule, "--broker", "-1"), "error: invalid --broker -1: a broker is a node id, 0 or more\n"},
 			{append(rule, "--group-messages-limit", "10"), "error: --group-messages-limit is for --defaults; a rule of your own has --threshold\n"},
 			{[]string{"--defaults", "--threshold", "3"}, "error: --defaults makes DMS's recommended rules; it takes no --threshold (only --channel, --notify and the two limits)\n"},
-			{[]string{"--defaults", "--topic-messages-limit", "-5"}, "error: a messages limit is a number of messages, more than 0\n"},
+			{[]string{"--defaults", "--topic-messages-limit", "-5"}, "error: a messages limit is a number of messages, or 0 for the default\n"},
 			{append(rule, "--notify", "mailto:ops@example.com"), `error: invalid --notify "mailto:ops@example.com": use webhook:URL (for e-mail, 'alarm channel create --email' and then --channel)` + "\n"},
 			{append(rule, "--notify", "webhook:ftp://x"), `error: invalid --notify "webhook:ftp://x": a webhook URL starts with http:// or https://` + "\n"},
 		} {

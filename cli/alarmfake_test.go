@@ -182,19 +182,19 @@ func (f *fakeAPI) alarmRoutes(mux *http.ServeMux) {
 		if _, ok := f.instance(w, r); !ok {
 			return
 		}
-		f.mu.Lock()
-		hidden := f.alarm.hidden
-		f.mu.Unlock()
-		if hidden {
-			f.error(w, streamplane.Errorf(streamplane.EDENIED, "you may not list alarms"))
-			return
-		}
 		state := r.URL.Query().Get("state")
 		list := []*streamplane.Alarm{}
+		f.mu.Lock()
+		hidden := f.alarm.hidden
 		for _, a := range f.alarm.history {
 			if state == "" || a.State == state {
 				list = append(list, a)
 			}
+		}
+		f.mu.Unlock()
+		if hidden {
+			f.error(w, streamplane.Errorf(streamplane.EDENIED, "you may not list alarms"))
+			return
 		}
 		f.json(w, 200, wire.AlarmList{Alarms: list})
 	})
