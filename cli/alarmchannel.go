@@ -13,6 +13,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/notify"
 )
 
 func newAlarmChannelCommand(o *options) *cobra.Command {
@@ -24,6 +25,9 @@ func newAlarmChannelCommand(o *options) *cobra.Command {
 		newAlarmChannelDeliveriesCommand(o),
 	)
 }
+
+// secretLen is how long a webhook's signing secret may be.
+var secretLen = fmt.Sprintf("%d to %d bytes", notify.MinSecretLen, notify.MaxSecretLen)
 
 func newAlarmChannelCreateCommand(o *options) *cobra.Command {
 	var (
@@ -40,14 +44,15 @@ Channels are the server's, shared by every instance's rules.
 
 A webhook channel POSTs each alarm's firing and resolution to its URL as
 JSON. With --secret-stdin it signs them with an HMAC of the body keyed by
-the first line of standard input; the server keeps the secret sealed and
-never shows it again. An e-mail channel writes to its recipients through
-the server's SMTP relay.`,
+the first line of standard input (` + secretLen + `); the server keeps the
+secret sealed and never shows it again. An e-mail channel writes to its
+recipients through the server's SMTP relay.`,
 		Example: `  printf '%s\n' "$HOOK_SECRET" | streamplane alarm channel create ops --webhook https://hooks.example/x --secret-stdin
   streamplane alarm channel create oncall --email --to ops@example.com --to dba@example.com`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec := client.AlarmChannelSpec{Name: args[0]}
+			var spec streamplane.NewAlarmChannel
+			spec.Name = args[0]
 			switch {
 			case webhook != "" && email:
 				return fmt.Errorf("a channel is --webhook URL or --email, not both")
@@ -263,8 +268,8 @@ func (o *options) notifyChannel(cmd *cobra.Command, spec string) (string, error)
 		}
 	}
 	sum := sha256.Sum256([]byte(u))
-	made, err := c.CreateAlarmChannel(cmd.Context(), client.AlarmChannelSpec{
-		Name: "webhook-" + hex.EncodeToString(sum[:4]), Kind: streamplane.ChannelWebhook, URL: u})
+	made, err := c.CreateAlarmChannel(cmd.Context(), streamplane.NewAlarmChannel{AlarmChannel: streamplane.AlarmChannel{
+		Name: "webhook-" + hex.EncodeToString(sum[:4]), Kind: streamplane.ChannelWebhook, URL: u}})
 	if err != nil {
 		return "", err
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/notify"
 	"github.com/streamplane/streamplane/wire"
 )
 
@@ -210,8 +210,12 @@ func (f *fakeAPI) alarmRoutes(mux *http.ServeMux) {
 		f.json(w, 200, wire.AlarmChannelList{Channels: list})
 	})
 	mux.HandleFunc("POST /api/v1/alarm-channels", func(w http.ResponseWriter, r *http.Request) {
-		var spec client.AlarmChannelSpec
+		var spec streamplane.NewAlarmChannel
 		if !f.decodeStrict(w, &spec) {
+			return
+		}
+		if n := len(spec.Secret); n > 0 && (n < notify.MinSecretLen || n > notify.MaxSecretLen) {
+			f.error(w, streamplane.Invalid("secret", "a signing secret is %d to %d bytes; this one has %d", notify.MinSecretLen, notify.MaxSecretLen, n))
 			return
 		}
 		c := &streamplane.AlarmChannel{ID: "ch-" + spec.Name, Name: spec.Name, Kind: spec.Kind, URL: spec.URL, To: spec.To, HasSecret: spec.Secret != "",

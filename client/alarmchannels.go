@@ -9,18 +9,6 @@ import (
 	"github.com/streamplane/streamplane/wire"
 )
 
-// AlarmChannelSpec is a notification channel to create: a webhook URL,
-// with a secret to sign its requests by, or e-mail recipients.
-type AlarmChannelSpec struct {
-	Name string   `json:"name"`
-	Kind string   `json:"kind"`          // streamplane.ChannelWebhook or ChannelEmail
-	URL  string   `json:"url,omitempty"` // webhook
-	To   []string `json:"to,omitempty"`  // email
-	// Secret is the webhook's HMAC signing secret. The server seals it and
-	// never shows it again.
-	Secret string `json:"secret,omitempty"`
-}
-
 func alarmChannelPath(channel string) string {
 	return "/api/v1/alarm-channels/" + url.PathEscape(channel)
 }
@@ -43,8 +31,10 @@ func (c *Client) AlarmChannel(ctx context.Context, channel string) (*streamplane
 	return &out, nil
 }
 
-// CreateAlarmChannel adds a notification channel.
-func (c *Client) CreateAlarmChannel(ctx context.Context, spec AlarmChannelSpec) (*streamplane.AlarmChannel, error) {
+// CreateAlarmChannel adds a notification channel: a webhook URL, with the
+// secret to sign its requests by, or e-mail recipients. The server seals
+// the secret and never shows it again.
+func (c *Client) CreateAlarmChannel(ctx context.Context, spec streamplane.NewAlarmChannel) (*streamplane.AlarmChannel, error) {
 	var out streamplane.AlarmChannel
 	if _, err := c.do(ctx, "POST", "/api/v1/alarm-channels", nil, spec, &out); err != nil {
 		return nil, err

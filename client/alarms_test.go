@@ -74,11 +74,13 @@ func TestAlarmRequests(t *testing.T) {
 		func() error { _, err := c.AlarmChannels(ctx); return err },
 		func() error { _, err := c.AlarmChannel(ctx, "ops"); return err },
 		func() error {
-			_, err := c.CreateAlarmChannel(ctx, AlarmChannelSpec{Name: "ops", Kind: streamplane.ChannelWebhook, URL: "https://hooks.example/x", Secret: "s3cret"})
+			_, err := c.CreateAlarmChannel(ctx, streamplane.NewAlarmChannel{
+				AlarmChannel: streamplane.AlarmChannel{Name: "ops", Kind: streamplane.ChannelWebhook, URL: "https://hooks.example/x"}, Secret: "s3cret"})
 			return err
 		},
 		func() error {
-			_, err := c.CreateAlarmChannel(ctx, AlarmChannelSpec{Name: "mail", Kind: streamplane.ChannelEmail, To: []string{"a@example.com"}})
+			_, err := c.CreateAlarmChannel(ctx, streamplane.NewAlarmChannel{
+				AlarmChannel: streamplane.AlarmChannel{Name: "mail", Kind: streamplane.ChannelEmail, To: []string{"a@example.com"}}})
 			return err
 		},
 		func() error { return c.DeleteAlarmChannel(ctx, "ops") },
@@ -103,8 +105,8 @@ func TestAlarmRequests(t *testing.T) {
 		{line: "GET /api/v1/instances/demo/alarms?"},
 		{line: "GET /api/v1/alarm-channels?"},
 		{line: "GET /api/v1/alarm-channels/ops?"},
-		{line: "POST /api/v1/alarm-channels?", body: `{"name":"ops","kind":"webhook","url":"https://hooks.example/x","secret":"s3cret"}`},
-		{line: "POST /api/v1/alarm-channels?", body: `{"name":"mail","kind":"email","to":["a@example.com"]}`},
+		{line: "POST /api/v1/alarm-channels?", body: `{"id":"","name":"ops","kind":"webhook","url":"https://hooks.example/x","has_secret":false,"resource_version":0,"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z","secret":"s3cret"}`},
+		{line: "POST /api/v1/alarm-channels?", body: `{"id":"","name":"mail","kind":"email","to":["a@example.com"],"has_secret":false,"resource_version":0,"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z"}`},
 		{line: "DELETE /api/v1/alarm-channels/ops?"},
 		{line: "GET /api/v1/alarm-channels/ops/deliveries?alarm=al-1&limit=5&status=failed"},
 	}
