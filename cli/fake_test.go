@@ -34,6 +34,7 @@ type fakeAPI struct {
 	fail      map[string]string             // instance name → error its next task fails with
 	refuse    map[string]*streamplane.Error // instance name → error its next change request gets
 	iam       *iamFake
+	alarm     *alarmFake
 }
 
 type request struct {
@@ -164,6 +165,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	f.iamRoutes(mux)
+	f.alarmRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.error(w, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -96,7 +96,7 @@ has started. --version defaults to the catalog's recommended version.`,
 			if inst, err = c.Instance(ctx, inst.ID); err != nil {
 				return err
 			}
-			return o.printInstance(inst)
+			return o.printInstance(inst, "")
 		},
 	}
 	f := cmd.Flags()
@@ -201,14 +201,47 @@ func newInstanceShowCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.printInstance(inst)
+			if o.json() {
+				return printJSON(o.stdout, inst)
+			}
+			return o.printInstance(inst, o.firingAlarms(cmd.Context(), inst.Name))
 		},
 	}
 }
 
+// maxFiringShown is how many firing alarms 'instance show' names.
+const maxFiringShown = 5
+
+// firingAlarms sums up an instance's firing alarms for its detail view:
+// "none", or the rules, severities and series of the newest. It returns ""
+// when the alarms cannot be read (a server without them, a user who may
+// not list them), and the view leaves the line out.
+func (o *options) firingAlarms(ctx context.Context, instance string) string {
+	list, err := o.client().Alarms(ctx, instance, client.AlarmOptions{State: streamplane.AlarmFiring, Limit: maxFiringShown + 1})
+	if err != nil {
+		return ""
+	}
+	if len(list.Alarms) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, a := range list.Alarms[:min(len(list.Alarms), maxFiringShown)] {
+		what := a.Severity
+		if l := labelText(a.Labels); l != "" {
+			what += ", " + l
+		}
+		parts = append(parts, a.RuleName+" ("+what+")")
+	}
+	s := strings.Join(parts, "; ")
+	if len(list.Alarms) > maxFiringShown {
+		s += "; more with 'alarm list " + instance + " --state firing'"
+	}
+	return s
+}
+
 // printInstance shows an instance as JSON or as a detail view followed by
-// its broker table.
-func (o *options) printInstance(inst *streamplane.Instance) error {
+// its broker table; alarms, when not empty, is its firing alarms.
+func (o *options) printInstance(inst *streamplane.Instance, alarms string) error {
 	if o.json() {
 		return printJSON(o.stdout, inst)
 	}
@@ -244,6 +277,7 @@ func (o *options) printInstance(inst *streamplane.Instance) error {
 	f.add("Deletion protection", onOff(inst.DeletionProtection))
 	f.add("Status", status)
 	f.add("Task", task)
+	f.add("Alarms firing", alarms)
 	f.add("Version", inst.Version)
 	f.add("Metadata version", inst.MetadataVersion)
 	if inst.UpgradeFrom != "" {
@@ -383,7 +417,7 @@ func newInstanceUpdateCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.printInstance(inst)
+			return o.printInstance(inst, "")
 		},
 	}
 	f := cmd.Flags()

@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,14 +92,7 @@ for it to <data>/admin.token.`,
 // terminal without echo.
 func (o *options) readPassword(user string, fromStdin bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(o.stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("--password-stdin: %w", err)
-		}
-		if pw := strings.TrimRight(line, "\r\n"); pw != "" {
-			return pw, nil
-		}
-		return "", errors.New("--password-stdin: standard input holds no password")
+		return o.stdinLine("--password-stdin", "password")
 	}
 	f, ok := o.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {

@@ -150,6 +150,8 @@ STREAMPLANE_TOKEN).`,
 		newIAMCommand(o),
 		newProjectCommand(o),
 		newAuditCommand(o),
+		newMetricsCommand(o),
+		newAlarmCommand(o),
 	)
 	return root
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -43,4 +46,17 @@ func (o *options) newPassword(user string, fromStdin bool) (string, error) {
 		return "", errors.New("the passwords differ; nothing was changed")
 	}
 	return pw, nil
+}
+
+// stdinLine reads a secret from the first line of standard input, for a
+// flag such as --password-stdin; what names the secret in errors.
+func (o *options) stdinLine(flag, what string) (string, error) {
+	line, err := bufio.NewReader(o.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	if s := strings.TrimRight(line, "\r\n"); s != "" {
+		return s, nil
+	}
+	return "", fmt.Errorf("%s: standard input holds no %s", flag, what)
 }
