@@ -71,7 +71,7 @@ func TestEvaluatorAcrossRestart(t *testing.T) {
 	if len(alarms) != 1 || alarms[0].State != streamplane.AlarmResolved || alarms[0].ResolvedValue == nil || *alarms[0].ResolvedValue != 1 {
 		t.Fatalf("alarm history %+v, want one resolved alarm", alarms)
 	}
-	if !alarms[0].FiredAt.Equal(time.Unix(1_700_000_000, 0).Add(2*time.Minute)) {
+	if !alarms[0].FiredAt.Equal(time.Unix(1_700_000_000, 0).Add(2 * time.Minute)) {
 		t.Errorf("fired at %v, want the second round", alarms[0].FiredAt)
 	}
 }

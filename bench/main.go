@@ -47,6 +47,7 @@ var measurements = []measurement{
 	{"messages", measureMessages},
 	{"scale", measureScale},
 	{"rolls", measureRolls},
+	{"metricstore", measureMetricStore},
 	{"collection", measureCollection},
 }
 

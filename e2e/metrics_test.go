@@ -19,6 +19,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/client"
 	"github.com/streamplane/streamplane/deploy"
 	"github.com/streamplane/streamplane/notify"
 	"github.com/streamplane/streamplane/wire"
@@ -280,10 +281,11 @@ func TestBrokerDownAlarm(t *testing.T) {
 	s.Stop()
 	s.Start()
 	eventually(t, 2*time.Minute, func() (bool, string) {
-		alarms, err := s.Client.Alarms(ctx, inst.Name, streamplane.AlarmFilter{})
+		list, err := s.Client.Alarms(ctx, inst.Name, client.AlarmOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
+		alarms := list.Alarms
 		return len(alarms) == 1 && alarms[0].State == streamplane.AlarmResolved, fmt.Sprintf("alarms %+v", alarms)
 	})
 	eventually(t, 30*time.Second, func() (bool, string) {
