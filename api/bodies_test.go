@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/wire"
 )
 
@@ -113,4 +114,20 @@ var bodies = map[string]routeBodies{
 	"DELETE /api/v1/projects/{project}":                                                              {nil, map[int]any{204: nil}},
 	"GET /api/v1/audit":                                                                              {nil, map[int]any{200: wire.AuditList{}}},
 	"GET /api/v1/audit/verify":                                                                       {nil, map[int]any{200: wire.AuditVerification{}}},
+	"GET /api/v1/metrics":                                                                            {nil, map[int]any{200: wire.MetricCatalog{}}},
+	"GET /api/v1/instances/{instance}/metrics/{metric}":                                              {nil, map[int]any{200: wire.MetricSeriesList{}}},
+	"GET /api/v1/instances/{instance}/metrics/{metric}/top":                                          {nil, map[int]any{200: wire.MetricTop{}}},
+	"GET /metrics": {nil, map[int]any{200: nil}},
+	"GET /api/v1/instances/{instance}/alarm-rules":           {nil, map[int]any{200: wire.AlarmRuleList{}}},
+	"POST /api/v1/instances/{instance}/alarm-rules":          {streamplane.AlarmRule{}, map[int]any{201: streamplane.AlarmRule{}}},
+	"POST /api/v1/instances/{instance}/alarm-rules/defaults": {streamplane.DefaultAlarmRules{}, map[int]any{201: wire.AlarmRuleList{}}},
+	"GET /api/v1/instances/{instance}/alarm-rules/{rule}":    {nil, map[int]any{200: streamplane.AlarmRule{}}},
+	"PATCH /api/v1/instances/{instance}/alarm-rules/{rule}":  {streamplane.AlarmRuleUpdate{}, map[int]any{200: streamplane.AlarmRule{}}},
+	"DELETE /api/v1/instances/{instance}/alarm-rules/{rule}": {nil, map[int]any{204: nil}},
+	"GET /api/v1/instances/{instance}/alarms":                {nil, map[int]any{200: wire.AlarmList{}}},
+	"GET /api/v1/alarm-channels":                             {nil, map[int]any{200: wire.AlarmChannelList{}}},
+	"POST /api/v1/alarm-channels":                            {service.NewAlarmChannel{}, map[int]any{201: streamplane.AlarmChannel{}}},
+	"GET /api/v1/alarm-channels/{channel}":                   {nil, map[int]any{200: streamplane.AlarmChannel{}}},
+	"DELETE /api/v1/alarm-channels/{channel}":                {nil, map[int]any{204: nil}},
+	"GET /api/v1/alarm-channels/{channel}/deliveries":        {nil, map[int]any{200: wire.AlarmDeliveryList{}}},
 }
