@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/wire"
 )
 
@@ -126,7 +125,7 @@ var bodies = map[string]routeBodies{
 	"DELETE /api/v1/instances/{instance}/alarm-rules/{rule}": {nil, map[int]any{204: nil}},
 	"GET /api/v1/instances/{instance}/alarms":                {nil, map[int]any{200: wire.AlarmList{}}},
 	"GET /api/v1/alarm-channels":                             {nil, map[int]any{200: wire.AlarmChannelList{}}},
-	"POST /api/v1/alarm-channels":                            {service.NewAlarmChannel{}, map[int]any{201: streamplane.AlarmChannel{}}},
+	"POST /api/v1/alarm-channels":                            {streamplane.NewAlarmChannel{}, map[int]any{201: streamplane.AlarmChannel{}}},
 	"GET /api/v1/alarm-channels/{channel}":                   {nil, map[int]any{200: streamplane.AlarmChannel{}}},
 	"DELETE /api/v1/alarm-channels/{channel}":                {nil, map[int]any{204: nil}},
 	"GET /api/v1/alarm-channels/{channel}/deliveries":        {nil, map[int]any{200: wire.AlarmDeliveryList{}}},
