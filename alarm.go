@@ -255,10 +255,47 @@ type DefaultAlarmRules struct {
 	Channels           []string `json:"channels,omitempty"`
 }
 
-// NewAlarmChannel is a channel to create: the channel and, for a webhook,
-// the secret its notifications are signed with (sealed in the vault, never
-// shown again).
-type NewAlarmChannel struct {
-	AlarmChannel
-	Secret string `json:"secret,omitempty"`
+// AlarmChannelSpec is a channel to create: what a client names of it and,
+// for a webhook, the secret its notifications are signed with (sealed in
+// the vault, never shown again). The server sets the rest.
+type AlarmChannelSpec struct {
+	Name   string   `json:"name"`
+	Kind   string   `json:"kind"`
+	URL    string   `json:"url,omitempty"`
+	To     []string `json:"to,omitempty"`
+	Secret string   `json:"secret,omitempty"`
+}
+
+// Channel is the channel the spec describes, not yet stored.
+func (s AlarmChannelSpec) Channel() AlarmChannel {
+	return AlarmChannel{Name: s.Name, Kind: s.Kind, URL: s.URL, To: s.To, HasSecret: s.Secret != ""}
+}
+
+// AlarmRuleSpec is a rule to create: what a client names of it. The server
+// sets its id, instance, version and times.
+type AlarmRuleSpec struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Metric      string   `json:"metric"`
+	Broker      *int     `json:"broker,omitempty"`
+	Topic       *string  `json:"topic,omitempty"`
+	Group       *string  `json:"group,omitempty"`
+	Op          string   `json:"op"`
+	Threshold   float64  `json:"threshold"`
+	Periods     int      `json:"periods"`
+	Severity    string   `json:"severity"`
+	Enabled     bool     `json:"enabled"`
+	Channels    []string `json:"channels,omitempty"`
+}
+
+// Spec is what a client sends to create a rule like r.
+func (r *AlarmRule) Spec() AlarmRuleSpec {
+	return AlarmRuleSpec{Name: r.Name, Description: r.Description, Metric: r.Metric, Broker: r.Broker, Topic: r.Topic, Group: r.Group,
+		Op: r.Op, Threshold: r.Threshold, Periods: r.Periods, Severity: r.Severity, Enabled: r.Enabled, Channels: r.Channels}
+}
+
+// Rule is the rule the spec describes, not yet stored.
+func (s AlarmRuleSpec) Rule() AlarmRule {
+	return AlarmRule{Name: s.Name, Description: s.Description, Metric: s.Metric, Broker: s.Broker, Topic: s.Topic, Group: s.Group,
+		Op: s.Op, Threshold: s.Threshold, Periods: s.Periods, Severity: s.Severity, Enabled: s.Enabled, Channels: s.Channels}
 }

@@ -27,7 +27,7 @@ func (s *Server) handleAlarmChannelList(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleAlarmChannelCreate(w http.ResponseWriter, r *http.Request) {
-	var req streamplane.NewAlarmChannel
+	var req streamplane.AlarmChannelSpec
 	if err := decode(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -28,12 +28,12 @@ func (s *Server) handleAlarmRuleList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAlarmRuleCreate(w http.ResponseWriter, r *http.Request) {
-	var rule streamplane.AlarmRule
-	if err := decode(r, &rule); err != nil {
+	var spec streamplane.AlarmRuleSpec
+	if err := decode(r, &spec); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	created, err := s.Service.CreateAlarmRule(r.Context(), r.PathValue("instance"), rule)
+	created, err := s.Service.CreateAlarmRule(r.Context(), r.PathValue("instance"), spec.Rule())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

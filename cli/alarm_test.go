@@ -372,9 +372,9 @@ func TestAlarmChannelCreate(t *testing.T) {
 		if res.code != 0 || res.stdout != "Created email channel oncall (to ops@example.com, dba@example.com).\n" {
 			t.Fatalf("exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
 		}
-		var sent streamplane.NewAlarmChannel
+		var sent streamplane.AlarmChannelSpec
 		json.Unmarshal(f.only(t, "POST /api/v1/alarm-channels").Body, &sent)
-		want := streamplane.NewAlarmChannel{AlarmChannel: streamplane.AlarmChannel{Name: "oncall", Kind: "email", To: []string{"ops@example.com", "dba@example.com"}}}
+		want := streamplane.AlarmChannelSpec{Name: "oncall", Kind: "email", To: []string{"ops@example.com", "dba@example.com"}}
 		if !reflect.DeepEqual(sent, want) {
 			t.Errorf("sent %+v", sent)
 		}

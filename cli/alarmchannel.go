@@ -51,7 +51,7 @@ recipients through the server's SMTP relay.`,
   streamplane alarm channel create oncall --email --to ops@example.com --to dba@example.com`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var spec streamplane.NewAlarmChannel
+			var spec streamplane.AlarmChannelSpec
 			spec.Name = args[0]
 			switch {
 			case webhook != "" && email:
@@ -268,8 +268,8 @@ func (o *options) notifyChannel(cmd *cobra.Command, spec string) (string, error)
 		}
 	}
 	sum := sha256.Sum256([]byte(u))
-	made, err := c.CreateAlarmChannel(cmd.Context(), streamplane.NewAlarmChannel{AlarmChannel: streamplane.AlarmChannel{
-		Name: "webhook-" + hex.EncodeToString(sum[:4]), Kind: streamplane.ChannelWebhook, URL: u}})
+	made, err := c.CreateAlarmChannel(cmd.Context(), streamplane.AlarmChannelSpec{
+		Name: "webhook-" + hex.EncodeToString(sum[:4]), Kind: streamplane.ChannelWebhook, URL: u})
 	if err != nil {
 		return "", err
 	}

@@ -85,10 +85,11 @@ func (f *fakeAPI) alarmRoutes(mux *http.ServeMux) {
 		if !ok {
 			return
 		}
-		var rule streamplane.AlarmRule
-		if !f.decodeStrict(w, &rule) {
+		var spec streamplane.AlarmRuleSpec
+		if !f.decodeStrict(w, &spec) {
 			return
 		}
+		rule := spec.Rule()
 		if err := rule.Validate(); err != nil {
 			f.error(w, err.(*streamplane.Error))
 			return
@@ -210,7 +211,7 @@ func (f *fakeAPI) alarmRoutes(mux *http.ServeMux) {
 		f.json(w, 200, wire.AlarmChannelList{Channels: list})
 	})
 	mux.HandleFunc("POST /api/v1/alarm-channels", func(w http.ResponseWriter, r *http.Request) {
-		var spec streamplane.NewAlarmChannel
+		var spec streamplane.AlarmChannelSpec
 		if !f.decodeStrict(w, &spec) {
 			return
 		}

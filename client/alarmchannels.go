@@ -34,7 +34,7 @@ func (c *Client) AlarmChannel(ctx context.Context, channel string) (*streamplane
 // CreateAlarmChannel adds a notification channel: a webhook URL, with the
 // secret to sign its requests by, or e-mail recipients. The server seals
 // the secret and never shows it again.
-func (c *Client) CreateAlarmChannel(ctx context.Context, spec streamplane.NewAlarmChannel) (*streamplane.AlarmChannel, error) {
+func (c *Client) CreateAlarmChannel(ctx context.Context, spec streamplane.AlarmChannelSpec) (*streamplane.AlarmChannel, error) {
 	var out streamplane.AlarmChannel
 	if _, err := c.do(ctx, "POST", "/api/v1/alarm-channels", nil, spec, &out); err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ func (c *Client) AlarmRule(ctx context.Context, instance, rule string) (*streamp
 // CreateAlarmRule adds a rule to an instance; the server sets its id.
 func (c *Client) CreateAlarmRule(ctx context.Context, instance string, rule streamplane.AlarmRule) (*streamplane.AlarmRule, error) {
 	var out streamplane.AlarmRule
-	if _, err := c.do(ctx, "POST", alarmRulesPath(instance), nil, rule, &out); err != nil {
+	if _, err := c.do(ctx, "POST", alarmRulesPath(instance), nil, rule.Spec(), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -74,13 +74,11 @@ func TestAlarmRequests(t *testing.T) {
 		func() error { _, err := c.AlarmChannels(ctx); return err },
 		func() error { _, err := c.AlarmChannel(ctx, "ops"); return err },
 		func() error {
-			_, err := c.CreateAlarmChannel(ctx, streamplane.NewAlarmChannel{
-				AlarmChannel: streamplane.AlarmChannel{Name: "ops", Kind: streamplane.ChannelWebhook, URL: "https://hooks.example/x"}, Secret: "s3cret"})
+			_, err := c.CreateAlarmChannel(ctx, streamplane.AlarmChannelSpec{Name: "ops", Kind: streamplane.ChannelWebhook, URL: "https://hooks.example/x", Secret: "s3cret"})
 			return err
 		},
 		func() error {
-			_, err := c.CreateAlarmChannel(ctx, streamplane.NewAlarmChannel{
-				AlarmChannel: streamplane.AlarmChannel{Name: "mail", Kind: streamplane.ChannelEmail, To: []string{"a@example.com"}}})
+			_, err := c.CreateAlarmChannel(ctx, streamplane.AlarmChannelSpec{Name: "mail", Kind: streamplane.ChannelEmail, To: []string{"a@example.com"}})
 			return err
 		},
 		func() error { return c.DeleteAlarmChannel(ctx, "ops") },
@@ -96,7 +94,7 @@ func TestAlarmRequests(t *testing.T) {
 	want := []sent{
 		{line: "GET /api/v1/instances/demo/alarm-rules?"},
 		{line: "GET /api/v1/instances/demo/alarm-rules/disk%20full?"},
-		{line: "POST /api/v1/instances/demo/alarm-rules?", body: `{"id":"","instance_id":"","name":"disk","metric":"broker_disk_usage","broker":0,"op":"\u003e","threshold":80,"periods":1,"severity":"critical","enabled":true,"channels":["ops"],"version":0,"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z"}`},
+		{line: "POST /api/v1/instances/demo/alarm-rules?", body: `{"name":"disk","metric":"broker_disk_usage","broker":0,"op":"\u003e","threshold":80,"periods":1,"severity":"critical","enabled":true,"channels":["ops"]}`},
 		{line: "POST /api/v1/instances/demo/alarm-rules/defaults?", body: `{"group_messages_limit":5000,"channels":["ops"]}`},
 		{line: "PATCH /api/v1/instances/demo/alarm-rules/disk?", body: `{"clear_broker":true,"threshold":90.5}`, ifMatch: `"3"`},
 		{line: "PATCH /api/v1/instances/demo/alarm-rules/disk?", body: `{"enabled":false}`},
@@ -105,8 +103,8 @@ func TestAlarmRequests(t *testing.T) {
 		{line: "GET /api/v1/instances/demo/alarms?"},
 		{line: "GET /api/v1/alarm-channels?"},
 		{line: "GET /api/v1/alarm-channels/ops?"},
-		{line: "POST /api/v1/alarm-channels?", body: `{"id":"","name":"ops","kind":"webhook","url":"https://hooks.example/x","has_secret":false,"resource_version":0,"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z","secret":"s3cret"}`},
-		{line: "POST /api/v1/alarm-channels?", body: `{"id":"","name":"mail","kind":"email","to":["a@example.com"],"has_secret":false,"resource_version":0,"created_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z"}`},
+		{line: "POST /api/v1/alarm-channels?", body: `{"name":"ops","kind":"webhook","url":"https://hooks.example/x","secret":"s3cret"}`},
+		{line: "POST /api/v1/alarm-channels?", body: `{"name":"mail","kind":"email","to":["a@example.com"]}`},
 		{line: "DELETE /api/v1/alarm-channels/ops?"},
 		{line: "GET /api/v1/alarm-channels/ops/deliveries?alarm=al-1&limit=5&status=failed"},
 	}

@@ -238,7 +238,7 @@ func TestBrokerDownAlarm(t *testing.T) {
 	rc := &receiver{secret: "a-signing-secret-of-some-length"}
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
-	if _, err := s.Client.CreateAlarmChannel(ctx, streamplane.NewAlarmChannel{AlarmChannel: streamplane.AlarmChannel{Name: "ops", Kind: streamplane.ChannelWebhook, URL: hook.URL}, Secret: rc.secret}); err != nil {
+	if _, err := s.Client.CreateAlarmChannel(ctx, streamplane.AlarmChannelSpec{Name: "ops", Kind: streamplane.ChannelWebhook, URL: hook.URL, Secret: rc.secret}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Client.CreateAlarmRule(ctx, inst.Name, streamplane.AlarmRule{Name: "down", Metric: "broker_alive", Op: "==", Threshold: 0,

@@ -45,9 +45,8 @@ func (s *Service) AlarmChannel(ctx context.Context, idOrName string) (*streampla
 }
 
 // CreateAlarmChannel adds a channel, sealing a webhook's secret.
-func (s *Service) CreateAlarmChannel(ctx context.Context, req streamplane.NewAlarmChannel) (*streamplane.AlarmChannel, error) {
-	c := req.AlarmChannel
-	c.HasSecret = req.Secret != ""
+func (s *Service) CreateAlarmChannel(ctx context.Context, req streamplane.AlarmChannelSpec) (*streamplane.AlarmChannel, error) {
+	c := req.Channel()
 	if c.HasSecret && (len(req.Secret) < notify.MinSecretLen || len(req.Secret) > notify.MaxSecretLen) {
 		return nil, streamplane.Invalid("secret", "a signing secret is %d to %d bytes", notify.MinSecretLen, notify.MaxSecretLen)
 	}
