@@ -21,6 +21,7 @@ import (
 	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/provision/local"
+	"github.com/streamplane/streamplane/secrets"
 	"github.com/streamplane/streamplane/service"
 	"github.com/streamplane/streamplane/sqlite"
 	"github.com/streamplane/streamplane/task"
@@ -68,8 +69,16 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	prov := local.New(local.Config{Root: t.TempDir(), PortLo: 40000, PortHi: 40100, Zones: []string{"az1", "az2", "az3"}}, store, cache, log)
 	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}
 	wf := env.Workflows()
+	key, err := secrets.LoadOrCreateKey(filepath.Join(t.TempDir(), "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log,
-		Limits: service.Limits{MaxInstances: 5, MaxBrokers: 9, MaxStorageGB: 1000}}
+		Vault: &secrets.Vault{Store: store, Box: box}, Limits: service.Limits{MaxInstances: 5, MaxBrokers: 9, MaxStorageGB: 1000}}
 	dir := t.TempDir()
 	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log}
 	if _, err := ids.Bootstrap(ctx, dir); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -147,6 +148,26 @@ func TestMetricsFollowTraffic(t *testing.T) {
 		last := series[0].Points[len(series[0].Points)-1]
 		return int64(last[1]) == g.Lag, fmt.Sprintf("messages_remained %v, the group's lag %d", last[1], g.Lag)
 	})
+
+	// The CLI reads the same history, and sets DMS's recommended rules.
+	out, err := cli(t, s, "metrics", "query", inst.Name, "--metric", "topic_messages", "--topic", topic, "--from", "-5m", "-o", "csv")
+	if err != nil || !strings.Contains(out, "time,metric,broker,topic,partition,group,value") || !strings.Contains(out, ",topic_messages,,"+topic+",") {
+		t.Errorf("metrics query: %v\n%s", err, out)
+	}
+	out, err = cli(t, s, "alarm", "rule", "create", inst.Name, "--defaults", "-o", "json")
+	if err != nil {
+		t.Fatalf("alarm rule create --defaults: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		rules, _ := s.Client.AlarmRules(ctx, inst.Name)
+		for _, r := range rules.Rules {
+			s.Client.DeleteAlarmRule(ctx, inst.Name, r.ID)
+		}
+	})
+	rules, err := s.Client.AlarmRules(ctx, inst.Name)
+	if err != nil || len(rules.Rules) != 8 {
+		t.Fatalf("after --defaults: %v rules (%v), want DMS's 7 and broker-down", len(rules.Rules), err)
+	}
 
 	// A real Prometheus scrapes the server with a token and answers PromQL.
 	prom, err := deploy.StartPrometheus(ctx, deploy.PrometheusConfig{Target: hostPort(t, s.URL), Scheme: scheme(t, s.URL),

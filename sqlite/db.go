@@ -157,9 +157,12 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(stre
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
+	// A panic in fn must not leave the one writer connection inside a
+	// transaction: every later write would wait on it. After a commit this
+	// rollback does nothing.
+	defer sqlTx.Rollback()
 	t := &tx{Tx: sqlTx, ctx: ctx, now: db.Now().UTC()}
 	if err := fn(t); err != nil {
-		sqlTx.Rollback()
 		return err
 	}
 	if readOnly {
