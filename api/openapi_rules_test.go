@@ -50,6 +50,21 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		{"the audit list's result", param("/api/v1/audit", "GET", "result"), []string{streamplane.AuditSuccess, streamplane.AuditFailure, streamplane.AuditDenied}},
 		{"Statement.Effect", prop("Statement", "Effect"), []string{streamplane.EffectAllow, streamplane.EffectDeny}},
 		{"PolicyDocument.Version", prop("PolicyDocument", "Version"), []string{iam.PolicyVersion}},
+		{"MetricName", schemas["MetricName"].Value, metricNames()},
+		{"the metric query's {metric}", param("/api/v1/instances/{instance}/metrics/{metric}", "GET", "metric"), metricNames()},
+		{"AlarmRuleSpec.op", prop("AlarmRuleSpec", "op"), streamplane.Comparisons},
+		{"AlarmRuleUpdate.op", prop("AlarmRuleUpdate", "op"), streamplane.Comparisons},
+		{"AlarmRule.op", prop("AlarmRule", "op"), streamplane.Comparisons},
+		{"AlarmRuleSpec.severity", prop("AlarmRuleSpec", "severity"), streamplane.Severities},
+		{"AlarmRuleUpdate.severity", prop("AlarmRuleUpdate", "severity"), streamplane.Severities},
+		{"AlarmRule.severity", prop("AlarmRule", "severity"), streamplane.Severities},
+		{"Alarm.severity", prop("Alarm", "severity"), streamplane.Severities},
+		{"Alarm.state", prop("Alarm", "state"), []string{streamplane.AlarmFiring, streamplane.AlarmResolved}},
+		{"the alarm list's state", param("/api/v1/instances/{instance}/alarms", "GET", "state"), []string{streamplane.AlarmFiring, streamplane.AlarmResolved}},
+		{"AlarmChannelSpec.kind", prop("AlarmChannelSpec", "kind"), streamplane.ChannelKinds},
+		{"AlarmChannel.kind", prop("AlarmChannel", "kind"), streamplane.ChannelKinds},
+		{"AlarmDelivery.status", prop("AlarmDelivery", "status"), strs([]streamplane.DeliveryStatus{streamplane.DeliveryPending, streamplane.DeliveryDelivered, streamplane.DeliveryFailed})},
+		{"the delivery log's status", param("/api/v1/alarm-channels/{channel}/deliveries", "GET", "status"), strs([]streamplane.DeliveryStatus{streamplane.DeliveryPending, streamplane.DeliveryDelivered, streamplane.DeliveryFailed})},
 	}
 	for _, e := range enums {
 		var got []string
@@ -82,6 +97,13 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 			}
 			return streamplane.ValidateProjectName("project", n)
 		}},
+		{"AlarmRuleSpec.name", prop("AlarmRuleSpec", "name"), func(n string) error {
+			r := streamplane.AlarmRule{Name: n, Metric: "current_topics", Op: ">", Periods: 1, Severity: streamplane.SeverityInfo}
+			return r.Validate()
+		}},
+		// Names in the form of an id (a UUID) match the pattern and are
+		// refused by their form, as instance names are.
+		{"AlarmChannelSpec.name", prop("AlarmChannelSpec", "name"), func(n string) error { return streamplane.ValidateChannelName("name", n) }},
 		// Reserved names match the pattern and are refused by name.
 		{"InstanceSpec.kafka_user", prop("InstanceSpec", "kafka_user"), func(n string) error {
 			if streamplane.IsReservedUser(n) {
@@ -118,6 +140,14 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 			}
 		}
 	}
+}
+
+func metricNames() []string {
+	var names []string
+	for _, m := range streamplane.Metrics {
+		names = append(names, m.Name)
+	}
+	return names
 }
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
