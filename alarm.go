@@ -46,7 +46,7 @@ type AlarmRule struct {
 	Severity    string    `json:"severity"`
 	Enabled     bool      `json:"enabled"`
 	Channels    []string  `json:"channels"` // names of alarm channels notified
-	Version     int       `json:"version"`
+	Version     int       `json:"resource_version"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -56,6 +56,9 @@ type AlarmRule struct {
 func (r *AlarmRule) Validate() error {
 	if !alarmRuleNameRE.MatchString(r.Name) {
 		return Invalid("name", "name %q must be 1–64 characters, start with a letter and contain only letters, digits, '-' and '_'", r.Name)
+	}
+	if uuidLikeRE.MatchString(r.Name) {
+		return Invalid("name", "name %q must not have the form of an id: rules are found by id or name", r.Name)
 	}
 	if err := ValidateDescription(r.Description); err != nil {
 		return err
@@ -284,18 +287,18 @@ type AlarmRuleSpec struct {
 	Threshold   float64  `json:"threshold"`
 	Periods     int      `json:"periods"`
 	Severity    string   `json:"severity"`
-	Enabled     bool     `json:"enabled"`
+	Enabled     *bool    `json:"enabled,omitempty"` // default true
 	Channels    []string `json:"channels,omitempty"`
 }
 
 // Spec is what a client sends to create a rule like r.
 func (r *AlarmRule) Spec() AlarmRuleSpec {
 	return AlarmRuleSpec{Name: r.Name, Description: r.Description, Metric: r.Metric, Broker: r.Broker, Topic: r.Topic, Group: r.Group,
-		Op: r.Op, Threshold: r.Threshold, Periods: r.Periods, Severity: r.Severity, Enabled: r.Enabled, Channels: r.Channels}
+		Op: r.Op, Threshold: r.Threshold, Periods: r.Periods, Severity: r.Severity, Enabled: &r.Enabled, Channels: r.Channels}
 }
 
 // Rule is the rule the spec describes, not yet stored.
 func (s AlarmRuleSpec) Rule() AlarmRule {
 	return AlarmRule{Name: s.Name, Description: s.Description, Metric: s.Metric, Broker: s.Broker, Topic: s.Topic, Group: s.Group,
-		Op: s.Op, Threshold: s.Threshold, Periods: s.Periods, Severity: s.Severity, Enabled: s.Enabled, Channels: s.Channels}
+		Op: s.Op, Threshold: s.Threshold, Periods: s.Periods, Severity: s.Severity, Enabled: s.Enabled == nil || *s.Enabled, Channels: s.Channels}
 }

@@ -190,6 +190,12 @@ func (s *Service) Alarms(ctx context.Context, idOrName string, f streamplane.Ala
 			return err
 		}
 		f.InstanceID = inst.ID
+		if f.RuleID != "" {
+			// By name too; a deleted rule's alarms are found by its id.
+			if r, err := tx.AlarmRule(inst.ID, f.RuleID); err == nil {
+				f.RuleID = r.ID
+			}
+		}
 		alarms, err = tx.Alarms(f)
 		return err
 	})
