@@ -58,8 +58,9 @@ type Round struct {
 	At        time.Time
 	Instances []*streamplane.Instance
 	Samples   []streamplane.Sample
-	// Took is how long the round took to read and keep.
-	Took time.Duration
+	// Took is how long the round took to read and keep; Read and Kept
+	// its parts: reading every instance, and writing the history.
+	Took, Read, Kept time.Duration
 }
 
 // Latest returns the last completed round (zero before the first).
@@ -102,7 +103,8 @@ func (c *Collector) Run(ctx context.Context) {
 			c.Log.Warn("metrics collection", "err", err)
 		case err == nil:
 			// make bench reads the rounds' cost from this line.
-			c.Log.Debug("metrics round", "instances", len(r.Instances), "samples", len(r.Samples), "took_ms", r.Took.Milliseconds())
+			c.Log.Debug("metrics round", "instances", len(r.Instances), "samples", len(r.Samples), "took_ms", r.Took.Milliseconds(),
+				"read_ms", r.Read.Milliseconds(), "kept_ms", r.Kept.Milliseconds())
 		}
 		next := time.Now().Truncate(c.Interval).Add(c.Interval)
 		select {
@@ -141,19 +143,22 @@ func (c *Collector) Collect(ctx context.Context, at time.Time) (Round, error) {
 		wg.Go(func() { obs[i] = c.observe(rctx, inst, at) })
 	}
 	wg.Wait()
+	read := time.Since(start)
 
 	var all []streamplane.Sample
 	for _, o := range obs {
 		all = append(all, samples(o, c.counters, c.seen)...)
 	}
 	c.forget(insts, at)
+	keepStart := time.Now()
 	if err := c.History.Append(ctx, at, all); err != nil {
 		return Round{}, err
 	}
+	kept := time.Since(keepStart)
 	for _, w := range c.Watchers {
 		w.Observe(ctx, at, insts, all)
 	}
-	r := Round{At: at, Instances: insts, Samples: all, Took: time.Since(start)}
+	r := Round{At: at, Instances: insts, Samples: all, Took: time.Since(start), Read: read, Kept: kept}
 	c.mu.Lock()
 	c.latest = r
 	c.mu.Unlock()
@@ -164,7 +169,13 @@ func (c *Collector) Collect(ctx context.Context, at time.Time) (Round, error) {
 func (c *Collector) observe(ctx context.Context, inst *streamplane.Instance, at time.Time) observation {
 	o := observation{inst: inst, at: at, procs: map[int]procStat{}, loadPerCore: -1, storageUnit: c.StorageUnit}
 	var wg sync.WaitGroup
+	var jmxTook, adminTook time.Duration
+	defer func() {
+		c.Log.Debug("metrics instance read", "instance", inst.Name, "jmx_ms", jmxTook.Milliseconds(), "admin_ms", adminTook.Milliseconds())
+	}()
 	wg.Go(func() {
+		start := time.Now()
+		defer func() { jmxTook = time.Since(start) }()
 		jmx, failed := metrics.ScrapeAll(ctx, c.http, c.Provisioner.MetricsEndpoints(inst), keepJMX)
 		for id, err := range failed {
 			c.Log.Debug("metrics scrape", "instance", inst.Name, "broker", id, "err", err)
@@ -172,6 +183,8 @@ func (c *Collector) observe(ctx context.Context, inst *streamplane.Instance, at 
 		o.jmx = jmx
 	})
 	wg.Go(func() {
+		start := time.Now()
+		defer func() { adminTook = time.Since(start) }()
 		cl, err := c.Admin.Get(ctx, inst)
 		if err != nil {
 			c.Log.Debug("metrics admin", "instance", inst.Name, "err", err)
