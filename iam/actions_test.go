@@ -49,7 +49,7 @@ func TestActionsReadOnly(t *testing.T) {
 
 func TestServices(t *testing.T) {
 	want := []string{"instance", "task", "runtime", "flavor", "topic", "group", "message", "parameter",
-		"user", "permission", "quota", "security", "iam", "project", "audit"}
+		"user", "permission", "quota", "security", "iam", "project", "audit", "metric", "alarm"}
 	got := iam.Services()
 	if len(got) != len(want) {
 		t.Fatalf("Services() = %v, want %v", got, want)

@@ -21,8 +21,9 @@ const (
 // itself rather than what lives in it: its information, its version, its
 // failed changes, its security (public access, mutual TLS, certificates)
 // and its broker parameters. UserAccess also keeps out what administers
-// the control plane: installing runtimes, changing projects, and every
-// change to IAM users, tokens and policies.
+// the control plane: installing runtimes, changing projects, every change
+// to IAM users, tokens and policies, and the server's alarm notification
+// channels (alarm rules on an instance are a user's to set).
 var userAccessWithout = []string{
 	InstanceCreate, InstanceUpdate, InstanceDelete, InstanceScale, InstanceUpgrade, InstanceClearFailed,
 	SecurityUpdate, ParameterUpdate,
@@ -30,6 +31,7 @@ var userAccessWithout = []string{
 	ProjectCreate, ProjectUpdate, ProjectDelete,
 	IAMCreateUser, IAMUpdateUser, IAMDeleteUser, IAMCreateToken, IAMRevokeToken,
 	IAMCreatePolicy, IAMUpdatePolicy, IAMDeletePolicy,
+	AlarmCreateChannel, AlarmDeleteChannel,
 }
 
 // Builtins returns the built-in policies, freshly made (callers may change
@@ -40,7 +42,7 @@ var userAccessWithout = []string{
 //     ReadOnlyAccess plus working inside instances (topics, consumer
 //     groups, messages, SASL users, topic permissions, Kafka quotas,
 //     replica placement and leader elections,
-//     restarts, task records).
+//     restarts, task records, alarm rules).
 //   - ReadOnlyAccess allows every ReadOnly action of the catalog.
 //
 // UserAccess and ReadOnlyAccess list their actions one by one (no Deny

@@ -84,6 +84,7 @@ func TestUserAccess(t *testing.T) {
 		iam.GroupDelete, iam.GroupResetOffsets, iam.MessageSend,
 		iam.UserCreate, iam.UserResetPassword, iam.UserDelete, iam.PermissionUpdate,
 		iam.QuotaCreate, iam.QuotaUpdate, iam.QuotaDelete,
+		iam.AlarmCreateRule, iam.AlarmUpdateRule, iam.AlarmDeleteRule,
 	}
 	allowed := allowedBy(t, iam.UserAccess)
 	for _, a := range iam.Actions {
@@ -93,7 +94,7 @@ func TestUserAccess(t *testing.T) {
 		}
 	}
 	for _, denied := range []string{iam.InstanceCreate, iam.InstanceDelete, iam.InstanceScale, iam.InstanceUpgrade,
-		iam.InstanceUpdate, iam.InstanceClearFailed, iam.IAMCreatePolicy, iam.ProjectCreate} {
+		iam.InstanceUpdate, iam.InstanceClearFailed, iam.IAMCreatePolicy, iam.ProjectCreate, iam.AlarmCreateChannel} {
 		if allowed[denied] {
 			t.Errorf("UserAccess allows %s", denied)
 		}
