@@ -143,6 +143,12 @@ type Alarm struct {
 	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
 }
 
+// Resolve ends a firing alarm at a time, with the value that ended it
+// (nil when no value did: its rule went away).
+func (a *Alarm) Resolve(at time.Time, value *float64) {
+	a.State, a.ResolvedAt, a.ResolvedValue = AlarmResolved, &at, value
+}
+
 // AlarmFilter selects alarms, newest first.
 type AlarmFilter struct {
 	InstanceID string
@@ -174,7 +180,8 @@ type AlarmStore interface {
 	CreateAlarmRule(r *AlarmRule) error // ECONFLICT if the name is taken
 	UpdateAlarmRule(r *AlarmRule) error // ESTALE on a version mismatch
 	// DeleteAlarmRule removes a rule and its evaluation state; its alarms
-	// stay in the history.
+	// stay in the history, those still firing resolved (without a value)
+	// at the transaction's time.
 	DeleteAlarmRule(id string) error
 
 	AlarmStates(ruleID string) ([]AlarmState, error)

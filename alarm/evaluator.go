@@ -140,7 +140,7 @@ func (e *Evaluator) resolve(tx streamplane.Tx, at time.Time, inst *streamplane.I
 	if err != nil {
 		return err
 	}
-	a.State, a.ResolvedValue, a.ResolvedAt = streamplane.AlarmResolved, value, &at
+	a.Resolve(at, value)
 	if err := tx.UpdateAlarm(a); err != nil {
 		return err
 	}

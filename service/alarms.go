@@ -151,24 +151,6 @@ func (s *Service) DeleteAlarmRule(ctx context.Context, idOrName, rule string) er
 		if err != nil {
 			return err
 		}
-		states, err := tx.AlarmStates(r.ID)
-		if err != nil {
-			return err
-		}
-		now := tx.Now()
-		for _, st := range states {
-			if st.AlarmID == "" {
-				continue
-			}
-			a, err := tx.Alarm(st.AlarmID)
-			if err != nil {
-				return err
-			}
-			a.State, a.ResolvedAt = streamplane.AlarmResolved, &now
-			if err := tx.UpdateAlarm(a); err != nil {
-				return err
-			}
-		}
 		return tx.DeleteAlarmRule(r.ID)
 	})
 }

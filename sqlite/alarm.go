@@ -90,6 +90,10 @@ func (t *tx) DeleteAlarmRule(id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "rule", Message: fmt.Sprintf("alarm rule %q not found", id)}
 	}
+	if _, err := t.exec(`UPDATE alarms SET state = ?, resolved_at = ? WHERE rule_id = ? AND state = ?`,
+		streamplane.AlarmResolved, nanos(t.now), id, streamplane.AlarmFiring); err != nil {
+		return fmt.Errorf("sqlite: resolve a deleted rule's alarms: %w", err)
+	}
 	_, err = t.exec(`DELETE FROM alarm_states WHERE rule_id = ?`, id)
 	return err
 }

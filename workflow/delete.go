@@ -65,17 +65,6 @@ func (env *Env) forgetMonitoring(ctx context.Context, r *task.Run) error {
 		if err != nil {
 			return err
 		}
-		now := tx.Now()
-		firing, err := tx.Alarms(streamplane.AlarmFilter{InstanceID: r.Task.InstanceID, State: streamplane.AlarmFiring})
-		if err != nil {
-			return err
-		}
-		for _, a := range firing {
-			a.State, a.ResolvedAt = streamplane.AlarmResolved, &now
-			if err := tx.UpdateAlarm(a); err != nil {
-				return err
-			}
-		}
 		for _, rule := range rules {
 			if err := tx.DeleteAlarmRule(rule.ID); err != nil {
 				return err
