@@ -44,14 +44,8 @@ func (s *Service) CreateAlarmRule(ctx context.Context, idOrName string, r stream
 		return nil, err
 	}
 	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
-		inst, err := tx.Instance(idOrName)
+		inst, err := ruleInstance(tx, idOrName, r.Channels)
 		if err != nil {
-			return err
-		}
-		if err := liveInstance(inst); err != nil {
-			return err
-		}
-		if err := checkChannels(tx, r.Channels); err != nil {
 			return err
 		}
 		r.ID, r.InstanceID = newID(), inst.ID
@@ -76,14 +70,8 @@ func (s *Service) CreateDefaultAlarmRules(ctx context.Context, idOrName string, 
 	}
 	var added []*streamplane.AlarmRule
 	err := s.Store.Update(ctx, func(tx streamplane.Tx) error {
-		inst, err := tx.Instance(idOrName)
+		inst, err := ruleInstance(tx, idOrName, req.Channels)
 		if err != nil {
-			return err
-		}
-		if err := liveInstance(inst); err != nil {
-			return err
-		}
-		if err := checkChannels(tx, req.Channels); err != nil {
 			return err
 		}
 		rules, err := alarm.DefaultRules(inst, limits, orEmptyNames(req.Channels))
@@ -187,12 +175,17 @@ func (s *Service) Alarms(ctx context.Context, idOrName string, f streamplane.Ala
 	return alarms, err
 }
 
-// liveInstance refuses rules on an instance being deleted.
-func liveInstance(inst *streamplane.Instance) error {
-	if inst.Status == streamplane.InstanceDeleting || inst.Status == streamplane.InstanceDeleted {
-		return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s", inst.Name, inst.Status)
+// ruleInstance is the instance new rules go on: not being deleted, and
+// the channels they notify exist.
+func ruleInstance(tx streamplane.Tx, idOrName string, channels []string) (*streamplane.Instance, error) {
+	inst, err := tx.Instance(idOrName)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if inst.Status == streamplane.InstanceDeleting || inst.Status == streamplane.InstanceDeleted {
+		return nil, streamplane.Errorf(streamplane.ESTATE, "instance %s is %s", inst.Name, inst.Status)
+	}
+	return inst, checkChannels(tx, channels)
 }
 
 func orEmptyRules(r []*streamplane.AlarmRule) []*streamplane.AlarmRule {
