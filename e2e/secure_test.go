@@ -131,7 +131,13 @@ type steadyProducer struct {
 
 func startProducer(t *testing.T, inst *streamplane.Instance, listener, topic string, opts ...kgo.Opt) *steadyProducer {
 	t.Helper()
-	cl := listenerClient(t, inst, listener, append(opts, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordDeliveryTimeout(2*time.Minute))...)
+	// AlwaysRetryEOF: a broker that is going down for a roll may accept a
+	// connection and close it mid-handshake. franz-go alone takes such an
+	// EOF for a misconfigured client and fails the records; this client's
+	// configuration is known good, and Java clients retry it as any
+	// disconnect, so the producer here does too.
+	cl := listenerClient(t, inst, listener, append(opts, kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.RecordDeliveryTimeout(2*time.Minute), kgo.AlwaysRetryEOF())...)
 	p := &steadyProducer{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() { // bounded: at most 100,000 records or 10 minutes
 		defer close(p.done)

@@ -37,6 +37,10 @@ func Dial(seeds []string, user, password string) (*Client, error) {
 			return min(100*time.Millisecond<<min(max(fails-1, 0), 3), 500*time.Millisecond)
 		}),
 		kgo.MetadataMinAge(500*time.Millisecond),
+		// The internal listener's settings are generated with the brokers',
+		// so an EOF at the first read is a broker going down for a roll,
+		// not a misconfigured client: retry it as any disconnect.
+		kgo.AlwaysRetryEOF(),
 		kgo.ClientID("streamplane"),
 		// Producing: messages sent through the API, one at a time for a
 		// person waiting on the answer. No RecordDeliveryTimeout: franz-go
