@@ -44,6 +44,7 @@ var Access = map[string]access{
 	"GET /api/v1/openapi.json": {"", public},
 	"POST /api/v1/auth/login":  {"", public},
 	"GET /api/v1/auth/whoami":  {"", signedIn},
+	"POST /api/v1/auth/logout": {"", signedIn},
 
 	"GET /api/v1/flavors":                     {"flavor:list", anyProject},
 	"GET /api/v1/zones":                       {"flavor:list", anyProject},
@@ -170,6 +171,12 @@ var Access = map[string]access{
 	"GET /api/v1/alarm-channels/{channel}/deliveries": {"alarm:listChannels", global},
 }
 
+// auditedAs names the audit action of an operation that needs no IAM action
+// but changes something all the same.
+var auditedAs = map[string]string{
+	"POST /api/v1/auth/logout": "auth:logout",
+}
+
 // answered is the status of a change answered with something other than
 // 200 when it succeeds, for its audit entry; a change that runs as a task
 // past the request is recorded as 202.
@@ -184,4 +191,5 @@ var answered = map[string]int{
 	"DELETE /api/v1/instances/{instance}/alarm-rules/{rule}": http.StatusNoContent,
 	"POST /api/v1/alarm-channels":                            http.StatusCreated,
 	"DELETE /api/v1/alarm-channels/{channel}":                http.StatusNoContent,
+	"POST /api/v1/auth/logout":                               http.StatusNoContent,
 }

@@ -428,3 +428,19 @@ func TestRevokedAndExpiredTokens(t *testing.T) {
 		t.Errorf("the admin's token stopped working: %d", status)
 	}
 }
+
+// Signing out revokes the token it is sent with, needs no policy, and is
+// audited; the token authenticates nothing afterwards.
+func TestLogoutRevokesTheToken(t *testing.T) {
+	e, base := guarded(t)
+	token := newCaller(t, e, base, "leaver") // no policy attached
+	if status, code := call(t, base, token, "POST", "/api/v1/auth/logout", ""); status != http.StatusNoContent {
+		t.Fatalf("logout answered %d %s, want 204", status, code)
+	}
+	if status, code := call(t, base, token, "GET", "/api/v1/auth/whoami", ""); status != http.StatusUnauthorized {
+		t.Errorf("whoami after logout answered %d %s, want 401", status, code)
+	}
+	if got := auditCount(t, e, streamplane.AuditFilter{User: "leaver", Action: "auth:logout", Result: streamplane.AuditSuccess}); got != 1 {
+		t.Errorf("audit entries of leaver's logout: %d, want 1", got)
+	}
+}

@@ -90,6 +90,7 @@ var bodies = map[string]routeBodies{
 	"GET /api/v1/instances/{instance}/quotas/usage":                                                  {nil, map[int]any{200: streamplane.QuotaUsage{}}},
 	"POST /api/v1/auth/login":                                                                        {streamplane.Login{}, map[int]any{200: streamplane.TokenSecret{}}},
 	"GET /api/v1/auth/whoami":                                                                        {nil, map[int]any{200: streamplane.Account{}}},
+	"POST /api/v1/auth/logout":                                                                       {nil, map[int]any{204: nil}},
 	"GET /api/v1/iam/users":                                                                          {nil, map[int]any{200: wire.AccountList{}}},
 	"POST /api/v1/iam/users":                                                                         {streamplane.AccountSpec{}, map[int]any{201: streamplane.Account{}}},
 	"GET /api/v1/iam/users/{user}":                                                                   {nil, map[int]any{200: streamplane.Account{}}},

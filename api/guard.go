@@ -38,8 +38,12 @@ func (s *Server) guard(method, pattern string, next http.HandlerFunc) http.Handl
 		if st, ok := answered[method+" "+pattern]; ok {
 			status = st
 		}
+		action := acc.Action
+		if a, ok := auditedAs[method+" "+pattern]; ok {
+			action = a
+		}
 		p := audit.NewPending(streamplane.AuditEntry{
-			Source: sourceAddress(r), Action: acc.Action, RequestID: requestID(r), Status: status,
+			Source: sourceAddress(r), Action: action, RequestID: requestID(r), Status: status,
 			Summary: audit.Summarize(r.Method, r.URL.Path, body),
 		})
 		if pattern == "/api/v1/auth/login" {

@@ -15,6 +15,7 @@ import (
 var identityRoutes = []Route{
 	{"POST", "/api/v1/auth/login", (*Server).handleLogin},
 	{"GET", "/api/v1/auth/whoami", (*Server).handleWhoAmI},
+	{"POST", "/api/v1/auth/logout", (*Server).handleLogout},
 	{"GET", "/api/v1/iam/users", (*Server).handleAccountList},
 	{"POST", "/api/v1/iam/users", (*Server).handleAccountCreate},
 	{"GET", "/api/v1/iam/users/{user}", (*Server).handleAccountGet},
@@ -50,6 +51,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, identity.CallerFrom(r.Context()).Account)
+}
+
+// handleLogout revokes the token the request came with: signing out needs
+// no right beyond holding the token.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := s.Identity.RevokeToken(r.Context(), identity.CallerFrom(r.Context()).TokenID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) handleAccountList(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,12 @@ func (c *Client) Login(ctx context.Context, user, password string) (*streamplane
 	return &out, err
 }
 
+// Logout revokes the client's token.
+func (c *Client) Logout(ctx context.Context) error {
+	_, err := c.do(ctx, "POST", "/api/v1/auth/logout", nil, nil, nil)
+	return err
+}
+
 // WhoAmI returns the account the client's token belongs to.
 func (c *Client) WhoAmI(ctx context.Context) (*streamplane.Account, error) {
 	var out streamplane.Account
