@@ -19,6 +19,7 @@ import (
 	"github.com/streamplane/streamplane/api"
 	"github.com/streamplane/streamplane/authn"
 	"github.com/streamplane/streamplane/certs"
+	"github.com/streamplane/streamplane/console"
 	"github.com/streamplane/streamplane/identity"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaplugin"
@@ -126,7 +127,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.WriteFile(filepath.Join(cfg.DataDir, "server.addr"), []byte(addr+"\n"), 0o600); err != nil {
 		return err
 	}
-	httpServer := &http.Server{Handler: (&api.Server{Service: svc, Identity: ids, Log: log, Latest: mon.latest}).Handler(), ReadHeaderTimeout: 10 * time.Second,
+	apiHandler := (&api.Server{Service: svc, Identity: ids, Log: log, Latest: mon.latest}).Handler()
+	httpServer := &http.Server{Handler: routes(apiHandler, &console.Server{API: apiHandler, Log: log}), ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: endpoint.TLSConfig()}
 	logListener(log, cfg, endpoint)
 	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "runtime_cache", cfg.RuntimeCache, "owner", owner)

@@ -1,0 +1,99 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/wire"
+)
+
+var instancePages = []page{
+	{"GET", "/instances", (*Server).handleInstanceList},
+	{"GET", "/instances.csv", (*Server).handleInstanceCSV},
+}
+
+// instanceFilter is the instance list's filter form, as the API's list
+// takes it.
+type instanceFilter struct {
+	Name, Status, Tag, Project string
+	Offset, Limit              int
+}
+
+func instanceFilterOf(q url.Values) instanceFilter {
+	f := instanceFilter{Name: q.Get("name"), Status: q.Get("status"), Tag: q.Get("tag"), Project: q.Get("project"), Limit: 50}
+	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		f.Limit = n
+	}
+	return f
+}
+
+func (f instanceFilter) options() client.ListOptions {
+	o := client.ListOptions{Name: f.Name, Project: f.Project, Offset: f.Offset, Limit: f.Limit}
+	if f.Status != "" {
+		o.Status = []string{f.Status}
+	}
+	if f.Tag != "" {
+		o.Tags = []string{f.Tag}
+	}
+	return o
+}
+
+// query is the filter as a query string prefix for links (pages, CSV).
+func (f instanceFilter) query() string {
+	q := url.Values{}
+	for k, v := range map[string]string{"name": f.Name, "status": f.Status, "tag": f.Tag, "project": f.Project} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return q.Encode() + "&"
+}
+
+type instanceListView struct {
+	List     *wire.InstanceList
+	Filter   instanceFilter
+	Pager    pager
+	Query    string
+	Statuses []string
+}
+
+func (s *Server) handleInstanceList(c *call) error {
+	f := instanceFilterOf(c.r.URL.Query())
+	list, err := c.api.Instances(c.r.Context(), f.options())
+	if err != nil {
+		return err
+	}
+	v := instanceListView{List: list, Filter: f, Query: f.query(),
+		Pager:    newPager("/instances?"+f.query(), list.Offset, list.Limit, len(list.Instances), list.Total),
+		Statuses: instanceStatuses}
+	return s.render(c, http.StatusOK, "instances", &view{Title: "Instances", Section: "instances", Data: v})
+}
+
+// handleInstanceCSV is the API's CSV export of the filtered list, as a
+// download.
+func (s *Server) handleInstanceCSV(c *call) error {
+	f := instanceFilterOf(c.r.URL.Query())
+	f.Offset, f.Limit = 0, 0
+	text, err := c.api.InstancesCSV(c.r.Context(), f.options())
+	if err != nil {
+		return err
+	}
+	return download(c, "instances.csv", "text/csv; charset=utf-8", []byte(text))
+}
+
+// download sends data as a file to save.
+func download(c *call, name, contentType string, data []byte) error {
+	c.w.Header().Set("Content-Type", contentType)
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.w.Header().Set("Cache-Control", "no-store")
+	_, err := c.w.Write(data)
+	return err
+}
+
+var instanceStatuses = []string{"CREATING", "RUNNING", "CHANGING", "RESTARTING", "FAULTY", "CHANGE_FAILED", "CREATE_FAILED", "DELETING"}
