@@ -65,6 +65,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	stopChromium()
 	shared.close(code != 0)
 	// Safety net: nothing a test started may outlive the suite.
 	killUnder(workDir)
