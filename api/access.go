@@ -41,10 +41,11 @@ type access struct {
 // OpenAPI document names the same action per operation (x-action), and a
 // test keeps the three in step.
 var Access = map[string]access{
-	"GET /api/v1/openapi.json": {"", public},
-	"POST /api/v1/auth/login":  {"", public},
-	"GET /api/v1/auth/whoami":  {"", signedIn},
-	"POST /api/v1/auth/logout": {"", signedIn},
+	"GET /api/v1/openapi.json":     {"", public},
+	"POST /api/v1/auth/login":      {"", public},
+	"GET /api/v1/auth/whoami":      {"", signedIn},
+	"POST /api/v1/auth/logout":     {"", signedIn},
+	"GET /api/v1/auth/permissions": {"", signedIn},
 
 	"GET /api/v1/flavors":                     {"flavor:list", anyProject},
 	"GET /api/v1/zones":                       {"flavor:list", anyProject},

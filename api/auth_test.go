@@ -444,3 +444,36 @@ func TestLogoutRevokesTheToken(t *testing.T) {
 		t.Errorf("audit entries of leaver's logout: %d, want 1", got)
 	}
 }
+
+// A caller may ask which actions their own policies allow; the answer
+// follows the policies, and an unknown action is refused by name.
+func TestPermissionsAnswerForTheCaller(t *testing.T) {
+	e, base := guarded(t)
+	reader := client.New(base)
+	reader.Token = newCaller(t, e, base, "reader", streamplane.Attachment{Policy: iam.ReadOnlyAccess, Project: streamplane.AllProjects})
+	admin := client.New(base)
+	admin.Token = e.adminToken
+	ctx := context.Background()
+	if _, _, err := admin.CreateInstance(ctx, validSpec("perm-demo")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := reader.Permissions(ctx, "perm-demo", "", "topic:list", "topic:delete", "instance:delete")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got["topic:list"] || got["topic:delete"] || got["instance:delete"] {
+		t.Errorf("read-only caller on an instance: %v, want only topic:list", got)
+	}
+	got, err = admin.Permissions(ctx, "perm-demo", "", "topic:delete", "instance:delete")
+	if err != nil || !got["topic:delete"] || !got["instance:delete"] {
+		t.Errorf("admin on an instance: %v %v, want both allowed", got, err)
+	}
+	got, err = reader.Permissions(ctx, "", "default", "instance:list", "instance:create")
+	if err != nil || !got["instance:list"] || got["instance:create"] {
+		t.Errorf("read-only caller in a project: %v %v, want only instance:list", got, err)
+	}
+	_, err = reader.Permissions(ctx, "", "", "topic:teleport")
+	wantAPIError(t, err, http.StatusBadRequest, streamplane.EINVALID, "actions")
+	_, err = reader.Permissions(ctx, "no-such-instance", "", "topic:list")
+	wantAPIError(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "")
+}

@@ -91,6 +91,7 @@ var bodies = map[string]routeBodies{
 	"POST /api/v1/auth/login":                                                                        {streamplane.Login{}, map[int]any{200: streamplane.TokenSecret{}}},
 	"GET /api/v1/auth/whoami":                                                                        {nil, map[int]any{200: streamplane.Account{}}},
 	"POST /api/v1/auth/logout":                                                                       {nil, map[int]any{204: nil}},
+	"GET /api/v1/auth/permissions":                                                                   {nil, map[int]any{200: wire.Permissions{}}},
 	"GET /api/v1/iam/users":                                                                          {nil, map[int]any{200: wire.AccountList{}}},
 	"POST /api/v1/iam/users":                                                                         {streamplane.AccountSpec{}, map[int]any{201: streamplane.Account{}}},
 	"GET /api/v1/iam/users/{user}":                                                                   {nil, map[int]any{200: streamplane.Account{}}},

@@ -16,6 +16,7 @@ var identityRoutes = []Route{
 	{"POST", "/api/v1/auth/login", (*Server).handleLogin},
 	{"GET", "/api/v1/auth/whoami", (*Server).handleWhoAmI},
 	{"POST", "/api/v1/auth/logout", (*Server).handleLogout},
+	{"GET", "/api/v1/auth/permissions", (*Server).handlePermissions},
 	{"GET", "/api/v1/iam/users", (*Server).handleAccountList},
 	{"POST", "/api/v1/iam/users", (*Server).handleAccountCreate},
 	{"GET", "/api/v1/iam/users/{user}", (*Server).handleAccountGet},

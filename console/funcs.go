@@ -31,8 +31,12 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"dict": dict,
+	"dict":  dict,
+	"areas": func() []string { return consoleAreas },
 }
+
+// consoleAreas each have a stylesheet and a script under static/areas.
+var consoleAreas = []string{"instances", "topics", "groups", "access"}
 
 func humanBytes(n int64) string {
 	const unit = 1024

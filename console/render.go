@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/api"
@@ -57,8 +58,9 @@ func (v *view) FieldError(field string) string {
 func (v *view) Value(field string) string { return v.Form.Get(field) }
 
 // pageTemplates holds one template set per page: the layout and partials
-// with that page's file parsed on top.
-var pageTemplates = mustParsePages()
+// with that page's file parsed on top. Parsed on first use, after every
+// file's init has added its template funcs.
+var pageTemplates = sync.OnceValue(mustParsePages)
 
 func mustParsePages() map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html"))
@@ -77,7 +79,7 @@ func mustParsePages() map[string]*template.Template {
 // render writes a whole page, or for an htmx request that names a
 // fragment (?fragment=x), that fragment alone.
 func (s *Server) render(c *call, status int, name string, v *view) error {
-	t, ok := pageTemplates[name]
+	t, ok := pageTemplates()[name]
 	if !ok {
 		return fmt.Errorf("console: no page template %q", name)
 	}
@@ -142,7 +144,7 @@ func (s *Server) renderError(c *call, err error) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, status int, v loginView) {
 	var buf bytes.Buffer
-	if err := pageTemplates["login"].ExecuteTemplate(&buf, "login", struct {
+	if err := pageTemplates()["login"].ExecuteTemplate(&buf, "login", struct {
 		loginView
 		Static string
 	}{v, staticPrefix}); err != nil {

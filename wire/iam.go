@@ -87,3 +87,17 @@ type AuditVerification struct {
 	Problem   string    `json:"problem,omitempty"`
 	CheckedAt time.Time `json:"checked_at"`
 }
+
+// PermissionCheck asks which of some actions the caller may take, on one
+// instance or, with none, in a project (or on the control plane itself);
+// it travels as the query of GET /api/v1/auth/permissions.
+type PermissionCheck struct {
+	Instance string   `json:"instance,omitempty"` // name or id
+	Project  string   `json:"project,omitempty"`
+	Actions  []string `json:"actions"`
+}
+
+// Permissions answers a PermissionCheck: each action asked, allowed or not.
+type Permissions struct {
+	Allowed map[string]bool `json:"allowed"`
+}

@@ -1,0 +1,5 @@
+package console
+
+// The control plane's own users, tokens, policies (with the simulator)
+// and projects.
+var iamPages = []page{}

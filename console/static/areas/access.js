@@ -1,0 +1,1 @@
+// Behaviour of the access area; app.js holds the shared behaviour.

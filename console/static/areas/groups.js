@@ -1,0 +1,1 @@
+// Behaviour of the groups area; app.js holds the shared behaviour.

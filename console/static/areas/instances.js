@@ -1,0 +1,1 @@
+// Behaviour of the instances area; app.js holds the shared behaviour.

@@ -1,0 +1,1 @@
+// Behaviour of the topics area; app.js holds the shared behaviour.
