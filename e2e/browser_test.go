@@ -8,11 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -49,6 +52,9 @@ type Browser struct {
 	t    *testing.T
 	ctx  context.Context
 	Base string
+
+	mu      sync.Mutex
+	dialogs []string
 }
 
 // NewBrowser opens a fresh browser context (its own cookies) on s's
@@ -229,6 +235,33 @@ func (b *Browser) Accessibility(page string) {
 			b.t.Errorf("%s: accessibility (%s) %s: %s at %s", page, v.Impact, v.ID, v.Help, strings.Join(where, ", "))
 		}
 	}
+}
+
+// AcceptDialogs makes the tab accept every confirm() from now on, as a
+// user clicking OK on each confirmation; Dialogs lists their messages.
+func (b *Browser) AcceptDialogs() {
+	events := chromedp.Events(b.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, ev.Message)
+			b.mu.Unlock()
+			go chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+				return err
+			}))
+		}
+	}()
+}
+
+// Dialogs are the messages of the confirmations accepted so far.
+func (b *Browser) Dialogs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.dialogs)
 }
 
 func clickTheme() chromedp.Action[chromedp.Void] {

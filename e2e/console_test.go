@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // Signing in to the console with the admin's first-start token, in a real
@@ -32,4 +35,14 @@ func TestConsoleSignIn(t *testing.T) {
 	}
 	b.Accessibility("instance list, dark")
 	b.Screenshot("instances-dark")
+
+	b.AcceptDialogs()
+	if !Eval[bool](b, `confirm("Really?")`) || !slices.Equal(b.Dialogs(), []string{"Really?"}) {
+		t.Errorf("confirmations accepted: %q", b.Dialogs())
+	}
+	b.Do(chromedp.Click(chromedp.CSS(".me button[type=submit]")), chromedp.WaitVisible(chromedp.ID("password")))
+	b.Open("/instances")
+	if loc := b.Location(); !strings.Contains(loc, "/login") {
+		t.Errorf("after signing out /instances shows %s, want the sign-in page", loc)
+	}
 }
