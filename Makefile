@@ -20,7 +20,7 @@ build:
 run: build
 	./$(BIN) server $(ARGS)
 
-# What the tests need from the machine: a Java 17+ JDK, Maven, kcat, Prometheus.
+# What the tests need from the machine: a Java 17+ JDK, Maven, kcat, Prometheus, Chromium.
 deps:
 	@scripts/install-deps.sh
 

@@ -49,6 +49,7 @@ var measurements = []measurement{
 	{"rolls", measureRolls},
 	{"metricstore", measureMetricStore},
 	{"collection", measureCollection},
+	{"console", measureConsole},
 }
 
 func main() {
@@ -59,7 +60,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) or collection (metrics of a 10-broker instance)")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) collection (metrics of a 10-broker instance) or console (page paint, interactivity and weight in Chromium over 1,000 instances)")
 	flag.Parse()
 
 	ctx := context.Background()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks for what Streamplane and its tests need from the machine (a Java 17
-# JDK, Maven, kcat, Prometheus and promtool), installing the Debian packages
+# JDK, Maven, kcat, Prometheus and promtool, Chromium), installing the Debian packages
 # that are missing when it can (as root).
 set -euo pipefail
 
@@ -18,6 +18,8 @@ need kcat kcat
 # which they do not need.
 need_lean prometheus prometheus
 need_lean promtool prometheus
+# the console's browser tests and its bench drive headless Chromium
+need_lean chromium chromium
 
 all=("${missing[@]}" "${lean[@]}")
 if [ ${#all[@]} -eq 0 ]; then
