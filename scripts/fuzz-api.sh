@@ -102,8 +102,9 @@ fuzz() {
   shift 2
   local start=$SECONDS
   echo "fuzz-api ($name): schemathesis $("$st" --version | awk '{print $NF}') against $url"
+  # logout would revoke the admin's token that every later request carries.
   timeout 900 "$st" --config-file "$config" run "$url/api/v1/openapi.json" \
-    --report junit --report-dir "$work/report-$name" "$@"
+    --report junit --report-dir "$work/report-$name" --exclude-operation-id logout "$@"
   echo "fuzz-api ($name): passed in $((SECONDS - start))s"
 }
 
