@@ -28,7 +28,7 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.To, err = rfc3339Param(q, "to")
 	}
-	if err == nil && f.Result != "" && !containsString(auditResults, f.Result) {
+	if err == nil && q.Has("result") && !containsString(auditResults, f.Result) {
 		err = streamplane.Invalid("result", "result is success, failure or denied; got %q", f.Result)
 	}
 	if err == nil && q.Has("project") {

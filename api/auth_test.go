@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -476,4 +477,45 @@ func TestPermissionsAnswerForTheCaller(t *testing.T) {
 	wantAPIError(t, err, http.StatusBadRequest, streamplane.EINVALID, "actions")
 	_, err = reader.Permissions(ctx, "no-such-instance", "", "topic:list")
 	wantAPIError(t, err, http.StatusNotFound, streamplane.ENOTFOUND, "")
+}
+
+// The permissions operation's document lists exactly the IAM catalog's
+// actions, so a schema-valid request is one the operation takes.
+func TestPermissionsDocumentListsEveryAction(t *testing.T) {
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var op struct {
+		Parameters []struct {
+			Name   string `json:"name"`
+			Schema struct {
+				Items struct {
+					Enum []string `json:"enum"`
+				} `json:"items"`
+			} `json:"schema"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(doc.Paths["/api/v1/auth/permissions"]["get"], &op); err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for _, p := range op.Parameters {
+		if p.Name == "actions" {
+			documented = p.Schema.Items.Enum
+		}
+	}
+	var catalog []string
+	for _, a := range iam.Actions {
+		catalog = append(catalog, a.Name)
+	}
+	if !slices.Equal(documented, catalog) {
+		t.Errorf("GET /api/v1/auth/permissions documents actions %v; the catalog has %v", documented, catalog)
+	}
 }

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/url"
-	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/wire"
@@ -27,7 +26,7 @@ func (c *Client) Logout(ctx context.Context) error {
 // instance (name or id), or with none in a project ("" for the control
 // plane itself).
 func (c *Client) Permissions(ctx context.Context, instance, project string, actions ...string) (map[string]bool, error) {
-	q := url.Values{"actions": {strings.Join(actions, ",")}}
+	q := url.Values{"actions": actions}
 	if instance != "" {
 		q.Set("instance", instance)
 	}
