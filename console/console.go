@@ -59,6 +59,10 @@ func (s *Server) Handler() http.Handler {
 	return securityHeaders(http.NewCrossOriginProtection().Handler(mux))
 }
 
+// maxFormBytes bounds a posted form: a certificate chain or a message body
+// to send is the largest thing one holds.
+const maxFormBytes = 4 << 20
+
 // signedIn runs a page for a signed-in caller whose unsafe requests carry
 // the session's CSRF token.
 func (s *Server) signedIn(h func(*Server, *call) error) http.Handler {
@@ -66,6 +70,15 @@ func (s *Server) signedIn(h func(*Server, *call) error) http.Handler {
 		c, ok := s.session(w, r)
 		if !ok {
 			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Parsed here, bounded, whether the CSRF token comes in the
+			// form or (from htmx) in a header: handlers read c.r.PostForm.
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseMultipartForm(maxFormBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+				s.renderError(c, streamplane.Invalid("", "the form could not be read: %v", err))
+				return
+			}
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !c.csrfValid() {
 			w.WriteHeader(http.StatusForbidden)
