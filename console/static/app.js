@@ -58,7 +58,8 @@
   });
 
   // Charts: <div class="chart" data-chart="/url/returning/json">. The JSON
-  // is {"title":..., "unit":..., "times":[unix s...], "series":[{"label":...,"values":[...]}]}.
+  // is {"title":..., "unit":..., "from": unix s, "to": unix s, "times":[unix s...],
+  // "series":[{"label":...,"values":[...]}]}; from and to are optional.
   var palette = ["#0b5cad", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7b83", "#6e7781"];
   function drawCharts(scope) {
     if (typeof uPlot === "undefined") return;
@@ -76,12 +77,21 @@
           }
           var dark = currentTheme() === "dark";
           var axis = { stroke: dark ? "#9aa4b0" : "#5b6470", grid: { stroke: dark ? "#2d353f" : "#e4e8ec" } };
+          var width = function () { return Math.max(el.clientWidth - 16, 260); };
           var opts = {
-            title: d.title, width: Math.max(el.clientWidth - 16, 280), height: 220,
+            title: d.title, width: width(), height: 220,
             series: [{}].concat(d.series.map(function (s, i) { return { label: s.label, stroke: palette[i % palette.length], width: 1.5 }; })),
             axes: [axis, Object.assign({ label: d.unit }, axis)]
           };
-          new uPlot(opts, [d.times].concat(d.series.map(function (s) { return s.values; })), el);
+          // The time axis spans the range asked for, not just the points
+          // there are: one point in the last hour is drawn in the hour.
+          if (typeof d.from === "number" && typeof d.to === "number" && d.to > d.from) {
+            opts.scales = { x: { time: true, range: [d.from, d.to] } };
+          }
+          var plot = new uPlot(opts, [d.times].concat(d.series.map(function (s) { return s.values; })), el);
+          if (typeof ResizeObserver !== "undefined") {
+            new ResizeObserver(function () { plot.setSize({ width: width(), height: 220 }); }).observe(el);
+          }
         })
         .catch(function (e) { el.textContent = "The chart could not be loaded: " + e.message; });
     });
