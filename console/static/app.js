@@ -49,13 +49,8 @@
       ev.stopImmediatePropagation();
     }
   }, true);
-  document.addEventListener("htmx:confirm", function (ev) {
-    var f = ev.target.closest && ev.target.closest("form[data-confirm]");
-    if (f && !ev.detail.question) {
-      ev.preventDefault();
-      if (window.confirm(f.getAttribute("data-confirm"))) ev.detail.issueRequest(true);
-    }
-  });
+  // (The capture-phase listener runs before htmx's own on a boosted form,
+  // so a refusal stops the request and there is no second question.)
 
   // Charts: <div class="chart" data-chart="/url/returning/json">. The JSON
   // is {"title":..., "unit":..., "from": unix s, "to": unix s, "times":[unix s...],
@@ -123,7 +118,21 @@
     tails = [];
   }
 
+  // A table wider than its frame scrolls inside it; keyboard users reach
+  // the scroll through focus, and screen readers hear its caption.
+  function focusableScrolls(scope) {
+    scope.querySelectorAll(".table-wrap").forEach(function (w) {
+      if (w.scrollWidth > w.clientWidth && !w.hasAttribute("tabindex")) {
+        w.setAttribute("tabindex", "0");
+        if (!w.hasAttribute("role")) w.setAttribute("role", "region");
+        var cap = w.querySelector("caption");
+        if (cap && !w.hasAttribute("aria-label")) w.setAttribute("aria-label", cap.textContent.trim());
+      }
+    });
+  }
+
   function wire(scope) {
+    focusableScrolls(scope);
     drawCharts(scope);
     startTails(scope);
   }
