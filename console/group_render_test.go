@@ -28,8 +28,8 @@ func TestGroupTemplatesEscape(t *testing.T) {
 		Topics: []streamplane.GroupTopic{{Topic: evil, Lag: 6, Partitions: []streamplane.GroupPartition{{Partition: 2, Offset: &off, EndOffset: 10, Lag: &lag}}}},
 	}
 	gv := &groupView{Instance: "demo", Group: g, Can: map[string]bool{"group:resetOffsets": true, "group:delete": true}, Targets: streamplane.ResetTargets,
-		Request: streamplane.OffsetResetRequest{Topic: evil, Partition: &part, To: streamplane.ResetTimestamp, Timestamp: &ts},
-		Preview: &streamplane.OffsetReset{Group: evil, Topic: evil, To: "timestamp", DryRun: true, Partitions: []streamplane.PartitionReset{{Partition: 2, OldOffset: &old, NewOffset: 0}}},
+		Request:  streamplane.OffsetResetRequest{Topic: evil, Partition: &part, To: streamplane.ResetTimestamp, Timestamp: &ts},
+		Preview:  &streamplane.OffsetReset{Group: evil, Topic: evil, To: "timestamp", DryRun: true, Partitions: []streamplane.PartitionReset{{Partition: 2, OldOffset: &old, NewOffset: 0}}},
 		LagChart: "/instances/demo/metrics/consumer_messages_remaining/chart.json?group=" + url.QueryEscape(evil)}
 	page := renderPage(t, "group", &view{Instance: "demo", Tab: "groups", Data: gv, Form: url.Values{"topic": {evil}, "to": {"timestamp"}}})
 	if strings.Contains(page, evil) {
