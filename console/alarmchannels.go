@@ -55,9 +55,9 @@ func channelSpec(form url.Values) streamplane.AlarmChannelSpec {
 }
 
 func (s *Server) handleAlarmChannelCreate(c *call) error {
-	spec := channelSpec(c.r.PostForm)
+	spec := channelSpec(postForm(c))
 	// A refused form comes back without the secret.
-	c.r.PostForm.Del("secret")
+	postForm(c).Del("secret")
 	if _, err := c.api.CreateAlarmChannel(c.r.Context(), spec); err != nil {
 		v, perr := s.channelsPage(c)
 		if perr != nil {

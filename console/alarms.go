@@ -143,7 +143,7 @@ func ruleOf(form url.Values) (streamplane.AlarmRule, error) {
 
 func (s *Server) handleAlarmRuleCreate(c *call) error {
 	inst := c.r.PathValue("instance")
-	rule, err := ruleOf(c.r.PostForm)
+	rule, err := ruleOf(postForm(c))
 	if err == nil {
 		_, err = c.api.CreateAlarmRule(c.r.Context(), inst, rule)
 	}
@@ -163,7 +163,7 @@ func alarmsPath(inst string) string { return "/instances/" + url.PathEscape(inst
 // optional lag limits and channels.
 func (s *Server) handleAlarmDefaults(c *call) error {
 	inst := c.r.PathValue("instance")
-	form := c.r.PostForm
+	form := postForm(c)
 	req := streamplane.DefaultAlarmRules{Channels: form["channels"]}
 	g, err := formInt64(form, "group_messages_limit")
 	if err == nil && g != nil {
@@ -249,7 +249,7 @@ func updateRule(c *call, inst, id string, u streamplane.AlarmRuleUpdate, version
 
 func (s *Server) handleAlarmRuleUpdate(c *call) error {
 	inst, id := c.r.PathValue("instance"), c.r.PathValue("rule")
-	form := c.r.PostForm
+	form := postForm(c)
 	rule, err := ruleOf(form)
 	var version *int64
 	if err == nil {
@@ -278,8 +278,8 @@ func (s *Server) handleAlarmRuleUpdate(c *call) error {
 // handleAlarmRuleEnabled turns a rule on or off from the list.
 func (s *Server) handleAlarmRuleEnabled(c *call) error {
 	inst, id := c.r.PathValue("instance"), c.r.PathValue("rule")
-	on := c.r.PostFormValue("enabled") == "true"
-	version, err := formInt64(c.r.PostForm, "resource_version")
+	on := postForm(c).Get("enabled") == "true"
+	version, err := formInt64(postForm(c), "resource_version")
 	if err == nil {
 		err = updateRule(c, inst, id, streamplane.AlarmRuleUpdate{Enabled: &on}, version)
 	}
@@ -294,7 +294,7 @@ func (s *Server) handleAlarmRuleEnabled(c *call) error {
 	if on {
 		state = "enabled"
 	}
-	return redirect(c, alarmsPath(inst)+"?"+url.Values{"done": {"Rule " + c.r.PostFormValue("name") + " " + state + "."}}.Encode())
+	return redirect(c, alarmsPath(inst)+"?"+url.Values{"done": {"Rule " + postForm(c).Get("name") + " " + state + "."}}.Encode())
 }
 
 func (s *Server) handleAlarmRuleDelete(c *call) error {
@@ -302,5 +302,5 @@ func (s *Server) handleAlarmRuleDelete(c *call) error {
 	if err := c.api.DeleteAlarmRule(c.r.Context(), inst, id); err != nil {
 		return err
 	}
-	return redirect(c, alarmsPath(inst)+"?"+url.Values{"done": {"Rule " + c.r.PostFormValue("name") + " deleted."}}.Encode())
+	return redirect(c, alarmsPath(inst)+"?"+url.Values{"done": {"Rule " + postForm(c).Get("name") + " deleted."}}.Encode())
 }

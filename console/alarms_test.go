@@ -301,3 +301,29 @@ func TestAlarmsReadOnly(t *testing.T) {
 		t.Errorf("the reader's posts changed the rules: %d, were %d", len(after.Rules), len(rules.Rules))
 	}
 }
+
+// htmx posts forms with the CSRF token in a header, not in the body: the
+// pages read the body themselves, and answer with HX-Location after a
+// change.
+func TestAlarmFormsPostedByHtmx(t *testing.T) {
+	e := newEnv(t)
+	e.instance(t, "demo")
+	e.user(t, "ann", iam.FullAccess)
+	b := e.browser(t)
+	csrf := b.signIn("ann")
+	form := ruleForm("", "name", "by-htmx")
+	form.Del("_csrf")
+	resp, _ := b.do("POST", "/instances/demo/alarms/rules", form, "X-CSRF-Token", csrf, "HX-Request", "true")
+	if resp.StatusCode != http.StatusNoContent || !strings.HasPrefix(resp.Header.Get("HX-Location"), "/instances/demo/alarms?") {
+		t.Fatalf("an htmx post answered %d with HX-Location %q", resp.StatusCode, resp.Header.Get("HX-Location"))
+	}
+	if r, err := e.api().AlarmRule(context.Background(), "demo", "by-htmx"); err != nil || r.Threshold != 80 {
+		t.Errorf("the rule posted by htmx: %+v %v", r, err)
+	}
+	resp, page := b.do("POST", "/alarm-channels", url.Values{"name": {"x"}, "kind": {"webhook"}, "url": {"https://h.example/"}, "secret": {"0123456789abcdef-secret"}},
+		"X-CSRF-Token", csrf, "HX-Request", "true")
+	wantFieldError(t, "a channel with a one-letter name, by htmx", resp, page, http.StatusBadRequest, "name")
+	if strings.Contains(page, "0123456789abcdef-secret") || !strings.Contains(page, `value="https://h.example/"`) {
+		t.Errorf("the refused form shows the secret, or lost the URL")
+	}
+}

@@ -135,6 +135,14 @@ func init() {
 		return "–"
 	}
 	funcs["number"] = number
+	// kafkaState is Kafka's own name of a group's state when it says more
+	// than the mapped one (Reconciling, not Empty beside EMPTY).
+	funcs["kafkaState"] = func(state any, kafka string) string {
+		if strings.EqualFold(strings.ReplaceAll(fmt.Sprint(state), "_", ""), kafka) {
+			return ""
+		}
+		return kafka
+	}
 	funcs["labels"] = labelText
 	funcs["inlist"] = func(list []string, s string) bool {
 		for _, v := range list {
@@ -152,4 +160,12 @@ func number(f float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+}
+
+// postForm is the posted form's fields, parsed here: an htmx request
+// carries its CSRF token in a header, so nothing before the page has read
+// the body (and renderForm shows r.PostForm as it finds it).
+func postForm(c *call) url.Values {
+	c.r.ParseForm()
+	return c.r.PostForm
 }

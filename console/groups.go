@@ -173,14 +173,14 @@ func (s *Server) handleGroupReset(c *call) error {
 	if err != nil {
 		return err
 	}
-	req, err := resetRequest(c.r.PostForm)
+	req, err := resetRequest(postForm(c))
 	if err == nil {
 		gv.Request = req
 		var out *streamplane.OffsetReset
 		out, err = c.api.ResetOffsets(c.r.Context(), gv.Instance, gv.Group.Name, req)
 		if err == nil && req.DryRun {
 			gv.Preview = out
-			v.Form = c.r.PostForm
+			v.Form = postForm(c)
 			return s.render(c, http.StatusOK, "group", v)
 		}
 	}
