@@ -58,7 +58,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	// The list: the group with its state and lag.
 	b.Open("/instances/" + i + "/groups?name=console-groups")
 	row := `tr[data-group="` + group + `"]`
-	b.Do(chromedp.WaitVisible(chromedp.CSS(row)))
+	within(t, b, 30*time.Second, chromedp.WaitVisible(chromedp.CSS(row)))
 	if lag := b.Text(row + " td.lag"); lag != "18" {
 		t.Errorf("the list shows lag %q, want 18", lag)
 	}
@@ -69,7 +69,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	b.Screenshot("groups-list")
 
 	// The group's page: lag, per-partition offsets.
-	b.Do(chromedp.Click(chromedp.CSS(row+" a")), chromedp.WaitVisible(chromedp.ID("group-lag")))
+	within(t, b, 30*time.Second, chromedp.Click(chromedp.CSS(row+" a")), chromedp.WaitVisible(chromedp.ID("group-lag")))
 	if lag := b.Text("#group-lag"); lag != "18" {
 		t.Errorf("the group page shows lag %q, want 18", lag)
 	}
@@ -82,7 +82,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 
 	// Preview a reset to the earliest offsets: the new offsets show, and
 	// nothing is committed.
-	b.Do(chromedp.SetValue(chromedp.ID("reset-to"), streamplane.ResetEarliest),
+	within(t, b, 30*time.Second, chromedp.SetValue(chromedp.ID("reset-to"), streamplane.ResetEarliest),
 		chromedp.Click(chromedp.ID("reset-preview")), chromedp.WaitVisible(chromedp.ID("reset-preview-result")))
 	if news := Eval[[]string](b, `Array.from(document.querySelectorAll('#reset-preview-result td.new-offset')).map(td => td.textContent.trim())`); !slices.Equal(news, []string{"0", "0", "0"}) {
 		t.Errorf("the preview's new offsets are %q, want 0 in each partition", news)
@@ -94,7 +94,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	b.Screenshot("groups-reset-preview")
 
 	// Apply it, confirming: every record is unread again.
-	b.Do(chromedp.Click(chromedp.ID("reset-apply")), chromedp.WaitVisible(chromedp.CSS("p.notice")))
+	within(t, b, 30*time.Second, chromedp.Click(chromedp.ID("reset-apply")), chromedp.WaitVisible(chromedp.CSS("p.notice")))
 	if lag := b.Text("#group-lag"); lag != "30" {
 		t.Errorf("after the reset the page shows lag %q, want 30", lag)
 	}
@@ -124,7 +124,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	}
 	t.Cleanup(func() { deleteRulesAdded(t, s, inst.Name, before.Rules) })
 	b.Open("/instances/" + i + "/alarms")
-	b.Do(chromedp.Click(chromedp.ID("create-defaults")), chromedp.WaitVisible(chromedp.ID("defaults-added")))
+	within(t, b, 30*time.Second, chromedp.Click(chromedp.ID("create-defaults")), chromedp.WaitVisible(chromedp.ID("defaults-added")))
 	after, err := c.AlarmRules(ctx, inst.Name)
 	if err != nil || len(after.Rules) < 3 {
 		t.Fatalf("after the click the instance has %d rules (%v), want DMS's defaults", len(after.Rules), err)
@@ -151,7 +151,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 		}
 	})
 	b.Open("/alarm-channels")
-	b.Do(
+	within(t, b, 30*time.Second,
 		chromedp.SendKeys(chromedp.ID("channel-name"), channel),
 		chromedp.SetValue(chromedp.ID("channel-kind"), streamplane.ChannelWebhook),
 		chromedp.SendKeys(chromedp.ID("channel-url"), hook.URL+"/alarms"),
@@ -173,7 +173,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	// the channel's page shows the delivery.
 	const rule = "console-groups-topics"
 	b.Open("/instances/" + i + "/alarms")
-	b.Do(
+	within(t, b, 30*time.Second,
 		chromedp.Click(chromedp.CSS("details.card summary")),
 		chromedp.SendKeys(chromedp.ID("rule-name"), rule),
 		chromedp.SetValue(chromedp.ID("rule-metric"), "current_topics"),
@@ -199,6 +199,20 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 		t.Errorf("the alarm history lists no firing alarm of %s", rule)
 	}
 	b.Screenshot("alarms-history")
+}
+
+// within runs browser steps that wait for a page's answer, for at most
+// d; on failure it shows what the page says instead.
+func within(t *testing.T, b *Browser, d time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, d)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		show, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer cancel()
+		text, _ := chromedp.Run(show, chromedp.Text(chromedp.CSS("main")))
+		t.Fatalf("browser (within %s): %v at %s; the page says:\n%s", d, err, b.Location(), text)
+	}
 }
 
 // wantDialog checks that a confirmation naming what it asked about was
