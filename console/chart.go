@@ -166,8 +166,25 @@ func metricOptions(q url.Values) (client.MetricOptions, error) {
 			return o, refused("step", "step must be a duration such as 60s or 5m, got %q", s)
 		}
 		o.Step = d
+	} else if o.From != nil {
+		o.Step = chartStep(*o.From, o.To)
 	}
 	return o, nil
+}
+
+// chartPoints is about how many points a chart's range is cut into: enough
+// to follow a change within minutes, few enough to draw at once.
+const chartPoints = 240
+
+// chartStep is the step of a chart over [from, to] (to nil: now): the
+// range cut into chartPoints, never under 10 s (the shortest collection
+// interval a server is run with).
+func chartStep(from time.Time, to *time.Time) time.Duration {
+	end := time.Now()
+	if to != nil {
+		end = *to
+	}
+	return max((end.Sub(from) / chartPoints).Round(time.Second), 10*time.Second)
 }
 
 // handleChartJSON serves one metric of an instance as chart data. Errors

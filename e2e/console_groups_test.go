@@ -102,6 +102,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 		t.Errorf("after the reset the group's lag is %v (%v), want 30", g, err)
 	}
 	wantDialog(t, b, "Reset the offsets of group "+group+" in topic "+topic+" of instance "+inst.Name)
+	t.Logf("confirmations so far: %q", b.Dialogs())
 
 	// The group's lag over time: the collector's points for the group.
 	waitChartPoints(t, b, "/instances/"+i+"/groups/"+url.PathEscape(group), "#group-lag-chart")
@@ -111,7 +112,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	b.Accessibility("metrics")
 	b.Screenshot("metrics")
 	waitChartPoints(t, b, "/instances/"+i+"/metrics?level=topic&range=6h&topic="+topic, `.chart[data-metric="topic_messages"]`)
-	if !strings.Contains(b.Text("table.top"), topic) {
+	if ranked := Eval[string](b, `(document.querySelector("table.metric-top") || {}).textContent || ""`); !strings.Contains(ranked, topic) {
 		t.Errorf("the topic ranking does not list %s", topic)
 	}
 	b.Accessibility("metrics, topic level")
