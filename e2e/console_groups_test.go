@@ -111,7 +111,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 	waitChartPoints(t, b, "/instances/"+i+"/metrics", `.chart[data-metric="current_topics"]`)
 	b.Accessibility("metrics")
 	b.Screenshot("metrics")
-	waitChartPoints(t, b, "/instances/"+i+"/metrics?level=topic&range=6h&topic="+topic, `.chart[data-metric="topic_messages"]`)
+	waitChartPoints(t, b, "/instances/"+i+"/metrics?level=topic&range=6h&top=topic_messages&topic="+topic, `.chart[data-metric="topic_messages"]`)
 	if ranked := Eval[string](b, `(document.querySelector("table.metric-top") || {}).textContent || ""`); !strings.Contains(ranked, topic) {
 		t.Errorf("the topic ranking does not list %s", topic)
 	}
@@ -181,7 +181,7 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("rule-op"), ">"),
 		chromedp.SetValue(chromedp.ID("rule-threshold"), "0"),
 		chromedp.SetValue(chromedp.ID("rule-periods"), "1"),
-		chromedp.Click(chromedp.CSS(`input[name="channels"][value="`+channel+`"]`)),
+		chromedp.Click(chromedp.CSS(`.rule-form input[name="channels"][value="`+channel+`"]`)),
 		chromedp.Submit(chromedp.ID("rule-name")),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-rule="`+rule+`"]`)),
 	)
