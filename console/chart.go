@@ -25,6 +25,10 @@ type chartData struct {
 	Unit   string        `json:"unit"`
 	Times  []int64       `json:"times"` // unix seconds, ascending
 	Series []chartSeries `json:"series"`
+	// From and To are the range asked for (unix seconds), so a chart can
+	// span it even when the points cover only part of it.
+	From int64 `json:"from,omitempty"`
+	To   int64 `json:"to,omitempty"`
 }
 
 type chartSeries struct {
@@ -35,6 +39,12 @@ type chartSeries struct {
 // chartOf lines up the API's series on the union of their times.
 func chartOf(list *wire.MetricSeriesList) chartData {
 	out := chartData{Title: list.Metric, Unit: list.Unit, Times: []int64{}, Series: []chartSeries{}}
+	if t, err := time.Parse(time.RFC3339, list.From); err == nil {
+		out.From = t.Unix()
+	}
+	if t, err := time.Parse(time.RFC3339, list.To); err == nil {
+		out.To = t.Unix()
+	}
 	seen := map[int64]bool{}
 	for _, se := range list.Series {
 		for _, p := range se.Points {

@@ -27,10 +27,11 @@ func (h history) Query(_ context.Context, q streamplane.MetricQuery) ([]streampl
 }
 
 type chartJSON struct {
-	Title  string `json:"title"`
-	Unit   string `json:"unit"`
-	Times  []int64
-	Series []struct {
+	Title    string `json:"title"`
+	Unit     string `json:"unit"`
+	Times    []int64
+	From, To int64
+	Series   []struct {
 		Label  string     `json:"label"`
 		Values []*float64 `json:"values"`
 	} `json:"series"`
@@ -78,6 +79,9 @@ func TestChartJSON(t *testing.T) {
 	}
 	if c.Unit != "%" || !strings.Contains(c.Title, "broker_disk_usage") || len(c.Times) != 3 || len(c.Series) != 2 {
 		t.Fatalf("chart %s", body)
+	}
+	if c.To-c.From != 3600 || c.From > c.Times[0] {
+		t.Errorf("range %d–%d, want the hour asked for, around the points", c.From, c.To)
 	}
 	if c.Times[0] != at(1).Unix() || c.Times[2] != at(3).Unix() {
 		t.Errorf("times %v, want the union of the points' times, ascending", c.Times)
