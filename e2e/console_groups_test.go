@@ -200,6 +200,14 @@ func TestConsoleGroupsAndMetrics(t *testing.T) {
 		t.Errorf("the alarm history lists no firing alarm of %s", rule)
 	}
 	b.Screenshot("alarms-history")
+
+	// Deleting the group, confirmed by name: the list says it went.
+	b.Open("/instances/" + i + "/groups/" + url.PathEscape(group))
+	within(t, b, 30*time.Second, chromedp.Click(chromedp.CSS(`form[action$="/delete"] button`)), chromedp.WaitVisible(chromedp.CSS("p.notice")))
+	wantDialog(t, b, "Delete consumer group "+group+" of instance "+inst.Name+"?")
+	if _, err := c.Group(ctx, inst.Name, group); !client.IsNotFound(err) {
+		t.Errorf("after the deletion the group answers %v, want NOT_FOUND", err)
+	}
 }
 
 // within runs browser steps that wait for a page's answer, for at most
