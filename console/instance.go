@@ -297,4 +297,16 @@ func init() {
 		}
 		return t.Steps[min(t.Current, len(t.Steps)-1)].Name
 	}
+	// stepClass is a task step's colour: done, failed, running, to do.
+	funcs["stepClass"] = func(s streamplane.StepStatus) string {
+		switch s {
+		case streamplane.StepDone:
+			return "ok"
+		case streamplane.StepFailed:
+			return "bad"
+		case streamplane.StepRunning:
+			return "busy"
+		}
+		return "neutral"
+	}
 }
