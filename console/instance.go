@@ -83,7 +83,7 @@ func (s *Server) instanceViewOf(c *call, name string) (*view, error) {
 		} else {
 			d.DiskErr = errorText(err)
 		}
-		if al, err := c.api.Alarms(ctx, inst.Name, client.AlarmOptions{State: "firing"}); err == nil {
+		if al, err := c.api.Alarms(ctx, inst.Name, client.AlarmOptions{State: streamplane.AlarmFiring}); err == nil {
 			d.Alarms = al.Alarms
 		}
 	}

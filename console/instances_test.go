@@ -243,3 +243,39 @@ func TestInstancesReadOnly(t *testing.T) {
 		t.Errorf("a read-only user's create made an instance: %v", err)
 	}
 }
+
+// The certificate download of a SASL_SSL instance: a truststore password
+// the API refuses is shown beside the field, never echoed; a PLAINTEXT
+// instance has no certificate form and the API's refusal is shown.
+func TestInstanceCertificate(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "ann", iam.FullAccess)
+	b := e.browser(t)
+	csrf := b.signIn("ann")
+	form := wizardForm(t, b, csrf, "console-sasl")
+	form.Set("security_protocol", "SASL_SSL")
+	form.Set("kafka_user", "app_user")
+	form.Set("kafka_password", "Kafka-Pass-42")
+	if resp, page := b.do("POST", "/instances/new", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create answered %d:\n%s", resp.StatusCode, page)
+	}
+	_, page := b.get("/instances/console-sasl")
+	if !strings.Contains(page, `action="/instances/console-sasl/certificate"`) || !strings.Contains(page, "SCRAM-SHA-512") {
+		t.Fatalf("a SASL_SSL instance's page lacks the certificate form:\n%s", page)
+	}
+	resp, page := b.do("POST", "/instances/console-sasl/certificate", url.Values{"_csrf": {csrf}, "format": {"jks"}, "password": {"abc"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="err-password"`) || strings.Contains(page, `value="abc"`) {
+		t.Errorf("a short truststore password answered %d, want 400 beside the field without the password:\n%s", resp.StatusCode, page)
+	}
+
+	form = wizardForm(t, b, csrf, "console-plain")
+	if resp, page := b.do("POST", "/instances/new", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create answered %d:\n%s", resp.StatusCode, page)
+	}
+	if _, page := b.get("/instances/console-plain"); strings.Contains(page, "/certificate") {
+		t.Errorf("a PLAINTEXT instance offers a certificate")
+	}
+	if resp, page := b.do("POST", "/instances/console-plain/certificate", url.Values{"_csrf": {csrf}, "format": {"pem"}}); resp.StatusCode < 400 || !strings.Contains(page, `role="alert"`) {
+		t.Errorf("a PLAINTEXT instance's certificate answered %d, want the API's refusal:\n%s", resp.StatusCode, page)
+	}
+}

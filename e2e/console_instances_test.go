@@ -10,7 +10,9 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/iam"
 	"github.com/streamplane/streamplane/poll"
+	"github.com/streamplane/streamplane/wire"
 
 	"github.com/chromedp/chromedp"
 )
@@ -149,6 +151,40 @@ func TestConsoleInstances(t *testing.T) {
 	} else if err != nil && !client.IsNotFound(err) {
 		t.Error(err)
 	}
+}
+
+// A ReadOnlyAccess user, signed in with a password in the browser, sees
+// the shared instance's page and parameters without one button that
+// changes anything, and the Create button is gone from the list.
+func TestConsoleInstancesReadOnly(t *testing.T) {
+	s, inst := sharedInstance(t)
+	ctx := context.Background()
+	const user, password = "console-a-reader", "Reader-Pass-42"
+	if _, err := s.Client.CreateIAMUser(ctx, streamplane.AccountSpec{Name: user, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Client.DeleteIAMUser(context.Background(), user) })
+	if _, err := s.Client.AttachPolicy(ctx, user, wire.AttachmentSpec{Policy: iam.ReadOnlyAccess, Project: streamplane.AllProjects}); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrowser(t, s)
+	b.SignIn(user, password)
+	b.Open("/instances")
+	if n := Eval[int](b, `document.querySelectorAll('a[href="/instances/new"]').length`); n != 0 {
+		t.Errorf("a read-only user sees %d Create links", n)
+	}
+	for _, path := range []string{"/instances/" + inst.Name, "/instances/" + inst.Name + "/parameters"} {
+		b.Open(path)
+		b.DoWithin(30*time.Second, chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if n := Eval[int](b, `document.querySelectorAll('main form[method="post"], main input:not([type="hidden"]):not([name="name"]), main select').length`); n != 0 {
+			t.Errorf("%s: a read-only user sees %d change controls", path, n)
+		}
+	}
+	if n := Eval[int](b, `document.querySelectorAll("table.params tbody tr").length`); n == 0 {
+		t.Errorf("a read-only user sees no parameters")
+	}
+	b.Screenshot("parameters-read-only")
+	b.Accessibility("parameters page, read-only")
 }
 
 // deleteIfLeft deletes an instance a failed test left behind, once it is
