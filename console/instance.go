@@ -112,6 +112,9 @@ func (s *Server) handleInstance(c *call) error {
 	if err != nil {
 		return err
 	}
+	if !v.Data.(instanceView).Running {
+		refreshWhenDone(c)
+	}
 	return s.render(c, http.StatusOK, "instance", v)
 }
 
@@ -247,6 +250,15 @@ func (s *Server) handleCertificate(c *call) error {
 		file, kind = name+"-truststore.jks", "application/octet-stream"
 	}
 	return download(c, file, kind, data)
+}
+
+// refreshWhenDone makes the live section's last poll, the one that finds
+// nothing running any more, reload the whole page, so the parts that only
+// a settled instance or task shows (disk usage, buttons) appear too.
+func refreshWhenDone(c *call) {
+	if c.r.URL.Query().Get("fragment") != "" && c.r.Header.Get("HX-Request") == "true" {
+		c.w.Header().Set("HX-Refresh", "true")
+	}
 }
 
 // errorText is an API error's message, for a part of a page that could

@@ -239,6 +239,24 @@ func TestInstancesReadOnly(t *testing.T) {
 			t.Errorf("a read-only post to %s answered %d, want 403 with the refusal shown:\n%s", path, resp.StatusCode, page)
 		}
 	}
+	// Tasks: listed and shown, but no delete.
+	_, page = b.get("/tasks")
+	m := regexp.MustCompile(`href="/tasks/([^"]+)">create_instance`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("a read-only user's task list lacks the creation task:\n%s", page)
+	}
+	if _, page := b.get("/tasks/" + m[1]); strings.Contains(page, "/delete") || !strings.Contains(page, "Task create_instance") {
+		t.Errorf("a read-only user's task page offers a delete or is missing:\n%s", page)
+	}
+	if resp, _ := b.do("POST", "/tasks/"+m[1]+"/delete", url.Values{"_csrf": {csrf}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a read-only task delete answered %d, want 403", resp.StatusCode)
+	}
+	// The admin may delete finished task records only: a pending one is
+	// refused, and the refusal shown.
+	_, page = admin.get("/instances")
+	if resp, page := admin.do("POST", "/tasks/"+m[1]+"/delete", url.Values{"_csrf": {csrfOf(t, page)}}); resp.StatusCode < 400 || !strings.Contains(page, `role="alert"`) {
+		t.Errorf("deleting a pending task answered %d, want the API's refusal:\n%s", resp.StatusCode, page)
+	}
 	if _, err := e.svc.Instance(context.Background(), "console-ro2"); !client.IsNotFound(err) && streamplane.ErrorCode(err) != streamplane.ENOTFOUND {
 		t.Errorf("a read-only user's create made an instance: %v", err)
 	}

@@ -94,6 +94,9 @@ func (s *Server) handleTask(c *call) error {
 	if d.Can, err = c.can("", "", "task:delete"); err != nil {
 		return err
 	}
+	if t.Status.Done() {
+		refreshWhenDone(c)
+	}
 	return s.render(c, http.StatusOK, "task", &view{Title: "Task " + t.Kind + " " + t.Target, Section: "tasks", Data: d})
 }
 
