@@ -14,7 +14,7 @@ import (
 
 var instanceViewPages = []page{
 	{"GET", "/instances/{instance}", (*Server).handleInstance},
-	{"POST", "/instances/{instance}/certificate", (*Server).handleCertificate},
+	{"POST", "/instances/{instance}/ca-bundle", (*Server).handleCertificate},
 	{"POST", "/instances/{instance}/{action}", (*Server).handleInstanceAction},
 }
 
@@ -308,6 +308,19 @@ func init() {
 			return ""
 		}
 		return t.Steps[min(t.Current, len(t.Steps)-1)].Name
+	}
+	// taskClass is a task state's badge colour: a running task is busy,
+	// not the green of a running instance.
+	funcs["taskClass"] = func(s streamplane.TaskStatus) string {
+		switch s {
+		case streamplane.TaskSucceeded:
+			return "ok"
+		case streamplane.TaskFailed:
+			return "bad"
+		case streamplane.TaskRunning, streamplane.TaskPending:
+			return "busy"
+		}
+		return "neutral"
 	}
 	// stepClass is a task step's colour: done, failed, running, to do.
 	funcs["stepClass"] = func(s streamplane.StepStatus) string {

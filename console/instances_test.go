@@ -278,10 +278,10 @@ func TestInstanceCertificate(t *testing.T) {
 		t.Fatalf("create answered %d:\n%s", resp.StatusCode, page)
 	}
 	_, page := b.get("/instances/console-sasl")
-	if !strings.Contains(page, `action="/instances/console-sasl/certificate"`) || !strings.Contains(page, "SCRAM-SHA-512") {
+	if !strings.Contains(page, `action="/instances/console-sasl/ca-bundle"`) || !strings.Contains(page, "SCRAM-SHA-512") {
 		t.Fatalf("a SASL_SSL instance's page lacks the certificate form:\n%s", page)
 	}
-	resp, page := b.do("POST", "/instances/console-sasl/certificate", url.Values{"_csrf": {csrf}, "format": {"jks"}, "password": {"abc"}})
+	resp, page := b.do("POST", "/instances/console-sasl/ca-bundle", url.Values{"_csrf": {csrf}, "format": {"jks"}, "password": {"abc"}})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="err-password"`) || strings.Contains(page, `value="abc"`) {
 		t.Errorf("a short truststore password answered %d, want 400 beside the field without the password:\n%s", resp.StatusCode, page)
 	}
@@ -290,10 +290,10 @@ func TestInstanceCertificate(t *testing.T) {
 	if resp, page := b.do("POST", "/instances/new", form); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create answered %d:\n%s", resp.StatusCode, page)
 	}
-	if _, page := b.get("/instances/console-plain"); strings.Contains(page, "/certificate") {
+	if _, page := b.get("/instances/console-plain"); strings.Contains(page, "/ca-bundle") {
 		t.Errorf("a PLAINTEXT instance offers a certificate")
 	}
-	if resp, page := b.do("POST", "/instances/console-plain/certificate", url.Values{"_csrf": {csrf}, "format": {"pem"}}); resp.StatusCode < 400 || !strings.Contains(page, `role="alert"`) {
+	if resp, page := b.do("POST", "/instances/console-plain/ca-bundle", url.Values{"_csrf": {csrf}, "format": {"pem"}}); resp.StatusCode < 400 || !strings.Contains(page, `role="alert"`) {
 		t.Errorf("a PLAINTEXT instance's certificate answered %d, want the API's refusal:\n%s", resp.StatusCode, page)
 	}
 }
