@@ -37,6 +37,9 @@ type instanceView struct {
 	Upgrades  []wire.Runtime // catalog versions newer than the instance's
 	Listeners []listenerAddr
 	TagText   string // the tags as the update form's key=value lines
+	// Removable are the broker-only nodes (not controllers), which a scale
+	// down may drain and remove.
+	Removable []int
 }
 
 // listenerAddr is one client listener's bootstrap servers.
@@ -71,6 +74,11 @@ func (s *Server) instanceViewOf(c *call, name string) (*view, error) {
 	}
 	for _, l := range sortedKeys(inst.BootstrapServers) {
 		d.Listeners = append(d.Listeners, listenerAddr{l, inst.BootstrapServers[l]})
+	}
+	for _, b := range inst.Brokers {
+		if !b.IsController() && b.State != streamplane.BrokerDeleted {
+			d.Removable = append(d.Removable, b.ID)
+		}
 	}
 	var tags []string
 	for _, k := range sortedKeys(inst.Tags) {
@@ -136,9 +144,14 @@ func (s *Server) handleInstanceAction(c *call) error {
 	case "restart":
 		task, err = c.api.RestartInstance(ctx, name, f.Get("force") == "true")
 	case "scale":
-		var n int
-		if n, err = formInt(f, "broker_count"); err == nil {
-			task, err = c.api.Scale(ctx, name, streamplane.ScaleRequest{BrokerCount: n})
+		req := streamplane.ScaleRequest{NoRebalance: f.Get("no_rebalance") == "true"}
+		if req.BrokerCount, err = formInt(f, "broker_count"); err == nil {
+			if strings.TrimSpace(f.Get("throttle_mbps")) != "" {
+				req.ThrottleMBps, err = formInt(f, "throttle_mbps")
+			}
+			if err == nil {
+				task, err = c.api.Scale(ctx, name, req)
+			}
 		}
 	case "remove-broker":
 		var id int

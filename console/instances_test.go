@@ -137,7 +137,7 @@ func TestInstanceWizard(t *testing.T) {
 		t.Fatalf("the instance page answered %d:\n%s", resp.StatusCode, page)
 	}
 	checkNoInline(t, "/instances/console-wizard", page)
-	for _, want := range []string{`hx-get="/instances/console-wizard?fragment=live"`, `hx-trigger="every 2s"`, "create_instance", `data-confirm="Delete instance console-wizard?`,
+	for _, want := range []string{`hx-get="/instances/console-wizard?fragment=live"`, `hx-trigger="every 2s"`, "create_instance", `class="mini-steps"`, `data-confirm="Delete instance console-wizard?`,
 		"&lt;script&gt;alert(&#34;d&#34;)&lt;/script&gt;", `action="/instances/console-wizard/restart"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the instance page lacks %q", want)
