@@ -70,6 +70,8 @@ type instanceListView struct {
 	// CanCreate shows the Create button: the caller may create instances
 	// in the filtered project (or the default one).
 	CanCreate bool
+	// Busy says an instance shown is changing: the list polls until none is.
+	Busy bool
 }
 
 func (s *Server) handleInstanceList(c *call) error {
@@ -81,6 +83,12 @@ func (s *Server) handleInstanceList(c *call) error {
 	v := instanceListView{List: list, Filter: f, Query: f.query(),
 		Pager:    newPager("/instances?"+f.query(), list.Offset, list.Limit, len(list.Instances), list.Total),
 		Statuses: instanceStatuses, CanCreate: c.canCreate(f.Project)}
+	for _, inst := range list.Instances {
+		switch inst.Status {
+		case streamplane.InstanceCreating, streamplane.InstanceChanging, streamplane.InstanceRestarting, streamplane.InstanceDeleting:
+			v.Busy = true
+		}
+	}
 	return s.render(c, http.StatusOK, "instances", &view{Title: "Instances", Section: "instances", Data: v})
 }
 

@@ -119,6 +119,13 @@ func TestInstanceWizard(t *testing.T) {
 	if !strings.Contains(page, "team=&#34;&#39;&amp;;x") {
 		t.Errorf("the list does not show the hostile tag escaped:\n%s", page)
 	}
+	if !strings.Contains(page, "fragment=list") || !strings.Contains(page, `hx-trigger="every 3s"`) {
+		t.Errorf("the list does not follow a CREATING instance live")
+	}
+	resp, frag := b.do("GET", "/instances?fragment=list", nil, "HX-Request", "true")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(frag), `<div id="instance-list"`) {
+		t.Errorf("the list fragment answered %d:\n%s", resp.StatusCode, frag)
+	}
 	_, page = b.get("/instances?tag=team")
 	if !strings.Contains(page, "console-wizard") {
 		t.Errorf("the tag filter lost the instance")
@@ -147,7 +154,7 @@ func TestInstanceWizard(t *testing.T) {
 		t.Errorf("the instance page carries the description as markup")
 	}
 	// The live section alone, for htmx's polling.
-	resp, frag := b.do("GET", "/instances/console-wizard?fragment=live", nil, "HX-Request", "true")
+	resp, frag = b.do("GET", "/instances/console-wizard?fragment=live", nil, "HX-Request", "true")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(frag), `<div id="live"`) || strings.Contains(frag, "<html") {
 		t.Errorf("the live fragment answered %d:\n%s", resp.StatusCode, frag)
 	}
