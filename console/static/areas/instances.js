@@ -1,6 +1,7 @@
 // Behaviour of the instances area; app.js holds the shared behaviour.
 // The create wizard shows the SASL fields only while SASL_SSL is chosen;
-// without this script they simply stay visible.
+// without this script they simply stay visible. After a refused form
+// comes back, the field the refusal names gets the focus.
 (function () {
   "use strict";
   function syncSASL(scope) {
@@ -13,6 +14,19 @@
   document.addEventListener("change", function (ev) {
     if (ev.target.name === "security_protocol") syncSASL(ev.target.closest("form"));
   });
-  document.addEventListener("DOMContentLoaded", function () { syncSASL(document); });
-  document.addEventListener("htmx:afterSettle", function () { syncSASL(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    syncSASL(document);
+    focusRefused();
+  });
+  // Only when nothing inside the page has the focus: a live section's
+  // poll must not move it.
+  function focusRefused() {
+    var bad = document.querySelector('main [aria-invalid="true"]');
+    var active = document.activeElement;
+    if (bad && (!active || active === document.body || !document.querySelector("main").contains(active))) bad.focus();
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    syncSASL(document);
+    focusRefused();
+  });
 })();
