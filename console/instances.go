@@ -3,16 +3,22 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+
+	streamplane "github.com/streamplane/streamplane"
 
 	"github.com/streamplane/streamplane/client"
 	"github.com/streamplane/streamplane/wire"
 )
 
-var instancePages = []page{
+// instancePages are the instance list, the create wizard
+// (instance_new.go), the instance page with its actions (instance.go) and
+// the parameters tab (parameters.go).
+var instancePages = slices.Concat([]page{
 	{"GET", "/instances", (*Server).handleInstanceList},
 	{"GET", "/instances.csv", (*Server).handleInstanceCSV},
-}
+}, instanceNewPages, instanceViewPages, parameterPages)
 
 // instanceFilter is the instance list's filter form, as the API's list
 // takes it.
@@ -61,6 +67,11 @@ type instanceListView struct {
 	Pager    pager
 	Query    string
 	Statuses []string
+	// CanCreate shows the Create button: the caller may create instances
+	// in the filtered project (or the default one).
+	CanCreate bool
+	// Busy says an instance shown is changing: the list polls until none is.
+	Busy bool
 }
 
 func (s *Server) handleInstanceList(c *call) error {
@@ -71,7 +82,13 @@ func (s *Server) handleInstanceList(c *call) error {
 	}
 	v := instanceListView{List: list, Filter: f, Query: f.query(),
 		Pager:    newPager("/instances?"+f.query(), list.Offset, list.Limit, len(list.Instances), list.Total),
-		Statuses: instanceStatuses}
+		Statuses: instanceStatuses, CanCreate: c.canCreate(f.Project)}
+	for _, inst := range list.Instances {
+		switch inst.Status {
+		case streamplane.InstanceCreating, streamplane.InstanceChanging, streamplane.InstanceRestarting, streamplane.InstanceDeleting:
+			v.Busy = true
+		}
+	}
 	return s.render(c, http.StatusOK, "instances", &view{Title: "Instances", Section: "instances", Data: v})
 }
 
@@ -87,6 +104,16 @@ func (s *Server) handleInstanceCSV(c *call) error {
 	return download(c, "instances.csv", "text/csv; charset=utf-8", []byte(text))
 }
 
+// canCreate reports whether the caller may create an instance in project
+// ("" for the default one); an answer the API refuses counts as no.
+func (c *call) canCreate(project string) bool {
+	if project == "" {
+		project = streamplane.DefaultProject
+	}
+	allowed, err := c.can("", project, "instance:create")
+	return err == nil && allowed["instance:create"]
+}
+
 // download sends data as a file to save.
 func download(c *call, name, contentType string, data []byte) error {
 	c.w.Header().Set("Content-Type", contentType)
@@ -96,4 +123,4 @@ func download(c *call, name, contentType string, data []byte) error {
 	return err
 }
 
-var instanceStatuses = []string{"CREATING", "RUNNING", "CHANGING", "RESTARTING", "FAULTY", "CHANGE_FAILED", "CREATE_FAILED", "DELETING"}
+var instanceStatuses = []string{"CREATING", "RUNNING", "CHANGING", "RESTARTING", "FAULTY", "CHANGE_FAILED", "CREATE_FAILED", "DELETING", "DELETED"}
