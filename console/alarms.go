@@ -120,7 +120,7 @@ func ruleOf(form url.Values) (streamplane.AlarmRule, error) {
 		Op: form.Get("op"), Severity: form.Get("severity"), Enabled: form.Get("enabled") == "true",
 		Topic: formString(form, "topic"), Group: formString(form, "group"), Channels: form["channels"]}
 	var err error
-	if r.Broker, err = formInt(form, "broker"); err != nil {
+	if r.Broker, err = optionalInt(form, "broker"); err != nil {
 		return r, err
 	}
 	th, err := formFloat(form, "threshold")
@@ -131,7 +131,7 @@ func ruleOf(form url.Values) (streamplane.AlarmRule, error) {
 		return r, refused("threshold", "threshold is required: the value the metric is compared with")
 	}
 	r.Threshold = *th
-	p, err := formInt(form, "periods")
+	p, err := optionalInt(form, "periods")
 	if err != nil {
 		return r, err
 	}

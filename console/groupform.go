@@ -24,8 +24,8 @@ func refused(field, format string, args ...any) error {
 		App: streamplane.Error{Code: streamplane.EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}}
 }
 
-// formInt reads an optional integer: nil when the field is empty.
-func formInt(form url.Values, field string) (*int, error) {
+// optionalInt reads an optional integer: nil when the field is empty.
+func optionalInt(form url.Values, field string) (*int, error) {
 	s := strings.TrimSpace(form.Get(field))
 	if s == "" {
 		return nil, nil

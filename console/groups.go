@@ -144,7 +144,7 @@ func (s *Server) handleGroup(c *call) error {
 // resetRequest reads the reset form: the API's fields by their names.
 func resetRequest(form url.Values) (streamplane.OffsetResetRequest, error) {
 	req := streamplane.OffsetResetRequest{Topic: form.Get("topic"), To: form.Get("to"), DryRun: form.Get("dry_run") == "true"}
-	p, err := formInt(form, "partition")
+	p, err := optionalInt(form, "partition")
 	if err != nil {
 		return req, err
 	}
