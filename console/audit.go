@@ -84,6 +84,7 @@ type auditPage struct {
 	List      *wire.AuditList
 	Filter    auditFilter
 	Query     string
+	CSV       string // the export's URL, with the filters
 	Pager     pager
 	Results   []string
 	CanVerify bool
@@ -108,6 +109,7 @@ func init() {
 func (s *Server) handleAudit(c *call) error {
 	f := auditFilterOf(c.r.URL.Query())
 	p := auditPage{Filter: f, Query: f.query(), Results: auditResults}
+	p.CSV = "/audit.csv?" + p.Query
 	can, err := c.can("", "", "audit:verify")
 	if err != nil {
 		return err
