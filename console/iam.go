@@ -36,7 +36,8 @@ var iamPages = []page{
 	{"POST", "/iam/projects/{project}/delete", (*Server).handleProjectDelete},
 }
 
-// iamNav is the sub-navigation between the control plane's access pages.
+// iamNavItem is one entry of the sub-navigation between the control
+// plane's access pages (iamNav), which each page's template draws.
 type iamNavItem struct{ Path, Label, Key string }
 
 var iamNav = []iamNavItem{

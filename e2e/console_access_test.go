@@ -28,9 +28,18 @@ func mainHas(text string) string {
 	return "document.querySelector('main') !== null && document.querySelector('main').textContent.includes(" + strconv.Quote(text) + ")"
 }
 
-// setField sets the value of a form control found by id.
-func setField(id, text string) chromedp.Action[chromedp.Void] {
-	return chromedp.SetValue(chromedp.ID(id), text)
+// set sets form controls, by id, to values (id, value, id, value…) and
+// then clicks the button sel: in the page, at once, so an htmx swap
+// between steps never leaves a step on a node no longer shown.
+func (b *Browser) set(sel string, pairs ...string) {
+	b.t.Helper()
+	var js strings.Builder
+	js.WriteString("(() => {")
+	for k := 0; k+1 < len(pairs); k += 2 {
+		fmt.Fprintf(&js, "document.getElementById(%s).value = %s;", strconv.Quote(pairs[k]), strconv.Quote(pairs[k+1]))
+	}
+	fmt.Fprintf(&js, "document.querySelector(%s).click(); return true; })()", strconv.Quote(sel))
+	Eval[bool](b, js.String())
 }
 
 // changeControls counts what a read-only user must not see on the page:
@@ -76,17 +85,14 @@ func TestConsoleAccess(t *testing.T) {
 
 	// IAM users: create the read-only user through the form.
 	b.Open("/iam/users")
-	b.Do(setField("iam-name", "Bad Name"), setField("iam-password", roPass),
-		chromedp.Click(chromedp.CSS(`form[action="/iam/users"] button[type=submit]`)))
+	b.set(`form[action="/iam/users"] button[type=submit]`, "iam-name", "Bad Name", "iam-password", roPass)
 	b.waitFor(10*time.Second, "the name refused beside its field", `document.querySelector("#err-name") !== null && document.querySelector("#iam-name").getAttribute("aria-invalid") === "true"`)
 	if v := Eval[string](b, `document.querySelector("#iam-password").value`); v != "" {
 		t.Errorf("the refused form shows the password back: %q", v)
 	}
-	b.Do(setField("iam-name", roUser), setField("iam-password", roPass),
-		chromedp.Click(chromedp.CSS(`form[action="/iam/users"] button[type=submit]`)))
+	b.set(`form[action="/iam/users"] button[type=submit]`, "iam-name", roUser, "iam-password", roPass)
 	b.waitFor(10*time.Second, "the new user's page", `document.querySelector("main h1") && document.querySelector("main h1").textContent === "User `+roUser+`"`)
-	b.Do(chromedp.SetValue(chromedp.ID("attach-policy"), "ReadOnlyAccess"), setField("attach-project", "*"),
-		chromedp.Click(chromedp.CSS(`form[action$="/attach"] button[type=submit]`)))
+	b.set(`form[action$="/attach"] button[type=submit]`, "attach-policy", "ReadOnlyAccess", "attach-project", "*")
 	b.waitFor(10*time.Second, "ReadOnlyAccess attached", `document.querySelector('main a[href="/iam/policies/ReadOnlyAccess"]') !== null`)
 	b.Open("/iam/users")
 	b.waitFor(5*time.Second, "the user in the list", mainHas(roUser))
@@ -106,11 +112,9 @@ func TestConsoleAccess(t *testing.T) {
 	// Quotas: a user quota is refused beside its field on PLAINTEXT; a
 	// client-id quota is set, changed and listed, and its CSV exported.
 	b.Open(i + "/quotas")
-	b.Do(setField("q-user", "someone"), setField("q-produce", "5"),
-		chromedp.Click(chromedp.CSS(`form[action$="/quotas"] button[type=submit]`)))
+	b.set(`form[action$="/quotas"] button[type=submit]`, "q-user", "someone", "q-produce", "5")
 	b.waitFor(30*time.Second, "the user quota refused beside its field", `document.querySelector("#err-user") !== null`)
-	b.Do(setField("q-user", ""), setField("q-client", clientID), setField("q-produce", "5"), setField("q-consume", "7.5"),
-		chromedp.Click(chromedp.CSS(`form[action$="/quotas"] button[type=submit]`)))
+	b.set(`form[action$="/quotas"] button[type=submit]`, "q-user", "", "q-client", clientID, "q-produce", "5", "q-consume", "7.5")
 	b.waitFor(30*time.Second, "the client quota listed", mainHas("client-id "+clientID)+" && "+mainHas("5 MB/s")+" && "+mainHas("7.5 MB/s"))
 	csv := Eval[string](b, `fetch(document.querySelector('a[href$="/quotas.csv"]').href).then(r => r.text())`)
 	if !strings.Contains(csv, clientID) {
@@ -132,11 +136,9 @@ func TestConsoleAccess(t *testing.T) {
 
 	// The simulator: the read-only user may get the instance, not delete it.
 	b.Open("/iam/simulate")
-	b.Do(setField("sim-user", roUser), chromedp.SetValue(chromedp.ID("sim-action"), "instance:delete"), setField("sim-resource", "instance:"+inst.Name),
-		chromedp.Click(chromedp.CSS(`form[action="/iam/simulate"] button[type=submit]`)))
+	b.set(`form[action="/iam/simulate"] button[type=submit]`, "sim-user", roUser, "sim-action", "instance:delete", "sim-resource", "instance:"+inst.Name)
 	b.waitFor(10*time.Second, "a deny", `document.querySelector(".decision.denied") !== null`)
-	b.Do(chromedp.SetValue(chromedp.ID("sim-action"), "instance:get"),
-		chromedp.Click(chromedp.CSS(`form[action="/iam/simulate"] button[type=submit]`)))
+	b.set(`form[action="/iam/simulate"] button[type=submit]`, "sim-action", "instance:get")
 	b.waitFor(10*time.Second, "an allow by ReadOnlyAccess", `document.querySelector(".decision.allowed") !== null && document.querySelector('.decision a[href="/iam/policies/ReadOnlyAccess"]') !== null`)
 	b.Accessibility("policy simulator")
 	b.Screenshot("access-simulator")
@@ -147,8 +149,7 @@ func TestConsoleAccess(t *testing.T) {
 	b.Screenshot("access-policies")
 
 	b.Open("/iam/projects")
-	b.Do(setField("new-name", project), setField("new-max_instances", "4"),
-		chromedp.Click(chromedp.CSS(`form[action="/iam/projects"] button[type=submit]`)))
+	b.set(`form[action="/iam/projects"] button[type=submit]`, "new-name", project, "new-max_instances", "4")
 	b.waitFor(10*time.Second, "the new project", mainHas(project))
 	b.Accessibility("projects")
 	b.Screenshot("access-projects")
@@ -183,8 +184,7 @@ func TestConsoleAccess(t *testing.T) {
 
 	// The admin sees the refusals in the audit trail, filtered by the user.
 	b.Open("/audit")
-	b.Do(setField("audit-user", roUser), chromedp.SetValue(chromedp.ID("audit-result"), "denied"),
-		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+	b.set(`form.filters button[type=submit]`, "audit-user", roUser, "audit-result", "denied")
 	b.waitFor(10*time.Second, "the read-only user's refusals", `document.querySelectorAll("table.audit tbody tr").length >= 5 && `+mainHas("quota:create")+" && "+mainHas("iam:createUser"))
 	if n := Eval[int](b, `[...document.querySelectorAll("table.audit tbody tr")].filter(r => !r.textContent.includes(`+strconv.Quote(roUser)+`) || !r.textContent.includes("denied")).length`); n != 0 {
 		t.Errorf("%d rows of the filtered trail are not the read-only user's refusals", n)
