@@ -120,6 +120,8 @@ func TestConsoleAccess(t *testing.T) {
 	if !strings.Contains(csv, clientID) {
 		t.Errorf("the quota CSV lacks %s:\n%s", clientID, csv)
 	}
+	b.Open(i + "/quotas?usage=produce")
+	b.waitFor(30*time.Second, "the usage report", mainHas("Busiest clients by produce")+" || "+mainHas("No client moved bytes"))
 	b.Accessibility("instance quotas")
 	b.Screenshot("access-quotas")
 
