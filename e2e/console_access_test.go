@@ -17,7 +17,16 @@ func (b *Browser) waitFor(d time.Duration, what, expr string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, d)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr)); err != nil {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr))
+		if err == nil {
+			return
+		}
+		// A page load (a redirect answered to a plain form post) ends the
+		// poll's page; poll the new one until the deadline.
+		if ctx.Err() == nil && strings.Contains(err.Error(), "navigated or closed") {
+			continue
+		}
 		main, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
 		b.t.Fatalf("browser: waiting %s for %s: %v (at %s)\n%s", d, what, err, b.Location(), main)
 	}
