@@ -22,9 +22,10 @@ func (b *Browser) waitFor(d time.Duration, what, expr string) {
 		if err == nil {
 			return
 		}
-		// A page load (a redirect answered to a plain form post) ends the
-		// poll's page; poll the new one until the deadline.
-		if ctx.Err() == nil && strings.Contains(err.Error(), "navigated or closed") {
+		// A page load (a redirect answered to a form post) ends the
+		// poll's page and its JavaScript context; poll the new page
+		// until the deadline.
+		if ctx.Err() == nil {
 			continue
 		}
 		main, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
