@@ -43,18 +43,6 @@ func ruleForm(csrf string, kv ...string) url.Values {
 	return f
 }
 
-// wantFieldError checks a refused form: its status, the message under the
-// named field and the field marked invalid.
-func wantFieldError(t *testing.T, what string, resp *http.Response, page string, status int, field string) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Errorf("%s: answered %d, want %d", what, resp.StatusCode, status)
-	}
-	if !strings.Contains(page, `id="err-`+field+`"`) || !strings.Contains(page, `aria-describedby="err-`+field+`"`) {
-		t.Errorf("%s: no error beside field %s:\n%s", what, field, page)
-	}
-}
-
 func TestAlarmRuleForms(t *testing.T) {
 	e := newEnv(t)
 	e.instance(t, "demo")

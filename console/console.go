@@ -81,7 +81,6 @@ func (s *Server) signedIn(h func(*Server, *call) error) http.Handler {
 			}
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !c.csrfValid() {
-			w.WriteHeader(http.StatusForbidden)
 			s.renderError(c, streamplane.Errorf(streamplane.EDENIED, "the form is stale or came from another site (CSRF token missing or wrong): reload the page and try again"))
 			return
 		}

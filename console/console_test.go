@@ -304,3 +304,15 @@ func TestStaticAssets(t *testing.T) {
 		t.Errorf("an asset under another hash answered %d, want 404", resp.StatusCode)
 	}
 }
+
+// wantFieldError checks that a refused form answered status and shows the
+// refusal beside field, tied to it for screen readers.
+func wantFieldError(t *testing.T, what string, resp *http.Response, page string, status int, field string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s answered %d, want %d:\n%s", what, resp.StatusCode, status, page)
+	}
+	if !strings.Contains(page, `id="err-`+field+`"`) || !strings.Contains(page, `aria-describedby="err-`+field+`"`) {
+		t.Fatalf("%s: no error beside field %s:\n%s", what, field, page)
+	}
+}

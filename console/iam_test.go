@@ -30,18 +30,6 @@ func wantRedirect(t *testing.T, what string, resp *http.Response, page, prefix s
 	}
 }
 
-// wantFieldError fails unless page is status with the refusal shown
-// beside field: the message under it and the input marked invalid.
-func wantFieldError(t *testing.T, what string, resp *http.Response, page string, status int, field string) {
-	t.Helper()
-	if resp.StatusCode != status {
-		t.Fatalf("%s answered %d, want %d:\n%s", what, resp.StatusCode, status, page)
-	}
-	if !strings.Contains(page, `id="err-`+field+`"`) || !strings.Contains(page, `aria-describedby="err-`+field+`"`) {
-		t.Fatalf("%s: no error beside field %s:\n%s", what, field, page)
-	}
-}
-
 // destructive finds what a read-only user must not see: danger buttons
 // and confirmed forms.
 var destructive = regexp.MustCompile(`class="danger"|data-confirm=`)

@@ -66,6 +66,7 @@ type instanceListView struct {
 	Filter   instanceFilter
 	Pager    pager
 	Query    string
+	CSV      string // the export's URL, with the filters
 	Statuses []string
 	// CanCreate shows the Create button: the caller may create instances
 	// in the filtered project (or the default one).
@@ -80,7 +81,7 @@ func (s *Server) handleInstanceList(c *call) error {
 	if err != nil {
 		return err
 	}
-	v := instanceListView{List: list, Filter: f, Query: f.query(),
+	v := instanceListView{List: list, Filter: f, Query: f.query(), CSV: "/instances.csv?" + f.query(),
 		Pager:    newPager("/instances?"+f.query(), list.Offset, list.Limit, len(list.Instances), list.Total),
 		Statuses: instanceStatuses, CanCreate: c.canCreate(f.Project)}
 	for _, inst := range list.Instances {

@@ -304,3 +304,16 @@ func TestInstanceCertificate(t *testing.T) {
 		t.Errorf("a PLAINTEXT instance's certificate answered %d, want the API's refusal:\n%s", resp.StatusCode, page)
 	}
 }
+
+// The CSV export link keeps the list's filters as a query, not escaped into
+// one value.
+func TestInstanceCSVLinkKeepsFilters(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "ann", iam.ReadOnlyAccess)
+	b := e.browser(t)
+	b.signIn("ann")
+	_, page := b.get("/instances?status=RUNNING&tag=env%3Dprod")
+	if !strings.Contains(page, `href="/instances.csv?status=RUNNING&amp;tag=env%3Dprod&amp;"`) {
+		t.Errorf("the CSV link does not carry the filters:\n%s", page)
+	}
+}

@@ -37,8 +37,8 @@ var kafkaAccessPages = []page{
 var kafkaAccessActions = []string{"user:create", "user:delete", "user:resetPassword", "permission:get", "permission:update",
 	"quota:create", "quota:update", "quota:delete", "security:get", "security:update"}
 
-// instanceView is what every access tab's template has besides its own data.
-type instanceView struct {
+// accessTab is what every access tab's template has besides its own data.
+type accessTab struct {
 	Instance *streamplane.Instance
 	Can      map[string]bool
 	// Refused is the API's refusal of the tab's list (a PLAINTEXT
@@ -49,7 +49,7 @@ type instanceView struct {
 }
 
 // instanceTab reads the instance and what the caller may change on it.
-func (s *Server) instanceTab(c *call) (*instanceView, error) {
+func (s *Server) instanceTab(c *call) (*accessTab, error) {
 	name := c.r.PathValue("instance")
 	inst, err := c.api.Instance(c.r.Context(), name)
 	if err != nil {
@@ -59,7 +59,7 @@ func (s *Server) instanceTab(c *call) (*instanceView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &instanceView{Instance: inst, Can: can}, nil
+	return &accessTab{Instance: inst, Can: can}, nil
 }
 
 // refusedList is the message of an error the API answered a tab's list
