@@ -125,7 +125,7 @@ func (s *Server) handleTail(c *call) error {
 		case <-ctx.Done():
 			return nil
 		case <-end.C:
-			send("status", fmt.Sprintf("Stopped after %d minutes, %d records shown. Reload the page to tail again.", int(tailFor/time.Minute), seen))
+			send("status", fmt.Sprintf("Stopped after %d minutes, %s shown. Reload the page to tail again.", int(tailFor/time.Minute), records(seen)))
 			return nil
 		case <-tick.C:
 		}
@@ -161,7 +161,7 @@ func (s *Server) handleTail(c *call) error {
 			lastWrite = time.Now()
 		}
 		if len(page.Messages) > 0 {
-			if send("status", fmt.Sprintf("%d records so far; tailing until %s UTC.", seen, pos.Until.UTC().Format("15:04:05"))) != nil {
+			if send("status", fmt.Sprintf("%s so far; tailing until %s UTC.", records(seen), pos.Until.UTC().Format("15:04:05"))) != nil {
 				return nil
 			}
 		} else if time.Since(lastWrite) > tailPingIn {
@@ -171,4 +171,11 @@ func (s *Server) handleTail(c *call) error {
 			lastWrite = time.Now()
 		}
 	}
+}
+
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return strconv.Itoa(n) + " records"
 }
