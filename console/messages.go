@@ -328,7 +328,11 @@ func (s *Server) handleSendForm(c *call) error {
 // text, or base64 when the form says so; headers are name: value lines.
 func (s *Server) handleSend(c *call) error {
 	name, topic := c.r.PathValue("instance"), c.r.PathValue("topic")
-	m, err := sendOf(c.r.PostForm)
+	f, err := postForm(c)
+	if err != nil {
+		return err
+	}
+	m, err := sendOf(f)
 	if err == nil {
 		var sent *streamplane.MessageSent
 		if sent, err = c.api.SendMessage(c.r.Context(), name, topic, m); err == nil {

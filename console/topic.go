@@ -193,7 +193,10 @@ func (s *Server) handleTopicUpdate(c *call) error {
 		return err
 	}
 	d := v.Data.(*topicView).Detail
-	f := c.r.PostForm
+	f, err := postForm(c)
+	if err != nil {
+		return err
+	}
 	var upd streamplane.TopicUpdate
 	var partitions, retention int
 	if err := formInts(f, map[string]*int{"partitions": &partitions, "retention_hours": &retention}); err != nil {
@@ -252,7 +255,11 @@ func grantOf(f url.Values) streamplane.TopicGrant {
 
 func (s *Server) handleTopicGrant(c *call) error {
 	instName, topic := c.r.PathValue("instance"), c.r.PathValue("topic")
-	_, err := c.api.GrantTopic(c.r.Context(), instName, topic, grantOf(c.r.PostForm))
+	f, err := postForm(c)
+	if err != nil {
+		return err
+	}
+	_, err = c.api.GrantTopic(c.r.Context(), instName, topic, grantOf(f))
 	if err != nil {
 		if httpStatus(err) == http.StatusForbidden {
 			return err
@@ -268,7 +275,11 @@ func (s *Server) handleTopicGrant(c *call) error {
 
 func (s *Server) handleTopicRevoke(c *call) error {
 	instName, topic := c.r.PathValue("instance"), c.r.PathValue("topic")
-	if _, err := c.api.RevokeTopic(c.r.Context(), instName, topic, grantOf(c.r.PostForm)); err != nil {
+	f, err := postForm(c)
+	if err != nil {
+		return err
+	}
+	if _, err := c.api.RevokeTopic(c.r.Context(), instName, topic, grantOf(f)); err != nil {
 		return err
 	}
 	return redirect(c, topicURL(instName, topic)+"#grants")

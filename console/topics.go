@@ -203,7 +203,10 @@ func (s *Server) handleTopicCreate(c *call) error {
 	if err != nil {
 		return err
 	}
-	f := c.r.PostForm
+	f, err := postForm(c)
+	if err != nil {
+		return err
+	}
 	spec := streamplane.TopicSpec{Name: strings.TrimSpace(f.Get("name")), SyncReplication: f.Get("sync_replication") != "", SyncFlush: f.Get("sync_flush") != ""}
 	if err := formInts(f, map[string]*int{"partitions": &spec.Partitions, "replicas": &spec.Replicas, "retention_hours": &spec.RetentionHours}); err != nil {
 		return s.refused(c, "topic-new", v, err)
@@ -225,6 +228,15 @@ func (s *Server) handleTopicCreate(c *call) error {
 		return s.refused(c, "topic-new", v, err)
 	}
 	return redirect(c, topicURL(name, spec.Name))
+}
+
+// postForm is the posted form. The session's check reads the CSRF token
+// from the header htmx sends, so nothing may have parsed the body yet.
+func postForm(c *call) (url.Values, error) {
+	if err := c.r.ParseForm(); err != nil {
+		return nil, streamplane.Invalid("", "the form could not be read: %v", err)
+	}
+	return c.r.PostForm, nil
 }
 
 // refused shows a refused change: beside the form's fields when the API
@@ -303,7 +315,11 @@ func formConfigs(text string) (map[string]string, error) {
 // list shows which; otherwise it shows each refusal.
 func (s *Server) handleTopicDelete(c *call) error {
 	name := c.r.PathValue("instance")
-	topics := c.r.PostForm["topic"]
+	f, err := postForm(c)
+	if err != nil {
+		return err
+	}
+	topics := f["topic"]
 	if len(topics) == 0 {
 		return streamplane.Invalid("topic", "no topic was selected: tick the topics to delete")
 	}

@@ -49,6 +49,11 @@ func TestTopicCreateFieldErrors(t *testing.T) {
 	if strings.Contains(page, hostile) || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Errorf("the hostile name is not escaped:\n%s", page)
 	}
+	// As htmx posts it: the token in a header, the form in the body.
+	resp, page = b.do("POST", "/instances/demo/topics", url.Values{"name": {"__reserved"}}, "X-CSRF-Token", csrf, "HX-Request", "true")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "is reserved") || !strings.Contains(page, `value="__reserved"`) {
+		t.Errorf("an htmx post of a reserved name answered %d, want the refusal of that name:\n%s", resp.StatusCode, page)
+	}
 	resp, page = b.do("POST", "/instances/demo/topics", url.Values{"_csrf": {csrf}, "name": {"orders"}, "partitions": {"1000"}})
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="err-partitions"`) || !strings.Contains(page, `value="orders"`) {
 		t.Errorf("too many partitions answered %d, want the refusal beside partitions and the name kept:\n%s", resp.StatusCode, page)
