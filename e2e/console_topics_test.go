@@ -91,7 +91,6 @@ func TestConsoleTopics(t *testing.T) {
 	if code := b.Text(".sample-code"); !strings.Contains(code, topic) {
 		t.Errorf("the sample code does not name the topic:\n%s", code)
 	}
-	b.Screenshot("topics-topic")
 	b.Accessibility("topic page")
 
 	// Send a JSON message through the form; its page pretty-prints it.
@@ -167,6 +166,41 @@ func TestConsoleTopics(t *testing.T) {
 	}
 	b.Screenshot("topics-tail")
 	b.Accessibility("live tail")
+
+	// A group with an offset committed in one partition of three covers a
+	// third of the topic.
+	group := "console-topics-group"
+	t.Cleanup(func() { s.Client.DeleteGroup(context.Background(), inst.Name, group) })
+	one := int32(0)
+	if _, err := s.Client.ResetOffsets(ctx, inst.Name, group, streamplane.OffsetResetRequest{Topic: topic, Partition: &one, To: streamplane.ResetEarliest}); err != nil {
+		t.Fatal(err)
+	}
+	detail, err := s.Client.Topic(ctx, inst.Name, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lag := detail.Partitions[0].EndOffset - detail.Partitions[0].StartOffset
+	b.Open(i + "/topics/" + topic)
+	row := Eval[[]string](b, `[...document.querySelectorAll("#consumers tbody tr")].filter(r => r.cells[0].textContent.trim() === "`+group+`").flatMap(r => [...r.cells].map(c => c.textContent.trim()))`)
+	if len(row) != 4 || !strings.HasPrefix(row[2], "33% (1 of 3 partitions)") || row[3] != fmt.Sprint(lag) {
+		t.Errorf("the consumers table shows %q, want %s covering 33%% with lag %d", row, group, lag)
+	}
+
+	// The settings form changes the retention.
+	b.Do(
+		chromedp.SetValue(chromedp.CSS(`#settings input[name="retention_hours"]`), "48"),
+		chromedp.Click(chromedp.CSS(`#settings button[type="submit"]`)),
+	)
+	b.DoWithin(time.Minute, chromedp.WaitVisible(chromedp.CSS(`.notice[role="status"]`)))
+	if got := b.Text(`.notice[role="status"]`); !strings.Contains(got, "saved") {
+		t.Errorf("after saving the page says %q", got)
+	}
+	if d, err := s.Client.Topic(ctx, inst.Name, topic); err != nil {
+		t.Error(err)
+	} else if d.Topic.RetentionHours != 48 {
+		t.Errorf("after saving, the topic keeps data %d hours, want 48", d.Topic.RetentionHours)
+	}
+	b.Screenshot("topics-topic")
 
 	// The list: filter, select every topic of the test, delete them after
 	// the confirmation naming them.
