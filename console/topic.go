@@ -23,20 +23,23 @@ type topicView struct {
 	// MoreGroups says the instance has more groups than the page looked
 	// at for consumers.
 	MoreGroups bool
-	Grants     *streamplane.TopicGrants
-	GrantsErr  string
-	Reassign   []streamplane.PartitionReassignment
-	ReassignID string
-	Sample     *streamplane.SampleCode
-	SampleErr  string
-	Languages  []string
-	Listeners  []string
-	Lang       string
-	Listener   string
-	Configs    string // the topic's own overrides as name=value lines, for the edit form
-	Can        map[string]bool
-	Notice     string
-	Permission []streamplane.Permission
+	// ConsumersErr is why the groups could not be read, when they could
+	// not: the rest of the page does without them.
+	ConsumersErr string
+	Grants       *streamplane.TopicGrants
+	GrantsErr    string
+	Reassign     []streamplane.PartitionReassignment
+	ReassignID   string
+	Sample       *streamplane.SampleCode
+	SampleErr    string
+	Languages    []string
+	Listeners    []string
+	Lang         string
+	Listener     string
+	Configs      string // the topic's own overrides as name=value lines, for the edit form
+	Can          map[string]bool
+	Notice       string
+	Permission   []streamplane.Permission
 }
 
 // topicConsumer is one group's coverage of and lag on the topic.
@@ -74,7 +77,7 @@ func (s *Server) topicView(c *call) (*view, error) {
 	v := &topicView{Instance: inst.Name, Detail: d, Health: newTopicHealth(d, inst.Brokers), Can: can,
 		Languages: streamplane.SampleLanguages, Permission: streamplane.Permissions}
 	if v.Consumers, v.MoreGroups, err = s.topicConsumers(c, inst.Name, d); err != nil {
-		return nil, err
+		v.ConsumersErr = apiMessage(err)
 	}
 	if v.Grants, err = c.api.TopicGrants(ctx, inst.Name, topic); err != nil {
 		v.GrantsErr = apiMessage(err)
@@ -143,9 +146,6 @@ func (s *Server) topicConsumers(c *call, instance string, d *streamplane.TopicDe
 	ctx := c.r.Context()
 	list, err := c.api.Groups(ctx, instance, client.GroupOptions{Limit: groupsScanned})
 	if err != nil {
-		if httpStatus(err) == http.StatusForbidden {
-			return nil, false, nil
-		}
 		return nil, false, err
 	}
 	var out []topicConsumer

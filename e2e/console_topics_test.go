@@ -13,6 +13,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/poll"
 )
 
 // Topics and messages in the console, in a real browser on the suite's
@@ -172,7 +173,16 @@ func TestConsoleTopics(t *testing.T) {
 	group := "console-topics-group"
 	t.Cleanup(func() { s.Client.DeleteGroup(context.Background(), inst.Name, group) })
 	one := int32(0)
-	if _, err := s.Client.ResetOffsets(ctx, inst.Name, group, streamplane.OffsetResetRequest{Topic: topic, Partition: &one, To: streamplane.ResetEarliest}); err != nil {
+	// On a fresh instance the group coordinator (__consumer_offsets) may
+	// still be coming up.
+	err := poll.Until(ctx, time.Second, time.Minute, func(ctx context.Context) error {
+		_, err := s.Client.ResetOffsets(ctx, inst.Name, group, streamplane.OffsetResetRequest{Topic: topic, Partition: &one, To: streamplane.ResetEarliest})
+		if err != nil && streamplane.ErrorCode(err) != streamplane.EUNAVAILABLE {
+			return poll.Stop(err)
+		}
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	detail, err := s.Client.Topic(ctx, inst.Name, topic)
