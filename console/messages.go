@@ -304,6 +304,7 @@ type sendView struct {
 	Instance   string
 	Topic      string
 	Partitions int
+	Can        map[string]bool
 }
 
 func (s *Server) sendView(c *call) (*view, error) {
@@ -312,8 +313,12 @@ func (s *Server) sendView(c *call) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
+	can, err := c.can(name, "", "message:send")
+	if err != nil {
+		return nil, err
+	}
 	return &view{Title: "Send a message · " + topic, Section: "instances", Instance: name, Tab: "messages",
-		Data: sendView{Instance: name, Topic: d.Topic.Name, Partitions: len(d.Partitions)}}, nil
+		Data: sendView{Instance: name, Topic: d.Topic.Name, Partitions: len(d.Partitions), Can: can}}, nil
 }
 
 func (s *Server) handleSendForm(c *call) error {

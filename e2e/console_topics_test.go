@@ -13,7 +13,9 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
+	"github.com/streamplane/streamplane/iam"
 	"github.com/streamplane/streamplane/poll"
+	"github.com/streamplane/streamplane/wire"
 )
 
 // Topics and messages in the console, in a real browser on the suite's
@@ -267,4 +269,38 @@ func checkInert(t *testing.T, b *Browser, texts ...string) {
 			t.Errorf("the page does not show %q as text at %s", s, b.Location())
 		}
 	}
+}
+
+// A ReadOnlyAccess user, signed in with a password, reads the topic list,
+// a topic and its messages with no control that changes anything.
+func TestConsoleTopicsReadOnly(t *testing.T) {
+	s, inst := sharedInstance(t)
+	ctx := context.Background()
+	const topic, user, password = "console-topics-read", "console-b-reader", "Reader-Pass-42"
+	if _, err := s.Client.CreateTopic(ctx, inst.Name, streamplane.TopicSpec{Name: topic, Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Client.DeleteTopic(context.Background(), inst.Name, topic) })
+	if _, err := s.Client.CreateIAMUser(ctx, streamplane.AccountSpec{Name: user, Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Client.DeleteIAMUser(context.Background(), user) })
+	if _, err := s.Client.AttachPolicy(ctx, user, wire.AttachmentSpec{Policy: iam.ReadOnlyAccess, Project: streamplane.AllProjects}); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrowser(t, s)
+	b.SignIn(user, password)
+	i := "/instances/" + url.PathEscape(inst.Name)
+	for _, path := range []string{i + "/topics", i + "/topics/" + topic, i + "/messages?topic=" + topic, i + "/topics/" + topic + "/send"} {
+		b.Open(path)
+		b.DoWithin(30*time.Second, chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if n := Eval[int](b, `document.querySelectorAll('main form[method="post"] button, main input[type="checkbox"][name="topic"], main a[href$="/create-topic"], main a[href$="/send"]').length`); n != 0 {
+			t.Errorf("%s: a read-only user sees %d change controls", path, n)
+		}
+	}
+	b.Open(i + "/topics/" + topic)
+	if n := Eval[int](b, `document.querySelectorAll("#partitions tbody tr").length`); n != 2 {
+		t.Errorf("a read-only user sees %d partitions, want 2", n)
+	}
+	b.Accessibility("topic page, read-only")
 }
