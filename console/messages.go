@@ -91,7 +91,7 @@ func (f messageForm) query() string {
 // seconds), read as UTC, and RFC 3339 for a time pasted in.
 var formTimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999", time.RFC3339Nano}
 
-func parseFormTime(field, s string) (*time.Time, error) {
+func parseUTCInput(field, s string) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -119,10 +119,10 @@ func parseFormInt(field, s string, into **int64) error {
 func (f messageForm) apiQuery() (streamplane.MessageQuery, error) {
 	q := streamplane.MessageQuery{Topic: f.Topic, NewestFirst: f.Order != "oldest", Cursor: f.Cursor}
 	var err error
-	if q.From, err = parseFormTime("from", f.From); err != nil {
+	if q.From, err = parseUTCInput("from", f.From); err != nil {
 		return q, err
 	}
-	if q.To, err = parseFormTime("to", f.To); err != nil {
+	if q.To, err = parseUTCInput("to", f.To); err != nil {
 		return q, err
 	}
 	var part *int64
@@ -333,7 +333,7 @@ func (s *Server) handleSendForm(c *call) error {
 // text, or base64 when the form says so; headers are name: value lines.
 func (s *Server) handleSend(c *call) error {
 	name, topic := c.r.PathValue("instance"), c.r.PathValue("topic")
-	f, err := postForm(c)
+	f, err := readForm(c)
 	if err != nil {
 		return err
 	}

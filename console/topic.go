@@ -193,7 +193,7 @@ func (s *Server) handleTopicUpdate(c *call) error {
 		return err
 	}
 	d := v.Data.(*topicView).Detail
-	f, err := postForm(c)
+	f, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -243,8 +243,8 @@ func (s *Server) handleTopicUpdate(c *call) error {
 	return redirect(c, topicURL(instName, topic)+"?saved=1")
 }
 
-// grantOf reads a grant from a form: a user's, or the default one.
-func grantOf(f url.Values) streamplane.TopicGrant {
+// topicGrantOf reads a grant from a form: a user's, or the default one.
+func topicGrantOf(f url.Values) streamplane.TopicGrant {
 	g := streamplane.TopicGrant{User: strings.TrimSpace(f.Get("user")), Permission: streamplane.Permission(f.Get("permission"))}
 	g.Default = f.Get("default") != "" || g.User == ""
 	if g.Default {
@@ -255,11 +255,11 @@ func grantOf(f url.Values) streamplane.TopicGrant {
 
 func (s *Server) handleTopicGrant(c *call) error {
 	instName, topic := c.r.PathValue("instance"), c.r.PathValue("topic")
-	f, err := postForm(c)
+	f, err := readForm(c)
 	if err != nil {
 		return err
 	}
-	_, err = c.api.GrantTopic(c.r.Context(), instName, topic, grantOf(f))
+	_, err = c.api.GrantTopic(c.r.Context(), instName, topic, topicGrantOf(f))
 	if err != nil {
 		if httpStatus(err) == http.StatusForbidden {
 			return err
@@ -275,11 +275,11 @@ func (s *Server) handleTopicGrant(c *call) error {
 
 func (s *Server) handleTopicRevoke(c *call) error {
 	instName, topic := c.r.PathValue("instance"), c.r.PathValue("topic")
-	f, err := postForm(c)
+	f, err := readForm(c)
 	if err != nil {
 		return err
 	}
-	if _, err := c.api.RevokeTopic(c.r.Context(), instName, topic, grantOf(f)); err != nil {
+	if _, err := c.api.RevokeTopic(c.r.Context(), instName, topic, topicGrantOf(f)); err != nil {
 		return err
 	}
 	return redirect(c, topicURL(instName, topic)+"#grants")

@@ -203,7 +203,7 @@ func (s *Server) handleTopicCreate(c *call) error {
 	if err != nil {
 		return err
 	}
-	f, err := postForm(c)
+	f, err := readForm(c)
 	if err != nil {
 		return err
 	}
@@ -230,9 +230,9 @@ func (s *Server) handleTopicCreate(c *call) error {
 	return redirect(c, topicURL(name, spec.Name))
 }
 
-// postForm is the posted form. The session's check reads the CSRF token
+// readForm is the posted form. The session's check reads the CSRF token
 // from the header htmx sends, so nothing may have parsed the body yet.
-func postForm(c *call) (url.Values, error) {
+func readForm(c *call) (url.Values, error) {
 	if err := c.r.ParseForm(); err != nil {
 		return nil, streamplane.Invalid("", "the form could not be read: %v", err)
 	}
@@ -315,7 +315,7 @@ func formConfigs(text string) (map[string]string, error) {
 // list shows which; otherwise it shows each refusal.
 func (s *Server) handleTopicDelete(c *call) error {
 	name := c.r.PathValue("instance")
-	f, err := postForm(c)
+	f, err := readForm(c)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"slices"
@@ -152,6 +153,42 @@ func TestConsoleTopics(t *testing.T) {
 	b.Do(chromedp.WaitVisible(chromedp.CSS(".message-table tbody tr")))
 	checkInert(t, b, `<script>window.pwned=1</script>`, hostileKey)
 
+	// A body over 4 KB is cut, with a download of the whole; it is found
+	// by its offset too.
+	big := strings.Repeat("0123456789", 500)
+	sent, err := s.Client.SendMessage(ctx, inst.Name, topic, streamplane.MessageSend{Value: &big})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Open(fmt.Sprintf("%s/messages?topic=%s&partition=%d&from_offset=%d&to_offset=%d", i, topic, sent.Partition, sent.Offset, sent.Offset))
+	b.Do(chromedp.WaitVisible(chromedp.CSS(".message-table tbody tr")))
+	if n := Eval[int](b, `document.querySelectorAll(".message-table tbody tr").length`); n != 1 {
+		t.Errorf("the search by offset found %d rows, want 1", n)
+	}
+	b.Do(chromedp.Click(chromedp.CSS(".message-table tbody tr td:nth-child(2) a")), chromedp.WaitVisible(chromedp.CSS("[data-message-body]")))
+	if got := b.Text("#body-h ~ .notice"); !strings.Contains(got, "first 4 KB") {
+		t.Errorf("the cut body's notice says %q", got)
+	}
+	if n := len(b.Text("[data-message-body]")); n != 4096 {
+		t.Errorf("the page shows %d bytes of the body, want 4096", n)
+	}
+	if got := Eval[string](b, `fetch(document.querySelector("#body-h ~ .notice a[download]").href).then(r => r.text())`); got != big {
+		t.Errorf("the download is %d bytes, want the whole %d", len(got), len(big))
+	}
+	// Bytes that are not UTF-8 show as hex and base64.
+	bin := base64.StdEncoding.EncodeToString([]byte{0xff, 0xfe, 0x00, 'A'})
+	sent, err = s.Client.SendMessage(ctx, inst.Name, topic, streamplane.MessageSend{ValueBase64: &bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Open(fmt.Sprintf("%s/topics/%s/messages/%d/%d", i, topic, sent.Partition, sent.Offset))
+	if hex := b.Text(`pre[aria-label="body as hex"]`); !strings.Contains(hex, "ff fe 00 41") {
+		t.Errorf("the binary body's hex is %q", hex)
+	}
+	if got := b.Text(`pre[aria-label="body as base64"]`); got != bin {
+		t.Errorf("the binary body's base64 is %q, want %q", got, bin)
+	}
+
 	// The live tail shows a record produced while it runs.
 	b.Open(i + "/topics/" + topic + "/live")
 	b.DoWithin(30*time.Second, chromedp.Poll[chromedp.Void](`document.getElementById("tail-status").textContent.startsWith("Tailing")`,
@@ -177,7 +214,7 @@ func TestConsoleTopics(t *testing.T) {
 	one := int32(0)
 	// On a fresh instance the group coordinator (__consumer_offsets) may
 	// still be coming up.
-	err := poll.Until(ctx, time.Second, time.Minute, func(ctx context.Context) error {
+	err = poll.Until(ctx, time.Second, time.Minute, func(ctx context.Context) error {
 		_, err := s.Client.ResetOffsets(ctx, inst.Name, group, streamplane.OffsetResetRequest{Topic: topic, Partition: &one, To: streamplane.ResetEarliest})
 		if err != nil && streamplane.ErrorCode(err) != streamplane.EUNAVAILABLE {
 			return poll.Stop(err)
