@@ -11,7 +11,6 @@ import (
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
 	"github.com/streamplane/streamplane/iam"
-	"github.com/streamplane/streamplane/kafkaruntime"
 )
 
 // api is a client of the env's API as the admin, to set up and check what
@@ -20,17 +19,6 @@ func (e *env) api() *client.Client {
 	c := client.New(e.URL)
 	c.Token = e.adminToken
 	return c
-}
-
-// instance creates an instance; with no task workers it stays CREATING,
-// which alarm rules and channels do not mind.
-func (e *env) instance(t *testing.T, name string) {
-	t.Helper()
-	spec := streamplane.InstanceSpec{Name: name, Version: kafkaruntime.Recommended().Version, Flavor: "kafka.2u4g.cluster",
-		BrokerCount: 3, StorageGBPerBroker: 100, Zones: []string{"az1", "az2", "az3"}}
-	if _, _, err := e.api().CreateInstance(context.Background(), spec); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // ruleForm is a valid rule as the create form posts it.

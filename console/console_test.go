@@ -316,3 +316,14 @@ func wantFieldError(t *testing.T, what string, resp *http.Response, page string,
 		t.Fatalf("%s: no error beside field %s:\n%s", what, field, page)
 	}
 }
+
+// instance creates an instance through the service; with no task workers
+// it stays CREATING, brokerless.
+func (e *env) instance(t *testing.T, name string) {
+	t.Helper()
+	spec := streamplane.InstanceSpec{Name: name, Version: kafkaruntime.Recommended().Version, Flavor: "kafka.2u4g.cluster",
+		BrokerCount: 3, StorageGBPerBroker: 100, Zones: []string{"az1", "az2", "az3"}}
+	if _, _, err := e.svc.CreateInstance(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+}

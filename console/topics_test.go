@@ -1,27 +1,13 @@
 package console_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
-	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/iam"
-	"github.com/streamplane/streamplane/kafkaruntime"
 )
-
-// instance creates an instance that stays CREATING (the env runs no
-// tasks): the API answers about it, but nothing needing brokers.
-func (e *env) instance(t *testing.T, name string) {
-	t.Helper()
-	spec := streamplane.InstanceSpec{Name: name, Version: kafkaruntime.Recommended().Version, Flavor: "kafka.2u4g.cluster",
-		BrokerCount: 3, StorageGBPerBroker: 100, Zones: []string{"az1", "az2", "az3"}}
-	if _, _, err := e.svc.CreateInstance(context.Background(), spec); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // The create form posts through the API: its refusal shows beside the
 // field it names, with what the user typed, escaped.

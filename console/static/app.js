@@ -110,7 +110,16 @@
         while (el.children.length > max) el.removeChild(el.lastChild);
       });
       es.addEventListener("status", function (ev) { if (status) status.textContent = ev.data; });
-      es.onerror = function () { if (status) status.textContent = "Disconnected; retrying…"; };
+      // A stream the server ended for good (its time is up) is CLOSED:
+      // keep the server's last word then; otherwise the browser retries.
+      es.onerror = function () {
+        if (!status) return;
+        if (es.readyState === EventSource.CLOSED) {
+          if (!status.textContent) status.textContent = "The live tail has ended.";
+        } else {
+          status.textContent = "Disconnected; retrying…";
+        }
+      };
     });
   }
   function stopTails() {
