@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -24,6 +27,8 @@ import (
 	"github.com/streamplane/streamplane/sqlite"
 	"github.com/streamplane/streamplane/task"
 	"github.com/streamplane/streamplane/workflow"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // consoleLoads is how many times each page is loaded, cold (the browser's
@@ -211,4 +216,74 @@ func (r *pageResult) rows(what string) []row {
 		detail: fmt.Sprintf("medians of %d cold loads (cache off) in headless Chromium; %s the target (< %s, < %d KB)",
 			consoleLoads, verdict, consoleInteractiveTarget, consoleWeightTarget>>10),
 	}}
+}
+
+// The message browser's measurement: a topic of consoleMessageRecords
+// records whose timestamps span an hour, on the shared large instance,
+// browsed in the console by a ten-minute window and by the whole hour.
+const (
+	consoleMessageTopic   = "bench-console-messages"
+	consoleMessageRecords = 300_000
+)
+
+func measureConsoleMessages(ctx context.Context, env *benchEnv) ([]row, error) {
+	srv, inst, err := env.LargeInstance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kafkaClient(inst, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RequiredAcks(kgo.LeaderAck()),
+		kgo.DisableIdempotentWrite(), kgo.ProducerLinger(20*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	if _, err := adm.CreateTopic(ctx, 6, 3, nil, consoleMessageTopic); err != nil {
+		return nil, fmt.Errorf("create %s: %w", consoleMessageTopic, err)
+	}
+	defer adm.DeleteTopic(context.Background(), consoleMessageTopic)
+	base := time.Now().Add(-time.Hour - time.Minute).Truncate(time.Minute)
+	step := time.Hour / consoleMessageRecords
+	payload := strings.Repeat("lorem ipsum dolor sit amet ", 3)
+	var failed atomic.Int64
+	for i := range consoleMessageRecords {
+		cl.Produce(ctx, &kgo.Record{Topic: consoleMessageTopic, Partition: int32(i % 6), Timestamp: base.Add(time.Duration(i) * step),
+			Key: fmt.Appendf(nil, "key-%d", i%10_000), Value: fmt.Appendf(nil, `{"seq":%d,"text":"%s"}`, i, payload)},
+			func(_ *kgo.Record, err error) {
+				if err != nil {
+					failed.Add(1)
+				}
+			})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return nil, err
+	}
+	if n := failed.Load(); n > 0 {
+		return nil, fmt.Errorf("%d records were refused", n)
+	}
+
+	b, err := newBenchBrowser(srv.client.BaseURL, srv.client.Token)
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+	const layout = "2006-01-02T15:04"
+	mid := base.Add(25 * time.Minute)
+	var rows []row
+	for _, w := range []struct {
+		label    string
+		from, to time.Time
+	}{
+		{"a ten-minute window", mid, mid.Add(10 * time.Minute)},
+		{"the whole hour", base, base.Add(time.Hour)},
+	} {
+		q := url.Values{"topic": {consoleMessageTopic}, "from": {w.from.UTC().Format(layout)}, "to": {w.to.UTC().Format(layout)}}
+		path := "/instances/" + url.PathEscape(inst.Name) + "/messages?" + q.Encode()
+		r, err := b.measure(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		rows = append(rows, r.rows(fmt.Sprintf("console message browser, newest first, %s of %d records (6 partitions)", w.label, consoleMessageRecords))...)
+	}
+	return rows, nil
 }

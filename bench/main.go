@@ -50,6 +50,7 @@ var measurements = []measurement{
 	{"metricstore", measureMetricStore},
 	{"collection", measureCollection},
 	{"console", measureConsole},
+	{"console", measureConsoleMessages},
 }
 
 func main() {
