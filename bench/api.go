@@ -28,35 +28,13 @@ import (
 // what the API reads, and no supervisor acts on them.
 func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
 	records, requests := env.opts.records, env.opts.requests
-	dir, err := os.MkdirTemp("", "streamplane-bench-api-")
+	seeded, err := newSeededAPI(ctx, records)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "streamplane.db"))
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	if err := seed(ctx, store, records); err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.DiscardHandler)
-	cache := &kafkaruntime.Cache{Dir: dir}
-	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, store, cache, log)
-	wf := (&workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}).Workflows()
-	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log}
-	// Every request is authenticated: the admin's token, as the server's
-	// first start makes it.
-	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log}
-	if _, err := ids.Bootstrap(ctx, dir); err != nil {
-		return nil, err
-	}
-	token, err := readToken(dir)
-	if err != nil {
-		return nil, err
-	}
-	srv := httptest.NewServer((&api.Server{Service: svc, Identity: ids, Log: log}).Handler())
+	defer seeded.close()
+	token := seeded.token
+	srv := httptest.NewServer(seeded.handler)
 	defer srv.Close()
 
 	var rows []row
@@ -80,6 +58,57 @@ func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
 		return nil, err
 	}
 	return append(rows, guard...), nil
+}
+
+// seededAPI is the REST API over a store of n instance records (3 brokers
+// each) with no task workers and no supervisor: the records are what is
+// read, nothing acts on them. Every request is authenticated with the
+// admin's token, as the server's first start makes it.
+type seededAPI struct {
+	dir     string
+	store   *sqlite.DB
+	handler http.Handler
+	token   string
+}
+
+func newSeededAPI(ctx context.Context, records int) (_ *seededAPI, err error) {
+	dir, err := os.MkdirTemp("", "streamplane-bench-api-")
+	if err != nil {
+		return nil, err
+	}
+	a := &seededAPI{dir: dir}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.store, err = sqlite.Open(ctx, filepath.Join(dir, "streamplane.db")); err != nil {
+		return nil, err
+	}
+	if err := seed(ctx, a.store, records); err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	cache := &kafkaruntime.Cache{Dir: dir}
+	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, a.store, cache, log)
+	wf := (&workflow.Env{Store: a.store, Provisioner: prov, Runtimes: cache, Log: log}).Workflows()
+	svc := &service.Service{Store: a.store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log}
+	ids := &identity.Service{Store: a.store, Throttle: authn.NewThrottle(), Log: log}
+	if _, err := ids.Bootstrap(ctx, dir); err != nil {
+		return nil, err
+	}
+	if a.token, err = readToken(dir); err != nil {
+		return nil, err
+	}
+	a.handler = (&api.Server{Service: svc, Identity: ids, Log: log}).Handler()
+	return a, nil
+}
+
+func (a *seededAPI) close() {
+	if a.store != nil {
+		a.store.Close()
+	}
+	os.RemoveAll(a.dir)
 }
 
 // timeGET times n sequential GETs of u with the API token after warmup

@@ -6,10 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"net/url"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,16 +15,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"github.com/streamplane/streamplane/api"
-	"github.com/streamplane/streamplane/authn"
 	"github.com/streamplane/streamplane/console"
-	"github.com/streamplane/streamplane/identity"
-	"github.com/streamplane/streamplane/kafkaruntime"
-	"github.com/streamplane/streamplane/provision/local"
-	"github.com/streamplane/streamplane/service"
-	"github.com/streamplane/streamplane/sqlite"
-	"github.com/streamplane/streamplane/task"
-	"github.com/streamplane/streamplane/workflow"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -49,40 +38,18 @@ const (
 // bytes the page and its assets weigh.
 func measureConsole(ctx context.Context, env *benchEnv) ([]row, error) {
 	records := env.opts.records
-	dir, err := os.MkdirTemp("", "streamplane-bench-console-")
+	seeded, err := newSeededAPI(ctx, records)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "streamplane.db"))
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	if err := seed(ctx, store, records); err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.DiscardHandler)
-	cache := &kafkaruntime.Cache{Dir: dir}
-	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, store, cache, log)
-	wf := (&workflow.Env{Store: store, Provisioner: prov, Runtimes: cache, Log: log}).Workflows()
-	svc := &service.Service{Store: store, Provisioner: prov, Runtimes: cache, Engine: &task.Engine{}, Workflows: wf, Log: log}
-	ids := &identity.Service{Store: store, Throttle: authn.NewThrottle(), Log: log}
-	if _, err := ids.Bootstrap(ctx, dir); err != nil {
-		return nil, err
-	}
-	token, err := readToken(dir)
-	if err != nil {
-		return nil, err
-	}
-	apiHandler := (&api.Server{Service: svc, Identity: ids, Log: log}).Handler()
+	defer seeded.close()
 	mux := http.NewServeMux()
-	mux.Handle("/api/", apiHandler)
-	mux.Handle("/", (&console.Server{API: apiHandler, Log: log}).Handler())
+	mux.Handle("/api/", seeded.handler)
+	mux.Handle("/", (&console.Server{API: seeded.handler, Log: slog.New(slog.DiscardHandler)}).Handler())
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	b, err := newBenchBrowser(srv.URL, token)
+	b, err := newBenchBrowser(srv.URL, seeded.token)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +59,7 @@ func measureConsole(ctx context.Context, env *benchEnv) ([]row, error) {
 		{"instance list", "/instances"},
 		{"instance list, filtered by tag", "/instances?tag=team%3Dpayments"},
 		{"instance page", "/instances/bench-0000"},
+		{"metrics charts", "/instances/bench-0000/metrics"},
 		{"tasks", "/tasks"},
 		{"IAM users", "/iam/users"},
 		{"policies", "/iam/policies"},
