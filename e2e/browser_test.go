@@ -267,3 +267,7 @@ func (b *Browser) Dialogs() []string {
 func clickTheme() chromedp.Action[chromedp.Void] {
 	return chromedp.Click(chromedp.CSS("[data-theme-toggle]"))
 }
+
+func chromedpClick(css string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(css))
+}
