@@ -235,7 +235,7 @@ func TestContentSecurityPolicy(t *testing.T) {
 	e := newEnv(t)
 	e.user(t, "ann", iam.FullAccess)
 	b := e.browser(t)
-	resp, page := b.get("/login")
+	resp, _ := b.get("/login")
 	csp := resp.Header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"} {
 		if !strings.Contains(csp, want) {
@@ -243,8 +243,10 @@ func TestContentSecurityPolicy(t *testing.T) {
 		}
 	}
 	b.signIn("ann")
-	for _, path := range []string{"/login", "/instances", "/no-such-page"} {
-		resp, page = b.get(path)
+	e.instance(t, "demo")
+	for _, path := range []string{"/login", "/instances", "/instances/new", "/instances/demo", "/instances/demo/alarms",
+		"/tasks", "/iam/users", "/iam/tokens", "/iam/policies", "/iam/simulate", "/iam/projects", "/audit", "/alarm-channels", "/no-such-page"} {
+		resp, page := b.get(path)
 		if resp.Header.Get("Content-Security-Policy") != csp {
 			t.Errorf("%s: CSP %q, want %q", path, resp.Header.Get("Content-Security-Policy"), csp)
 		}
