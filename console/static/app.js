@@ -39,11 +39,12 @@
     }
   });
 
-  // Confirmation of destructive forms that are not htmx-driven
-  // (data-confirm on the form); htmx's hx-confirm covers the rest.
+  // Confirmation of destructive forms: data-confirm on the form, or on
+  // the submit button that does the damage (a form that also previews).
   document.addEventListener("submit", function (ev) {
     var f = ev.target;
-    var msg = f.getAttribute && f.getAttribute("data-confirm");
+    var by = ev.submitter;
+    var msg = (by && by.getAttribute("data-confirm")) || (f.getAttribute && f.getAttribute("data-confirm"));
     if (msg && !window.confirm(msg)) {
       ev.preventDefault();
       ev.stopImmediatePropagation();
