@@ -73,6 +73,10 @@ type instanceListView struct {
 	CanCreate bool
 	// Busy says an instance shown is changing: the list polls until none is.
 	Busy bool
+	// Failed says an instance shown failed to be created: the list offers
+	// to clear those away. Cleared is how many the last clearing removed.
+	Failed  bool
+	Cleared string
 }
 
 func (s *Server) handleInstanceList(c *call) error {
@@ -84,7 +88,9 @@ func (s *Server) handleInstanceList(c *call) error {
 	v := instanceListView{List: list, Filter: f, Query: f.query(), CSV: "/instances.csv?" + f.query(),
 		Pager:    newPager("/instances?"+f.query(), list.Offset, list.Limit, len(list.Instances), list.Total),
 		Statuses: instanceStatuses, CanCreate: c.canCreate(f.Project)}
+	v.Cleared = c.r.URL.Query().Get("cleared")
 	for _, inst := range list.Instances {
+		v.Failed = v.Failed || inst.Status == streamplane.InstanceCreateFailed
 		switch inst.Status {
 		case streamplane.InstanceCreating, streamplane.InstanceChanging, streamplane.InstanceRestarting, streamplane.InstanceDeleting:
 			v.Busy = true

@@ -12,6 +12,7 @@ import (
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/client"
 	"github.com/streamplane/streamplane/iam"
+	"github.com/streamplane/streamplane/kafkaruntime"
 )
 
 // wizardForm is a valid create form as the wizard's defaults fill it, with
@@ -315,5 +316,27 @@ func TestInstanceCSVLinkKeepsFilters(t *testing.T) {
 	_, page := b.get("/instances?status=RUNNING&tag=env%3Dprod")
 	if !strings.Contains(page, `href="/instances.csv?status=RUNNING&amp;tag=env%3Dprod&amp;"`) {
 		t.Errorf("the CSV link does not carry the filters:\n%s", page)
+	}
+}
+
+// The runtimes page lists the catalog; a broker page of an instance that
+// has no brokers yet is not found; clearing failed creations goes
+// through the API and back to the list.
+func TestRuntimesBrokerAndClearFailed(t *testing.T) {
+	e := newEnv(t)
+	e.instance(t, "demo")
+	e.user(t, "ann", iam.FullAccess)
+	b := e.browser(t)
+	csrf := b.signIn("ann")
+	resp, page := b.get("/runtimes")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, kafkaruntime.Recommended().Version) || !strings.Contains(page, "recommended") {
+		t.Errorf("the runtimes page answered %d:\n%s", resp.StatusCode, page)
+	}
+	if resp, _ := b.get("/instances/demo/brokers/7"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a broker the instance does not have answered %d, want 404", resp.StatusCode)
+	}
+	resp, _ = b.do("POST", "/instances/clear-failed", url.Values{"_csrf": {csrf}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/instances?cleared=0" {
+		t.Errorf("clearing failed creations answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

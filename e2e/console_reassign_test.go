@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +12,8 @@ import (
 	"github.com/streamplane/streamplane/poll"
 )
 
-// Partition reassignment in the console, on real brokers: a topic of one
+// Partition reassignment in the console, on real brokers, then a broker's
+// page and the Kafka versions: a topic of one
 // replica per partition is previewed onto brokers 0 and 1 with two
 // replicas (nothing moves), then applied after the confirmation, and the
 // topic ends with two replicas of every partition on those brokers.
@@ -65,4 +67,17 @@ func TestConsoleReassign(t *testing.T) {
 	}
 	b.Open("/instances/" + inst.Name + "/reassignments")
 	b.Accessibility("moves in progress")
+
+	// A broker's page shows its log, as the API reads it.
+	b.Open("/instances/" + inst.Name)
+	b.Do(chromedpClick(`a[href$="/brokers/0"]`))
+	b.waitFor(30*time.Second, "broker 0's log", `document.querySelector("main pre") !== null && document.querySelector("main pre").textContent.includes("INFO")`)
+	b.Screenshot("instance-broker")
+	b.Accessibility("broker page")
+	b.Open("/runtimes")
+	if got := b.Text("main tbody"); !strings.Contains(got, inst.Version) {
+		t.Errorf("the Kafka versions page does not list %s:\n%s", inst.Version, got)
+	}
+	b.Screenshot("runtimes")
+	b.Accessibility("Kafka versions")
 }
