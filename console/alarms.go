@@ -87,7 +87,7 @@ func (s *Server) alarmsPage(c *call) (*view, error) {
 	if av.Filter.From != "" {
 		t, ok := parseFormTime(av.Filter.From)
 		if !ok {
-			return nil, refused("from", "from must be a time such as 2026-11-21T10:00:00 (UTC), got %q", av.Filter.From)
+			return nil, fieldError("from", "from must be a time such as 2026-11-21T10:00:00 (UTC), got %q", av.Filter.From)
 		}
 		opts.From = &t
 	}
@@ -128,7 +128,7 @@ func ruleOf(form url.Values) (streamplane.AlarmRule, error) {
 		return r, err
 	}
 	if th == nil {
-		return r, refused("threshold", "threshold is required: the value the metric is compared with")
+		return r, fieldError("threshold", "threshold is required: the value the metric is compared with")
 	}
 	r.Threshold = *th
 	p, err := optionalInt(form, "periods")

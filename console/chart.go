@@ -118,14 +118,14 @@ func metricOptions(q url.Values) (client.MetricOptions, error) {
 	if s := q.Get("broker"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return o, refused("broker", "broker must be a node id, got %q", s)
+			return o, fieldError("broker", "broker must be a node id, got %q", s)
 		}
 		o.Broker = &n
 	}
 	if s := q.Get("partition"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return o, refused("partition", "partition must be a whole number, got %q", s)
+			return o, fieldError("partition", "partition must be a whole number, got %q", s)
 		}
 		o.Partition = &n
 	}
@@ -152,7 +152,7 @@ func metricOptions(q url.Values) (client.MetricOptions, error) {
 		}
 		t, ok := parseFormTime(s)
 		if !ok {
-			return o, refused(f.name, "%s must be a time such as 2026-11-21T10:00:00Z, got %q", f.name, s)
+			return o, fieldError(f.name, "%s must be a time such as 2026-11-21T10:00:00Z, got %q", f.name, s)
 		}
 		*f.dst = &t
 	}
@@ -160,7 +160,7 @@ func metricOptions(q url.Values) (client.MetricOptions, error) {
 		if r := q.Get("range"); r != "" {
 			i := slices.IndexFunc(metricRanges, func(m metricRange) bool { return m.Key == r })
 			if i < 0 {
-				return o, refused("range", "range must be one of 1h, 6h, 24h or 7d, got %q", r)
+				return o, fieldError("range", "range must be one of 1h, 6h, 24h or 7d, got %q", r)
 			}
 			to := time.Now().UTC()
 			if o.To != nil {
@@ -173,7 +173,7 @@ func metricOptions(q url.Values) (client.MetricOptions, error) {
 	if s := q.Get("step"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return o, refused("step", "step must be a duration such as 60s or 5m, got %q", s)
+			return o, fieldError("step", "step must be a duration such as 60s or 5m, got %q", s)
 		}
 		o.Step = d
 	} else if o.From != nil {

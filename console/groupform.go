@@ -3,26 +3,16 @@ package console
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/client"
 )
 
 // Form values become the API's typed fields here, for the forms of the
 // groups, metrics and alarms pages. A value that does not even parse
 // (letters in a number) is refused as the API refuses a wrong field, so it
 // lands next to its input; everything that parses is the API's to judge.
-
-// refused is a refusal of one field, shaped as the API's answer.
-func refused(field, format string, args ...any) error {
-	return &client.Error{StatusCode: http.StatusBadRequest,
-		App: streamplane.Error{Code: streamplane.EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}}
-}
 
 // optionalInt reads an optional integer: nil when the field is empty.
 func optionalInt(form url.Values, field string) (*int, error) {
@@ -32,7 +22,7 @@ func optionalInt(form url.Values, field string) (*int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return nil, refused(field, "%s must be a whole number, got %q", field, s)
+		return nil, fieldError(field, "%s must be a whole number, got %q", field, s)
 	}
 	return &n, nil
 }
@@ -45,7 +35,7 @@ func formInt64(form url.Values, field string) (*int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return nil, refused(field, "%s must be a whole number, got %q", field, s)
+		return nil, fieldError(field, "%s must be a whole number, got %q", field, s)
 	}
 	return &n, nil
 }
@@ -58,7 +48,7 @@ func formFloat(form url.Values, field string) (*float64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return nil, refused(field, "%s must be a number, got %q", field, s)
+		return nil, fieldError(field, "%s must be a number, got %q", field, s)
 	}
 	return &f, nil
 }
@@ -99,7 +89,7 @@ func formTime(form url.Values, field string) (*time.Time, error) {
 	}
 	t, ok := parseFormTime(s)
 	if !ok {
-		return nil, refused(field, "%s must be a time such as 2026-11-21T10:00:00 (UTC) or 2026-11-21T10:00:00Z, got %q", field, s)
+		return nil, fieldError(field, "%s must be a time such as 2026-11-21T10:00:00 (UTC) or 2026-11-21T10:00:00Z, got %q", field, s)
 	}
 	return &t, nil
 }

@@ -125,7 +125,7 @@ func (s *Server) handleInstanceCreate(c *call) error {
 // the API refuses, naming the field; everything else is the API's to check.
 func instanceSpecOf(r *http.Request) (streamplane.InstanceSpec, error) {
 	if err := r.ParseForm(); err != nil {
-		return streamplane.InstanceSpec{}, formRefusal(streamplane.Invalid("", "the form could not be read: %v", err))
+		return streamplane.InstanceSpec{}, fieldError("", "the form could not be read: %v", err)
 	}
 	f := r.PostForm
 	spec := streamplane.InstanceSpec{
@@ -162,7 +162,7 @@ func formInt(f url.Values, field string) (int, error) {
 	s := strings.TrimSpace(f.Get(field))
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, formRefusal(streamplane.Invalid(field, "%s must be a whole number, got %q", field, s))
+		return 0, fieldError(field, "%s must be a whole number, got %q", field, s)
 	}
 	return n, nil
 }
@@ -177,17 +177,11 @@ func parseTags(text string) (map[string]string, error) {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, formRefusal(streamplane.Invalid("tags", "tag %q needs the form key=value, one per line", line))
+			return nil, fieldError("tags", "tag %q needs the form key=value, one per line", line)
 		}
 		tags[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return tags, nil
-}
-
-// formRefusal is a refusal of the console's own form reading, shaped as
-// the API's so renderForm shows it beside its field.
-func formRefusal(e *streamplane.Error) error {
-	return &client.Error{StatusCode: http.StatusBadRequest, App: *e}
 }
 
 // fieldOnForm maps a refusal naming a part of a field (the API names a

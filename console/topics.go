@@ -285,12 +285,6 @@ func formInts(f url.Values, into map[string]*int) error {
 	return nil
 }
 
-// fieldError is a refusal of the console's own form parsing, shaped as
-// the API's so the form shows it beside its field.
-func fieldError(field, format string, args ...any) error {
-	return &client.Error{StatusCode: http.StatusBadRequest, App: *streamplane.Invalid(field, format, args...)}
-}
-
 // formConfigs reads topic configs written one per line as name=value.
 func formConfigs(text string) (map[string]string, error) {
 	out := map[string]string{}
