@@ -72,3 +72,33 @@ type Provisioner interface {
 	// Zones are the zones brokers can be placed in.
 	Zones() []string
 }
+
+// MirrorFiles are what a migration's MirrorMaker 2 process runs with.
+type MirrorFiles struct {
+	// Properties is mm2.properties. It may name the other files by their
+	// path under MirrorDir.
+	Properties []byte
+	// Files are more files beside it (CA bundles), by base name.
+	Files map[string][]byte
+}
+
+// MirrorRunner runs migrations' MirrorMaker 2 processes (DESIGN §12):
+// detached, supervised processes of the instance's runtime, like brokers,
+// adopted after a server restart. Every method is idempotent.
+type MirrorRunner interface {
+	// MirrorDir is where the migration's files live.
+	MirrorDir(m *Migration) string
+	// ConfigureMirror writes the migration's files (secrets inside: 0600).
+	ConfigureMirror(ctx context.Context, m *Migration, files MirrorFiles) error
+	// StartMirror starts MirrorMaker with the instance's runtime, or
+	// adopts the process already running.
+	StartMirror(ctx context.Context, inst *Instance, m *Migration) (Process, error)
+	// StopMirror stops it, gracefully within the timeout, then by force.
+	StopMirror(ctx context.Context, m *Migration, graceful time.Duration) error
+	// InspectMirror reports whether its process runs.
+	InspectMirror(m *Migration) (Process, bool)
+	// MirrorLogs returns the last lines of its log.
+	MirrorLogs(ctx context.Context, m *Migration, lines int) (string, error)
+	// ForgetMirror stops it and removes its files and logs.
+	ForgetMirror(ctx context.Context, m *Migration) error
+}
