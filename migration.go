@@ -344,8 +344,7 @@ type MigrationStore interface {
 	// SaveMigrationObserved saves state, reason and process without
 	// changing the resource version.
 	SaveMigrationObserved(m *Migration) error
-	// PurgeMigrations removes every migration record of an instance.
-	PurgeMigrations(instanceID string) error
+	// (PurgeInstance removes an instance's migrations and their secrets.)
 }
 
 // MigrationStatus is a migration with how far along it is, read live from

@@ -22,6 +22,7 @@ type Tx interface {
 	Now() time.Time
 	AlarmStore
 	AlarmChannelStore
+	MigrationStore
 
 	// Instance returns the instance with this id, or, failing that, the
 	// instance not yet deleted with this name. ENOTFOUND otherwise.

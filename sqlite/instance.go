@@ -210,6 +210,8 @@ func (t *tx) PurgeInstance(id string) error {
 		`DELETE FROM tasks WHERE instance_id = ?`,
 		`DELETE FROM brokers WHERE instance_id = ?`,
 		`DELETE FROM kafka_users WHERE instance_id = ?`,
+		`DELETE FROM secrets WHERE owner IN (SELECT id FROM migrations WHERE instance_id = ?)`,
+		`DELETE FROM migrations WHERE instance_id = ?`,
 		`DELETE FROM port_reservations WHERE owner = ?`,
 		`DELETE FROM secrets WHERE owner = ?`,
 		`DELETE FROM alarm_states WHERE rule_id IN (SELECT id FROM alarm_rules WHERE instance_id = ?)`,
