@@ -68,6 +68,14 @@ const (
 	// events the capacity watcher starts on its own.
 	TaskExpandStorage = "expand_storage"
 	TaskCapacityEvent = "capacity_event"
+
+	// Migrations (migration.go): each change of a migration task holds
+	// the instance while MirrorMaker is reconfigured.
+	TaskCreateMigration = "create_migration"
+	TaskUpdateMigration = "update_migration"
+	TaskPauseMigration  = "pause_migration"
+	TaskResumeMigration = "resume_migration"
+	TaskDeleteMigration = "delete_migration"
 )
 
 // StepStatus is the state of one step of a task.
