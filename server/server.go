@@ -97,6 +97,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// Changes inside an instance are tasks on the same engine; their steps
 	// are the service's own rules.
 	maps.Copy(workflows, svc.ChangeWorkflows())
+	maps.Copy(workflows, svc.MigrationWorkflows())
 	engine := &task.Engine{Store: store, Owner: owner, Log: log, Workflows: workflows, FaultExitAfterStep: cfg.FaultExitAfterStep,
 		StatusOf: api.StatusOf}
 	svc.Engine = engine
