@@ -104,6 +104,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts,
 		UsageInterval: cfg.UsageInterval, Capacity: svc.WatchCapacity}
+	// Migrations' MirrorMaker processes, watched like brokers.
+	mirrors := &supervisor.Mirrors{Store: store, Runner: prov, Admin: pool, Log: log, Interval: cfg.SupervisorInterval}
 
 	mon, err := newMonitoring(cfg, store, prov, pool, vault, log)
 	if err != nil {
@@ -141,8 +143,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); engine.Run(ctx) }()
+	go func() { defer wg.Done(); mirrors.Run(ctx) }()
 	go func() { defer wg.Done(); mon.run(ctx, log) }()
 	go func() { defer wg.Done(); sup.Run(ctx) }()
 	go func() { defer wg.Done(); ids.KeepTidy(ctx) }()
