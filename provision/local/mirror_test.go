@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,13 +15,13 @@ import (
 	"github.com/streamplane/streamplane/poll"
 )
 
-// fakeJava stands in for the JVM: it prints a line, keeps its arguments on
-// its command line (as java does) and exits on SIGTERM like a JVM whose
-// shutdown hooks ran.
+// fakeJava stands in for the JVM: it keeps its arguments on its command
+// line (as java does), prints a line once it handles SIGTERM and exits on
+// it like a JVM whose shutdown hooks ran.
 const fakeJava = `#!/bin/sh
+trap 'kill $child 2>/dev/null; echo "fake MirrorMaker stopping"; exit 0' TERM
 echo "fake MirrorMaker $$ started"
 sleep 300 & child=$!
-trap 'kill $child; echo "fake MirrorMaker stopping"; exit 0' TERM
 wait $child
 `
 
@@ -57,6 +58,25 @@ func startMirror(t *testing.T, p *Provisioner, inst *streamplane.Instance, m *st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Kill(-proc.PID, syscall.SIGKILL) }) // Setsid: its pid is its group
+	// The fake forks its sleep, and until the fork execs it too names the
+	// config; a JVM forks nothing. Wait for that to pass.
+	config := p.layout.mirrorConfigFile(m.InstanceID, m.ID)
+	err = poll.Until(context.Background(), 5*time.Millisecond, 10*time.Second, func(context.Context) error {
+		n := 0
+		eachLiveProc(func(pi procInfo) bool {
+			if pi.runs(config) {
+				n++
+			}
+			return true
+		})
+		if n != 1 {
+			return fmt.Errorf("%d processes name %s", n, config)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return proc
 }
 
