@@ -64,3 +64,34 @@ func (l layout) metricsConfigFile(instanceID string, node int) string {
 func (l layout) pidFile(instanceID string, node int) string {
 	return filepath.Join(l.brokerDir(instanceID, node), "broker.pid")
 }
+
+// A migration's MirrorMaker 2 lives beside the brokers, under the instance,
+// so that deleting the instance takes it too:
+//
+//	<root>/<instance-id>/mirrors/<migration-id>/mm2.properties
+//	                                           /<CA bundles>
+//	                                           /logs      (server.log, stdout.log)
+//	                                           /mm2.pid
+func (l layout) mirrorDir(instanceID, migrationID string) string {
+	return filepath.Join(l.root, instanceID, "mirrors", migrationID)
+}
+
+func (l layout) mirrorConfigFile(instanceID, migrationID string) string {
+	return filepath.Join(l.mirrorDir(instanceID, migrationID), "mm2.properties")
+}
+
+func (l layout) mirrorLogDir(instanceID, migrationID string) string {
+	return filepath.Join(l.mirrorDir(instanceID, migrationID), "logs")
+}
+
+func (l layout) mirrorServerLog(instanceID, migrationID string) string {
+	return filepath.Join(l.mirrorLogDir(instanceID, migrationID), "server.log")
+}
+
+func (l layout) mirrorStdoutLog(instanceID, migrationID string) string {
+	return filepath.Join(l.mirrorLogDir(instanceID, migrationID), "stdout.log")
+}
+
+func (l layout) mirrorPidFile(instanceID, migrationID string) string {
+	return filepath.Join(l.mirrorDir(instanceID, migrationID), "mm2.pid")
+}
