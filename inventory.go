@@ -56,8 +56,9 @@ type InventoryTopic struct {
 	// Configs are the topic's own settings (not defaults, not sensitive).
 	Configs map[string]string `json:"configs,omitempty"`
 	// Rates over the sample: records from end offsets, bytes from the
-	// growth of the leader replicas' logs (a deletion by retention within
-	// the sample makes it low; it is never negative).
+	// growth of the leader replicas' logs, so bytes as stored (compressed
+	// batches), which is what an instance takes in. A deletion by
+	// retention within the sample makes it low; it is never negative.
 	BytesInPerSec   float64 `json:"bytes_in_per_sec"`
 	RecordsInPerSec float64 `json:"records_in_per_sec"`
 	// LastWrite is the newest record's timestamp, when known.
