@@ -115,7 +115,7 @@ func (r *MigrationReadings) Cutover() []CutoverCheck {
 		g := r.Groups[name]
 		c := CutoverCheck{Group: name, Reasons: []string{}}
 		if g.SourceMembers > 0 || (g.SourceState != "" && g.SourceState != "Empty" && g.SourceState != "Dead") {
-			c.Reasons = append(c.Reasons, fmt.Sprintf("%d consumers still read from the source (%s); stop them first", g.SourceMembers, g.SourceState))
+			c.Reasons = append(c.Reasons, fmt.Sprintf("consumers still read from the source (the group is %s there); stop them first", g.SourceState))
 		}
 		if g.TargetMembers > 0 {
 			c.Reasons = append(c.Reasons, fmt.Sprintf("%d consumers read from the instance already; MirrorMaker no longer syncs this group's offsets", g.TargetMembers))

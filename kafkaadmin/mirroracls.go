@@ -3,6 +3,11 @@ package kafkaadmin
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 )
@@ -58,4 +63,50 @@ func (c *Client) GrantMirror(ctx context.Context, principal string, topics, grou
 		}
 	}
 	return nil
+}
+
+// CopyTopicACLs creates on the instance the topic ACLs a migration copies
+// from its source (sync_acls). Creating one again is a no-op.
+func (c *Client) CopyTopicACLs(ctx context.Context, acls []streamplane.InventoryACL) error {
+	var creations []kmsg.CreateACLsRequestCreation
+	for _, a := range acls {
+		op, err := kmsg.ParseACLOperation(strings.ToLower(a.Operation))
+		if err != nil {
+			return fmt.Errorf("copy ACL on topic %s: %w", a.ResourceName, err)
+		}
+		perm, err := kmsg.ParseACLPermissionType(strings.ToLower(a.Permission))
+		if err != nil {
+			return fmt.Errorf("copy ACL on topic %s: %w", a.ResourceName, err)
+		}
+		pattern, err := kmsg.ParseACLResourcePatternType(strings.ToLower(a.PatternType))
+		if err != nil {
+			return fmt.Errorf("copy ACL on topic %s: %w", a.ResourceName, err)
+		}
+		cr := kmsg.NewCreateACLsRequestCreation()
+		cr.ResourceType, cr.ResourceName, cr.ResourcePatternType = kmsg.ACLResourceTypeTopic, a.ResourceName, pattern
+		cr.Principal, cr.Host, cr.Operation, cr.PermissionType = a.Principal, a.Host, op, perm
+		creations = append(creations, cr)
+	}
+	if len(creations) == 0 {
+		return nil
+	}
+	req := kmsg.NewPtrCreateACLsRequest()
+	req.Creations = creations
+	resp, err := req.RequestWith(ctx, c.kcl)
+	if err != nil {
+		return fmt.Errorf("copy topic ACLs: %w", err)
+	}
+	for i, r := range resp.Results {
+		if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
+			return fmt.Errorf("copy ACL on topic %s: %w", acls[i].ResourceName, withMessage(err, deref(r.ErrorMessage)))
+		}
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

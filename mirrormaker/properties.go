@@ -92,10 +92,14 @@ func Properties(in Input) ([]byte, error) {
 		// Set for both 3.9 and 4.x alike: 3.9's default (.*[\-\.]internal)
 		// would drop a user's "orders-internal" that 4.x copies. These are
 		// Kafka's own topics and MirrorMaker's, wherever they came from.
-		flow + "topics.exclude":                      `mm2.*\.internal,.*\.checkpoints\.internal,.*\.replica,__.*`,
-		flow + "refresh.topics.interval.seconds":     "10",
-		flow + "sync.topic.configs.enabled":          strconv.FormatBool(m.SyncTopicConfigs),
-		flow + "sync.topic.acls.enabled":             strconv.FormatBool(m.SyncACLs),
+		flow + "topics.exclude":                  `mm2.*\.internal,.*\.checkpoints\.internal,.*\.replica,__.*`,
+		flow + "refresh.topics.interval.seconds": "10",
+		flow + "sync.topic.configs.enabled":      strconv.FormatBool(m.SyncTopicConfigs),
+		// Never MirrorMaker's own ACL sync: it would need to alter the
+		// instance's ACLs, a right no client-facing principal has. The
+		// migration's task copies the source's topic ACLs itself, with
+		// the control plane's admin client (sync_acls).
+		flow + "sync.topic.acls.enabled":             "false",
 		flow + "emit.heartbeats.enabled":             "true",
 		flow + "refresh.groups.interval.seconds":     "10",
 		flow + "emit.checkpoints.interval.seconds":   "5",

@@ -86,10 +86,7 @@ func (s *Service) readMigration(ctx context.Context, inst *streamplane.Instance,
 	if err != nil {
 		return r, []string{"source: " + err.Error()}
 	}
-	names := make([]string, len(topics))
-	for i, t := range topics {
-		names[i] = t.Name
-	}
+	names := topics
 	if len(names) > 0 {
 		if r.SourceStart, r.SourceEnd, err = src.Offsets(ctx, names); err != nil {
 			errs = append(errs, "source offsets: "+err.Error())
@@ -124,10 +121,10 @@ func (s *Service) readMigration(ctx context.Context, inst *streamplane.Instance,
 	for _, g := range groups {
 		reading := streamplane.GroupReading{Source: streamplane.TopicOffsets{}, Target: streamplane.TopicOffsets{}}
 		if sg, ok := sourceGroups[g]; ok {
-			reading.SourceState, reading.SourceMembers, reading.Source = sg.State, sg.Members, sg.Offsets
+			reading.SourceState, reading.Source = sg.State, sg.Committed
 		}
 		if detail, err := cl.Group(ctx, g); err == nil {
-			reading.TargetState, reading.TargetMembers, reading.Target = detail.State, len(detail.Members), committed(detail)
+			reading.TargetState, reading.TargetMembers, reading.Target = string(detail.State), len(detail.Members), committed(detail)
 		} else if streamplane.ErrorCode(err) != streamplane.ENOTFOUND {
 			errs = append(errs, fmt.Sprintf("group %s on the instance: %v", g, err))
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -175,14 +176,23 @@ func (s *Service) checkSource(ctx context.Context, r *task.Run) error {
 	}
 	if len(topics) == 0 {
 		r.Progress(ctx, "no topic of the source matches %q yet; MirrorMaker copies matching topics as they appear", m.Topics)
+		return nil
 	}
-	return s.checkPartitionRoom(ctx, inst, topics)
+	ends, err := src.EndOffsets(ctx, topics)
+	if err != nil {
+		return err
+	}
+	partitions := map[string]int{}
+	for t, parts := range ends {
+		partitions[t] = len(parts)
+	}
+	return s.checkPartitionRoom(ctx, inst, partitions)
 }
 
 // checkPartitionRoom refuses a selection whose topics, added to the
 // instance's, pass its partition limit: MirrorMaker's creates would be
 // refused one by one, and the migration would copy only part.
-func (s *Service) checkPartitionRoom(ctx context.Context, inst *streamplane.Instance, topics []sourcekafka.Topic) error {
+func (s *Service) checkPartitionRoom(ctx context.Context, inst *streamplane.Instance, topics map[string]int) error {
 	cl, err := s.Admin.Get(ctx, inst)
 	if err != nil {
 		return err
@@ -198,9 +208,9 @@ func (s *Service) checkPartitionRoom(ctx context.Context, inst *streamplane.Inst
 		used += len(t.Partitions)
 	}
 	adding := 0
-	for _, t := range topics {
-		if !have[t.Name] {
-			adding += t.Partitions
+	for name, partitions := range topics {
+		if !have[name] {
+			adding += partitions
 		}
 	}
 	if err := inst.CheckPartitionLimit(used, adding); err != nil {
@@ -276,10 +286,7 @@ func mirrorResources(ctx context.Context, src *sourcekafka.Client, m *streamplan
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, t := range matched {
-		topics = append(topics, t.Name)
-	}
-	topics = append(topics, m.InternalTopics()...)
+	topics = append(matched, m.InternalTopics()...)
 	if m.Groups != "" {
 		if groups, err = src.MatchingGroups(ctx, streamplane.SelectionMatcher(m.Groups)); err != nil {
 			return nil, nil, err
@@ -309,6 +316,13 @@ func (s *Service) mirrorPassword(ctx context.Context, r *task.Run, m *streamplan
 	return password, err
 }
 
+// The CA bundles beside mm2.properties: the source's, as the user gave
+// it, and the instance's.
+const (
+	sourceCAFile = "source-ca.pem"
+	targetCAFile = "instance-ca.pem"
+)
+
 // configureMirror writes mm2.properties and the CA files it names.
 func (s *Service) configureMirror(ctx context.Context, r *task.Run) error {
 	m, inst, err := s.taskMigration(ctx, r)
@@ -323,10 +337,10 @@ func (s *Service) configureMirror(ctx context.Context, r *task.Run) error {
 		return err
 	}
 	files := map[string][]byte{}
-	in := mirrormaker.Input{Migration: m, Version: inst.Version, ReplicationFactor: min(3, liveBrokers(inst))}
+	in := mirrormaker.Input{Migration: m, KafkaVersion: inst.Version, ReplicationFactor: min(3, liveBrokers(inst))}
 	if m.Source.CA != "" {
-		files[mirrormaker.SourceCAFile] = []byte(m.Source.CA)
-		in.SourceCAPath = runner.MirrorDir(m) + "/" + mirrormaker.SourceCAFile
+		files[sourceCAFile] = []byte(m.Source.CA)
+		in.SourceCAFile = filepath.Join(runner.MirrorDir(m), sourceCAFile)
 	}
 	in.Target.BootstrapServers = strings.Split(inst.BootstrapServers[inst.PrivateListener()], ",")
 	if inst.SASL() {
@@ -342,9 +356,9 @@ func (s *Service) configureMirror(ctx context.Context, r *task.Run) error {
 		if err != nil {
 			return err
 		}
-		files[mirrormaker.TargetCAFile] = pem
+		files[targetCAFile] = pem
 		in.Target.SASL, in.Target.Username, in.Target.Password = true, m.Principal(), password
-		in.Target.CAPath = runner.MirrorDir(m) + "/" + mirrormaker.TargetCAFile
+		in.Target.CAFile = filepath.Join(runner.MirrorDir(m), targetCAFile)
 	}
 	props, err := mirrormaker.Properties(in)
 	if err != nil {
