@@ -35,6 +35,9 @@ type Inventory struct {
 	// sample ended.
 	SampleSeconds float64   `json:"sample_seconds"`
 	TakenAt       time.Time `json:"taken_at"`
+	// Recommendation is the instance to migrate into (RecommendFlavor).
+	Recommendation Recommendation `json:"recommendation"`
+
 	// Truncated says the cluster has more partitions than an inventory
 	// reads: the topics past the bound are listed without sizes or rates.
 	Truncated bool `json:"truncated,omitempty"`

@@ -7,6 +7,7 @@ import (
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/audit"
+	"github.com/streamplane/streamplane/sourcekafka"
 )
 
 // Migrations (SPEC §8) copy topics and group offsets from a source cluster
@@ -274,4 +275,39 @@ func (s *Service) MigrationStatus(ctx context.Context, instance, name string) (*
 // to the instance now (migrationstatus.go).
 func (s *Service) CutoverCheck(ctx context.Context, instance, name string) ([]streamplane.CutoverCheck, error) {
 	return s.cutoverCheck(ctx, instance, name)
+}
+
+// Inventory bounds.
+const (
+	DefaultInventorySample = 30 * time.Second
+	MaxInventorySample     = 5 * time.Minute
+)
+
+// Inventory reads what a source cluster holds and how busy it is over a
+// sample, with the instance it would take (SPEC §8: before a migration).
+// It changes nothing anywhere; the password is used for this read only.
+func (s *Service) Inventory(ctx context.Context, src streamplane.MigrationSource, sample time.Duration) (*streamplane.Inventory, error) {
+	if err := src.Normalize("source", false); err != nil {
+		return nil, err
+	}
+	if sample == 0 {
+		sample = DefaultInventorySample
+	}
+	if sample < time.Second || sample > MaxInventorySample {
+		return nil, streamplane.Invalid("sample_seconds", "must be 1–%d seconds", int(MaxInventorySample.Seconds()))
+	}
+	cl, err := sourcekafka.Dial(src)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	if err := cl.Probe(ctx); err != nil {
+		return nil, err
+	}
+	inv, err := cl.Inventory(ctx, sample)
+	if err != nil {
+		return nil, err
+	}
+	inv.Recommendation = streamplane.RecommendFlavor(inv)
+	return inv, nil
 }
