@@ -169,4 +169,3 @@ func (s *Service) topicBytesIn(ctx context.Context, inst *streamplane.Instance) 
 	}
 	return out
 }
-

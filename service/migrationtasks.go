@@ -549,4 +549,3 @@ func (s *Service) cleanUpMirror(ctx context.Context, r *task.Run) error {
 	}
 	return nil
 }
-
