@@ -13,9 +13,14 @@ import (
 )
 
 // MirrorMaker signs in to a SASL_SSL instance as a principal of its own,
-// never a super user: it gets ACLs on the literal names of what it copies
-// and keeps, and nothing else. The cluster operations it needs (describe)
-// every client has already (EnsureClusterACLs).
+// never a super user. Its own topics and its worker's group get ACLs for
+// it alone, which also keeps every other user out of them: its Connect
+// configs hold the source's credentials. The topics and groups it copies
+// get its ACLs only where they have ACLs already: a resource with none is
+// open to every user (allow.everyone.if.no.acl.found), MirrorMaker
+// included, and an ACL of MirrorMaker's would close it to everyone else —
+// the consumers that switch over first. The cluster operations it needs
+// (describe) every client has already (EnsureClusterACLs).
 
 // mirrorTopicOps are what MirrorMaker does to a topic it copies into:
 // create it, write records, keep its configs in step with the source, and
@@ -27,15 +32,31 @@ var mirrorTopicOps = []kadm.ACLOperation{kadm.OpDescribe, kadm.OpCreate, kadm.Op
 // Connect worker's own group.
 var mirrorGroupOps = []kadm.ACLOperation{kadm.OpRead, kadm.OpDescribe}
 
-// GrantMirror allows principal what a migration's MirrorMaker does on the
-// topics and groups named (literal names), waiting until every broker
-// applies them. Granting again is a no-op.
-func (c *Client) GrantMirror(ctx context.Context, principal string, topics, groups []string) error {
-	if len(topics) == 0 && len(groups) == 0 {
-		return nil
+// MirrorGrants are what a migration's MirrorMaker is granted.
+type MirrorGrants struct {
+	Principal string
+	// Own are its internal topics and its worker's group: granted always.
+	OwnTopics, OwnGroups []string
+	// Copied are the topics and groups it copies: granted where guarded.
+	CopiedTopics, CopiedGroups []string
+}
+
+// GrantMirror grants g, waiting until every broker applies the grants,
+// and returns how many copied topics and groups needed one. Granting again
+// is a no-op.
+func (c *Client) GrantMirror(ctx context.Context, g MirrorGrants) (guarded int, err error) {
+	topics, err := c.guarded(ctx, kmsg.ACLResourceTypeTopic, g.CopiedTopics)
+	if err != nil {
+		return 0, err
 	}
+	groups, err := c.guarded(ctx, kmsg.ACLResourceTypeGroup, g.CopiedGroups)
+	if err != nil {
+		return 0, err
+	}
+	guarded = len(topics) + len(groups)
+	topics, groups = append(topics, g.OwnTopics...), append(groups, g.OwnGroups...)
 	allow := func() *kadm.ACLBuilder {
-		return kadm.NewACLs().Allow("User:" + principal).AllowHosts().ResourcePatternType(kadm.ACLPatternLiteral)
+		return kadm.NewACLs().Allow("User:" + g.Principal).AllowHosts().ResourcePatternType(kadm.ACLPatternLiteral)
 	}
 	var builders []*kadm.ACLBuilder
 	if len(topics) > 0 {
@@ -47,22 +68,44 @@ func (c *Client) GrantMirror(ctx context.Context, principal string, topics, grou
 	for _, b := range builders {
 		results, err := c.adm.CreateACLs(ctx, b)
 		if err != nil {
-			return fmt.Errorf("grant MirrorMaker's ACLs: %w", err)
+			return 0, fmt.Errorf("grant MirrorMaker's ACLs: %w", err)
 		}
 		for _, r := range results {
 			if r.Err != nil {
-				return fmt.Errorf("grant MirrorMaker's ACLs on %s %s: %w", r.Type, r.Name, r.Err)
+				return 0, fmt.Errorf("grant MirrorMaker's ACLs on %s %s: %w", r.Type, r.Name, r.Err)
 			}
 		}
 	}
 	for _, topic := range topics {
-		if err := c.waitACLs(ctx, topicFilter(topic, "User:"+principal), "MirrorMaker's ACLs on topic "+topic, func(acls []acl) bool {
+		if err := c.waitACLs(ctx, topicFilter(topic, "User:"+g.Principal), "MirrorMaker's ACLs on topic "+topic, func(acls []acl) bool {
 			return len(acls) >= len(mirrorTopicOps)
 		}); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return guarded, nil
+}
+
+// guarded returns the names that some ACL applies to: on the literal
+// name, the wildcard, or a prefix of it.
+func (c *Client) guarded(ctx context.Context, typ kmsg.ACLResourceType, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	acls, err := c.describeACLs(ctx, nil, aclFilter{Type: typ, Pattern: kmsg.ACLResourcePatternTypeAny})
+	if err != nil {
+		return nil, fmt.Errorf("describe ACLs: %w", err)
+	}
+	var out []string
+	for _, n := range names {
+		for _, a := range acls {
+			if a.Name == n || a.Name == "*" || (a.Pattern == kmsg.ACLResourcePatternTypePrefixed && strings.HasPrefix(n, a.Name)) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // CopyTopicACLs creates on the instance the topic ACLs a migration copies

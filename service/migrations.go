@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -68,7 +69,7 @@ func (s *Service) CreateMigration(ctx context.Context, instance string, spec str
 	m := &streamplane.Migration{ID: newID(), Name: spec.Name, Source: spec.Source, Topics: spec.Topics, Groups: spec.Groups,
 		SyncTopicConfigs: spec.SyncTopicConfigs, SyncACLs: spec.SyncACLs, State: streamplane.MigrationCreating}
 	return s.migrationChange(ctx, instance, streamplane.TaskCreateMigration, func(tx streamplane.Tx, inst *streamplane.Instance) (*streamplane.Migration, error) {
-		if err := checkMigrationTarget(inst); err != nil {
+		if err := checkMigrationTarget(inst, spec.Source); err != nil {
 			return nil, err
 		}
 		m.InstanceID = inst.ID
@@ -118,7 +119,7 @@ func (s *Service) UpdateMigration(ctx context.Context, instance, name string, u 
 				return nil, err
 			}
 		}
-		if err := checkMigrationTarget(inst); err != nil {
+		if err := checkMigrationTarget(inst, m.Source); err != nil {
 			return nil, err
 		}
 		m.State = streamplane.MigrationModifying
@@ -231,8 +232,17 @@ func (s *Service) migrationChange(ctx context.Context, instance, kind string, pr
 	return s.Migration(context.WithoutCancel(ctx), m.InstanceID, m.ID)
 }
 
-// checkMigrationTarget refuses instances MirrorMaker cannot sign in to.
-func checkMigrationTarget(inst *streamplane.Instance) error {
+// checkMigrationTarget refuses instances MirrorMaker cannot sign in to,
+// and a source with credentials into a PLAINTEXT instance: MirrorMaker
+// keeps its connectors' configuration, the source's credentials included,
+// in a topic of the instance, and on a PLAINTEXT instance every client may
+// read every topic.
+func checkMigrationTarget(inst *streamplane.Instance, src streamplane.MigrationSource) error {
+	if src.SASL() && !inst.SASL() {
+		return &streamplane.Error{Code: streamplane.EPRECONDITION, Field: "source.security_protocol", Message: fmt.Sprintf(
+			"instance %s is PLAINTEXT: any client of it could read MirrorMaker's configuration topic, which holds the source's credentials; migrate a %s source into a SASL_SSL instance",
+			inst.Name, src.SecurityProtocol)}
+	}
 	if inst.MutualTLS {
 		return streamplane.Errorf(streamplane.EPRECONDITION,
 			"instance %s requires client certificates (mutual TLS); migrations into it are not supported yet: turn mutual TLS off for the migration", inst.Name)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/mirrormaker"
 	"github.com/streamplane/streamplane/pki"
 	"github.com/streamplane/streamplane/poll"
@@ -260,10 +261,13 @@ func (s *Service) grantMirror(ctx context.Context, r *task.Run) error {
 	if err != nil {
 		return err
 	}
-	if err := cl.GrantMirror(ctx, m.Principal(), topics, groups); err != nil {
+	guarded, err := cl.GrantMirror(ctx, kafkaadmin.MirrorGrants{Principal: m.Principal(),
+		OwnTopics: m.InternalTopics(), OwnGroups: []string{m.WorkerGroup()}, CopiedTopics: topics, CopiedGroups: groups})
+	if err != nil {
 		return err
 	}
-	r.Progress(ctx, "MirrorMaker's user %s may copy into %d topics and sync %d groups", m.Principal(), len(topics)-len(m.InternalTopics()), len(groups)-1)
+	r.Progress(ctx, "MirrorMaker signs in as %s; of the %d topics and %d groups it copies now, %d have ACLs and got grants for it",
+		m.Principal(), len(topics), len(groups), guarded)
 	if m.SyncACLs {
 		acls, err := src.TopicACLs(ctx, topics)
 		if err != nil {
@@ -277,22 +281,19 @@ func (s *Service) grantMirror(ctx context.Context, r *task.Run) error {
 	return nil
 }
 
-// mirrorResources are the literal topics and groups MirrorMaker's ACLs
-// name: the source's topics and groups matching the selection now, its
-// internal topics and its worker's group. The supervisor grants topics
-// and groups that appear later (mirrorwatch.go).
+// mirrorResources are the source's topics and groups that match the
+// selection now. Those that appear later are open to MirrorMaker unless
+// someone guards them with ACLs first; a resume grants it those.
 func mirrorResources(ctx context.Context, src *sourcekafka.Client, m *streamplane.Migration) (topics, groups []string, err error) {
-	matched, err := src.MatchingTopics(ctx, streamplane.SelectionMatcher(m.Topics))
-	if err != nil {
+	if topics, err = src.MatchingTopics(ctx, streamplane.SelectionMatcher(m.Topics)); err != nil {
 		return nil, nil, err
 	}
-	topics = append(matched, m.InternalTopics()...)
 	if m.Groups != "" {
 		if groups, err = src.MatchingGroups(ctx, streamplane.SelectionMatcher(m.Groups)); err != nil {
 			return nil, nil, err
 		}
 	}
-	return topics, append(groups, m.WorkerGroup()), nil
+	return topics, groups, nil
 }
 
 // mirrorPassword returns MirrorMaker's password on the instance, made and
