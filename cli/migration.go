@@ -482,4 +482,3 @@ func newMigrationLogsCommand(o *options) *cobra.Command {
 	cmd.Flags().IntVar(&lines, "lines", 200, "how many lines, from 1 to 10000")
 	return cmd
 }
-
