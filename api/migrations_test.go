@@ -45,7 +45,7 @@ func newMigrationAPI(t *testing.T) (*client.Client, *service.Service) {
 	}))
 	t.Cleanup(srv.Close)
 	c := client.New(srv.URL)
-	inst, create, err := c.CreateInstance(context.Background(), validSpec("target"))
+	inst, create, err := c.CreateInstance(context.Background(), saslSpec("target"))
 	if err != nil {
 		t.Fatal(err)
 	}
