@@ -170,6 +170,18 @@ var Access = map[string]access{
 	"GET /api/v1/alarm-channels/{channel}":            {"alarm:listChannels", global},
 	"DELETE /api/v1/alarm-channels/{channel}":         {"alarm:deleteChannel", global},
 	"GET /api/v1/alarm-channels/{channel}/deliveries": {"alarm:listChannels", global},
+
+	// Migrations (issue 12). Pause and resume are updates: they change
+	// what runs, as a new selection does.
+	"GET /api/v1/instances/{instance}/migrations":                           {"migration:list", onInstance},
+	"POST /api/v1/instances/{instance}/migrations":                          {"migration:create", onInstance},
+	"GET /api/v1/instances/{instance}/migrations/{migration}":               {"migration:get", onInstance},
+	"PATCH /api/v1/instances/{instance}/migrations/{migration}":             {"migration:update", onInstance},
+	"DELETE /api/v1/instances/{instance}/migrations/{migration}":            {"migration:delete", onInstance},
+	"POST /api/v1/instances/{instance}/migrations/{migration}/pause":        {"migration:update", onInstance},
+	"POST /api/v1/instances/{instance}/migrations/{migration}/resume":       {"migration:update", onInstance},
+	"GET /api/v1/instances/{instance}/migrations/{migration}/cutover-check": {"migration:get", onInstance},
+	"GET /api/v1/instances/{instance}/migrations/{migration}/logs":          {"migration:get", onInstance},
 }
 
 // auditedAs names the audit action of an operation that needs no IAM action
@@ -193,4 +205,5 @@ var answered = map[string]int{
 	"POST /api/v1/alarm-channels":                            http.StatusCreated,
 	"DELETE /api/v1/alarm-channels/{channel}":                http.StatusNoContent,
 	"POST /api/v1/auth/logout":                               http.StatusNoContent,
+	"POST /api/v1/instances/{instance}/migrations":           http.StatusCreated,
 }

@@ -65,6 +65,11 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		{"AlarmChannel.kind", prop("AlarmChannel", "kind"), streamplane.ChannelKinds},
 		{"AlarmDelivery.status", prop("AlarmDelivery", "status"), strs([]streamplane.DeliveryStatus{streamplane.DeliveryPending, streamplane.DeliveryDelivered, streamplane.DeliveryFailed})},
 		{"the delivery log's status", param("/api/v1/alarm-channels/{channel}/deliveries", "GET", "status"), strs([]streamplane.DeliveryStatus{streamplane.DeliveryPending, streamplane.DeliveryDelivered, streamplane.DeliveryFailed})},
+		{"SourceRequest.security_protocol", prop("SourceRequest", "security_protocol"), streamplane.SourceProtocols},
+		{"SourceRequest.sasl_mechanism", prop("SourceRequest", "sasl_mechanism"), streamplane.SourceMechanisms},
+		{"MigrationSource.security_protocol", prop("MigrationSource", "security_protocol"), streamplane.SourceProtocols},
+		{"MigrationSource.sasl_mechanism", prop("MigrationSource", "sasl_mechanism"), streamplane.SourceMechanisms},
+		{"MigrationState", schemas["MigrationState"].Value, strs(streamplane.MigrationStates)},
 	}
 	for _, e := range enums {
 		var got []string
@@ -77,7 +82,7 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 	}
 
 	names := []string{"", "a", "abc", "abcd", "a-b_c", "9lives", "x.y", "__consumer_offsets", "_ab", "_a_", "a__b", "ab\x01c", "ab\x7fc", "ab/c",
-		"zä1x", "a.b", "a.", "Ab", "*", "ab*", strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("t", 200), strings.Repeat("t", 201), "streamplane-x"}
+		"zä1x", "a.b", "a.", "Ab", "*", "ab*", strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("t", 200), strings.Repeat("t", 201), "streamplane-x", "move-orders", "mo", "a-target", "orders-target", strings.Repeat("m", 48), strings.Repeat("m", 49)}
 	patterns := []struct {
 		where    string
 		schema   *openapi3.Schema
@@ -104,6 +109,14 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		// Names in the form of an id (a UUID) match the pattern and are
 		// refused by their form, as instance names are.
 		{"AlarmChannelSpec.name", prop("AlarmChannelSpec", "name"), func(n string) error { return streamplane.ValidateChannelName("name", n) }},
+		// Names ending in -target match the pattern and are refused by
+		// their suffix, which the description states.
+		{"MigrationCreateRequest.name", prop("MigrationCreateRequest", "name"), func(n string) error {
+			if strings.HasSuffix(n, "-target") {
+				return nil
+			}
+			return streamplane.ValidateMigrationName("name", n)
+		}},
 		// Reserved names match the pattern and are refused by name.
 		{"InstanceSpec.kafka_user", prop("InstanceSpec", "kafka_user"), func(n string) error {
 			if streamplane.IsReservedUser(n) {

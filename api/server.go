@@ -39,7 +39,8 @@ type Route struct {
 // Routes is the whole REST surface, one group per resource. The OpenAPI
 // test checks openapi.json against it, both ways.
 var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes, securityRoutes, userRoutes, quotaRoutes,
-	identityRoutes, projectRoutes, auditRoutes, upgradeRoutes, metricRoutes, alarmRoutes, alarmChannelRoutes)
+	identityRoutes, projectRoutes, auditRoutes, upgradeRoutes, metricRoutes, alarmRoutes, alarmChannelRoutes,
+	migrationRoutes)
 
 var coreRoutes = []Route{
 	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI},

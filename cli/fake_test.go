@@ -35,6 +35,7 @@ type fakeAPI struct {
 	refuse    map[string]*streamplane.Error // instance name → error its next change request gets
 	iam       *iamFake
 	alarm     *alarmFake
+	migration *migrationFake
 }
 
 type request struct {
@@ -166,6 +167,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	})
 	f.iamRoutes(mux)
 	f.alarmRoutes(mux)
+	f.migrationRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.error(w, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -152,6 +152,7 @@ STREAMPLANE_TOKEN).`,
 		newAuditCommand(o),
 		newMetricsCommand(o),
 		newAlarmCommand(o),
+		newMigrationCommand(o),
 	)
 	return root
 }

@@ -106,6 +106,18 @@ const (
 	AlarmListChannels  = "alarm:listChannels"
 	AlarmCreateChannel = "alarm:createChannel"
 	AlarmDeleteChannel = "alarm:deleteChannel"
+
+	// Migrations into an instance (MirrorMaker 2). Pausing and resuming
+	// change what runs, as an update does: both are MigrationUpdate.
+	MigrationList   = "migration:list"
+	MigrationGet    = "migration:get"
+	MigrationCreate = "migration:create"
+	MigrationUpdate = "migration:update"
+	MigrationDelete = "migration:delete"
+	// MigrationInventory has the server connect to a cluster the caller
+	// names and read its topics, groups and ACLs: not a read of anything
+	// Streamplane keeps, so not read-only.
+	MigrationInventory = "migration:inventory"
 )
 
 // ActionInfo describes one action. ReadOnly actions change nothing; they
@@ -208,6 +220,13 @@ var Actions = []ActionInfo{
 	{AlarmListChannels, "List alarm notification channels and their deliveries", true},
 	{AlarmCreateChannel, "Create an alarm notification channel (webhook or e-mail)", false},
 	{AlarmDeleteChannel, "Delete an alarm notification channel", false},
+
+	{MigrationList, "List an instance's migrations", true},
+	{MigrationGet, "View a migration's progress, cutover readiness and MirrorMaker log", true},
+	{MigrationCreate, "Start a migration from another Kafka cluster into an instance", false},
+	{MigrationUpdate, "Change, pause or resume a migration", false},
+	{MigrationDelete, "Delete a migration (what it copied stays)", false},
+	{MigrationInventory, "Survey another Kafka cluster's topics, groups and traffic before migrating it", false},
 }
 
 // Lookup returns the catalog entry of an action, by exact name.

@@ -39,6 +39,7 @@ func TestActionsReadOnly(t *testing.T) {
 		iam.AuditRead: true, iam.AuditVerify: true, iam.IAMSimulate: true, iam.FlavorList: true,
 		iam.InstanceCreate: false, iam.InstanceRestart: false, iam.MessageSend: false,
 		iam.SecurityUpdate: false, iam.IAMCreateToken: false, iam.TaskDelete: false,
+		iam.MigrationList: true, iam.MigrationGet: true, iam.MigrationUpdate: false, iam.MigrationInventory: false,
 	} {
 		a, ok := iam.Lookup(action)
 		if !ok || a.ReadOnly != want {
@@ -49,7 +50,7 @@ func TestActionsReadOnly(t *testing.T) {
 
 func TestServices(t *testing.T) {
 	want := []string{"instance", "task", "runtime", "flavor", "topic", "group", "message", "parameter",
-		"user", "permission", "quota", "security", "iam", "project", "audit", "metric", "alarm"}
+		"user", "permission", "quota", "security", "iam", "project", "audit", "metric", "alarm", "migration"}
 	got := iam.Services()
 	if len(got) != len(want) {
 		t.Fatalf("Services() = %v, want %v", got, want)

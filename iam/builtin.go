@@ -41,8 +41,9 @@ var userAccessWithout = []string{
 //   - UserAccess allows every action but those of userAccessWithout: it is
 //     ReadOnlyAccess plus working inside instances (topics, consumer
 //     groups, messages, SASL users, topic permissions, Kafka quotas,
-//     replica placement and leader elections,
-//     restarts, task records, alarm rules).
+//     replica placement and leader elections, migrations into them
+//     (and the inventory of their sources), restarts, task records,
+//     alarm rules).
 //   - ReadOnlyAccess allows every ReadOnly action of the catalog.
 //
 // UserAccess and ReadOnlyAccess list their actions one by one (no Deny
@@ -61,7 +62,7 @@ func Builtins() []streamplane.Policy {
 	}
 	return []streamplane.Policy{
 		builtin(FullAccess, "Administrator permissions: every action on every instance, project and IAM resource.", []string{"*"}),
-		builtin(UserAccess, "Common user permissions: view everything and work inside instances (topics, consumer groups, messages, SASL users, permissions, quotas, restarts); no creating, changing, scaling, upgrading or deleting instances, no changes to their security or parameters, no runtime installs, and no changes to projects or IAM.", user),
+		builtin(UserAccess, "Common user permissions: view everything and work inside instances (topics, consumer groups, messages, SASL users, permissions, quotas, migrations, restarts); no creating, changing, scaling, upgrading or deleting instances, no changes to their security or parameters, no runtime installs, and no changes to projects or IAM.", user),
 		builtin(ReadOnlyAccess, "Read-only permissions: view everything, change nothing.", readOnly),
 	}
 }
