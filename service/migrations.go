@@ -212,9 +212,6 @@ func (s *Service) migrationChange(ctx context.Context, instance, kind string, pr
 			return err
 		}
 		m.TaskID = t.ID
-		if kind == streamplane.TaskCreateMigration {
-			return tx.SaveMigrationObserved(m) // created just now: no version to move
-		}
 		return tx.UpdateMigration(m)
 	})
 	if err != nil {
