@@ -329,8 +329,9 @@ type MigrationFilter struct {
 
 // MigrationStore keeps migrations.
 type MigrationStore interface {
-	// Migration returns an instance's migration by id or by name (not yet
-	// deleted); ENOTFOUND (field "migration") otherwise.
+	// Migration returns an instance's migration by id or by name: the one
+	// not yet deleted, else the one of that name deleted last; ENOTFOUND
+	// (field "migration") otherwise.
 	Migration(instanceID, idOrName string) (*Migration, error)
 	// Migrations lists migrations, oldest first; an empty InstanceID lists
 	// every instance's.

@@ -18,6 +18,7 @@ import (
 	"github.com/streamplane/streamplane/poll"
 	"github.com/streamplane/streamplane/sourcekafka"
 	"github.com/streamplane/streamplane/task"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // The tasks of a migration. Their steps are idempotent, as every task's:
@@ -537,14 +538,20 @@ func (s *Service) cleanUpMirror(ctx context.Context, r *task.Run) error {
 		return err
 	}
 	internal := slices.DeleteFunc(m.InternalTopics(), func(t string) bool { return t == "heartbeats" })
-	if _, err := cl.DeleteTopics(ctx, internal...); err != nil {
+	failed, err := cl.DeleteTopics(ctx, internal...)
+	if err != nil {
 		return err
+	}
+	for topic, err := range failed {
+		if !errors.Is(err, kerr.UnknownTopicOrPartition) { // never created: a migration that never ran
+			return fmt.Errorf("delete MirrorMaker's topic %s: %w", topic, err)
+		}
 	}
 	if inst.SASL() {
 		if err := cl.DeletePrincipalACLs(ctx, "User:"+m.Principal()); err != nil {
 			return err
 		}
-		if err := cl.DeleteSCRAM(ctx, m.Principal()); err != nil {
+		if err := cl.DeleteSCRAM(ctx, m.Principal()); err != nil && !errors.Is(err, kerr.ResourceNotFound) {
 			return err
 		}
 	}

@@ -29,8 +29,10 @@ func specOf(m *streamplane.Migration) string {
 }
 
 func (t *tx) Migration(instanceID, idOrName string) (*streamplane.Migration, error) {
-	rows, err := t.query(`SELECT `+migrationColumns+` FROM migrations WHERE instance_id = ? AND (id = ? OR (name = ? AND deleted_at IS NULL))
-		ORDER BY id = ? DESC LIMIT 1`, instanceID, idOrName, idOrName, idOrName)
+	// By id; else the live one of that name; else the one of that name
+	// deleted last, so that its end stays visible by name.
+	rows, err := t.query(`SELECT `+migrationColumns+` FROM migrations WHERE instance_id = ? AND (id = ? OR name = ?)
+		ORDER BY id = ? DESC, deleted_at IS NULL DESC, created_at DESC LIMIT 1`, instanceID, idOrName, idOrName, idOrName)
 	if err != nil {
 		return nil, err
 	}

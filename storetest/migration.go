@@ -96,6 +96,9 @@ func testMigrationNameUnique(t *testing.T, s streamplane.Store) {
 	if err := s.Update(ctx, func(tx streamplane.Tx) error { return tx.UpdateMigration(m) }); err != nil {
 		t.Fatal(err)
 	}
+	if got, err := getMigration(t, s, "i1", "move"); err != nil || got.ID != "m1" || got.State != streamplane.MigrationDeleted {
+		t.Fatalf("by name once deleted: %v %v, want m1 DELETED", got, err)
+	}
 	mustCreateMigration(t, s, newMigration("m2", "i1", "move"))
 	if got, err := getMigration(t, s, "i1", "move"); err != nil || got.ID != "m2" {
 		t.Fatalf("by name after re-create: %v %v, want m2", got, err)
