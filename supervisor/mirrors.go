@@ -79,16 +79,27 @@ func (w *Mirrors) checkAll(ctx context.Context) {
 		if err != nil {
 			return err
 		}
+		held := map[string]bool{}
 		for _, m := range all {
 			if !watched(m) {
 				continue
 			}
-			if insts[m.InstanceID] == nil {
+			if _, seen := held[m.InstanceID]; !seen {
+				// A task that holds the instance (a delete, a roll) owns
+				// what runs in it until it ends: a MirrorMaker started
+				// meanwhile could outlive the instance's files.
+				task, err := tx.ActiveTask(m.InstanceID)
+				if err != nil {
+					return err
+				}
+				held[m.InstanceID] = task != nil
 				if insts[m.InstanceID], err = tx.Instance(m.InstanceID); err != nil {
 					return err
 				}
 			}
-			list = append(list, m)
+			if !held[m.InstanceID] {
+				list = append(list, m)
+			}
 		}
 		return nil
 	})

@@ -134,3 +134,20 @@ func TestMirrorLeftAloneWhileATaskChangesIt(t *testing.T) {
 		t.Fatal("the supervisor started MirrorMaker while a task held the migration")
 	}
 }
+
+func TestMirrorLeftAloneWhileATaskHoldsItsInstance(t *testing.T) {
+	runner := &fakeMirrors{}
+	conns := []streamplane.MirrorConnector{}
+	w, db, _ := newTestMirrors(t, runner, &conns)
+	task, err := streamplane.NewTask("t1", streamplane.TaskDeleteInstance, "i1", "demo", nil, "Stop the brokers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(context.Background(), func(tx streamplane.Tx) error { return tx.CreateTask(task) }); err != nil {
+		t.Fatal(err)
+	}
+	w.checkAll(context.Background())
+	if runner.starts != 0 {
+		t.Fatal("the supervisor started MirrorMaker in an instance a delete task holds")
+	}
+}
