@@ -182,6 +182,10 @@ var Access = map[string]access{
 	"POST /api/v1/instances/{instance}/migrations/{migration}/resume":       {"migration:update", onInstance},
 	"GET /api/v1/instances/{instance}/migrations/{migration}/cutover-check": {"migration:get", onInstance},
 	"GET /api/v1/instances/{instance}/migrations/{migration}/logs":          {"migration:get", onInstance},
+	// The inventory of a source concerns no instance and reads nothing
+	// Streamplane keeps: allowed to whoever some project allows it, as
+	// the flavor list is.
+	"POST /api/v1/migration-inventory": {"migration:inventory", anyProject},
 }
 
 // auditedAs names the audit action of an operation that needs no IAM action

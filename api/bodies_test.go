@@ -140,4 +140,5 @@ var bodies = map[string]routeBodies{
 	"POST /api/v1/instances/{instance}/migrations/{migration}/resume":       {nil, map[int]any{200: streamplane.Migration{}, 202: streamplane.Migration{}}},
 	"GET /api/v1/instances/{instance}/migrations/{migration}/cutover-check": {nil, map[int]any{200: wire.CutoverChecks{}}},
 	"GET /api/v1/instances/{instance}/migrations/{migration}/logs":          {nil, map[int]any{200: nil}},
+	"POST /api/v1/migration-inventory":                                      {wire.InventoryRequest{}, map[int]any{200: streamplane.Inventory{}}},
 }

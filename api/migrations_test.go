@@ -32,8 +32,7 @@ func newMigrationAPI(t *testing.T) (*client.Client, *service.Service) {
 	t.Helper()
 	e := newAPIEnv(t)
 	svc := e.svc
-	for _, kind := range []string{streamplane.TaskCreateMigration, streamplane.TaskUpdateMigration, streamplane.TaskPauseMigration,
-		streamplane.TaskResumeMigration, streamplane.TaskDeleteMigration} {
+	for kind := range svc.MigrationWorkflows() {
 		svc.Workflows[kind] = standInMirror(kind)
 	}
 	svc.Engine = &task.Engine{Store: svc.Store, Owner: "test", Workflows: svc.Workflows, StatusOf: api.StatusOf}
@@ -285,6 +284,15 @@ func TestMigrationPasswordKeptOut(t *testing.T) {
 	if _, err := c.UpdateMigration(ctx, "target", "move-orders", streamplane.MigrationUpdate{}, newPassword); err != nil {
 		t.Fatal(err)
 	}
+	// An inventory's source password is used for the read and dropped;
+	// a source that is not there still leaves an audit entry.
+	inventoryPassword := "Survey-pass-4w"
+	_, err = c.Inventory(ctx, streamplane.MigrationSource{BootstrapServers: []string{"127.0.0.1:1"}, SecurityProtocol: "SASL_PLAINTEXT",
+		Username: "mirror", Password: inventoryPassword}, 1)
+	wantAPIError(t, err, http.StatusServiceUnavailable, streamplane.EUNAVAILABLE, "source.bootstrap_servers")
+	if strings.Contains(err.Error(), inventoryPassword) {
+		t.Errorf("the inventory's refusal shows the password: %v", err)
+	}
 	var sealed string
 	err = svc.Store.View(ctx, func(tx streamplane.Tx) error {
 		var err error
@@ -304,7 +312,7 @@ func TestMigrationPasswordKeptOut(t *testing.T) {
 		seen = append(seen, body)
 	}
 	all := strings.Join(seen, "\n")
-	for _, secret := range []string{sourcePassword, newPassword} {
+	for _, secret := range []string{sourcePassword, newPassword, inventoryPassword} {
 		if strings.Contains(all, secret) {
 			t.Errorf("a source password shows in an answer, a task or the audit trail")
 		}
@@ -314,17 +322,19 @@ func TestMigrationPasswordKeptOut(t *testing.T) {
 		Entries []streamplane.AuditEntry `json:"entries"`
 	}
 	json.Unmarshal([]byte(seen[2]), &trail)
-	var create, update bool
+	var create, update, inventory bool
 	for _, e := range trail.Entries {
 		switch e.Action {
 		case "migration:create":
 			create = strings.Contains(e.Summary, `name="move-orders"`)
 		case "migration:update":
 			update = strings.Contains(e.Summary, "source_password=***")
+		case "migration:inventory":
+			inventory = strings.Contains(e.Summary, `"password":"***"`) && e.Status == http.StatusServiceUnavailable
 		}
 	}
-	if !create || !update {
-		t.Errorf("the trail lacks the creation (%v) or the update (%v) with their summaries: %s", create, update, seen[2])
+	if !create || !update || !inventory {
+		t.Errorf("the trail lacks the creation (%v), the update (%v) or the inventory (%v) with their summaries: %s", create, update, inventory, seen[2])
 	}
 }
 

@@ -70,6 +70,7 @@ func TestOpenAPIRulesMatchCode(t *testing.T) {
 		{"MigrationSource.security_protocol", prop("MigrationSource", "security_protocol"), streamplane.SourceProtocols},
 		{"MigrationSource.sasl_mechanism", prop("MigrationSource", "sasl_mechanism"), streamplane.SourceMechanisms},
 		{"MigrationState", schemas["MigrationState"].Value, strs(streamplane.MigrationStates)},
+		{"Recommendation.flavor", prop("Recommendation", "flavor"), slices.DeleteFunc(slices.Clone(flavors), func(f string) bool { return f == streamplane.DevFlavor })},
 	}
 	for _, e := range enums {
 		var got []string

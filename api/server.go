@@ -40,7 +40,7 @@ type Route struct {
 // test checks openapi.json against it, both ways.
 var Routes = slices.Concat(coreRoutes, topicRoutes, groupRoutes, messageRoutes, parameterRoutes, securityRoutes, userRoutes, quotaRoutes,
 	identityRoutes, projectRoutes, auditRoutes, upgradeRoutes, metricRoutes, alarmRoutes, alarmChannelRoutes,
-	migrationRoutes)
+	migrationRoutes, inventoryRoutes)
 
 var coreRoutes = []Route{
 	{"GET", "/api/v1/openapi.json", (*Server).handleOpenAPI},

@@ -168,6 +168,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	f.iamRoutes(mux)
 	f.alarmRoutes(mux)
 	f.migrationRoutes(mux)
+	f.inventoryRoute(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.error(w, streamplane.Errorf(streamplane.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -17,6 +17,7 @@ import (
 
 func newMigrationCommand(o *options) *cobra.Command {
 	return newGroup(o, "migration", "Move topics and consumer groups from another Kafka cluster into an instance (MirrorMaker 2)",
+		newMigrationInventoryCommand(o),
 		newMigrationCreateCommand(o),
 		newMigrationListCommand(o),
 		newMigrationShowCommand(o),

@@ -127,6 +127,55 @@ func (f *fakeAPI) migrationRoutes(mux *http.ServeMux) {
 	})
 }
 
+// inventoryRoute serves POST /api/v1/migration-inventory with a fixed
+// inventory taken "now": an active topic with configs, an inactive one, a
+// group; the ACLs of a PLAINTEXT source, and for a SASL one the reason its
+// user may not read them.
+func (f *fakeAPI) inventoryRoute(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/migration-inventory", func(w http.ResponseWriter, r *http.Request) {
+		var req wire.InventoryRequest
+		if err := json.Unmarshal(f.lastBody(), &req); err != nil {
+			f.error(w, streamplane.Invalid("", "bad body: %v", err))
+			return
+		}
+		src := req.Source.Source()
+		if err := src.Normalize("source", false); err != nil {
+			f.error(w, err.(*streamplane.Error))
+			return
+		}
+		sample := 30
+		if req.SampleSeconds != nil {
+			sample = *req.SampleSeconds
+		}
+		if sample < 1 || sample > 300 {
+			f.error(w, streamplane.Invalid("sample_seconds", "must be 1–300 seconds, not %d", sample))
+			return
+		}
+		taken := created.Add(3 * time.Hour)
+		recent, old := taken.Add(-2*time.Minute), taken.Add(-30*24*time.Hour)
+		inv := &streamplane.Inventory{ClusterID: "src-cluster-1", Controller: 2, Brokers: 3, Partitions: 13, SizeBytes: 12_500_000_000,
+			BytesInPerSec: 2_500_000, SampleSeconds: float64(sample), TakenAt: taken,
+			Topics: []streamplane.InventoryTopic{
+				{Name: "archive", Partitions: 1, ReplicationFactor: 3, SizeBytes: 500_000_000, Records: 1000, LastWrite: &old, Inactive: true},
+				{Name: "orders", Partitions: 12, ReplicationFactor: 3, SizeBytes: 12_000_000_000, Records: 9_000_000,
+					Configs: map[string]string{"retention.ms": "604800000", "cleanup.policy": "delete"}, BytesInPerSec: 2_500_000, RecordsInPerSec: 5000.5, LastWrite: &recent},
+			},
+			Groups:   []streamplane.InventoryGroup{{Group: "billing", State: "Stable", ProtocolType: "consumer", Members: 4, Topics: []string{"orders"}, Lag: 1200}},
+			ACLs:     []streamplane.InventoryACL{},
+			Warnings: []string{"broker 3: log dirs not readable"},
+			Recommendation: streamplane.Recommendation{Fits: true, Flavor: "kafka.4u8g.cluster", Brokers: 3, StorageGBPerBroker: 60,
+				Reason: "kafka.4u8g.cluster × 3 brokers with 60 GB each is the smallest instance that holds the source."}}
+		if src.SASL() {
+			inv.ACLsReason = `user "` + src.Username + `" may not describe the source's ACLs (it needs Describe on the cluster)`
+		} else {
+			inv.ACLsReadable = true
+			inv.ACLs = append(inv.ACLs, streamplane.InventoryACL{Principal: "User:app", Host: "*", ResourceType: "TOPIC", ResourceName: "orders",
+				PatternType: "LITERAL", Operation: "READ", Permission: "ALLOW"})
+		}
+		f.json(w, 200, inv)
+	})
+}
+
 func (f *fakeAPI) migrationOf(w http.ResponseWriter, r *http.Request) (*streamplane.Migration, bool) {
 	if _, ok := f.instance(w, r); !ok {
 		return nil, false

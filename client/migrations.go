@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/wire"
@@ -89,6 +90,29 @@ func (c *Client) MigrationLogs(ctx context.Context, instance, migration string, 
 	_, err := c.do(ctx, "GET", migrationPath(instance, migration)+"/logs", q, nil, &out)
 	return out, err
 }
+
+// Inventory reads what a source cluster holds and how busy it is over a
+// sample of sampleSeconds (0: the server's default, 30), with the instance
+// it would take. src.Password travels in the request body only, and the
+// server keeps nothing. The call lasts the sample and more: it waits
+// past the client's usual timeout.
+func (c *Client) Inventory(ctx context.Context, src streamplane.MigrationSource, sampleSeconds int) (*streamplane.Inventory, error) {
+	long := *c
+	if c.HTTP != nil && c.HTTP.Timeout > 0 {
+		hc := *c.HTTP
+		hc.Timeout = max(hc.Timeout, time.Duration(max(sampleSeconds, 30))*time.Second+inventoryReads)
+		long.HTTP = &hc
+	}
+	var out streamplane.Inventory
+	if _, err := long.do(ctx, "POST", "/api/v1/migration-inventory", nil, wire.NewInventoryRequest(src, sampleSeconds), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// inventoryReads is how long an inventory may take beyond its sample: the
+// server's probe of the source and its rounds of reads, each bounded.
+const inventoryReads = 3 * time.Minute
 
 func (c *Client) migrationChange(ctx context.Context, method, path string, body any, opts ...reqOpt) (*streamplane.Migration, error) {
 	var out streamplane.Migration

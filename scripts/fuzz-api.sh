@@ -7,6 +7,10 @@
 #   (b) a server with one running 1-broker SASL_SSL instance, which the path
 #       parameter {instance} names; --max-instances 1 and --max-brokers 1
 #       keep the fuzzer from starting more JVMs.
+# In both runs the operations that make the server dial a Kafka cluster the
+# request names (the migration inventory; creating, updating and resuming a
+# migration) get only invalid requests: valid ones would connect to made-up
+# hosts and, in (b), run MirrorMaker against them (scripts/fuzz-api.toml).
 # Each run is bounded by examples per operation (scripts/fuzz-api.toml) and
 # by a time limit. Everything is torn down at the end, also on failure.
 # Every request is made as the admin: the token its first start wrote to

@@ -66,3 +66,21 @@ type MigrationUpdateRequest struct {
 type CutoverChecks struct {
 	Groups []streamplane.CutoverCheck `json:"groups"`
 }
+
+// InventoryRequest asks for an inventory of a source cluster: what it
+// holds and how busy it is over sample_seconds (absent: the server's
+// default). The password is used for this read only; nothing keeps it.
+type InventoryRequest struct {
+	Source        SourceRequest `json:"source"`
+	SampleSeconds *int          `json:"sample_seconds,omitempty"`
+}
+
+// NewInventoryRequest carries src, its password included, and a sample of
+// sampleSeconds (0: the server's default).
+func NewInventoryRequest(src streamplane.MigrationSource, sampleSeconds int) InventoryRequest {
+	r := InventoryRequest{Source: NewSourceRequest(src)}
+	if sampleSeconds != 0 {
+		r.SampleSeconds = &sampleSeconds
+	}
+	return r
+}
