@@ -36,7 +36,7 @@ type page struct {
 
 // pages is the whole console, one group per area; each area's file holds
 // its group and its handlers.
-var pages = slices.Concat(corePages, instancePages, brokerPages, taskPages, topicPages, reassignPages, messagePages, groupPages, metricPages, alarmPages,
+var pages = slices.Concat(corePages, instancePages, brokerPages, taskPages, topicPages, reassignPages, messagePages, groupPages, metricPages, alarmPages, migrationPages,
 	kafkaAccessPages, iamPages, auditPages)
 
 // Handler returns the console's handler. Every path outside /api/,

@@ -36,7 +36,7 @@ var funcs = template.FuncMap{
 }
 
 // consoleAreas each have a stylesheet and a script under static/areas.
-var consoleAreas = []string{"instances", "topics", "groups", "access"}
+var consoleAreas = []string{"instances", "topics", "groups", "access", "migrations"}
 
 func humanBytes(n int64) string {
 	const unit = 1024
@@ -92,14 +92,16 @@ func prettyJSON(v any) string {
 	return string(b)
 }
 
-// statusClass is the badge colour of an instance, task or alarm state.
+// statusClass is the badge colour of an instance, task, alarm or
+// migration state.
 func statusClass(state any) string {
 	switch strings.ToUpper(fmt.Sprint(state)) {
 	case "RUNNING", "SUCCEEDED", "RESOLVED", "STABLE", "OK":
 		return "ok"
-	case "FAILED", "ERROR", "FIRING", "DEAD", "CREATE_FAILED", "CHANGE_FAILED", "FAULTY":
+	case "FAILED", "ERROR", "FIRING", "DEAD", "CREATE_FAILED", "CHANGE_FAILED", "FAULTY", "SERVICE_EXCEPTION":
 		return "bad"
-	case "CREATING", "RESTARTING", "DELETING", "PENDING", "CHANGING", "RUNNING_TASK", "PREPARING_REBALANCE", "COMPLETING_REBALANCE":
+	case "CREATING", "RESTARTING", "DELETING", "PENDING", "CHANGING", "RUNNING_TASK", "PREPARING_REBALANCE", "COMPLETING_REBALANCE",
+		"MODIFYING":
 		return "busy"
 	}
 	return "neutral"
