@@ -284,6 +284,10 @@ func TestMigration(t *testing.T) {
 				}
 			}
 		}
+		translated, err := kadm.NewClient(dstClient).FetchOffsets(ctx, "billing")
+		if err != nil {
+			t.Fatal(err)
+		}
 		// The same consumer configuration as on the source: partitions the
 		// group never committed on start at the beginning there and here.
 		cl := listenerClient(t, dst, streamplane.ListenerPrivateSASLSSL, append(dstOpts, kgo.ConsumerGroup("billing"), kgo.ConsumeTopics(topics...),
@@ -313,9 +317,41 @@ func TestMigration(t *testing.T) {
 		}
 		t.Logf("cutover: %d records left for the group, %d read, %d lost, %d read again (the check estimated %d)", rest, read, lost, dups, checks[0].Duplicates)
 		if lost != 0 {
+			for _, topic := range topics {
+				for p, c := range committed[topic] {
+					tr, _ := translated.Lookup(topic, p)
+					first, n := int64(-1), 0
+					for _, r := range want[topic] {
+						if r.partition == p && r.offset >= c && seen[r.value] == 0 {
+							if first < 0 {
+								first = r.offset
+							}
+							n++
+						}
+					}
+					t.Logf("%s-%d: source commit %d, translated %d; %d lost from offset %d", topic, p, c, tr.At, n, first)
+				}
+			}
 			t.Fatalf("%d records the group had not read on the source were never delivered on the instance", lost)
 		}
 		cl.CommitUncommittedOffsets(ctx)
+	})
+
+	t.Run("UpdateCopiesOnlyWhatIsNew", func(t *testing.T) {
+		createTopic(t, src, "refunds", 2, 1, nil)
+		refunds := produceRecords(t, srcClient, "refunds", "refunds", 2000)
+		ordersBefore := endOffsets(t, dstClient, "orders")
+		topicsNow := "orders,payments\\..*,refunds"
+		if _, err := s.Client.UpdateMigration(ctx, dst.Name, "move-orders", streamplane.MigrationUpdate{Topics: &topicsNow}, ""); err != nil {
+			t.Fatal(err)
+		}
+		waitMigration(t, s, dst.Name, "move-orders", streamplane.MigrationRunning, 3*time.Minute)
+		topics = append(topics, "refunds")
+		waitCaughtUp(t, s, dst.Name, "move-orders", topics, srcClient, dstClient, 3*time.Minute)
+		sameRecords(t, "refunds", refunds, readTopic(t, dstClient, "refunds", len(refunds), 2*time.Minute))
+		if after := endOffsets(t, dstClient, "orders"); after != ordersBefore {
+			t.Fatalf("orders on the instance went from %d to %d records: the update copied it again", ordersBefore, after)
+		}
 	})
 
 	t.Run("PauseStopsCopyingAndResumeCatchesUp", func(t *testing.T) {
