@@ -292,12 +292,20 @@ func TestMigration(t *testing.T) {
 		// group never committed on start at the beginning there and here.
 		cl := listenerClient(t, dst, streamplane.ListenerPrivateSASLSSL, append(dstOpts, kgo.ConsumerGroup("billing"), kgo.ConsumeTopics(topics...),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
+		before := readBefore(want, committed)
 		seen := map[string]int{}
-		read := 0
+		read, restSeen := 0, 0
 		deadline := time.Now().Add(2 * time.Minute)
-		for len(seen) < rest && time.Now().Before(deadline) {
+		for restSeen < rest && time.Now().Before(deadline) {
 			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			cl.PollFetches(pctx).EachRecord(func(r *kgo.Record) { seen[string(r.Value)]++; read++ })
+			cl.PollFetches(pctx).EachRecord(func(r *kgo.Record) {
+				v := string(r.Value)
+				if seen[v] == 0 && !before[v] {
+					restSeen++
+				}
+				seen[v]++
+				read++
+			})
 			cancel()
 		}
 		lost := 0
@@ -308,7 +316,6 @@ func TestMigration(t *testing.T) {
 				}
 			}
 		}
-		before := readBefore(want, committed)
 		dups := read - len(seen)
 		for v := range seen {
 			if before[v] {
