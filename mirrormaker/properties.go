@@ -114,8 +114,10 @@ func Properties(in Input) ([]byte, error) {
 		"tasks.max":                   strconv.Itoa(tasks),
 
 		// Connect commits its source offsets every 5 s, so that a restart
-		// copies little twice and progress shows soon.
-		"offset.flush.interval.ms": "5000",
+		// copies little twice and progress shows soon. A worker setting:
+		// MirrorMaker reads those under the target cluster's alias only
+		// (MirrorMakerConfig.workerConfig), never at the top level.
+		tgt + ".offset.flush.interval.ms": "5000",
 
 		"replication.factor":                    rf,
 		"checkpoints.topic.replication.factor":  rf,
