@@ -433,6 +433,20 @@ func TestMigration(t *testing.T) {
 		if after.PID != before.PID || after.State != streamplane.MigrationRunning {
 			t.Fatalf("after the restart: %s pid %d, want RUNNING with the adopted pid %d", after.State, after.PID, before.PID)
 		}
+		// The new server watches the adopted process: it restarts it when
+		// it dies, and starts no second one.
+		syscall.Kill(before.PID, syscall.SIGKILL)
+		eventually(t, time.Minute, func() (bool, string) {
+			cur, err := s.Client.Migration(ctx, dst.Name, "move-orders")
+			if err != nil {
+				return false, err.Error()
+			}
+			pids := mirrorPIDs(s.Dir)
+			return cur.PID != before.PID && cur.State == streamplane.MigrationRunning && len(pids) == 1 && pids[0] == cur.PID,
+				fmt.Sprintf("migration %s pid %d; MirrorMaker processes %v", cur.State, cur.PID, pids)
+		})
+		want["orders"] = append(want["orders"], produceRecords(t, srcClient, "orders", "orders-after-adopted-kill", 500)...)
+		allArrive(t, dstClient, "orders", want["orders"])
 	})
 
 	t.Run("SASLSourceWithSCRAM", func(t *testing.T) {
