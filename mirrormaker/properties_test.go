@@ -65,24 +65,26 @@ func checkKeys(t *testing.T, props map[string]string, want map[string]string) {
 func TestPropertiesOfAMigration(t *testing.T) {
 	props, _ := render(t, testInput())
 	checkKeys(t, props, map[string]string{
-		"clusters":                              "legacy, legacy-target",
-		"replication.policy.class":              "org.apache.kafka.connect.mirror.IdentityReplicationPolicy",
-		"legacy->legacy-target.enabled":         "true",
-		"legacy-target->legacy.enabled":         "false",
-		"legacy->legacy-target.topics":          `orders\..*,payments`,
-		"legacy->legacy-target.groups":          "billing,audit-.*",
-		"offset-syncs.topic.location":           "target",
-		"tasks.max":                             "2",
-		"offset.flush.interval.ms":              "5000",
-		"legacy.bootstrap.servers":              "kafka-1.old:9093,kafka-2.old:9093",
-		"legacy-target.bootstrap.servers":       "127.0.0.1:9101,127.0.0.1:9111",
-		"replication.factor":                    "3",
-		"offset.storage.replication.factor":     "3",
-		"config.storage.replication.factor":     "3",
-		"status.storage.replication.factor":     "3",
-		"checkpoints.topic.replication.factor":  "3",
-		"heartbeats.topic.replication.factor":   "3",
-		"offset-syncs.topic.replication.factor": "3",
+		"clusters":                               "legacy, legacy-target",
+		"replication.policy.class":               "org.apache.kafka.connect.mirror.IdentityReplicationPolicy",
+		"legacy->legacy-target.enabled":          "true",
+		"legacy-target->legacy.enabled":          "false",
+		"legacy->legacy-target.topics":           `orders\..*,payments`,
+		"legacy->legacy-target.groups":           "billing,audit-.*",
+		"offset-syncs.topic.location":            "target",
+		"tasks.max":                              "2",
+		"legacy-target.offset.flush.interval.ms": "5000",
+		"plugin.discovery":                       "service_load",
+		"legacy-target.plugin.discovery":         "service_load",
+		"legacy.bootstrap.servers":               "kafka-1.old:9093,kafka-2.old:9093",
+		"legacy-target.bootstrap.servers":        "127.0.0.1:9101,127.0.0.1:9111",
+		"replication.factor":                     "3",
+		"offset.storage.replication.factor":      "3",
+		"config.storage.replication.factor":      "3",
+		"status.storage.replication.factor":      "3",
+		"checkpoints.topic.replication.factor":   "3",
+		"heartbeats.topic.replication.factor":    "3",
+		"offset-syncs.topic.replication.factor":  "3",
 
 		"legacy->legacy-target.sync.group.offsets.enabled":          "true",
 		"legacy->legacy-target.emit.checkpoints.enabled":            "true",
@@ -97,6 +99,10 @@ func TestPropertiesOfAMigration(t *testing.T) {
 		"legacy->legacy-target.topics.exclude":                      `mm2.*\.internal,.*\.checkpoints\.internal,.*\.replica,__.*`,
 		"legacy-target.producer.compression.type":                   "none",
 	})
+	// At the top level dedicated mode would ignore it: Connect's 60 s.
+	if v, ok := props["offset.flush.interval.ms"]; ok {
+		t.Errorf("offset.flush.interval.ms = %q at the top level; want it under the target's prefix, where the worker reads it", v)
+	}
 }
 
 func TestPropertiesWithoutGroupsSyncNoOffsets(t *testing.T) {
