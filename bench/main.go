@@ -4,9 +4,10 @@
 // latency over a large store (and what the guard's authentication,
 // authorisation and audit add to it, timed by api's BenchmarkGuard through
 // `go test`), the Kafka-facing operations (topics, groups, messages) on a
-// large instance, a scale-out's rebalance against its throttle, and an
-// upgrade and a flavor change under load. Run it with `make bench`; it
-// needs Java, Maven and about 4 GB of free memory.
+// large instance, a scale-out's rebalance against its throttle, a
+// migration's copy rate against a raw consume→produce pipe and its lag at
+// cutover, and an upgrade and a flavor change under load. Run it with
+// `make bench`; it needs Java, Maven and about 4 GB of free memory.
 package main
 
 import (
@@ -46,6 +47,7 @@ var measurements = []measurement{
 	{"groups", measureGroups},
 	{"messages", measureMessages},
 	{"scale", measureScale},
+	{"migration", measureMigration},
 	{"rolls", measureRolls},
 	{"metricstore", measureMetricStore},
 	{"collection", measureCollection},
@@ -61,7 +63,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) collection (metrics of a 10-broker instance) or console (page paint, interactivity and weight in Chromium over 1,000 instances)")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, migration (MirrorMaker 2's copy rate against a franz-go pipe, and the lag at cutover), rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) collection (metrics of a 10-broker instance) or console (page paint, interactivity and weight in Chromium over 1,000 instances)")
 	flag.Parse()
 
 	ctx := context.Background()

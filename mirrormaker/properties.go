@@ -114,10 +114,17 @@ func Properties(in Input) ([]byte, error) {
 		"tasks.max":                   strconv.Itoa(tasks),
 
 		// Connect commits its source offsets every 5 s, so that a restart
-		// copies little twice and progress shows soon. A worker setting:
-		// MirrorMaker reads those under the target cluster's alias only
-		// (MirrorMakerConfig.workerConfig), never at the top level.
+		// copies little twice and progress shows soon (the status's records
+		// behind and the cutover check read them). A worker setting:
+		// dedicated mode takes those from the target cluster's prefix and
+		// ignores them at the top level (where Connect's 60 s would apply).
 		tgt + ".offset.flush.interval.ms": "5000",
+		// Find Connect's plugins from their jars' service manifests
+		// (Kafka ships them since 3.6) instead of scanning every class of
+		// the classpath: the scan costs about 2 s of CPU each time, once
+		// for MirrorMaker and once for its worker (the target's prefix).
+		"plugin.discovery":        "service_load",
+		tgt + ".plugin.discovery": "service_load",
 
 		"replication.factor":                    rf,
 		"checkpoints.topic.replication.factor":  rf,

@@ -73,7 +73,9 @@ func TestPropertiesOfAMigration(t *testing.T) {
 		"legacy->legacy-target.groups":           "billing,audit-.*",
 		"offset-syncs.topic.location":            "target",
 		"tasks.max":                              "2",
-		"legacy-target.offset.flush.interval.ms": "5000", // a worker setting: under the target's alias
+		"legacy-target.offset.flush.interval.ms": "5000",
+		"plugin.discovery":                       "service_load",
+		"legacy-target.plugin.discovery":         "service_load",
 		"legacy.bootstrap.servers":               "kafka-1.old:9093,kafka-2.old:9093",
 		"legacy-target.bootstrap.servers":        "127.0.0.1:9101,127.0.0.1:9111",
 		"replication.factor":                     "3",
@@ -97,6 +99,10 @@ func TestPropertiesOfAMigration(t *testing.T) {
 		"legacy->legacy-target.topics.exclude":                      `mm2.*\.internal,.*\.checkpoints\.internal,.*\.replica,__.*`,
 		"legacy-target.producer.compression.type":                   "none",
 	})
+	// At the top level dedicated mode would ignore it: Connect's 60 s.
+	if v, ok := props["offset.flush.interval.ms"]; ok {
+		t.Errorf("offset.flush.interval.ms = %q at the top level; want it under the target's prefix, where the worker reads it", v)
+	}
 }
 
 func TestPropertiesWithoutGroupsSyncNoOffsets(t *testing.T) {
