@@ -40,7 +40,19 @@ type GroupReading struct {
 	// Committed offsets: the source's, and the translated ones
 	// MirrorMaker committed on the instance.
 	Source, Target TopicOffsets
+	// Checkpoints are MirrorMaker's latest translations of the group.
+	Checkpoints GroupCheckpoints
 }
+
+// Checkpoint is one translation MirrorMaker made of a group's position in
+// a partition: the source offset, the instance's offset, and when.
+type Checkpoint struct {
+	Upstream, Downstream int64
+	At                   time.Time
+}
+
+// GroupCheckpoints are a group's checkpoints by topic and partition.
+type GroupCheckpoints map[string]map[int32]Checkpoint
 
 // behind is how many records of a source partition the instance lacks.
 func (r *MigrationReadings) behind(topic string, p int32) int64 {
@@ -102,7 +114,10 @@ func (r *MigrationReadings) GroupsStatus() []MigrationGroup {
 //   - the instance holds every record of the group's partitions
 //     (records behind = 0);
 //   - every partition the group committed on the source has a translated
-//     offset on the instance, not past the source's position.
+//     offset on the instance, not past the source's position, and it is
+//     the translation of the group's last commit: MirrorMaker checkpoints
+//     and syncs every few seconds, and a translation of an earlier commit
+//     would have the consumers read more records again than needed.
 //
 // Duplicates is how many records the consumers will read again: per
 // partition, the records after the translated offset on the instance less
@@ -120,7 +135,7 @@ func (r *MigrationReadings) Cutover() []CutoverCheck {
 		if g.TargetMembers > 0 {
 			c.Reasons = append(c.Reasons, fmt.Sprintf("%d consumers read from the instance already; MirrorMaker no longer syncs this group's offsets", g.TargetMembers))
 		}
-		missing, ahead := 0, 0
+		missing, ahead, stale := 0, 0, 0
 		for _, topic := range sortedKeys(g.Source) {
 			for p, committed := range g.Source[topic] {
 				c.RecordsBehind += r.behind(topic, p)
@@ -128,6 +143,9 @@ func (r *MigrationReadings) Cutover() []CutoverCheck {
 				if !ok {
 					missing++
 					continue
+				}
+				if cp, ok := g.Checkpoints[topic][p]; !ok || cp.Upstream != committed || cp.Downstream != translated {
+					stale++
 				}
 				afterSource := r.SourceEnd[topic][p] - committed
 				afterTarget := r.TargetEnd[topic][p] - translated
@@ -143,6 +161,9 @@ func (r *MigrationReadings) Cutover() []CutoverCheck {
 		}
 		if missing > 0 {
 			c.Reasons = append(c.Reasons, fmt.Sprintf("%d partitions have no translated offset on the instance yet (MirrorMaker checkpoints every few seconds)", missing))
+		}
+		if stale > 0 && missing == 0 {
+			c.Reasons = append(c.Reasons, fmt.Sprintf("%d partitions' translated offsets are not yet those of the group's last commit (MirrorMaker checkpoints and syncs every 5 s); check again in a few seconds", stale))
 		}
 		if ahead > 0 && c.RecordsBehind == 0 {
 			c.Reasons = append(c.Reasons, fmt.Sprintf("%d partitions' translated offsets are not in step with the source commit yet; check again in a few seconds", ahead))

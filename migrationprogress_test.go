@@ -15,8 +15,9 @@ func readings() *MigrationReadings {
 		Copied:      TopicOffsets{"orders": {0: 1000, 1: 1000}},
 		TargetEnd:   TopicOffsets{"orders": {0: 1000, 1: 1000}},
 		Groups: map[string]GroupReading{"billing": {SourceState: "Empty", TargetState: "Empty",
-			Source: TopicOffsets{"orders": {0: 500, 1: 500}},
-			Target: TopicOffsets{"orders": {0: 480, 1: 500}}}},
+			Source:      TopicOffsets{"orders": {0: 500, 1: 500}},
+			Target:      TopicOffsets{"orders": {0: 480, 1: 500}},
+			Checkpoints: GroupCheckpoints{"orders": {0: {Upstream: 500, Downstream: 480}, 1: {Upstream: 500, Downstream: 500}}}}},
 	}
 }
 
@@ -55,6 +56,12 @@ func TestCutoverNotReady(t *testing.T) {
 		{"a translation past the source's position", func(r *MigrationReadings) {
 			r.Groups["billing"].Target["orders"][0] = 600
 		}, "not in step"},
+		{"a translation of an earlier commit", func(r *MigrationReadings) {
+			r.Groups["billing"].Checkpoints["orders"][1] = Checkpoint{Upstream: 400, Downstream: 400}
+		}, "not yet those of the group's last commit"},
+		{"a checkpoint not yet synced to the group", func(r *MigrationReadings) {
+			r.Groups["billing"].Checkpoints["orders"][0] = Checkpoint{Upstream: 500, Downstream: 495}
+		}, "not yet those of the group's last commit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := readings()
@@ -70,7 +77,7 @@ func TestCutoverNotReady(t *testing.T) {
 func TestTopicProgress(t *testing.T) {
 	r := readings()
 	r.Copied = TopicOffsets{"orders": {0: 700}} // partition 1 not started
-	r.SourceStart["orders"][1] = 100                // retention removed 100 records there
+	r.SourceStart["orders"][1] = 100            // retention removed 100 records there
 	got := r.Topics()
 	if len(got) != 1 || got[0].RecordsBehind != 300+900 || got[0].SourceEnd != 2000 || got[0].Copied != 700+100 {
 		t.Fatalf("topics = %+v", got)

@@ -59,14 +59,38 @@ func (c *Client) MirrorConnectors(ctx context.Context, m *streamplane.Migration)
 	return decodeMirrorStatus(recs), nil
 }
 
-// MirrorCheckpoints returns, per group, when MirrorMaker last wrote a
-// checkpoint (a translated offset) of it.
-func (c *Client) MirrorCheckpoints(ctx context.Context, m *streamplane.Migration) (map[string]time.Time, error) {
+// MirrorGroupCheckpoints returns MirrorMaker's latest checkpoint of every
+// group's partitions: the source offset it translated and the offset it
+// translated it to on the instance.
+func (c *Client) MirrorGroupCheckpoints(ctx context.Context, m *streamplane.Migration) (map[string]streamplane.GroupCheckpoints, error) {
 	recs, err := c.readMirrorTopic(ctx, m.SourceAlias()+".checkpoints.internal")
 	if err != nil {
 		return nil, err
 	}
-	return decodeCheckpointTimes(recs), nil
+	return decodeCheckpoints(recs), nil
+}
+
+// decodeCheckpoints keeps the last checkpoint per group and partition.
+// A value is Kafka's INT16 schema version (0), then INT64 upstream offset,
+// INT64 downstream offset and a STRING of metadata (Checkpoint.java).
+func decodeCheckpoints(recs []*kgo.Record) map[string]streamplane.GroupCheckpoints {
+	out := map[string]streamplane.GroupCheckpoints{}
+	for _, r := range recs {
+		group, topic, partition, err := decodeCheckpointKey(r.Key)
+		if err != nil || len(r.Value) < 18 || binary.BigEndian.Uint16(r.Value) != 0 {
+			continue
+		}
+		cp := streamplane.Checkpoint{Upstream: int64(binary.BigEndian.Uint64(r.Value[2:])),
+			Downstream: int64(binary.BigEndian.Uint64(r.Value[10:])), At: r.Timestamp}
+		if out[group] == nil {
+			out[group] = streamplane.GroupCheckpoints{}
+		}
+		if out[group][topic] == nil {
+			out[group][topic] = map[int32]streamplane.Checkpoint{}
+		}
+		out[group][topic][partition] = cp
+	}
+	return out
 }
 
 // readMirrorTopic reads every partition of a topic from its log start to
@@ -215,24 +239,6 @@ func decodeMirrorStatus(recs []*kgo.Record) []streamplane.MirrorConnector {
 	// Connectors (status-connector-) sort before tasks (status-task-).
 	for _, k := range slices.Sorted(maps.Keys(latest)) {
 		out = append(out, latest[k])
-	}
-	return out
-}
-
-// decodeCheckpointTimes returns the newest record timestamp per group of
-// checkpoint records, whose keys are Kafka's STRING group, STRING topic
-// and INT32 partition (big-endian; a STRING is an INT16 length and its
-// bytes). Keys that do not parse are skipped.
-func decodeCheckpointTimes(recs []*kgo.Record) map[string]time.Time {
-	out := map[string]time.Time{}
-	for _, r := range recs {
-		group, _, _, err := decodeCheckpointKey(r.Key)
-		if err != nil || r.Value == nil {
-			continue
-		}
-		if r.Timestamp.After(out[group]) {
-			out[group] = r.Timestamp
-		}
 	}
 	return out
 }

@@ -82,18 +82,31 @@ func checkpointKey(group, topic string, partition int32) []byte {
 	return binary.BigEndian.AppendUint32(b, uint32(partition))
 }
 
+// checkpointValue encodes a value as Checkpoint.java's version 0 does.
+func checkpointValue(upstream, downstream int64, metadata string) []byte {
+	b := binary.BigEndian.AppendUint16(nil, 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(upstream))
+	b = binary.BigEndian.AppendUint64(b, uint64(downstream))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(metadata)))
+	return append(b, metadata...)
+}
+
 func TestMirrorCheckpointsDecode(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	value := []byte{0, 0} // version 0; the offsets do not matter here
 	recs := []*kgo.Record{
-		{Key: checkpointKey("billing", "orders", 0), Value: value, Timestamp: t0},
-		{Key: checkpointKey("billing", "orders", 1), Value: value, Timestamp: t0.Add(time.Minute)},
-		{Key: checkpointKey("billing", "orders", 0), Value: value, Timestamp: t0.Add(30 * time.Second)},
-		{Key: checkpointKey("audit", "payments", 3), Value: value, Timestamp: t0},
-		{Key: []byte{0, 9, 'x'}, Value: value, Timestamp: t0.Add(time.Hour)}, // truncated: skipped
+		{Key: checkpointKey("billing", "orders", 0), Value: checkpointValue(100, 90, ""), Timestamp: t0},
+		{Key: checkpointKey("billing", "orders", 1), Value: checkpointValue(50, 50, "m"), Timestamp: t0.Add(time.Minute)},
+		{Key: checkpointKey("billing", "orders", 0), Value: checkpointValue(200, 180, ""), Timestamp: t0.Add(30 * time.Second)},
+		{Key: checkpointKey("audit", "payments", 3), Value: checkpointValue(7, 7, ""), Timestamp: t0},
+		{Key: []byte{0, 9, 'x'}, Value: checkpointValue(1, 1, ""), Timestamp: t0.Add(time.Hour)},                      // truncated key: skipped
+		{Key: checkpointKey("audit", "payments", 4), Value: []byte{0, 1, 2}, Timestamp: t0},                           // short value: skipped
+		{Key: checkpointKey("audit", "payments", 5), Value: append([]byte{0, 1}, make([]byte, 18)...), Timestamp: t0}, // version 1: skipped
 	}
-	got := decodeCheckpointTimes(recs)
-	want := map[string]time.Time{"billing": t0.Add(time.Minute), "audit": t0}
+	got := decodeCheckpoints(recs)
+	want := map[string]streamplane.GroupCheckpoints{
+		"billing": {"orders": {0: {Upstream: 200, Downstream: 180, At: t0.Add(30 * time.Second)}, 1: {Upstream: 50, Downstream: 50, At: t0.Add(time.Minute)}}},
+		"audit":   {"payments": {3: {Upstream: 7, Downstream: 7, At: t0}}},
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}

@@ -115,11 +115,22 @@ func (s *Service) readMigration(ctx context.Context, inst *streamplane.Instance,
 			r.TargetEnd[name] = end
 		}
 	}
-	if r.LastSync, err = cl.MirrorCheckpoints(ctx, m); err != nil {
+	checkpoints, err := cl.MirrorGroupCheckpoints(ctx, m)
+	if err != nil {
 		errs = append(errs, "MirrorMaker's checkpoints: "+err.Error())
 	}
+	r.LastSync = map[string]time.Time{}
+	for group, cps := range checkpoints {
+		for _, parts := range cps {
+			for _, cp := range parts {
+				if cp.At.After(r.LastSync[group]) {
+					r.LastSync[group] = cp.At
+				}
+			}
+		}
+	}
 	for _, g := range groups {
-		reading := streamplane.GroupReading{Source: streamplane.TopicOffsets{}, Target: streamplane.TopicOffsets{}}
+		reading := streamplane.GroupReading{Source: streamplane.TopicOffsets{}, Target: streamplane.TopicOffsets{}, Checkpoints: checkpoints[g]}
 		if sg, ok := sourceGroups[g]; ok {
 			reading.SourceState, reading.Source = sg.State, sg.Committed
 		}
