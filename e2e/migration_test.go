@@ -344,6 +344,19 @@ func TestMigration(t *testing.T) {
 		cl.CommitUncommittedOffsets(ctx)
 	})
 
+	t.Run("ConsoleShowsTheMigration", func(t *testing.T) {
+		b := NewBrowser(t, s)
+		b.SignInWithToken(s.Token)
+		b.Open("/instances/" + dst.Name + "/migrations")
+		b.waitFor(30*time.Second, "the migration listed", mainHas("move-orders")+" && "+mainHas("RUNNING"))
+		b.Screenshot("migrations")
+		b.Accessibility("migrations")
+		b.Open("/instances/" + dst.Name + "/migrations/move-orders")
+		b.waitFor(time.Minute, "each topic's progress and the group's offsets", mainHas("payments.eu")+" && "+mainHas("billing"))
+		b.Screenshot("migration")
+		b.Accessibility("migration page")
+	})
+
 	t.Run("UpdateCopiesOnlyWhatIsNew", func(t *testing.T) {
 		createTopic(t, src, "refunds", 2, 1, nil)
 		refunds := produceRecords(t, srcClient, "refunds", "refunds", 2000)
