@@ -137,6 +137,17 @@ func (s *Service) taskMigration(ctx context.Context, r *task.Run) (*streamplane.
 	return m, inst, err
 }
 
+// taskMirror loads the task's migration and instance, and the runner of
+// its MirrorMaker.
+func (s *Service) taskMirror(ctx context.Context, r *task.Run) (*streamplane.Migration, *streamplane.Instance, streamplane.MirrorRunner, error) {
+	m, inst, err := s.taskMigration(ctx, r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	runner, err := s.mirrors()
+	return m, inst, runner, err
+}
+
 // withSourcePassword fills in the source's sealed password.
 func (s *Service) withSourcePassword(ctx context.Context, m *streamplane.Migration) error {
 	if !m.Source.SASL() {
@@ -327,11 +338,7 @@ const (
 
 // configureMirror writes mm2.properties and the CA files it names.
 func (s *Service) configureMirror(ctx context.Context, r *task.Run) error {
-	m, inst, err := s.taskMigration(ctx, r)
-	if err != nil {
-		return err
-	}
-	runner, err := s.mirrors()
+	m, inst, runner, err := s.taskMirror(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -383,11 +390,7 @@ func liveBrokers(inst *streamplane.Instance) int {
 // startMirror starts MirrorMaker (or adopts it) and records its process;
 // an update whose migration was paused leaves it stopped.
 func (s *Service) startMirror(ctx context.Context, r *task.Run) error {
-	m, inst, err := s.taskMigration(ctx, r)
-	if err != nil {
-		return err
-	}
-	runner, err := s.mirrors()
+	m, inst, runner, err := s.taskMirror(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -501,11 +504,7 @@ func lastLogLine(ctx context.Context, runner streamplane.MirrorRunner, m *stream
 
 // stopMirror stops MirrorMaker, which commits its position first.
 func (s *Service) stopMirror(ctx context.Context, r *task.Run) error {
-	m, _, err := s.taskMigration(ctx, r)
-	if err != nil {
-		return err
-	}
-	runner, err := s.mirrors()
+	m, _, runner, err := s.taskMirror(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -514,11 +513,7 @@ func (s *Service) stopMirror(ctx context.Context, r *task.Run) error {
 
 // forgetMirror stops MirrorMaker for good and removes its files.
 func (s *Service) forgetMirror(ctx context.Context, r *task.Run) error {
-	m, _, err := s.taskMigration(ctx, r)
-	if err != nil {
-		return err
-	}
-	runner, err := s.mirrors()
+	m, _, runner, err := s.taskMirror(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -167,21 +167,14 @@ func (p *Provisioner) StopMirror(ctx context.Context, m *streamplane.Migration, 
 	if !ok {
 		return nil
 	}
-	if graceful > 0 {
-		if err := signal(proc.pid, syscall.SIGTERM); err != nil {
-			return err
-		}
-		if waitGone(ctx, proc, graceful) {
-			p.log.Info("MirrorMaker stopped", "migration", m.Name, "pid", proc.pid)
-			return nil
-		}
-		p.log.Warn("MirrorMaker did not stop in time; killing it", "migration", m.Name, "pid", proc.pid, "waited", graceful)
-	}
-	if err := signal(proc.pid, syscall.SIGKILL); err != nil {
+	clean, err := stopProcess(ctx, proc, graceful, "MirrorMaker of migration "+m.Name)
+	switch {
+	case err != nil:
 		return err
-	}
-	if !waitGone(ctx, proc, 30*time.Second) {
-		return fmt.Errorf("local: MirrorMaker of migration %s (pid %d) survived SIGKILL", m.Name, proc.pid)
+	case clean:
+		p.log.Info("MirrorMaker stopped", "migration", m.Name, "pid", proc.pid)
+	case graceful > 0:
+		p.log.Warn("MirrorMaker did not stop in time; killed it", "migration", m.Name, "pid", proc.pid, "waited", graceful)
 	}
 	return nil
 }
@@ -226,18 +219,7 @@ func (p *Provisioner) findMirror(m *streamplane.Migration) (procInfo, bool) {
 	if checkMirrorIDs(m) != nil {
 		return procInfo{}, false
 	}
-	config := p.layout.mirrorConfigFile(m.InstanceID, m.ID)
-	pidFile := p.layout.mirrorPidFile(m.InstanceID, m.ID)
-	if pid, tick, err := readPidFile(pidFile); err == nil {
-		if proc, ok := readProc(pid); ok && proc.startTick == tick && proc.alive() && proc.runs(config) {
-			return proc, true
-		}
-	}
-	proc, ok := findByConfig(config)
-	if ok {
-		writePidFile(pidFile, proc)
-	}
-	return proc, ok
+	return findProcess(p.layout.mirrorConfigFile(m.InstanceID, m.ID), p.layout.mirrorPidFile(m.InstanceID, m.ID))
 }
 
 // checkMirrorIDs refuses ids that would put the files elsewhere: they

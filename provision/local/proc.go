@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -142,4 +143,41 @@ func signal(pid int, sig syscall.Signal) error {
 		return nil
 	}
 	return err
+}
+
+// findProcess returns the live process started with configFile: by its
+// pid file when that is current (pid and start time match, command line
+// names the config), else by scanning /proc, rewriting the pid file then.
+func findProcess(configFile, pidFile string) (procInfo, bool) {
+	if pid, tick, err := readPidFile(pidFile); err == nil {
+		if proc, ok := readProc(pid); ok && proc.startTick == tick && proc.alive() && proc.runs(configFile) {
+			return proc, true
+		}
+	}
+	proc, ok := findByConfig(configFile)
+	if ok {
+		writePidFile(pidFile, proc)
+	}
+	return proc, ok
+}
+
+// stopProcess sends SIGTERM, waits up to graceful, then sends SIGKILL; a
+// zero graceful kills at once. It reports whether the process left on
+// SIGTERM; what names the process in the error of one that survives.
+func stopProcess(ctx context.Context, proc procInfo, graceful time.Duration, what string) (clean bool, err error) {
+	if graceful > 0 {
+		if err := signal(proc.pid, syscall.SIGTERM); err != nil {
+			return false, err
+		}
+		if waitGone(ctx, proc, graceful) {
+			return true, nil
+		}
+	}
+	if err := signal(proc.pid, syscall.SIGKILL); err != nil {
+		return false, err
+	}
+	if !waitGone(ctx, proc, 30*time.Second) {
+		return false, fmt.Errorf("local: %s (pid %d) survived SIGKILL", what, proc.pid)
+	}
+	return false, nil
 }

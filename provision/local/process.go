@@ -112,41 +112,21 @@ func (p *Provisioner) Stop(ctx context.Context, inst *streamplane.Instance, b *s
 	if !ok {
 		return nil
 	}
-	if graceful > 0 {
-		if err := signal(proc.pid, syscall.SIGTERM); err != nil {
-			return err
-		}
-		if waitGone(ctx, proc, graceful) {
-			p.log.Info("broker stopped", "instance", inst.Name, "node", b.ID, "pid", proc.pid)
-			return nil
-		}
-		p.log.Warn("broker did not stop in time; killing it", "instance", inst.Name, "node", b.ID, "pid", proc.pid, "waited", graceful)
-	}
-	if err := signal(proc.pid, syscall.SIGKILL); err != nil {
+	clean, err := stopProcess(ctx, proc, graceful, fmt.Sprintf("broker %d", b.ID))
+	switch {
+	case err != nil:
 		return err
-	}
-	if !waitGone(ctx, proc, 30*time.Second) {
-		return fmt.Errorf("local: broker %d (pid %d) survived SIGKILL", b.ID, proc.pid)
+	case clean:
+		p.log.Info("broker stopped", "instance", inst.Name, "node", b.ID, "pid", proc.pid)
+	case graceful > 0:
+		p.log.Warn("broker did not stop in time; killed it", "instance", inst.Name, "node", b.ID, "pid", proc.pid, "waited", graceful)
 	}
 	return nil
 }
 
-// find returns the broker's live process: by its pid file when that is
-// current (pid and start time match, command line names the config), else
-// by scanning /proc for the config file.
+// find returns the broker's live process (findProcess).
 func (p *Provisioner) find(inst *streamplane.Instance, b *streamplane.Broker) (procInfo, bool) {
-	config := p.layout.configFile(inst.ID, b.ID)
-	pidFile := p.layout.pidFile(inst.ID, b.ID)
-	if pid, tick, err := readPidFile(pidFile); err == nil {
-		if proc, ok := readProc(pid); ok && proc.startTick == tick && proc.alive() && proc.runs(config) {
-			return proc, true
-		}
-	}
-	proc, ok := findByConfig(config)
-	if ok {
-		writePidFile(pidFile, proc)
-	}
-	return proc, ok
+	return findProcess(p.layout.configFile(inst.ID, b.ID), p.layout.pidFile(inst.ID, b.ID))
 }
 
 // waitGone waits until the process has exited (or is a zombie about to be
