@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -113,31 +111,15 @@ func (p *Provisioner) StartMirror(ctx context.Context, inst *streamplane.Instanc
 		// class archive either: the brokers' is for their longer classpath,
 		// which the JVM would refuse (with a warning) for this one.
 		"-cp", rt.Classpath(), mirrorMainClass, config, "--clusters", m.TargetAlias())
-	stdoutLog := p.layout.mirrorStdoutLog(m.InstanceID, m.ID)
-	out, err := os.OpenFile(stdoutLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	proc, err := startDetached(p.cfg.Java, args, dir, p.layout.mirrorStdoutLog(m.InstanceID, m.ID), "MirrorMaker of migration "+m.Name)
 	if err != nil {
-		return streamplane.Process{}, fmt.Errorf("local: open stdout log: %w", err)
-	}
-	defer out.Close()
-	cmd := exec.Command(p.cfg.Java, args...)
-	cmd.Dir = dir
-	cmd.Env = childEnv()
-	cmd.Stdout, cmd.Stderr = out, out // files, not pipes: it must outlive the server
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return streamplane.Process{}, fmt.Errorf("local: start MirrorMaker of migration %s: %w", m.Name, err)
-	}
-	pid := cmd.Process.Pid
-	go cmd.Wait() // reap it if it dies while this server runs
-	proc, ok := readProc(pid)
-	if !ok || !proc.alive() {
-		return streamplane.Process{}, fmt.Errorf("local: MirrorMaker of migration %s exited at once; see its log", m.Name)
+		return streamplane.Process{}, err
 	}
 	if err := writePidFile(p.layout.mirrorPidFile(m.InstanceID, m.ID), proc); err != nil {
 		return streamplane.Process{}, err
 	}
-	p.log.Info("MirrorMaker started", "instance", inst.Name, "migration", m.Name, "pid", pid)
-	return streamplane.Process{PID: pid, StartedAt: proc.startedAt()}, nil
+	p.log.Info("MirrorMaker started", "instance", inst.Name, "migration", m.Name, "pid", proc.pid)
+	return streamplane.Process{PID: proc.pid, StartedAt: proc.startedAt()}, nil
 }
 
 // mirrorJVMFlags are the brokers' JVM settings with a small heap. Records

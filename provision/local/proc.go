@@ -3,6 +3,7 @@ package local
 import (
 	"bytes"
 	"context"
+	"os/exec"
 	"errors"
 	"fmt"
 	"os"
@@ -180,4 +181,30 @@ func stopProcess(ctx context.Context, proc procInfo, graceful time.Duration, wha
 		return false, fmt.Errorf("local: %s (pid %d) survived SIGKILL", what, proc.pid)
 	}
 	return false, nil
+}
+
+// startDetached starts a JVM in its own session with its output appended
+// to stdoutLog (a file, not a pipe: the process must outlive the server)
+// and returns it once /proc shows it alive; what names it in errors.
+func startDetached(java string, args []string, dir, stdoutLog, what string) (procInfo, error) {
+	out, err := os.OpenFile(stdoutLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return procInfo{}, fmt.Errorf("local: open stdout log: %w", err)
+	}
+	defer out.Close()
+	cmd := exec.Command(java, args...)
+	cmd.Dir = dir
+	cmd.Env = childEnv()
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return procInfo{}, fmt.Errorf("local: start %s: %w", what, err)
+	}
+	pid := cmd.Process.Pid
+	go cmd.Wait() // reap it if it dies while this server runs
+	proc, ok := readProc(pid)
+	if !ok || !proc.alive() {
+		return procInfo{}, fmt.Errorf("local: %s exited at once; see %s", what, stdoutLog)
+	}
+	return proc, nil
 }

@@ -58,31 +58,15 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 		args = append(args, "-XX:SharedArchiveFile="+archive) // cds.go
 	}
 	args = append(args, "-cp", classpath, "kafka.Kafka", p.layout.configFile(inst.ID, b.ID))
-	stdoutLog := p.layout.stdoutLog(inst.ID, b.ID)
-	out, err := os.OpenFile(stdoutLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	proc, err := startDetached(p.cfg.Java, args, dir, p.layout.stdoutLog(inst.ID, b.ID), fmt.Sprintf("broker %d", b.ID))
 	if err != nil {
-		return streamplane.Process{}, fmt.Errorf("local: open stdout log: %w", err)
-	}
-	defer out.Close()
-	cmd := exec.Command(p.cfg.Java, args...)
-	cmd.Dir = dir
-	cmd.Env = childEnv()
-	cmd.Stdout, cmd.Stderr = out, out // files, not pipes: the broker must not depend on the server
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return streamplane.Process{}, fmt.Errorf("local: start broker %d: %w", b.ID, err)
-	}
-	pid := cmd.Process.Pid
-	go cmd.Wait() // reap it if it dies while this server runs
-	proc, ok := readProc(pid)
-	if !ok || !proc.alive() {
-		return streamplane.Process{}, fmt.Errorf("local: broker %d exited at once; see %s", b.ID, stdoutLog)
+		return streamplane.Process{}, err
 	}
 	if err := writePidFile(p.layout.pidFile(inst.ID, b.ID), proc); err != nil {
 		return streamplane.Process{}, err
 	}
-	p.log.Info("broker started", "instance", inst.Name, "node", b.ID, "pid", pid)
-	return streamplane.Process{PID: pid, StartedAt: proc.startedAt()}, nil
+	p.log.Info("broker started", "instance", inst.Name, "node", b.ID, "pid", proc.pid)
+	return streamplane.Process{PID: proc.pid, StartedAt: proc.startedAt()}, nil
 }
 
 // brokerJVMFlags are the JVM settings of every broker (Kafka's own
