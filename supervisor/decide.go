@@ -41,11 +41,16 @@ func decideRevival(b *streamplane.Broker, restarts []time.Time, now time.Time, l
 	if b.State == streamplane.BrokerError && b.PID == 0 {
 		return leaveDown, restarts // an ERROR broker with no process: given up earlier
 	}
-	recent := slices.DeleteFunc(slices.Clone(restarts), func(t time.Time) bool { return now.Sub(t) >= l.window })
+	recent := recentRestarts(restarts, now, l.window)
 	if len(recent) >= l.max {
 		return giveUp, recent
 	}
 	return restart, append(recent, now)
+}
+
+// recentRestarts are the restarts within window before now.
+func recentRestarts(restarts []time.Time, now time.Time, window time.Duration) []time.Time {
+	return slices.DeleteFunc(slices.Clone(restarts), func(t time.Time) bool { return now.Sub(t) >= window })
 }
 
 // gaveUpNote is the reason an ERROR broker shows after restarts restarts.

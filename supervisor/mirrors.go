@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -171,7 +170,7 @@ func (w *Mirrors) check(ctx context.Context, inst *streamplane.Instance, m *stre
 // lately; it changes m as observed.
 func (w *Mirrors) revive(ctx context.Context, inst *streamplane.Instance, m *streamplane.Migration) {
 	now := time.Now()
-	recent := slices.DeleteFunc(slices.Clone(w.restarts[m.ID]), func(t time.Time) bool { return now.Sub(t) >= w.RestartWindow })
+	recent := recentRestarts(w.restarts[m.ID], now, w.RestartWindow)
 	if len(recent) >= w.MaxRestarts {
 		w.restarts[m.ID] = recent
 		m.State, m.PID, m.StartedAt = streamplane.MigrationServiceException, 0, nil
