@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -631,15 +630,7 @@ func newInstanceLogsCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if o.json() {
-				// The API answers plain text; wrap it so -o json stays JSON.
-				return printJSON(o.stdout, map[string]any{"log": text})
-			}
-			if text != "" && !strings.HasSuffix(text, "\n") {
-				text += "\n"
-			}
-			_, err = io.WriteString(o.stdout, text)
-			return err
+			return printLog(o, text)
 		},
 	}
 	cmd.Flags().IntVar(&broker, "broker", 0, "broker (Kafka node id) whose log to print (required)")

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -469,15 +468,7 @@ func newMigrationLogsCommand(o *options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if o.json() {
-				// The API answers plain text; wrap it so -o json stays JSON.
-				return printJSON(o.stdout, map[string]any{"log": text})
-			}
-			if text != "" && !strings.HasSuffix(text, "\n") {
-				text += "\n"
-			}
-			_, err = io.WriteString(o.stdout, text)
-			return err
+			return printLog(o, text)
 		},
 	}
 	cmd.Flags().IntVar(&lines, "lines", 200, "how many lines, from 1 to 10000")

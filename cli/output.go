@@ -182,3 +182,16 @@ func onOff(b bool) string {
 	}
 	return "off"
 }
+
+// printLog prints a log's text as the API answered it, ending in a line
+// break; with -o json, as {"log": text}, so that the output stays JSON.
+func printLog(o *options, text string) error {
+	if o.json() {
+		return printJSON(o.stdout, map[string]any{"log": text})
+	}
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	_, err := io.WriteString(o.stdout, text)
+	return err
+}
