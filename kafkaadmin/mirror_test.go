@@ -157,3 +157,20 @@ func TestMirrorCopied(t *testing.T) {
 		t.Errorf("copied up to %v, want %v", got, want)
 	}
 }
+
+// TestEndOffsets lists several topics' end offsets at once, leaving out
+// one the cluster lacks.
+func TestEndOffsets(t *testing.T) {
+	c, _ := fakeClient(t)
+	ctx := testContext(t)
+	mustCreateTopic(t, c, "orders", 2, nil)
+	mustCreateTopic(t, c, "payments", 1, nil)
+	got, err := c.EndOffsets(ctx, "orders", "payments", "absent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[int32]int64{"orders": {0: 0, 1: 0}, "payments": {0: 0}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

@@ -231,6 +231,29 @@ func (c *Client) Offsets(ctx context.Context, topic string) (start, end map[int3
 	return start, end, nil
 }
 
+// EndOffsets returns the end offset (high watermark) of every partition of
+// the topics, in one listing; a topic the instance lacks is left out.
+func (c *Client) EndOffsets(ctx context.Context, topics ...string) (map[string]map[int32]int64, error) {
+	out := map[string]map[int32]int64{}
+	if len(topics) == 0 {
+		return out, nil
+	}
+	ends, err := c.adm.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return nil, err
+	}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			return
+		}
+		if out[o.Topic] == nil {
+			out[o.Topic] = map[int32]int64{}
+		}
+		out[o.Topic][o.Partition] = o.Offset
+	})
+	return out, nil
+}
+
 // WaitTopic waits until every broker's metadata shows the topic with the
 // given partition count, or (partitions 0) no longer shows it. A change
 // returns once the controller has it; brokers learn it a moment later, and

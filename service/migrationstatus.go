@@ -82,15 +82,12 @@ func (s *Service) readMigration(ctx context.Context, inst *streamplane.Instance,
 		return r, []string{"source: " + err.Error()}
 	}
 	defer src.Close()
-	topics, err := src.MatchingTopics(ctx, streamplane.SelectionMatcher(m.Topics))
+	names, err := src.MatchingTopics(ctx, streamplane.SelectionMatcher(m.Topics))
 	if err != nil {
 		return r, []string{"source: " + err.Error()}
 	}
-	names := topics
-	if len(names) > 0 {
-		if r.SourceStart, r.SourceEnd, err = src.Offsets(ctx, names); err != nil {
-			errs = append(errs, "source offsets: "+err.Error())
-		}
+	if r.SourceStart, r.SourceEnd, err = src.Offsets(ctx, names); err != nil {
+		errs = append(errs, "source offsets: "+err.Error())
 	}
 	var groups []string
 	if m.Groups != "" {
@@ -110,10 +107,8 @@ func (s *Service) readMigration(ctx context.Context, inst *streamplane.Instance,
 	if r.Copied, err = cl.MirrorCopied(ctx, m); err != nil {
 		errs = append(errs, "MirrorMaker's position: "+err.Error())
 	}
-	for _, name := range names {
-		if _, end, err := cl.Offsets(ctx, name); err == nil {
-			r.TargetEnd[name] = end
-		}
+	if r.TargetEnd, err = cl.EndOffsets(ctx, names...); err != nil {
+		errs = append(errs, "the instance's offsets: "+err.Error())
 	}
 	checkpoints, err := cl.MirrorGroupCheckpoints(ctx, m)
 	if err != nil {
