@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"github.com/streamplane/streamplane/api"
 	"github.com/streamplane/streamplane/client"
 	"github.com/streamplane/streamplane/service"
+	"github.com/streamplane/streamplane/service/servicetest"
 	"github.com/streamplane/streamplane/task"
 )
 
@@ -32,9 +32,7 @@ func newMigrationAPI(t *testing.T) (*client.Client, *service.Service) {
 	t.Helper()
 	e := newAPIEnv(t)
 	svc := e.svc
-	for kind := range svc.MigrationWorkflows() {
-		svc.Workflows[kind] = standInMirror(kind)
-	}
+	servicetest.StandInMirrors(svc)
 	svc.Engine = &task.Engine{Store: svc.Store, Owner: "test", Workflows: svc.Workflows, StatusOf: api.StatusOf}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "" {
@@ -50,41 +48,6 @@ func newMigrationAPI(t *testing.T) (*client.Client, *service.Service) {
 	}
 	finishTask(t, svc, create.ID, inst.ID, streamplane.InstanceRunning)
 	return c, svc
-}
-
-func standInMirror(kind string) task.Workflow {
-	return task.Workflow{
-		Kind: kind,
-		Steps: []task.Step{{Name: "Run MirrorMaker", Run: func(ctx context.Context, r *task.Run) error {
-			if strings.HasPrefix(r.Task.Target, "target/stuck-") {
-				return errors.New("lost")
-			}
-			return nil
-		}}},
-		Finish: func(tx streamplane.Tx, r *task.Run, runErr error) error {
-			var p struct {
-				MigrationID string `json:"migration_id"`
-			}
-			if err := r.Params(&p); err != nil {
-				return err
-			}
-			m, err := tx.Migration(r.Task.InstanceID, p.MigrationID)
-			if err != nil || runErr != nil {
-				return err
-			}
-			m.TaskID = ""
-			switch kind {
-			case streamplane.TaskPauseMigration:
-				m.State = streamplane.MigrationPaused
-			case streamplane.TaskDeleteMigration:
-				now := tx.Now()
-				m.State, m.DeletedAt = streamplane.MigrationDeleted, &now
-			default:
-				m.State = streamplane.MigrationRunning
-			}
-			return tx.UpdateMigration(m)
-		},
-	}
 }
 
 func sourceSpec(name string) streamplane.MigrationSpec {

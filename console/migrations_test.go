@@ -16,6 +16,7 @@ import (
 	"github.com/streamplane/streamplane/iam"
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/service/servicetest"
 	"github.com/streamplane/streamplane/task"
 )
 
@@ -35,10 +36,7 @@ func migrationEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
 	svc := e.svc
-	for _, kind := range []string{streamplane.TaskCreateMigration, streamplane.TaskUpdateMigration, streamplane.TaskPauseMigration,
-		streamplane.TaskResumeMigration, streamplane.TaskDeleteMigration} {
-		svc.Workflows[kind] = standInMirror(kind)
-	}
+	servicetest.StandInMirrors(svc)
 	svc.Engine = &task.Engine{Store: svc.Store, Owner: "test", Workflows: svc.Workflows, StatusOf: api.StatusOf}
 	svc.Admin = kafkaadmin.NewPool(func(context.Context, *streamplane.Instance) ([]string, streamplane.Credentials, error) {
 		return nil, streamplane.Credentials{}, errors.New("the test's instance has no brokers")
@@ -80,41 +78,6 @@ func instanceSpec(name string, sasl bool) streamplane.InstanceSpec {
 		spec.SecurityProtocol, spec.KafkaUser, spec.KafkaPassword = streamplane.ProtocolSASLSSL, "appuser", "App-pass-42x"
 	}
 	return spec
-}
-
-func standInMirror(kind string) task.Workflow {
-	return task.Workflow{
-		Kind: kind,
-		Steps: []task.Step{{Name: "Run MirrorMaker", Run: func(ctx context.Context, r *task.Run) error {
-			if strings.Contains(r.Task.Target, "/stuck-") {
-				return errors.New("lost")
-			}
-			return nil
-		}}},
-		Finish: func(tx streamplane.Tx, r *task.Run, runErr error) error {
-			var p struct {
-				MigrationID string `json:"migration_id"`
-			}
-			if err := r.Params(&p); err != nil {
-				return err
-			}
-			m, err := tx.Migration(r.Task.InstanceID, p.MigrationID)
-			if err != nil || runErr != nil {
-				return err
-			}
-			m.TaskID = ""
-			switch kind {
-			case streamplane.TaskPauseMigration:
-				m.State = streamplane.MigrationPaused
-			case streamplane.TaskDeleteMigration:
-				now := tx.Now()
-				m.State, m.DeletedAt = streamplane.MigrationDeleted, &now
-			default:
-				m.State = streamplane.MigrationRunning
-			}
-			return tx.UpdateMigration(m)
-		},
-	}
 }
 
 // migrationForm is a valid new migration from a SASL_SSL source.
