@@ -17,26 +17,14 @@ func (c *Client) Offsets(ctx context.Context, topics []string) (start, end map[s
 	if end, err = c.EndOffsets(ctx, topics); err != nil {
 		return nil, nil, err
 	}
-	start = map[string]map[int32]int64{}
 	if len(topics) == 0 {
-		return start, end, nil
+		return map[string]map[int32]int64{}, end, nil
 	}
 	starts, err := c.adm.ListStartOffsets(ctx, topics...)
 	if err != nil && len(starts) == 0 {
 		return nil, nil, c.classify(err)
 	}
-	for topic, parts := range starts {
-		for p, o := range parts {
-			if p < 0 || o.Err != nil {
-				continue
-			}
-			if start[topic] == nil {
-				start[topic] = map[int32]int64{}
-			}
-			start[topic][p] = o.Offset
-		}
-	}
-	return start, end, nil
+	return byTopic(starts), end, nil
 }
 
 // TopicACLs returns the source's ACLs that apply to the topics: on their

@@ -26,7 +26,13 @@ func (c *Client) EndOffsets(ctx context.Context, topics []string) (map[string]ma
 	if err != nil && len(ends) == 0 {
 		return nil, c.classify(err)
 	}
-	for topic, parts := range ends {
+	return byTopic(ends), nil
+}
+
+// byTopic keeps the offsets listed without error, by topic and partition.
+func byTopic(listed kadm.ListedOffsets) map[string]map[int32]int64 {
+	out := map[string]map[int32]int64{}
+	for topic, parts := range listed {
 		for p, o := range parts {
 			if p < 0 || o.Err != nil {
 				continue
@@ -37,7 +43,7 @@ func (c *Client) EndOffsets(ctx context.Context, topics []string) (map[string]ma
 			out[topic][p] = o.Offset
 		}
 	}
-	return out, nil
+	return out
 }
 
 // GroupOffsets is one source group's state and committed offsets.
