@@ -269,39 +269,58 @@ func (s *Service) awaitMoves(ctx context.Context, r *task.Run) error {
 		return err
 	}
 	// The controller has finished; the brokers' metadata, which says where
-	// the replicas are, follows within moments. A partition that is still
-	// not where the plan put it after that was cancelled.
+	// the replicas are, follows within moments. A move that grows the
+	// replica set shows the target replicas while it copies too, so a move
+	// counts as done only once its new replicas are also in sync (Kafka
+	// completes a move no earlier). A partition that is still not where the
+	// plan put it after that was cancelled; one on the plan's replicas
+	// whose ISR shrank again since is done.
 	var stopped []string
+	unsynced := 0
 	err = poll.Until(ctx, 200*time.Millisecond, 10*time.Second, func(ctx context.Context) error {
 		metas, err := cl.Topics(ctx, movedTopics(st.Plan)...)
 		if err != nil {
 			return err
 		}
-		now := map[string][]int32{}
+		now := map[string]kafkaadmin.PartitionMetadata{}
 		for _, m := range metas {
 			for _, p := range m.Partitions {
-				now[partitionName(m.Name, p.ID)] = p.Replicas
+				now[partitionName(m.Name, p.ID)] = p
 			}
 		}
-		stopped = nil
+		stopped, unsynced = nil, 0
 		for _, m := range st.Plan.Moves {
 			name := partitionName(m.Topic, m.Partition)
-			if !slices.Equal(now[name], m.To) {
-				stopped = append(stopped, fmt.Sprintf("%s on %v", name, now[name]))
+			p := now[name]
+			switch {
+			case !slices.Equal(p.Replicas, m.To):
+				stopped = append(stopped, fmt.Sprintf("%s on %v", name, p.Replicas))
+			case !isSubset(m.To, p.ISR):
+				unsynced++
 			}
 		}
-		if len(stopped) > 0 {
-			return fmt.Errorf("%d partition(s) not where the plan put them", len(stopped))
+		if len(stopped) > 0 || unsynced > 0 {
+			return fmt.Errorf("%d partition(s) not where the plan put them, %d not in sync there yet", len(stopped), unsynced)
 		}
 		return nil
 	})
 	if len(stopped) > 0 {
 		return streamplane.Errorf(streamplane.ESTATE, "the reassignment was cancelled: %d partition(s) kept their old replicas, e.g. %s", len(stopped), stopped[0])
 	}
-	if err != nil {
+	if err != nil && unsynced == 0 {
 		return kafkaadmin.AppError(err, "", "describe the moved topics of %s", inst.Name)
 	}
 	return nil
+}
+
+// isSubset says whether every broker of want is in have.
+func isSubset(want, have []int32) bool {
+	for _, b := range want {
+		if !slices.Contains(have, b) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) unthrottle(ctx context.Context, r *task.Run) error {
