@@ -16,6 +16,7 @@ const (
 	ESTALE        = "STALE_VERSION"       // If-Match named an older resource version
 	ELIMIT        = "LIMIT_EXCEEDED"      // a quota or flavor limit would be exceeded
 	EUNAVAILABLE  = "UNAVAILABLE"         // a dependency (brokers, Maven, Java) is not reachable
+	ESTOREDOWN    = "STORE_UNAVAILABLE"   // the store (PostgreSQL) cannot be reached; retry
 	EINTERNAL     = "INTERNAL"            // a bug or an unexpected failure
 	EPRECONDITION = "FAILED_PRECONDITION" // the machine lacks something the operation needs
 

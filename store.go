@@ -6,7 +6,9 @@ import (
 )
 
 // Store keeps the control plane's state. Implementations: sqlite (default)
-// and, later, postgres; storetest holds the suite both must pass.
+// and postgres; storetest holds the suite both must pass. Write
+// transactions are serializable: one runs as if no other ran at the same
+// time, so a limit checked in a transaction holds when it commits.
 type Store interface {
 	// Update runs fn in one read-write transaction. An error from fn rolls
 	// every change back.
@@ -23,6 +25,7 @@ type Tx interface {
 	AlarmStore
 	AlarmChannelStore
 	MigrationStore
+	LeaseStore
 
 	// Instance returns the instance with this id, or, failing that, the
 	// instance not yet deleted with this name. ENOTFOUND otherwise.
@@ -49,8 +52,14 @@ type Tx interface {
 	Tasks(f TaskFilter) ([]*Task, int, error)
 	// ActiveTask returns the unfinished task holding an instance, or nil.
 	ActiveTask(instanceID string) (*Task, error)
-	// UpdateTask saves a task's status, steps, state and lease.
+	// UpdateTask saves a task's status, steps, state and lease. ESTALE if
+	// the stored lease token is not t.LeaseToken: another server claimed
+	// the task since.
 	UpdateTask(t *Task) error
+	// ClaimTask saves t's lease (owner and until) and increments its lease
+	// token, setting t.LeaseToken to the new value. ESTALE if the stored
+	// token is not t.LeaseToken: another server claimed it first.
+	ClaimTask(t *Task) error
 	// DeleteTask removes a finished task's record. ESTATE if unfinished.
 	DeleteTask(id string) error
 	// RunnableTasks returns unfinished tasks that no other live server holds.

@@ -124,9 +124,12 @@ type Task struct {
 	Audit       json.RawMessage `json:"-"`
 
 	// Lease: which server runs the task and until when, so a second server
-	// sharing the store leaves it alone.
+	// sharing the store leaves it alone. LeaseToken grows with every claim;
+	// the store refuses a write of the task that names an older one, so a
+	// server that lost the task cannot overwrite the new holder's progress.
 	LeaseOwner string     `json:"-"`
 	LeaseUntil *time.Time `json:"-"`
+	LeaseToken int64      `json:"-"`
 
 	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`

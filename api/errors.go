@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	streamplane.ESTALE:           http.StatusPreconditionFailed,
 	streamplane.ELIMIT:           http.StatusUnprocessableEntity,
 	streamplane.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	streamplane.ESTOREDOWN:       http.StatusServiceUnavailable,
 	streamplane.EPRECONDITION:    http.StatusFailedDependency,
 	streamplane.EINTERNAL:        http.StatusInternalServerError,
 	streamplane.EUNAUTHENTICATED: http.StatusUnauthorized,

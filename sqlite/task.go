@@ -9,15 +9,15 @@ import (
 )
 
 const taskColumns = `id, kind, instance_id, target, status, steps, current_step, progress, error, result, params, state,
-	lease_owner, lease_until, created_at, started_at, finished_at, updated_at, requested_by, audit`
+	lease_owner, lease_until, lease_token, created_at, started_at, finished_at, updated_at, requested_by, audit`
 
 func (t *tx) CreateTask(task *streamplane.Task) error {
 	task.CreatedAt, task.UpdatedAt = t.now, t.now
 	task.UpdateProgress()
-	_, err := t.exec(`INSERT INTO tasks (`+taskColumns+`, active) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.exec(`INSERT INTO tasks (`+taskColumns+`, active) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		task.ID, task.Kind, nullString(task.InstanceID), task.Target, string(task.Status), mustJSON(task.Steps),
 		task.Current, task.Progress, task.Error, task.Result, string(orJSON(task.Params)), string(orJSON(task.State)),
-		task.LeaseOwner, nullNanos(task.LeaseUntil), nanos(task.CreatedAt), nullNanos(task.StartedAt),
+		task.LeaseOwner, nullNanos(task.LeaseUntil), task.LeaseToken, nanos(task.CreatedAt), nullNanos(task.StartedAt),
 		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), task.RequestedBy, string(task.Audit), active(task.Status))
 	if isUniqueViolation(err) && task.InstanceID != "" {
 		holder, herr := t.ActiveTask(task.InstanceID)
@@ -105,20 +105,52 @@ func (t *tx) ActiveTask(instanceID string) (*streamplane.Task, error) {
 }
 
 func (t *tx) UpdateTask(task *streamplane.Task) error {
+	return t.saveTask(task, task.LeaseToken)
+}
+
+func (t *tx) ClaimTask(task *streamplane.Task) error {
+	held := task.LeaseToken
+	task.LeaseToken++
+	if err := t.saveTask(task, held); err != nil {
+		task.LeaseToken = held
+		return err
+	}
+	return nil
+}
+
+// saveTask writes task if the stored lease token is still held: the write
+// of a server that lost the task to another is refused (fencing).
+func (t *tx) saveTask(task *streamplane.Task, held int64) error {
+	updatedAt := task.UpdatedAt
 	task.UpdatedAt = t.now
 	task.UpdateProgress()
 	res, err := t.exec(`UPDATE tasks SET status = ?, active = ?, steps = ?, current_step = ?, progress = ?, error = ?,
-		result = ?, state = ?, lease_owner = ?, lease_until = ?, started_at = ?, finished_at = ?, updated_at = ?, audit = ? WHERE id = ?`,
+		result = ?, state = ?, lease_owner = ?, lease_until = ?, lease_token = ?, started_at = ?, finished_at = ?, updated_at = ?, audit = ?
+		WHERE id = ? AND lease_token = ?`,
 		string(task.Status), active(task.Status), mustJSON(task.Steps), task.Current, task.Progress, task.Error, task.Result,
-		string(orJSON(task.State)), task.LeaseOwner, nullNanos(task.LeaseUntil), nullNanos(task.StartedAt),
-		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), string(task.Audit), task.ID)
+		string(orJSON(task.State)), task.LeaseOwner, nullNanos(task.LeaseUntil), task.LeaseToken, nullNanos(task.StartedAt),
+		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), string(task.Audit), task.ID, held)
 	if err != nil {
+		task.UpdatedAt = updatedAt
 		return fmt.Errorf("sqlite: update task: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return streamplane.Errorf(streamplane.ENOTFOUND, "task %q not found", task.ID)
+		task.UpdatedAt = updatedAt
+		stored, err := t.Task(task.ID)
+		if err != nil {
+			return err
+		}
+		return streamplane.Errorf(streamplane.ESTALE, "task %s was claimed by %s since (lease token %d, this write holds %d)",
+			task.ID, orNobody(stored.LeaseOwner), stored.LeaseToken, held)
 	}
 	return nil
+}
+
+func orNobody(owner string) string {
+	if owner == "" {
+		return "another server"
+	}
+	return owner
 }
 
 func (t *tx) DeleteTask(id string) error {
@@ -186,7 +218,7 @@ func scanTasks(rows *sql.Rows) ([]*streamplane.Task, error) {
 			created, updated              int64
 		)
 		if err := rows.Scan(&task.ID, &task.Kind, &instanceID, &task.Target, &status, &steps, &task.Current,
-			&task.Progress, &task.Error, &task.Result, &params, &state, &task.LeaseOwner, &leaseUntil, &created,
+			&task.Progress, &task.Error, &task.Result, &params, &state, &task.LeaseOwner, &leaseUntil, &task.LeaseToken, &created,
 			&started, &finished, &updated, &task.RequestedBy, &auditEntry); err != nil {
 			return nil, fmt.Errorf("sqlite: scan task: %w", err)
 		}

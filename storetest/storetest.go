@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite every streamplane.Store must
-// pass: the sqlite store runs it today, a postgres store will run the same.
+// pass: the sqlite and the postgres stores run the same cases.
 package storetest
 
 import (
@@ -26,6 +26,9 @@ func Run(t *testing.T, open func(t *testing.T) streamplane.Store) {
 		{"OneActiveTaskPerInstance", testOneActiveTask},
 		{"TaskLifecycle", testTaskLifecycle},
 		{"RunnableTasksRespectLeases", testRunnableTasks},
+		{"TaskLeaseFencing", testTaskLeaseFencing},
+		{"NamedLeases", testNamedLeases},
+		{"Servers", testServers},
 		{"TaskFilters", testTaskFilters},
 		{"Ports", testPorts},
 		{"Secrets", testSecrets},

@@ -299,7 +299,7 @@ func (e *Engine) claim(ctx context.Context, id string) (*Run, error) {
 		if t.Status == streamplane.TaskPending {
 			t.Status, t.StartedAt = streamplane.TaskRunning, &now
 		}
-		if err := tx.UpdateTask(t); err != nil {
+		if err := tx.ClaimTask(t); err != nil {
 			return err
 		}
 		r = &Run{Task: t, store: e.Store, log: e.Log}

@@ -3,10 +3,10 @@ package local
 import (
 	"bytes"
 	"context"
-	"os/exec"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"

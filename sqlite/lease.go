@@ -1,0 +1,104 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+func (t *tx) AcquireLease(name, owner string, until time.Time) (*streamplane.Lease, bool, error) {
+	var cur streamplane.Lease
+	var untilNanos int64
+	err := t.queryRow(`SELECT name, owner, token, until FROM leases WHERE name = ?`, name).Scan(&cur.Name, &cur.Owner, &cur.Token, &untilNanos)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		lease := &streamplane.Lease{Name: name, Owner: owner, Token: 1, Until: until}
+		if _, err := t.exec(`INSERT INTO leases (name, owner, token, until) VALUES (?, ?, ?, ?)`, name, owner, lease.Token, nanos(until)); err != nil {
+			return nil, false, fmt.Errorf("sqlite: insert lease: %w", err)
+		}
+		return lease, true, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("sqlite: read lease: %w", err)
+	}
+	cur.Until = fromNanos(untilNanos)
+	if cur.Owner != owner && cur.Owner != "" && cur.Until.After(t.now) {
+		return &cur, false, nil
+	}
+	if cur.Owner != owner {
+		cur.Token++
+	}
+	cur.Owner, cur.Until = owner, until
+	if _, err := t.exec(`UPDATE leases SET owner = ?, token = ?, until = ? WHERE name = ?`, owner, cur.Token, nanos(until), name); err != nil {
+		return nil, false, fmt.Errorf("sqlite: update lease: %w", err)
+	}
+	return &cur, true, nil
+}
+
+func (t *tx) ReleaseLease(name, owner string) error {
+	_, err := t.exec(`UPDATE leases SET owner = '', until = ? WHERE name = ? AND owner = ?`, nanos(t.now), name, owner)
+	return err
+}
+
+func (t *tx) Leases(prefix string) ([]streamplane.Lease, error) {
+	// A range rather than LIKE, so that "_" and "%" in names mean themselves.
+	rows, err := t.query(`SELECT name, owner, token, until FROM leases WHERE name >= ? AND name < ? ORDER BY name`, prefix, prefix+"\U0010FFFF")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []streamplane.Lease
+	for rows.Next() {
+		var l streamplane.Lease
+		var until int64
+		if err := rows.Scan(&l.Name, &l.Owner, &l.Token, &until); err != nil {
+			return nil, err
+		}
+		l.Until = fromNanos(until)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) PutServer(s *streamplane.ServerInfo) error {
+	_, err := t.exec(`INSERT INTO servers (id, host, data_dir, listen, provisioner, started_at, seen_at) VALUES (?,?,?,?,?,?,?)
+		ON CONFLICT (id) DO UPDATE SET host = excluded.host, data_dir = excluded.data_dir, listen = excluded.listen,
+		provisioner = excluded.provisioner, started_at = excluded.started_at, seen_at = excluded.seen_at`,
+		s.ID, s.Host, s.DataDir, s.Listen, s.Provisioner, nanos(s.StartedAt), nanos(s.SeenAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: put server: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Servers(since time.Time) ([]streamplane.ServerInfo, error) {
+	rows, err := t.query(`SELECT id, host, data_dir, listen, provisioner, started_at, seen_at FROM servers WHERE seen_at >= ? ORDER BY id`, nanos(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []streamplane.ServerInfo
+	for rows.Next() {
+		var s streamplane.ServerInfo
+		var started, seen int64
+		if err := rows.Scan(&s.ID, &s.Host, &s.DataDir, &s.Listen, &s.Provisioner, &started, &seen); err != nil {
+			return nil, err
+		}
+		s.StartedAt, s.SeenAt = fromNanos(started), fromNanos(seen)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) DeleteServer(id string) error {
+	if _, err := t.exec(`DELETE FROM servers WHERE id = ?`, id); err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE leases SET owner = '', until = ? WHERE owner = ?`, nanos(t.now), id); err != nil {
+		return err
+	}
+	_, err := t.exec(`UPDATE tasks SET lease_owner = '', lease_until = NULL WHERE lease_owner = ? AND active = 1`, id)
+	return err
+}
