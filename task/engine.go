@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,6 +50,14 @@ func (w Workflow) StepNames() []string {
 	return names
 }
 
+// DefaultLease is how long a task's claim lasts without renewal; the
+// holder renews it every third of that.
+const DefaultLease = 15 * time.Second
+
+// errLeaseLost ends a run whose task another server has claimed since:
+// the run stops at once and records nothing, the new holder goes on.
+var errLeaseLost = errors.New("another server has claimed the task")
+
 // Engine runs tasks from the store.
 type Engine struct {
 	Store     streamplane.Store
@@ -56,7 +66,8 @@ type Engine struct {
 	Workflows map[string]Workflow
 	// Concurrency bounds how many tasks run at once.
 	Concurrency int
-	// Lease is how long a claim lasts without renewal.
+	// Lease is how long a claim lasts without renewal: how long a task of
+	// a server that died waits before another server resumes it.
 	Lease time.Duration
 	// FaultExitAfterStep, for tests only: "kind:N" makes the server exit
 	// right after step N (1-based) of a task of that kind has done its work
@@ -96,7 +107,7 @@ func (e *Engine) setup() {
 		e.Concurrency = 4
 	}
 	if e.Lease <= 0 {
-		e.Lease = time.Minute
+		e.Lease = DefaultLease
 	}
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
@@ -175,6 +186,14 @@ func (e *Engine) launch(ctx context.Context, id string) *taskRun {
 	return tr
 }
 
+// Running lists the ids of the tasks running on this engine now.
+func (e *Engine) Running() []string {
+	e.init()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Collect(maps.Keys(e.running))
+}
+
 // Start runs a task now, without waiting for the engine's next look, so
 // that the request that created it can wait for its outcome; if the task
 // already runs here, it waits for that run. The channel receives the
@@ -226,7 +245,11 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 	log := e.Log.With("task", id, "kind", r.Task.Kind, "target", r.Task.Target)
 	log.Info("task running", "from_step", r.Task.Current+1, "steps", len(wf.Steps))
 
-	stopRenew := e.renewLease(ctx, r)
+	// The run's own context ends when the server stops or when the lease
+	// is lost; either way the task stays unfinished for its next holder.
+	ctx, endRun := context.WithCancelCause(ctx)
+	defer endRun(nil)
+	stopRenew := e.renewLease(ctx, r, endRun)
 	defer stopRenew() // on the paths that leave the task unfinished
 
 	for r.Task.Current < len(wf.Steps) {
@@ -238,7 +261,14 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 		}
 		err := e.runStep(ctx, step, r)
 		if ctx.Err() != nil {
-			log.Info("server stopping; task will resume", "step", step.Name)
+			log.Info("task stopped here; it will resume", "step", step.Name, "why", context.Cause(ctx))
+			return nil, false
+		}
+		if interrupted(err) {
+			// The store could not be reached or the task has a new holder:
+			// the step did not fail, it could not record what it did. It
+			// runs again, here or on the new holder, when the store allows.
+			log.Warn("task interrupted; it will resume", "step", step.Name, "err", err)
 			return nil, false
 		}
 		if err != nil {
@@ -261,6 +291,12 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 	e.finish(ctx, r, wf, nil)
 	log.Info("task succeeded")
 	return nil, true
+}
+
+// interrupted says whether a step's error means the run must stop and
+// resume later rather than fail the task.
+func interrupted(err error) bool {
+	return errors.Is(err, errLeaseLost) || streamplane.IsCode(err, streamplane.ESTOREDOWN)
 }
 
 // runStep runs a step, turning a panic into an error.
@@ -308,8 +344,9 @@ func (e *Engine) claim(ctx context.Context, id string) (*Run, error) {
 	return r, err
 }
 
-// renewLease keeps the claim alive while the task runs.
-func (e *Engine) renewLease(ctx context.Context, r *Run) func() {
+// renewLease keeps the claim alive while the task runs. When the store
+// says another server has claimed the task, it ends the run.
+func (e *Engine) renewLease(ctx context.Context, r *Run, endRun context.CancelCauseFunc) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -326,6 +363,11 @@ func (e *Engine) renewLease(ctx context.Context, r *Run) func() {
 					r.Task.LeaseUntil = &until
 					return nil
 				})
+				if errors.Is(err, errLeaseLost) {
+					e.Log.Warn("task lease lost to another server", "task", r.Task.ID)
+					endRun(err)
+					return
+				}
 				if err != nil && ctx.Err() == nil {
 					e.Log.Warn("renew task lease", "task", r.Task.ID, "err", err)
 				}
@@ -343,6 +385,10 @@ func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err := e.record(ctx, r, wf.Finish, runErr)
+	if streamplane.IsCode(err, streamplane.ESTALE) {
+		e.Log.Warn("task claimed by another server before its end was recorded; it ends there", "task", r.Task.ID)
+		return
+	}
 	if err != nil && wf.Finish != nil {
 		e.Log.Error("settle task", "task", r.Task.ID, "err", err)
 		err = e.record(ctx, r, nil, fmt.Errorf("%v; then recording the outcome failed: %w", orOK(runErr), err))
@@ -456,9 +502,20 @@ func (r *Run) Progress(ctx context.Context, format string, args ...any) {
 	}
 }
 
-// Update runs fn in a store transaction, for steps that change the instance.
+// Update runs fn in a store transaction, for steps that change the
+// instance. The transaction first checks that this run still holds the
+// task (fencing): a server that lost it changes nothing.
 func (r *Run) Update(ctx context.Context, fn func(tx streamplane.Tx) error) error {
-	return r.store.Update(ctx, fn)
+	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+		stored, err := tx.Task(r.Task.ID)
+		if err != nil {
+			return err
+		}
+		if stored.LeaseToken != r.Task.LeaseToken {
+			return fmt.Errorf("%w (%s holds it now)", errLeaseLost, stored.LeaseOwner)
+		}
+		return fn(tx)
+	})
 }
 
 // View runs fn in a read-only store transaction.
@@ -488,14 +545,22 @@ func (r *Run) endStep(ctx context.Context, i int) error {
 }
 
 // save lets edit change the task and saves it, in one transaction, holding
-// the task against the lease renewer.
+// the task against the lease renewer. The store refuses the write if
+// another server has claimed the task since: errLeaseLost.
 func (r *Run) save(ctx context.Context, edit func(tx streamplane.Tx) error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.store.Update(ctx, func(tx streamplane.Tx) error {
+	lost := false
+	err := r.store.Update(ctx, func(tx streamplane.Tx) error {
 		if err := edit(tx); err != nil {
 			return err
 		}
-		return tx.UpdateTask(r.Task)
+		err := tx.UpdateTask(r.Task)
+		lost = streamplane.IsCode(err, streamplane.ESTALE)
+		return err
 	})
+	if lost {
+		return fmt.Errorf("%w: %v", errLeaseLost, err)
+	}
+	return err
 }

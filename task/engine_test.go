@@ -516,6 +516,83 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrLeaseLostFenced", func(t *testing.T) {
+		// srv-2 claims the task while srv-1's step runs: srv-1's later
+		// writes are refused, and it neither finishes nor fails the task.
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		claimed := make(chan struct{})
+		var stepErr atomic.Value
+		wf := rec.workflow("test", []string{"one", "two"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(ctx context.Context, run *task.Run) error {
+				<-claimed
+				err := run.Update(ctx, func(tx streamplane.Tx) error { return tx.PutSecret("t1", "written", []byte("x")) })
+				stepErr.Store(fmt.Sprint(err))
+				return err
+			},
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		startEngine(t, e)
+		waitFor(t, "step one to run", func() bool { return slices.Contains(rec.get(), "one") })
+		if err := db.Update(context.Background(), func(tx streamplane.Tx) error {
+			tk, err := tx.Task("t1")
+			if err != nil {
+				return err
+			}
+			until := tx.Now().Add(time.Hour)
+			tk.LeaseOwner, tk.LeaseUntil = "srv-2", &until
+			return tx.ClaimTask(tk)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		close(claimed)
+		waitFor(t, "step one to end", func() bool { return stepErr.Load() != nil })
+		e.Wake()
+		waitFor(t, "srv-1 to let the task go", func() bool { return len(e.Running()) == 0 })
+
+		tk := MustTask(t, db, "t1")
+		if tk.Status != streamplane.TaskRunning || tk.LeaseOwner != "srv-2" || tk.LeaseToken != 2 || tk.Current != 0 {
+			t.Errorf("task after srv-1 lost it: %s, owner %q, token %d, step %d; want RUNNING, srv-2's, 2, 0",
+				tk.Status, tk.LeaseOwner, tk.LeaseToken, tk.Current)
+		}
+		if !strings.Contains(stepErr.Load().(string), "another server has claimed the task") {
+			t.Errorf("srv-1's write after losing the task: %v, want refused", stepErr.Load())
+		}
+		var secret []byte
+		db.View(context.Background(), func(tx streamplane.Tx) error { secret, _ = tx.Secret("t1", "written"); return nil })
+		if secret != nil {
+			t.Error("srv-1 wrote to the store after losing the task")
+		}
+		if calls := rec.get(); slices.Contains(calls, "finish") || slices.Contains(calls, "onfail") || slices.Contains(calls, "two") {
+			t.Errorf("calls = %q; srv-1 went on with a task it lost", calls)
+		}
+	})
+
+	t.Run("OKStoreDownResumes", func(t *testing.T) {
+		// A step that cannot reach the store does not fail the task: the
+		// engine runs it again and the task completes.
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		var tries atomic.Int32
+		wf := rec.workflow("test", []string{"one"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(ctx context.Context, run *task.Run) error {
+				if tries.Add(1) == 1 {
+					return streamplane.Errorf(streamplane.ESTOREDOWN, "the store cannot be reached")
+				}
+				return nil
+			},
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		startEngine(t, newEngine(db, "srv-1", wf))
+		if tk := waitDone(t, db, "t1"); tk.Status != streamplane.TaskSucceeded {
+			t.Errorf("Status = %s (%q), want SUCCEEDED", tk.Status, tk.Error)
+		}
+		if got := rec.get(); !slices.Equal(got, []string{"one", "one", "finish"}) {
+			t.Errorf("calls = %q, want the step twice, then finish", got)
+		}
+	})
+
 	t.Run("WakeRacesWithRun", func(t *testing.T) {
 		db := MustOpenDB(t)
 		rec := &recorder{}
