@@ -43,6 +43,9 @@ type LeaseStore interface {
 	// ReleaseLease gives up owner's lease now; a lease owner does not hold
 	// is left alone.
 	ReleaseLease(name, owner string) error
+	// RenewLeases extends, until until, every lease owner holds whose name
+	// starts with prefix, in one statement.
+	RenewLeases(prefix, owner string, until time.Time) error
 	// Leases lists the leases whose names start with prefix, by name.
 	Leases(prefix string) ([]Lease, error)
 

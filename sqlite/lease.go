@@ -42,6 +42,11 @@ func (t *tx) ReleaseLease(name, owner string) error {
 	return err
 }
 
+func (t *tx) RenewLeases(prefix, owner string, until time.Time) error {
+	_, err := t.exec(`UPDATE leases SET until = ? WHERE owner = ? AND name >= ? AND name < ?`, nanos(until), owner, prefix, prefix+"\U0010FFFF")
+	return err
+}
+
 func (t *tx) Leases(prefix string) ([]streamplane.Lease, error) {
 	// A range rather than LIKE, so that "_" and "%" in names mean themselves.
 	rows, err := t.query(`SELECT name, owner, token, until FROM leases WHERE name >= ? AND name < ? ORDER BY name`, prefix, prefix+"\U0010FFFF")

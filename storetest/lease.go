@@ -97,8 +97,19 @@ func testNamedLeases(t *testing.T, s streamplane.Store) {
 	if l, ok = acquire("supervise/i-1", "c", time.Minute); !ok || l.Token != 3 {
 		t.Fatalf("expired lease: %+v %v, want c's with token 3", l, ok)
 	}
-	acquire("supervise/i-2", "a", time.Minute)
-	acquire("supervise_x", "a", time.Minute)
+	acquire("supervise/i-2", "a", -time.Second) // expired: renewed below
+	acquire("supervise_x", "a", -time.Second)   // not under the prefix: stays expired
+	if err := s.Update(ctx, func(tx streamplane.Tx) error {
+		return tx.RenewLeases("supervise/", "a", tx.Now().Add(time.Minute))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok = acquire("supervise/i-2", "b", time.Minute); ok {
+		t.Error("a renewed lease went to another owner")
+	}
+	if _, ok = acquire("supervise_x", "b", time.Minute); !ok {
+		t.Error("RenewLeases renewed a lease outside its prefix")
+	}
 	var list []streamplane.Lease
 	s.View(ctx, func(tx streamplane.Tx) (err error) { list, err = tx.Leases("supervise/"); return })
 	if len(list) != 2 || list[0].Name != "supervise/i-1" || list[0].Owner != "c" || list[1].Name != "supervise/i-2" {
