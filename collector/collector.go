@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ type Collector struct {
 	StorageUnit int64
 	// ProcRoot is where /proc is; tests point it elsewhere.
 	ProcRoot string
+	// Watching, if set, limits collection to the instances this server
+	// watches when several share the store (package membership).
+	Watching func(instanceID string) bool
 
 	mu     sync.Mutex
 	latest Round
@@ -134,6 +138,9 @@ func (c *Collector) Collect(ctx context.Context, at time.Time) (Round, error) {
 	})
 	if err != nil {
 		return Round{}, err
+	}
+	if c.Watching != nil {
+		insts = slices.DeleteFunc(insts, func(inst *streamplane.Instance) bool { return !c.Watching(inst.ID) })
 	}
 	rctx, cancel := context.WithTimeout(ctx, max(c.Interval*8/10, 5*time.Second))
 	defer cancel()

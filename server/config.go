@@ -19,7 +19,14 @@ import (
 // Config is the server's configuration, validated once at start and passed
 // down explicitly.
 type Config struct {
-	DataDir            string
+	DataDir string
+	// Store is where the control plane's state lives: "" (the SQLite file
+	// in DataDir), sqlite://PATH or a postgres:// URL.
+	Store string
+	// SecretKeyFile holds the key that seals secrets in the store (default
+	// DataDir/secret.key); STREAMPLANE_SECRET_KEY, if set, gives the key
+	// itself instead. Servers sharing a store must share the key.
+	SecretKeyFile      string
 	Listen             string
 	TLS                string // listen.TLSOff, TLSAuto or TLSFiles, resolved by Load
 	TLSCert, TLSKey    string
@@ -119,6 +126,8 @@ func Settings() []Setting {
 	}
 	return []Setting{
 		{"data", defaultDataDir(), "directory for the store, the secret key and instance data", str(func(c *Config) *string { return &c.DataDir })},
+		{"store", "", "where the control plane's state lives: sqlite://PATH or postgres://user@host:5432/db?sslmode=verify-full (default: the SQLite file streamplane.db in --data); servers sharing a PostgreSQL store share the work", str(func(c *Config) *string { return &c.Store })},
+		{"secret-key-file", "", "file holding the base64 key that seals secrets in the store, made on first start (default: secret.key in --data); or give the key itself in STREAMPLANE_SECRET_KEY. Every server sharing a store needs the same key", str(func(c *Config) *string { return &c.SecretKeyFile })},
 		{"listen", "127.0.0.1:8080", "address the REST API listens on", str(func(c *Config) *string { return &c.Listen })},
 		{"tls", "", "TLS for the REST API: off, auto (a self-signed certificate made once in <data>/tls) or files (--tls-cert and --tls-key); default: files when --tls-cert is given, else off", str(func(c *Config) *string { return &c.TLS })},
 		{"tls-cert", "", "the API's TLS certificate (PEM; intermediates after it)", str(func(c *Config) *string { return &c.TLSCert })},

@@ -15,7 +15,6 @@ import (
 	"github.com/streamplane/streamplane/notify"
 	"github.com/streamplane/streamplane/secrets"
 	"github.com/streamplane/streamplane/series"
-	"github.com/streamplane/streamplane/sqlite"
 )
 
 // monitoring is the metrics collector, the history it writes, the alarm
@@ -26,7 +25,7 @@ type monitoring struct {
 	worker    *notify.Worker
 }
 
-func newMonitoring(cfg Config, store *sqlite.DB, prov streamplane.Provisioner, pool *kafkaadmin.Pool, vault *secrets.Vault, log *slog.Logger) (*monitoring, error) {
+func newMonitoring(cfg Config, store Store, prov streamplane.Provisioner, pool *kafkaadmin.Pool, vault *secrets.Vault, watching func(string) bool, log *slog.Logger) (*monitoring, error) {
 	history := series.New(store, series.Retention{Raw: cfg.MetricsRetentionRaw, FiveMinute: cfg.MetricsRetention5m, Hour: cfg.MetricsRetention1h})
 	smtp, err := smtpConfig(cfg)
 	if err != nil {
@@ -35,7 +34,7 @@ func newMonitoring(cfg Config, store *sqlite.DB, prov streamplane.Provisioner, p
 	worker := &notify.Worker{Store: store, Vault: vault, SMTP: smtp, Log: log}
 	evaluator := &alarm.Evaluator{Store: store, Notifier: alarmNotifier{worker}, Log: log, NewID: uuid.NewString}
 	c := &collector.Collector{Store: store, Provisioner: prov, Admin: pool, History: history, Watchers: []collector.Watcher{evaluator},
-		Log: log, Interval: cfg.MetricsInterval, StorageUnit: cfg.StorageUnitBytes}
+		Log: log, Interval: cfg.MetricsInterval, StorageUnit: cfg.StorageUnitBytes, Watching: watching}
 	return &monitoring{history: history, collector: c, worker: worker}, nil
 }
 

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +25,6 @@ import (
 	"github.com/streamplane/streamplane/secrets"
 	"github.com/streamplane/streamplane/server/listen"
 	"github.com/streamplane/streamplane/service"
-	"github.com/streamplane/streamplane/sqlite"
 	"github.com/streamplane/streamplane/supervisor"
 	"github.com/streamplane/streamplane/task"
 	"github.com/streamplane/streamplane/workflow"
@@ -47,12 +43,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "streamplane.db"))
+	slot, err := takeSlot(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer slot.release()
+	owner := slot.ID
+	store, storeKind, err := OpenStore(ctx, cfg.Store, cfg.DataDir)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	key, err := secrets.LoadOrCreateKey(filepath.Join(cfg.DataDir, "secret.key"))
+	key, err := loadKey(cfg, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -61,7 +63,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	vault := &secrets.Vault{Store: store, Box: box}
-	owner, err := serverID(cfg.DataDir)
+	if err := vault.CheckKey(ctx); err != nil {
+		return err
+	}
+	// Servers sharing the store divide the instances; with the local
+	// provisioner they must all run here, on this data directory.
+	member, err := join(ctx, cfg, store, owner, log)
 	if err != nil {
 		return err
 	}
@@ -103,11 +110,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	svc.Engine = engine
 	sup := &supervisor.Supervisor{Store: store, Provisioner: prov, Admin: pool, Log: log,
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts,
-		UsageInterval: cfg.UsageInterval, Capacity: svc.WatchCapacity}
+		UsageInterval: cfg.UsageInterval, Capacity: svc.WatchCapacity, Watching: member.Watching, Fence: member.Fence}
 	// Migrations' MirrorMaker processes, watched like brokers.
-	mirrors := &supervisor.Mirrors{Store: store, Runner: prov, Admin: pool, Log: log, Interval: cfg.SupervisorInterval}
+	mirrors := &supervisor.Mirrors{Store: store, Runner: prov, Admin: pool, Log: log, Interval: cfg.SupervisorInterval,
+		Watching: member.Watching, Fence: member.Fence}
 
-	mon, err := newMonitoring(cfg, store, prov, pool, vault, log)
+	mon, err := newMonitoring(cfg, store, prov, pool, vault, member.Watching, log)
 	if err != nil {
 		return err
 	}
@@ -127,14 +135,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	// Tests and scripts that listen on port 0 read the address here.
-	if err := os.WriteFile(filepath.Join(cfg.DataDir, "server.addr"), []byte(addr+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(slot.addrFile(cfg.DataDir), []byte(addr+"\n"), 0o600); err != nil {
 		return err
 	}
 	apiHandler := (&api.Server{Service: svc, Identity: ids, Log: log, Latest: mon.latest}).Handler()
 	httpServer := &http.Server{Handler: routes(apiHandler, &console.Server{API: apiHandler, Log: log}), ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: endpoint.TLSConfig()}
 	logListener(log, cfg, endpoint)
-	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "runtime_cache", cfg.RuntimeCache, "owner", owner)
+	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "store", storeKind, "runtime_cache", cfg.RuntimeCache, "owner", owner)
 
 	if cfg.InstallRecommended {
 		installRecommended(ctx, svc, rts, log)
@@ -143,7 +151,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(5)
+	wg.Add(6)
+	go func() { defer wg.Done(); member.Run(ctx) }()
 	go func() { defer wg.Done(); engine.Run(ctx) }()
 	go func() { defer wg.Done(); mirrors.Run(ctx) }()
 	go func() { defer wg.Done(); mon.run(ctx, log) }()
@@ -168,6 +177,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	httpServer.Shutdown(shutdown)
 	cancel()
 	wg.Wait()
+	// Its tasks have stopped: the other servers sharing the store take
+	// them, and its instances, over now rather than when its leases expire.
+	member.Leave()
 	log.Info("streamplane server stopped; brokers keep running")
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -216,19 +228,4 @@ func installRecommended(ctx context.Context, svc *service.Service, rts *runtimes
 		return
 	}
 	log.Info("installing the recommended Kafka runtime", "version", rec.Version, "task", t.ID)
-}
-
-// serverID returns this server's stable id, kept in the data directory, so
-// that after a restart it reclaims its own task leases at once.
-func serverID(dataDir string) (string, error) {
-	path := filepath.Join(dataDir, "server-id")
-	if raw, err := os.ReadFile(path); err == nil {
-		if id := strings.TrimSpace(string(raw)); id != "" {
-			return id, nil
-		}
-	}
-	buf := make([]byte, 8)
-	rand.Read(buf)
-	id := "server-" + hex.EncodeToString(buf)
-	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
 }

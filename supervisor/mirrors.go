@@ -31,6 +31,11 @@ type Mirrors struct {
 	MaxRestarts   int
 	RestartWindow time.Duration
 
+	// Watching and Fence divide the instances among servers sharing the
+	// store, as for Supervisor; nil: every instance.
+	Watching func(instanceID string) bool
+	Fence    func(tx streamplane.Tx, instanceID string) error
+
 	restarts map[string][]time.Time // migration id -> recent restarts
 }
 
@@ -80,7 +85,7 @@ func (w *Mirrors) checkAll(ctx context.Context) {
 		}
 		held := map[string]bool{}
 		for _, m := range all {
-			if !watched(m) {
+			if !watched(m) || (w.Watching != nil && !w.Watching(m.InstanceID)) {
 				continue
 			}
 			if _, seen := held[m.InstanceID]; !seen {
@@ -154,6 +159,11 @@ func (w *Mirrors) check(ctx context.Context, inst *streamplane.Instance, m *stre
 		}
 		if cur.TaskID != "" || cur.State != m.State {
 			return nil // a task took it meanwhile: it decides now
+		}
+		if w.Fence != nil {
+			if err := w.Fence(tx, m.InstanceID); err != nil {
+				return err // another server watches the instance now
+			}
 		}
 		cur.State, cur.StateReason, cur.PID, cur.StartedAt, cur.Restarts = next.State, next.StateReason, next.PID, next.StartedAt, next.Restarts
 		return tx.SaveMigrationObserved(cur)

@@ -30,6 +30,12 @@ type Supervisor struct {
 	// Capacity, if set, is given each instance whose disk usage was just
 	// refreshed and saved: the capacity threshold policy's watcher.
 	Capacity func(ctx context.Context, inst *streamplane.Instance)
+	// Watching, if set, says which instances this server watches when
+	// several share the store (package membership); Fence checks, in the
+	// transaction that saves an observation, that it still does. Nil:
+	// this server watches every instance.
+	Watching func(instanceID string) bool
+	Fence    func(tx streamplane.Tx, instanceID string) error
 
 	crashes   map[string][]time.Time // broker key -> recent restarts by the supervisor
 	lastUsage map[string]time.Time   // instance id -> last disk usage refresh
@@ -104,6 +110,9 @@ func (s *Supervisor) checkAll(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if s.Watching != nil && !s.Watching(inst.ID) {
+			continue
+		}
 		s.check(ctx, inst)
 	}
 }
@@ -145,6 +154,11 @@ func (s *Supervisor) check(ctx context.Context, inst *streamplane.Instance) {
 		}
 		if held, err := tx.ActiveTask(cur.ID); err != nil || held != nil {
 			return err // a task took the instance meanwhile: it decides now
+		}
+		if s.Fence != nil {
+			if err := s.Fence(tx, cur.ID); err != nil {
+				return err // another server watches it now
+			}
 		}
 		changed := assess(cur, obs, h)
 		saved = cur
