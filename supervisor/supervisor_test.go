@@ -197,3 +197,30 @@ func TestCheckHandsFreshUsageToTheCapacityWatcher(t *testing.T) {
 		t.Fatalf("watcher called %d times after a second measurement, want 2", len(seen))
 	}
 }
+
+// With several servers on one store, a supervisor leaves alone the
+// instances another server watches, and one that lost the watch while it
+// looked saves nothing of what it saw.
+func TestCheckOnlyWatchedInstances(t *testing.T) {
+	t.Parallel()
+	prov := &fakeProvisioner{running: map[int]bool{1: true}, startRuns: true}
+	s, _ := newTestSupervisor(t, map[int32]bool{1: true, 2: true}, prov)
+	s.Watching = func(string) bool { return false }
+	if inst := s.mustCheck(t); len(prov.starts) != 0 || inst.Brokers[1].State != streamplane.BrokerActive {
+		t.Fatalf("an instance another server watches: %d broker starts, broker 2 %s; want none, untouched", len(prov.starts), inst.Brokers[1].State)
+	}
+	s.Watching = func(string) bool { return true }
+	s.Fence = func(streamplane.Tx, string) error { return streamplane.Errorf(streamplane.ESTALE, "lost the watch") }
+	if inst := s.mustCheck(t); inst.Status != streamplane.InstanceRunning || inst.Brokers[1].Restarts != 0 {
+		t.Fatalf("a fenced supervisor saved its observation: instance %s, broker 2 restarts %d", inst.Status, inst.Brokers[1].Restarts)
+	}
+	// The broker dies again; the supervisor that holds the watch records
+	// its restart.
+	s.Fence = nil
+	prov.mu.Lock()
+	prov.running[2], prov.startRuns = false, false
+	prov.mu.Unlock()
+	if inst := s.mustCheck(t); inst.Status != streamplane.InstanceFaulty || inst.Brokers[1].Restarts == 0 {
+		t.Fatalf("the watching supervisor: instance %s, broker 2 restarts %d; want FAULTY with its restart recorded", inst.Status, inst.Brokers[1].Restarts)
+	}
+}
