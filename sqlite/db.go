@@ -15,6 +15,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -29,6 +30,8 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Metrics keeps metric history in the same database.
+	sqlstore.Metrics
 
 	writer *sql.DB
 	reader *sql.DB
@@ -48,6 +51,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.reader.SetMaxOpenConns(4)
+	db.Metrics = sqlstore.Metrics{Dialect: dialect, Writer: db.writer, Reader: db.reader}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -157,62 +161,23 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(stre
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	// A panic in fn must not leave the one writer connection inside a
-	// transaction: every later write would wait on it. After a commit this
-	// rollback does nothing.
-	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, ctx: ctx, now: db.Now().UTC()}
-	if err := fn(t); err != nil {
-		return err
-	}
-	if readOnly {
-		return sqlTx.Rollback()
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
+	return sqlstore.Run(ctx, dialect, sqlTx, db.Now().UTC(), readOnly, fn)
 }
 
-// tx implements streamplane.Tx.
-type tx struct {
-	*sql.Tx
-	ctx context.Context
-	now time.Time
+// dialect is SQLite's: ? placeholders, and constraint violations told by
+// their message (the driver has no error values for them).
+var dialect = sqlstore.Dialect{
+	Name:   "SQLite",
+	Strpos: "instr",
+	IsUniqueViolation: func(err error) bool {
+		return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	},
+	IsForeignKeyViolation: func(err error) bool {
+		return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+	},
 }
 
-func (t *tx) Now() time.Time { return t.now }
-
-func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.ExecContext(t.ctx, query, args...)
-}
-
-func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.QueryContext(t.ctx, query, args...)
-}
-
-func (t *tx) queryRow(query string, args ...any) *sql.Row {
-	return t.QueryRowContext(t.ctx, query, args...)
-}
-
-// Timestamps are stored as unix nanoseconds.
-func nanos(ts time.Time) int64 { return ts.UnixNano() }
-
-func nullNanos(ts *time.Time) any {
-	if ts == nil {
-		return nil
-	}
-	return ts.UnixNano()
-}
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
-
-func fromNullNanos(n sql.NullInt64) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	ts := fromNanos(n.Int64)
-	return &ts
-}
-
-var _ streamplane.Store = (*DB)(nil)
+var (
+	_ streamplane.Store       = (*DB)(nil)
+	_ streamplane.MetricStore = (*DB)(nil)
+)

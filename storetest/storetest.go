@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) streamplane.Store) {
 		{"AuditChain", testAuditChain},
 		{"AuditFilters", testAuditFilters},
 		{"AuditPrune", testAuditPrune},
+		{"DeleteAlarmRuleResolvesItsAlarms", testDeleteAlarmRule},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -45,27 +45,27 @@ func (t *tx) AlarmRule(instanceID, idOrName string) (*streamplane.AlarmRule, err
 func (t *tx) CreateAlarmRule(r *streamplane.AlarmRule) error {
 	r.Version = 1
 	r.CreatedAt, r.UpdatedAt = t.now, t.now
-	_, err := t.exec(`INSERT INTO alarm_rules (`+alarmRuleColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO alarm_rules (`+alarmRuleColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ID, r.InstanceID, r.Name, r.Description, r.Metric, r.Broker, r.Topic, r.Group, r.Op, r.Threshold, r.Periods,
 		r.Severity, r.Enabled, mustJSON(orEmptyList(r.Channels)), r.Version, nanos(r.CreatedAt), nanos(r.UpdatedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("the instance has an alarm rule named %q already", r.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert alarm rule: %w", err)
+		return fmt.Errorf("store: insert alarm rule: %w", err)
 	}
 	return nil
 }
 
 func (t *tx) UpdateAlarmRule(r *streamplane.AlarmRule) error {
-	res, err := t.exec(`UPDATE alarm_rules SET name = ?, description = ?, metric = ?, broker = ?, topic = ?, grp = ?, op = ?,
+	res, err := t.tryExec(`UPDATE alarm_rules SET name = ?, description = ?, metric = ?, broker = ?, topic = ?, grp = ?, op = ?,
 		threshold = ?, periods = ?, severity = ?, enabled = ?, channels = ?, resource_version = resource_version + 1, updated_at = ?
 		WHERE id = ? AND resource_version = ?`,
 		r.Name, r.Description, r.Metric, r.Broker, r.Topic, r.Group, r.Op, r.Threshold, r.Periods, r.Severity, r.Enabled,
 		mustJSON(orEmptyList(r.Channels)), nanos(t.now), r.ID, r.Version)
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("the instance has an alarm rule named %q already", r.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: update alarm rule: %w", err)
+		return fmt.Errorf("store: update alarm rule: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -85,14 +85,14 @@ func (t *tx) UpdateAlarmRule(r *streamplane.AlarmRule) error {
 func (t *tx) DeleteAlarmRule(id string) error {
 	res, err := t.exec(`DELETE FROM alarm_rules WHERE id = ?`, id)
 	if err != nil {
-		return fmt.Errorf("sqlite: delete alarm rule: %w", err)
+		return fmt.Errorf("store: delete alarm rule: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "rule", Message: fmt.Sprintf("alarm rule %q not found", id)}
 	}
 	if _, err := t.exec(`UPDATE alarms SET state = ?, resolved_at = ? WHERE rule_id = ? AND state = ?`,
 		streamplane.AlarmResolved, nanos(t.now), id, streamplane.AlarmFiring); err != nil {
-		return fmt.Errorf("sqlite: resolve a deleted rule's alarms: %w", err)
+		return fmt.Errorf("store: resolve a deleted rule's alarms: %w", err)
 	}
 	_, err = t.exec(`DELETE FROM alarm_states WHERE rule_id = ?`, id)
 	return err
@@ -124,7 +124,7 @@ func scanAlarmRules(rows *sql.Rows) ([]*streamplane.AlarmRule, error) {
 			r.Group = &group.String
 		}
 		if err := json.Unmarshal([]byte(channels), &r.Channels); err != nil {
-			return nil, fmt.Errorf("sqlite: alarm rule %s channels: %w", r.ID, err)
+			return nil, fmt.Errorf("store: alarm rule %s channels: %w", r.ID, err)
 		}
 		r.CreatedAt, r.UpdatedAt = fromNanos(created), fromNanos(updated)
 		out = append(out, &r)
@@ -165,7 +165,7 @@ func (t *tx) PutAlarmState(s streamplane.AlarmState) error {
 		ON CONFLICT (rule_id, broker, topic, part, grp) DO UPDATE SET breaches = excluded.breaches, alarm_id = excluded.alarm_id, at = excluded.at`,
 		s.RuleID, s.Series.Broker, s.Series.Topic, s.Series.Partition, s.Series.Group, s.Breaches, s.AlarmID, nanos(s.At))
 	if err != nil {
-		return fmt.Errorf("sqlite: save alarm state: %w", err)
+		return fmt.Errorf("store: save alarm state: %w", err)
 	}
 	return nil
 }
@@ -184,7 +184,7 @@ func (t *tx) CreateAlarm(a *streamplane.Alarm) error {
 		a.ID, a.RuleID, a.RuleName, a.InstanceID, a.Metric, mustJSON(a.Labels), a.Op, a.Threshold, a.Periods, a.Severity,
 		a.State, a.Value, nanos(a.FiredAt), a.ResolvedValue, nullNanos(a.ResolvedAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: insert alarm: %w", err)
+		return fmt.Errorf("store: insert alarm: %w", err)
 	}
 	return nil
 }
@@ -193,7 +193,7 @@ func (t *tx) UpdateAlarm(a *streamplane.Alarm) error {
 	res, err := t.exec(`UPDATE alarms SET state = ?, resolved_value = ?, resolved_at = ? WHERE id = ?`,
 		a.State, a.ResolvedValue, nullNanos(a.ResolvedAt), a.ID)
 	if err != nil {
-		return fmt.Errorf("sqlite: update alarm: %w", err)
+		return fmt.Errorf("store: update alarm: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return alarmNotFound(a.ID)
@@ -265,7 +265,7 @@ func scanAlarms(rows *sql.Rows) ([]*streamplane.Alarm, error) {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
-			return nil, fmt.Errorf("sqlite: alarm %s labels: %w", a.ID, err)
+			return nil, fmt.Errorf("store: alarm %s labels: %w", a.ID, err)
 		}
 		a.FiredAt = fromNanos(fired)
 		if resolvedValue.Valid {

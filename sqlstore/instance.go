@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -58,7 +58,7 @@ func (t *tx) Instances(f streamplane.InstanceFilter) ([]*streamplane.Instance, i
 		where = append(where, "status <> 'DELETED'")
 	}
 	if f.Name != "" {
-		where, args = append(where, "instr(lower(name), lower(?)) > 0"), append(args, f.Name)
+		where, args = append(where, t.d.Strpos+"(lower(name), lower(?)) > 0"), append(args, f.Name)
 	}
 	if f.Projects != nil {
 		cond, more := inList("project", f.Projects)
@@ -136,17 +136,17 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 	inst.CreatedAt, inst.UpdatedAt = t.now, t.now
 	inst.Project = project(inst.Project)
 	zones, tags := mustJSON(inst.Zones), mustJSON(orEmpty(inst.Tags))
-	_, err := t.exec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO instances (`+instanceColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inst.ID, inst.Name, inst.Description, inst.Version, inst.Flavor, inst.BrokerCount, inst.StorageGBPerBroker,
 		inst.DiskType, zones, inst.AutoCreateTopics, tags, string(inst.Status), inst.StatusReason, inst.ClusterID,
 		inst.ResourceVersion, nanos(inst.CreatedAt), nanos(inst.UpdatedAt), nullNanos(inst.DeletedAt),
 		mustJSON(orEmpty(inst.Parameters)), mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)),
 		inst.KafkaUser, inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
 		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions, inst.UpgradeFrom, inst.MetadataLevel)
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert instance: %w", err)
+		return fmt.Errorf("store: insert instance: %w", err)
 	}
 	if err := t.saveBrokers(inst); err != nil {
 		return err
@@ -157,7 +157,7 @@ func (t *tx) CreateInstance(inst *streamplane.Instance) error {
 
 func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 	inst.Project = project(inst.Project)
-	res, err := t.exec(`UPDATE instances SET name = ?, description = ?, kafka_version = ?, flavor = ?, broker_count = ?,
+	res, err := t.tryExec(`UPDATE instances SET name = ?, description = ?, kafka_version = ?, flavor = ?, broker_count = ?,
 		storage_gb_per_broker = ?, disk_type = ?, zones = ?, auto_create_topics = ?, tags = ?, status = ?, status_reason = ?,
 		cluster_id = ?, resource_version = resource_version + 1, updated_at = ?, deleted_at = ?, parameters = ?,
 		applied_parameters = ?, security_protocol = ?, sasl_mechanisms = ?, kafka_user = ?, public_access = ?, mutual_tls = ?,
@@ -169,10 +169,10 @@ func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 		mustJSON(orEmpty(inst.AppliedParameters)), protocol(inst), mustJSON(orNone(inst.SASLMechanisms)), inst.KafkaUser,
 		inst.PublicAccess, inst.MutualTLS, inst.CustomCertificate, inst.Project, inst.DeletionProtection,
 		capacityPolicy(inst), inst.ProductionStopped, inst.CapacityEvent, inst.StorageExpansions, inst.UpgradeFrom, inst.MetadataLevel, inst.ID, inst.ResourceVersion)
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return streamplane.Errorf(streamplane.ECONFLICT, "an instance named %q already exists", inst.Name)
 	} else if err != nil {
-		return fmt.Errorf("sqlite: update instance: %w", err)
+		return fmt.Errorf("store: update instance: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -195,7 +195,7 @@ func (t *tx) UpdateInstance(inst *streamplane.Instance) error {
 func (t *tx) SaveObserved(inst *streamplane.Instance) error {
 	if _, err := t.exec(`UPDATE instances SET status = ?, status_reason = ? WHERE id = ?`,
 		string(inst.Status), inst.StatusReason, inst.ID); err != nil {
-		return fmt.Errorf("sqlite: save observed: %w", err)
+		return fmt.Errorf("store: save observed: %w", err)
 	}
 	if err := t.saveBrokers(inst); err != nil {
 		return err
@@ -222,7 +222,7 @@ func (t *tx) PurgeInstance(id string) error {
 		`DELETE FROM instances WHERE id = ?`,
 	} {
 		if _, err := t.exec(q, id); err != nil {
-			return fmt.Errorf("sqlite: purge instance: %w", err)
+			return fmt.Errorf("store: purge instance: %w", err)
 		}
 	}
 	return nil
@@ -231,7 +231,7 @@ func (t *tx) PurgeInstance(id string) error {
 // saveBrokers replaces the instance's broker rows.
 func (t *tx) saveBrokers(inst *streamplane.Instance) error {
 	if _, err := t.exec(`DELETE FROM brokers WHERE instance_id = ?`, inst.ID); err != nil {
-		return fmt.Errorf("sqlite: save brokers: %w", err)
+		return fmt.Errorf("store: save brokers: %w", err)
 	}
 	for _, b := range inst.Brokers {
 		_, err := t.exec(`INSERT INTO brokers (instance_id, node_id, roles, state, error, rack, host, ports, endpoints,
@@ -239,7 +239,7 @@ func (t *tx) saveBrokers(inst *streamplane.Instance) error {
 			inst.ID, b.ID, mustJSON(b.Roles), string(b.State), b.Error, b.Rack, b.Host, mustJSON(orEmpty(b.Ports)),
 			mustJSON(orEmpty(b.Endpoints)), b.PID, nullNanos(b.StartedAt), b.Restarts, b.UsedBytes, mustJSON(orEmpty(b.Advertised)), b.Version)
 		if err != nil {
-			return fmt.Errorf("sqlite: save broker %d: %w", b.ID, err)
+			return fmt.Errorf("store: save broker %d: %w", b.ID, err)
 		}
 	}
 	return nil
@@ -263,7 +263,7 @@ func (t *tx) scanInstances(rows *sql.Rows) ([]*streamplane.Instance, error) {
 			&inst.SecurityProtocol, &mechanisms, &inst.KafkaUser, &inst.PublicAccess, &inst.MutualTLS, &inst.CustomCertificate,
 			&inst.Project, &inst.DeletionProtection,
 			&inst.CapacityPolicy, &inst.ProductionStopped, &inst.CapacityEvent, &inst.StorageExpansions, &inst.UpgradeFrom, &inst.MetadataLevel); err != nil {
-			return nil, fmt.Errorf("sqlite: scan instance: %w", err)
+			return nil, fmt.Errorf("store: scan instance: %w", err)
 		}
 		inst.Status = streamplane.InstanceStatus(status)
 		inst.CreatedAt, inst.UpdatedAt, inst.DeletedAt = fromNanos(created), fromNanos(updated), fromNullNanos(deleted)
@@ -290,7 +290,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 	rows, err := t.query(`SELECT instance_id, node_id, roles, state, error, rack, host, ports, endpoints, pid, started_at,
 		restarts, used_bytes, advertised, kafka_version FROM brokers WHERE instance_id IN (`+strings.Join(marks, ",")+`) ORDER BY instance_id, node_id`, args...)
 	if err != nil {
-		return fmt.Errorf("sqlite: load brokers: %w", err)
+		return fmt.Errorf("store: load brokers: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -302,7 +302,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 		)
 		if err := rows.Scan(&instID, &b.ID, &roles, &state, &b.Error, &b.Rack, &b.Host, &ports, &endpoints, &b.PID,
 			&started, &b.Restarts, &b.UsedBytes, &advertised, &b.Version); err != nil {
-			return fmt.Errorf("sqlite: scan broker: %w", err)
+			return fmt.Errorf("store: scan broker: %w", err)
 		}
 		b.State, b.StartedAt = streamplane.BrokerState(state), fromNullNanos(started)
 		if err := unmarshalAll(roles, &b.Roles, ports, &b.Ports, endpoints, &b.Endpoints, advertised, &b.Advertised); err != nil {
@@ -324,7 +324,7 @@ func (t *tx) attachBrokers(list []*streamplane.Instance) error {
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("sqlite: marshal %T: %v", v, err)) // only plain maps and slices reach here
+		panic(fmt.Sprintf("store: marshal %T: %v", v, err)) // only plain maps and slices reach here
 	}
 	return string(b)
 }
@@ -333,7 +333,7 @@ func mustJSON(v any) string {
 func unmarshalAll(pairs ...any) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if err := json.Unmarshal([]byte(pairs[i].(string)), pairs[i+1]); err != nil {
-			return fmt.Errorf("sqlite: decode column: %w", err)
+			return fmt.Errorf("store: decode column: %w", err)
 		}
 	}
 	return nil
@@ -368,10 +368,6 @@ func orEmpty[K comparable, V any](m map[K]V) map[K]V {
 		return map[K]V{}
 	}
 	return m
-}
-
-func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 // capacityPolicy is the instance's policy, DMS's default when unset.

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -36,12 +36,12 @@ func (t *tx) Policies() ([]*streamplane.Policy, error) {
 func (t *tx) CreatePolicy(p *streamplane.Policy) error {
 	p.ResourceVersion = 1
 	p.CreatedAt, p.UpdatedAt = t.now, t.now
-	_, err := t.exec(`INSERT INTO policies (`+policyColumns+`) VALUES (?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO policies (`+policyColumns+`) VALUES (?,?,?,?,?,?)`,
 		p.Name, p.Description, mustJSON(p.Document), p.ResourceVersion, nanos(p.CreatedAt), nanos(p.UpdatedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("a policy named %q already exists", p.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert policy: %w", err)
+		return fmt.Errorf("store: insert policy: %w", err)
 	}
 	return nil
 }
@@ -52,7 +52,7 @@ func (t *tx) UpdatePolicy(p *streamplane.Policy) error {
 		updated_at = ? WHERE name = ? AND resource_version = ?`,
 		p.Description, mustJSON(p.Document), nanos(t.now), p.Name, p.ResourceVersion)
 	if err != nil {
-		return fmt.Errorf("sqlite: update policy: %w", err)
+		return fmt.Errorf("store: update policy: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -94,7 +94,7 @@ func scanPolicies(rows *sql.Rows) ([]*streamplane.Policy, error) {
 			created, updated int64
 		)
 		if err := rows.Scan(&p.Name, &p.Description, &doc, &p.ResourceVersion, &created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: scan policy: %w", err)
+			return nil, fmt.Errorf("store: scan policy: %w", err)
 		}
 		p.CreatedAt, p.UpdatedAt = fromNanos(created), fromNanos(updated)
 		if err := unmarshalAll(doc, &p.Document); err != nil {

@@ -1,11 +1,13 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -30,7 +32,7 @@ func (t *tx) AppendAudit(e *streamplane.AuditEntry) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: read audit chain end: %w", err)
+		return fmt.Errorf("store: read audit chain end: %w", err)
 	}
 	// Whole microseconds survive every store's timestamps, so the time the
 	// hash covers is the time read back.
@@ -40,7 +42,7 @@ func (t *tx) AppendAudit(e *streamplane.AuditEntry) error {
 		e.Seq, nanos(e.At), e.User, e.Source, e.Action, e.ResourceType, e.ResourceID, e.ResourceName, e.Project,
 		e.Result, e.Status, e.RequestID, e.TaskID, e.Summary, e.PrevHash, e.Hash)
 	if err != nil {
-		return fmt.Errorf("sqlite: append audit entry: %w", err)
+		return fmt.Errorf("store: append audit entry: %w", err)
 	}
 	return nil
 }
@@ -87,17 +89,17 @@ func (t *tx) AuditEntries(f streamplane.AuditFilter) ([]*streamplane.AuditEntry,
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := t.queryRow(`SELECT COUNT(*) FROM audit WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("sqlite: count audit entries: %w", err)
+		return nil, 0, fmt.Errorf("store: count audit entries: %w", err)
 	}
 	q := `SELECT ` + auditColumns + ` FROM audit WHERE ` + cond + order
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, f.Offset)
 	} else if f.Offset > 0 {
-		q += fmt.Sprintf(" LIMIT -1 OFFSET %d", f.Offset)
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", math.MaxInt64, f.Offset) // no LIMIT ALL in SQLite, no LIMIT -1 in PostgreSQL
 	}
 	rows, err := t.query(q, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("sqlite: list audit entries: %w", err)
+		return nil, 0, fmt.Errorf("store: list audit entries: %w", err)
 	}
 	list, err := scanAudit(rows)
 	return list, total, err
@@ -118,29 +120,38 @@ func (t *tx) PruneAudit(before time.Time) (int, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil // nothing older than before
 	} else if err != nil {
-		return 0, fmt.Errorf("sqlite: prune audit: %w", err)
+		return 0, fmt.Errorf("store: prune audit: %w", err)
 	}
 	res, err := t.exec(`DELETE FROM audit WHERE seq <= ?`, lastSeq)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune audit: %w", err)
+		return 0, fmt.Errorf("store: prune audit: %w", err)
 	}
 	if _, err := t.exec(`INSERT INTO audit_anchor (id, seq, hash) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, lastSeq, lastHash); err != nil {
-		return 0, fmt.Errorf("sqlite: save audit anchor: %w", err)
+		return 0, fmt.Errorf("store: save audit anchor: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
 }
 
 // prefixEnd is the least string above every string that starts with
-// prefix, as SQLite compares text (bytewise); false if there is none.
+// prefix, as both databases compare text here (bytewise: SQLite's BINARY,
+// PostgreSQL's "C"); false if there is none. It steps the last character
+// rather than the last byte, so that the bound is valid UTF-8, which
+// PostgreSQL requires of text; in UTF-8 the byte order is the order of
+// the characters.
 func prefixEnd(prefix string) (string, bool) {
-	b := []byte(prefix)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return string(b[:i+1]), true
+	r := []rune(prefix)
+	for i := len(r) - 1; i >= 0; i-- {
+		switch {
+		case r[i] == 0xD7FF: // the surrogates are not characters
+			r[i] = 0xE000
+		case r[i] < utf8.MaxRune:
+			r[i]++
+		default:
+			continue
 		}
+		return string(r[:i+1]), true
 	}
 	return "", false
 }
@@ -155,7 +166,7 @@ func scanAudit(rows *sql.Rows) ([]*streamplane.AuditEntry, error) {
 		)
 		if err := rows.Scan(&e.Seq, &at, &e.User, &e.Source, &e.Action, &e.ResourceType, &e.ResourceID, &e.ResourceName,
 			&e.Project, &e.Result, &e.Status, &e.RequestID, &e.TaskID, &e.Summary, &e.PrevHash, &e.Hash); err != nil {
-			return nil, fmt.Errorf("sqlite: scan audit entry: %w", err)
+			return nil, fmt.Errorf("store: scan audit entry: %w", err)
 		}
 		e.At = fromNanos(at)
 		list = append(list, &e)

@@ -1,28 +1,19 @@
-package sqlite_test
+package storetest
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
-	"github.com/streamplane/streamplane/sqlite"
 )
 
 // A deleted rule's firing alarm stays in the history, resolved; its
 // resolved alarms keep their resolve.
-func TestDeleteAlarmRuleResolvesItsAlarms(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+func testDeleteAlarmRule(t *testing.T, s streamplane.Store) {
 	fired := time.Unix(1_700_000_000, 0).UTC()
 	resolved := fired.Add(time.Minute)
 	one := 1.0
-	err = db.Update(ctx, func(tx streamplane.Tx) error {
+	err := s.Update(ctx, func(tx streamplane.Tx) error {
 		if err := tx.CreateAlarmRule(&streamplane.AlarmRule{ID: "r1", InstanceID: "i1", Name: "down", Metric: "broker_alive",
 			Op: "==", Periods: 1, Severity: streamplane.SeverityCritical, Enabled: true}); err != nil {
 			return err
@@ -40,7 +31,7 @@ func TestDeleteAlarmRuleResolvesItsAlarms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.View(ctx, func(tx streamplane.Tx) error {
+	s.View(ctx, func(tx streamplane.Tx) error {
 		a1, err := tx.Alarm("a1")
 		if err != nil || a1.State != streamplane.AlarmResolved || a1.ResolvedAt == nil || a1.ResolvedValue != nil {
 			t.Errorf("the firing alarm after its rule's delete: %+v, %v; want resolved, no value", a1, err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ func (t *tx) KafkaUsers(instanceID string) ([]streamplane.KafkaUser, error) {
 		u := streamplane.KafkaUser{InstanceID: instanceID}
 		var created, updated int64
 		if err := rows.Scan(&u.Name, &u.Initial, &u.PlainHash, &created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: scan kafka user: %w", err)
+			return nil, fmt.Errorf("store: scan kafka user: %w", err)
 		}
 		u.CreatedAt, u.UpdatedAt = fromNanos(created), fromNanos(updated)
 		out = append(out, u)
@@ -47,7 +47,7 @@ func (t *tx) PutKafkaUser(u *streamplane.KafkaUser) error {
 		ON CONFLICT (instance_id, name) DO UPDATE SET initial = excluded.initial, plain_hash = excluded.plain_hash, updated_at = excluded.updated_at`,
 		u.InstanceID, u.Name, u.Initial, u.PlainHash, nanos(u.CreatedAt), nanos(u.UpdatedAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: save kafka user: %w", err)
+		return fmt.Errorf("store: save kafka user: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"fmt"
@@ -33,7 +33,7 @@ func (t *tx) ReservePorts(owner string, count, lo, hi int, usable func(int) bool
 			continue
 		}
 		if _, err := t.exec(`INSERT INTO port_reservations (port, owner, seq) VALUES (?, ?, ?)`, p, owner, len(held)); err != nil {
-			return nil, fmt.Errorf("sqlite: reserve port %d: %w", p, err)
+			return nil, fmt.Errorf("store: reserve port %d: %w", p, err)
 		}
 		held = append(held, p)
 	}

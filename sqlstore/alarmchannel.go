@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -42,24 +42,24 @@ func (t *tx) AlarmChannels() ([]*streamplane.AlarmChannel, error) {
 func (t *tx) CreateAlarmChannel(c *streamplane.AlarmChannel) error {
 	c.ResourceVersion = 1
 	c.CreatedAt, c.UpdatedAt = t.now, t.now
-	_, err := t.exec(`INSERT INTO alarm_channels (`+channelColumns+`) VALUES (?,?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO alarm_channels (`+channelColumns+`) VALUES (?,?,?,?,?,?,?,?,?)`,
 		c.ID, c.Name, c.Kind, c.URL, recipients(c.To), c.HasSecret, c.ResourceVersion, nanos(c.CreatedAt), nanos(c.UpdatedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return channelConflict(c)
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert alarm channel: %w", err)
+		return fmt.Errorf("store: insert alarm channel: %w", err)
 	}
 	return nil
 }
 
 func (t *tx) UpdateAlarmChannel(c *streamplane.AlarmChannel) error {
-	res, err := t.exec(`UPDATE alarm_channels SET name = ?, url = ?, recipients = ?, has_secret = ?,
+	res, err := t.tryExec(`UPDATE alarm_channels SET name = ?, url = ?, recipients = ?, has_secret = ?,
 		resource_version = resource_version + 1, updated_at = ? WHERE id = ? AND resource_version = ?`,
 		c.Name, c.URL, recipients(c.To), c.HasSecret, nanos(t.now), c.ID, c.ResourceVersion)
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return channelConflict(c)
 	} else if err != nil {
-		return fmt.Errorf("sqlite: update alarm channel: %w", err)
+		return fmt.Errorf("store: update alarm channel: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -79,13 +79,13 @@ func (t *tx) UpdateAlarmChannel(c *streamplane.AlarmChannel) error {
 func (t *tx) DeleteAlarmChannel(id string) error {
 	res, err := t.exec(`DELETE FROM alarm_channels WHERE id = ?`, id)
 	if err != nil {
-		return fmt.Errorf("sqlite: delete alarm channel: %w", err)
+		return fmt.Errorf("store: delete alarm channel: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return channelNotFound(id)
 	}
 	if _, err := t.exec(`DELETE FROM alarm_deliveries WHERE channel_id = ? AND status = ?`, id, streamplane.DeliveryPending); err != nil {
-		return fmt.Errorf("sqlite: drop pending deliveries: %w", err)
+		return fmt.Errorf("store: drop pending deliveries: %w", err)
 	}
 	return t.DeleteSecrets(id)
 }
@@ -94,7 +94,7 @@ const deliveryColumns = `id, channel_id, alarm_id, payload, status, attempts, ne
 
 func (t *tx) EnqueueDelivery(d *streamplane.AlarmDelivery) error {
 	if d.ID == "" {
-		return errors.New("sqlite: enqueue delivery: no id")
+		return errors.New("store: enqueue delivery: no id")
 	}
 	if !json.Valid(d.Payload) {
 		return streamplane.Invalid("payload", "a delivery's payload must be JSON")
@@ -110,13 +110,13 @@ func (t *tx) EnqueueDelivery(d *streamplane.AlarmDelivery) error {
 	if d.NextAttemptAt.IsZero() {
 		d.NextAttemptAt = t.now
 	}
-	_, err := t.exec(`INSERT INTO alarm_deliveries (`+deliveryColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO alarm_deliveries (`+deliveryColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 		d.ID, d.ChannelID, d.AlarmID, string(d.Payload), d.Status, d.Attempts, nanos(d.NextAttemptAt), d.LastError,
 		nil, nanos(d.CreatedAt), nanos(d.UpdatedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "id", Message: fmt.Sprintf("delivery %s exists already", d.ID)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert delivery: %w", err)
+		return fmt.Errorf("store: insert delivery: %w", err)
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func (t *tx) UpdateDelivery(d *streamplane.AlarmDelivery) error {
 		delivered_at = ?, updated_at = ? WHERE id = ?`,
 		d.Status, d.Attempts, nanos(d.NextAttemptAt), d.LastError, nullNanos(d.DeliveredAt), nanos(t.now), d.ID)
 	if err != nil {
-		return fmt.Errorf("sqlite: update delivery: %w", err)
+		return fmt.Errorf("store: update delivery: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "delivery", Message: fmt.Sprintf("delivery %q not found", d.ID)}
@@ -191,7 +191,7 @@ func (t *tx) Deliveries(f streamplane.AlarmDeliveryFilter) ([]*streamplane.Alarm
 func (t *tx) PruneDeliveries(before time.Time) (int, error) {
 	res, err := t.exec(`DELETE FROM alarm_deliveries WHERE status != ? AND created_at < ?`, streamplane.DeliveryPending, nanos(before))
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune deliveries: %w", err)
+		return 0, fmt.Errorf("store: prune deliveries: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -207,7 +207,7 @@ func scanChannels(rows *sql.Rows) ([]*streamplane.AlarmChannel, error) {
 			created, updated int64
 		)
 		if err := rows.Scan(&c.ID, &c.Name, &c.Kind, &c.URL, &to, &c.HasSecret, &c.ResourceVersion, &created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: scan alarm channel: %w", err)
+			return nil, fmt.Errorf("store: scan alarm channel: %w", err)
 		}
 		c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
 		if err := unmarshalAll(to, &c.To); err != nil {
@@ -230,7 +230,7 @@ func scanDeliveries(rows *sql.Rows) ([]*streamplane.AlarmDelivery, error) {
 		)
 		if err := rows.Scan(&d.ID, &d.ChannelID, &d.AlarmID, &payload, &d.Status, &d.Attempts, &next, &d.LastError,
 			&delivered, &created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: scan delivery: %w", err)
+			return nil, fmt.Errorf("store: scan delivery: %w", err)
 		}
 		d.Payload = json.RawMessage(payload)
 		d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = fromNanos(next), fromNanos(created), fromNanos(updated)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -17,11 +17,11 @@ func (t *tx) AcquireLease(name, owner string, until time.Time) (*streamplane.Lea
 	case errors.Is(err, sql.ErrNoRows):
 		lease := &streamplane.Lease{Name: name, Owner: owner, Token: 1, Until: until}
 		if _, err := t.exec(`INSERT INTO leases (name, owner, token, until) VALUES (?, ?, ?, ?)`, name, owner, lease.Token, nanos(until)); err != nil {
-			return nil, false, fmt.Errorf("sqlite: insert lease: %w", err)
+			return nil, false, fmt.Errorf("store: insert lease: %w", err)
 		}
 		return lease, true, nil
 	case err != nil:
-		return nil, false, fmt.Errorf("sqlite: read lease: %w", err)
+		return nil, false, fmt.Errorf("store: read lease: %w", err)
 	}
 	cur.Until = fromNanos(untilNanos)
 	if cur.Owner != owner && cur.Owner != "" && cur.Until.After(t.now) {
@@ -32,7 +32,7 @@ func (t *tx) AcquireLease(name, owner string, until time.Time) (*streamplane.Lea
 	}
 	cur.Owner, cur.Until = owner, until
 	if _, err := t.exec(`UPDATE leases SET owner = ?, token = ?, until = ? WHERE name = ?`, owner, cur.Token, nanos(until), name); err != nil {
-		return nil, false, fmt.Errorf("sqlite: update lease: %w", err)
+		return nil, false, fmt.Errorf("store: update lease: %w", err)
 	}
 	return &cur, true, nil
 }
@@ -73,7 +73,7 @@ func (t *tx) PutServer(s *streamplane.ServerInfo) error {
 		provisioner = excluded.provisioner, started_at = excluded.started_at, seen_at = excluded.seen_at`,
 		s.ID, s.Host, s.DataDir, s.Listen, s.Provisioner, nanos(s.StartedAt), nanos(s.SeenAt))
 	if err != nil {
-		return fmt.Errorf("sqlite: put server: %w", err)
+		return fmt.Errorf("store: put server: %w", err)
 	}
 	return nil
 }

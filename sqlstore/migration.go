@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -64,13 +64,13 @@ func (t *tx) Migrations(f streamplane.MigrationFilter) ([]*streamplane.Migration
 func (t *tx) CreateMigration(m *streamplane.Migration) error {
 	m.ResourceVersion = 1
 	m.CreatedAt, m.UpdatedAt = t.now, t.now
-	_, err := t.exec(`INSERT INTO migrations (`+migrationColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO migrations (`+migrationColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		m.ID, m.InstanceID, m.Name, specOf(m), string(m.State), m.StateReason, m.TaskID, m.PID, nullNanos(m.StartedAt), m.Restarts,
 		m.ResourceVersion, nanos(m.CreatedAt), nanos(m.UpdatedAt), nullNanos(m.DeletedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("the instance has a migration named %q already", m.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert migration: %w", err)
+		return fmt.Errorf("store: insert migration: %w", err)
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func (t *tx) UpdateMigration(m *streamplane.Migration) error {
 		specOf(m), string(m.State), m.StateReason, m.TaskID, m.PID, nullNanos(m.StartedAt), m.Restarts, nullNanos(m.DeletedAt),
 		nanos(t.now), m.ID, m.ResourceVersion)
 	if err != nil {
-		return fmt.Errorf("sqlite: update migration: %w", err)
+		return fmt.Errorf("store: update migration: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -102,7 +102,7 @@ func (t *tx) SaveMigrationObserved(m *streamplane.Migration) error {
 	res, err := t.exec(`UPDATE migrations SET state = ?, state_reason = ?, pid = ?, started_at = ?, restarts = ?, updated_at = ? WHERE id = ?`,
 		string(m.State), m.StateReason, m.PID, nullNanos(m.StartedAt), m.Restarts, nanos(t.now), m.ID)
 	if err != nil {
-		return fmt.Errorf("sqlite: save migration: %w", err)
+		return fmt.Errorf("store: save migration: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "migration", Message: fmt.Sprintf("migration %q not found", m.Name)}
@@ -125,7 +125,7 @@ func scanMigrations(rows *sql.Rows) ([]*streamplane.Migration, error) {
 		}
 		var s migrationSpec
 		if err := json.Unmarshal([]byte(spec), &s); err != nil {
-			return nil, fmt.Errorf("sqlite: migration %s: spec: %w", m.ID, err)
+			return nil, fmt.Errorf("store: migration %s: spec: %w", m.ID, err)
 		}
 		m.Source, m.Topics, m.Groups, m.SyncTopicConfigs, m.SyncACLs = s.Source, s.Topics, s.Groups, s.SyncTopicConfigs, s.SyncACLs
 		m.State = streamplane.MigrationState(state)

@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -41,12 +40,12 @@ func (t *tx) CreateAccount(a *streamplane.Account) error {
 	a.CreatedAt, a.UpdatedAt = t.now, t.now
 	a.Project = project(a.Project)
 	a.HasPassword = a.PasswordHash != ""
-	_, err := t.exec(`INSERT INTO accounts (`+accountColumns+`) VALUES (?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO accounts (`+accountColumns+`) VALUES (?,?,?,?,?,?,?)`,
 		a.ID, a.Name, a.PasswordHash, a.Project, a.ResourceVersion, nanos(a.CreatedAt), nanos(a.UpdatedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("a user named %q already exists", a.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert account: %w", err)
+		return fmt.Errorf("store: insert account: %w", err)
 	}
 	for i := range a.Attachments {
 		a.Attachments[i].AccountID = a.ID
@@ -59,13 +58,13 @@ func (t *tx) CreateAccount(a *streamplane.Account) error {
 
 func (t *tx) UpdateAccount(a *streamplane.Account) error {
 	a.Project = project(a.Project)
-	res, err := t.exec(`UPDATE accounts SET name = ?, password_hash = ?, project = ?, resource_version = resource_version + 1,
+	res, err := t.tryExec(`UPDATE accounts SET name = ?, password_hash = ?, project = ?, resource_version = resource_version + 1,
 		updated_at = ? WHERE id = ? AND resource_version = ?`,
 		a.Name, a.PasswordHash, a.Project, nanos(t.now), a.ID, a.ResourceVersion)
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("a user named %q already exists", a.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: update account: %w", err)
+		return fmt.Errorf("store: update account: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -88,7 +87,7 @@ func (t *tx) UpdateAccount(a *streamplane.Account) error {
 func (t *tx) DeleteAccount(id string) error {
 	res, err := t.exec(`DELETE FROM accounts WHERE id = ?`, id)
 	if err != nil {
-		return fmt.Errorf("sqlite: delete account: %w", err)
+		return fmt.Errorf("store: delete account: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return accountNotFound(id)
@@ -97,12 +96,12 @@ func (t *tx) DeleteAccount(id string) error {
 }
 
 func (t *tx) Attach(a streamplane.Attachment) error {
-	_, err := t.exec(`INSERT INTO attachments (account_id, policy, project) VALUES (?, ?, ?)
+	_, err := t.tryExec(`INSERT INTO attachments (account_id, policy, project) VALUES (?, ?, ?)
 		ON CONFLICT (account_id, policy, project) DO NOTHING`, a.AccountID, a.Policy, a.Project)
-	if isForeignKeyViolation(err) {
+	if t.d.IsForeignKeyViolation(err) {
 		return accountNotFound(a.AccountID)
 	} else if err != nil {
-		return fmt.Errorf("sqlite: attach policy: %w", err)
+		return fmt.Errorf("store: attach policy: %w", err)
 	}
 	return nil
 }
@@ -110,7 +109,7 @@ func (t *tx) Attach(a streamplane.Attachment) error {
 func (t *tx) Detach(a streamplane.Attachment) error {
 	res, err := t.exec(`DELETE FROM attachments WHERE account_id = ? AND policy = ? AND project = ?`, a.AccountID, a.Policy, a.Project)
 	if err != nil {
-		return fmt.Errorf("sqlite: detach policy: %w", err)
+		return fmt.Errorf("store: detach policy: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return &streamplane.Error{Code: streamplane.ENOTFOUND, Field: "policy",
@@ -128,7 +127,7 @@ func (t *tx) scanAccounts(rows *sql.Rows) ([]*streamplane.Account, error) {
 			created, updated int64
 		)
 		if err := rows.Scan(&a.ID, &a.Name, &a.PasswordHash, &a.Project, &a.ResourceVersion, &created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: scan account: %w", err)
+			return nil, fmt.Errorf("store: scan account: %w", err)
 		}
 		a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
 		a.HasPassword = a.PasswordHash != ""
@@ -155,13 +154,13 @@ func (t *tx) loadAttachments(list []*streamplane.Account) error {
 	cond, args := inList("account_id", ids)
 	rows, err := t.query(`SELECT account_id, policy, project FROM attachments WHERE `+cond+` ORDER BY project, policy`, args...)
 	if err != nil {
-		return fmt.Errorf("sqlite: load attachments: %w", err)
+		return fmt.Errorf("store: load attachments: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var at streamplane.Attachment
 		if err := rows.Scan(&at.AccountID, &at.Policy, &at.Project); err != nil {
-			return fmt.Errorf("sqlite: scan attachment: %w", err)
+			return fmt.Errorf("store: scan attachment: %w", err)
 		}
 		if a := byID[at.AccountID]; a != nil {
 			a.Attachments = append(a.Attachments, at)
@@ -178,8 +177,4 @@ func accountNotFound(idOrName string) error {
 func stale(kind, name string, current, given int64) error {
 	return &streamplane.Error{Code: streamplane.ESTALE, Field: "resource_version",
 		Message: fmt.Sprintf("%s %s is at resource version %d, not %d; read it again and retry", kind, name, current, given)}
-}
-
-func isForeignKeyViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }

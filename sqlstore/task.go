@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -14,12 +14,12 @@ const taskColumns = `id, kind, instance_id, target, status, steps, current_step,
 func (t *tx) CreateTask(task *streamplane.Task) error {
 	task.CreatedAt, task.UpdatedAt = t.now, t.now
 	task.UpdateProgress()
-	_, err := t.exec(`INSERT INTO tasks (`+taskColumns+`, active) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO tasks (`+taskColumns+`, active) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		task.ID, task.Kind, nullString(task.InstanceID), task.Target, string(task.Status), mustJSON(task.Steps),
 		task.Current, task.Progress, task.Error, task.Result, string(orJSON(task.Params)), string(orJSON(task.State)),
 		task.LeaseOwner, nullNanos(task.LeaseUntil), task.LeaseToken, nanos(task.CreatedAt), nullNanos(task.StartedAt),
 		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), task.RequestedBy, string(task.Audit), active(task.Status))
-	if isUniqueViolation(err) && task.InstanceID != "" {
+	if t.d.IsUniqueViolation(err) && task.InstanceID != "" {
 		holder, herr := t.ActiveTask(task.InstanceID)
 		if herr != nil || holder == nil {
 			return streamplane.Errorf(streamplane.EBUSY, "another task holds the instance")
@@ -27,7 +27,7 @@ func (t *tx) CreateTask(task *streamplane.Task) error {
 		return &streamplane.Error{Code: streamplane.EBUSY, TaskID: holder.ID,
 			Message: fmt.Sprintf("task %s (%s, %s) holds the instance; wait for it to finish", holder.ID, holder.Kind, holder.Status)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert task: %w", err)
+		return fmt.Errorf("store: insert task: %w", err)
 	}
 	return nil
 }
@@ -132,7 +132,7 @@ func (t *tx) saveTask(task *streamplane.Task, held int64) error {
 		nullNanos(task.FinishedAt), nanos(task.UpdatedAt), string(task.Audit), task.ID, held)
 	if err != nil {
 		task.UpdatedAt = updatedAt
-		return fmt.Errorf("sqlite: update task: %w", err)
+		return fmt.Errorf("store: update task: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		task.UpdatedAt = updatedAt
@@ -220,7 +220,7 @@ func scanTasks(rows *sql.Rows) ([]*streamplane.Task, error) {
 		if err := rows.Scan(&task.ID, &task.Kind, &instanceID, &task.Target, &status, &steps, &task.Current,
 			&task.Progress, &task.Error, &task.Result, &params, &state, &task.LeaseOwner, &leaseUntil, &task.LeaseToken, &created,
 			&started, &finished, &updated, &task.RequestedBy, &auditEntry); err != nil {
-			return nil, fmt.Errorf("sqlite: scan task: %w", err)
+			return nil, fmt.Errorf("store: scan task: %w", err)
 		}
 		task.InstanceID, task.Status = instanceID.String, streamplane.TaskStatus(status)
 		task.Params, task.State = []byte(params), []byte(state)

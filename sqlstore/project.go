@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -36,12 +36,12 @@ func (t *tx) Projects() ([]*streamplane.Project, error) {
 func (t *tx) CreateProject(p *streamplane.Project) error {
 	p.ResourceVersion = 1
 	p.CreatedAt, p.UpdatedAt = t.now, t.now
-	_, err := t.exec(`INSERT INTO projects (`+projectColumns+`) VALUES (?,?,?,?,?,?,?,?)`,
+	_, err := t.tryExec(`INSERT INTO projects (`+projectColumns+`) VALUES (?,?,?,?,?,?,?,?)`,
 		p.Name, p.Description, p.MaxInstances, p.MaxBrokers, p.MaxStorageGB, p.ResourceVersion, nanos(p.CreatedAt), nanos(p.UpdatedAt))
-	if isUniqueViolation(err) {
+	if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "name", Message: fmt.Sprintf("a project named %q already exists", p.Name)}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert project: %w", err)
+		return fmt.Errorf("store: insert project: %w", err)
 	}
 	return nil
 }
@@ -52,7 +52,7 @@ func (t *tx) UpdateProject(p *streamplane.Project) error {
 		resource_version = resource_version + 1, updated_at = ? WHERE name = ? AND resource_version = ?`,
 		p.Description, p.MaxInstances, p.MaxBrokers, p.MaxStorageGB, nanos(t.now), p.Name, p.ResourceVersion)
 	if err != nil {
-		return fmt.Errorf("sqlite: update project: %w", err)
+		return fmt.Errorf("store: update project: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var current int64
@@ -103,7 +103,7 @@ func scanProjects(rows *sql.Rows) ([]*streamplane.Project, error) {
 		)
 		if err := rows.Scan(&p.Name, &p.Description, &p.MaxInstances, &p.MaxBrokers, &p.MaxStorageGB, &p.ResourceVersion,
 			&created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlite: scan project: %w", err)
+			return nil, fmt.Errorf("store: scan project: %w", err)
 		}
 		p.CreatedAt, p.UpdatedAt = fromNanos(created), fromNanos(updated)
 		list = append(list, &p)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -14,16 +14,16 @@ const tokenSelect = `SELECT t.id, t.account_id, a.name, t.description, t.hash, t
 
 func (t *tx) CreateToken(tok *streamplane.Token) error {
 	tok.CreatedAt = t.now
-	_, err := t.exec(`INSERT INTO tokens (id, account_id, description, hash, login, created_at, expires_at, revoked_at,
+	_, err := t.tryExec(`INSERT INTO tokens (id, account_id, description, hash, login, created_at, expires_at, revoked_at,
 		last_used_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 		tok.ID, tok.AccountID, tok.Description, tok.Hash, tok.Login, nanos(tok.CreatedAt), nullNanos(tok.ExpiresAt),
 		nullNanos(tok.RevokedAt), nullNanos(tok.LastUsedAt))
-	if isForeignKeyViolation(err) {
+	if t.d.IsForeignKeyViolation(err) {
 		return accountNotFound(tok.AccountID)
-	} else if isUniqueViolation(err) {
+	} else if t.d.IsUniqueViolation(err) {
 		return &streamplane.Error{Code: streamplane.ECONFLICT, Field: "token", Message: "a token with this id or secret already exists"}
 	} else if err != nil {
-		return fmt.Errorf("sqlite: insert token: %w", err)
+		return fmt.Errorf("store: insert token: %w", err)
 	}
 	return t.queryRow(`SELECT name FROM accounts WHERE id = ?`, tok.AccountID).Scan(&tok.Account)
 }
@@ -52,7 +52,7 @@ func (t *tx) UpdateToken(tok *streamplane.Token) error {
 	res, err := t.exec(`UPDATE tokens SET revoked_at = ?, last_used_at = ? WHERE id = ?`,
 		nullNanos(tok.RevokedAt), nullNanos(tok.LastUsedAt), tok.ID)
 	if err != nil {
-		return fmt.Errorf("sqlite: update token: %w", err)
+		return fmt.Errorf("store: update token: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return tokenNotFound(tok.ID)
@@ -63,7 +63,7 @@ func (t *tx) UpdateToken(tok *streamplane.Token) error {
 func (t *tx) PruneTokens(before time.Time) (int, error) {
 	res, err := t.exec(`DELETE FROM tokens WHERE expires_at < ? OR revoked_at < ?`, nanos(before), nanos(before))
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune tokens: %w", err)
+		return 0, fmt.Errorf("store: prune tokens: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
@@ -95,7 +95,7 @@ func scanTokens(rows *sql.Rows) ([]*streamplane.Token, error) {
 		)
 		if err := rows.Scan(&tok.ID, &tok.AccountID, &tok.Account, &tok.Description, &tok.Hash, &tok.Login, &created,
 			&expires, &revoked, &used); err != nil {
-			return nil, fmt.Errorf("sqlite: scan token: %w", err)
+			return nil, fmt.Errorf("store: scan token: %w", err)
 		}
 		tok.CreatedAt = fromNanos(created)
 		tok.ExpiresAt, tok.RevokedAt, tok.LastUsedAt = fromNullNanos(expires), fromNullNanos(revoked), fromNullNanos(used)
