@@ -17,10 +17,13 @@ import (
 // (streamplane.MetricStore). Its writes run in transactions of their own,
 // not in a streamplane.Tx: the collector and the API reach them through
 // package series, never beside other state. Writes go through Writer,
-// reads through Reader (on PostgreSQL, one pool for both).
+// reads through Reader.
 type Metrics struct {
 	Dialect        Dialect
 	Writer, Reader *sql.DB
+	// Begin, if set, begins a write transaction in place of
+	// Writer.BeginTx: PostgreSQL's take the store's write lock.
+	Begin func(context.Context) (*sql.Tx, error)
 }
 
 var _ streamplane.MetricStore = Metrics{}
@@ -215,7 +218,11 @@ func (m Metrics) DeleteInstanceMetrics(ctx context.Context, instanceID string) e
 
 // tx runs fn in a write transaction of its own.
 func (m Metrics) tx(ctx context.Context, fn func(*tx) error) error {
-	sqlTx, err := m.Writer.BeginTx(ctx, nil)
+	begin := m.Begin
+	if begin == nil {
+		begin = func(ctx context.Context) (*sql.Tx, error) { return m.Writer.BeginTx(ctx, nil) }
+	}
+	sqlTx, err := begin(ctx)
 	if err != nil {
 		return m.Dialect.Wrap(ctx, "begin", err)
 	}
