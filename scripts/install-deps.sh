@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks for what Streamplane and its tests need from the machine (a Java 17
-# JDK, Maven, kcat, Prometheus and promtool, Chromium), installing the Debian packages
-# that are missing when it can (as root).
+# JDK, Maven, kcat, Prometheus and promtool, Chromium, PostgreSQL), installing
+# the Debian packages that are missing when it can (as root).
 set -euo pipefail
 
 missing=()
@@ -20,6 +20,15 @@ need_lean prometheus prometheus
 need_lean promtool prometheus
 # the console's browser tests and its bench drive headless Chromium
 need_lean chromium chromium
+# the PostgreSQL store's tests start servers of their own (package pgtest).
+# Debian keeps the server's binaries off PATH, in
+# /usr/lib/postgresql/<version>/bin; the package would also create and start
+# a cluster of its own, which nothing here uses.
+postgres_missing=false
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null 2>&1; then
+  lean+=(postgresql)
+  postgres_missing=true
+fi
 
 all=("${missing[@]}" "${lean[@]}")
 if [ ${#all[@]} -eq 0 ]; then
@@ -28,6 +37,10 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "installing: ${all[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  if $postgres_missing; then
+    mkdir -p /etc/postgresql-common/createcluster.d
+    echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.d/no-main-cluster.conf
+  fi
   apt_install() { apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }; }
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   if [ ${#lean[@]} -gt 0 ]; then apt_install --no-install-recommends "${lean[@]}"; fi
