@@ -45,6 +45,7 @@ func newServerCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.AddCommand(newMigrateStoreCommand(), newBackupCommand())
 	cmd.Flags().StringVar(&configFile, "config", os.Getenv("STREAMPLANE_CONFIG"), "JSON config file (env STREAMPLANE_CONFIG)")
 	for _, s := range server.Settings() {
 		v := new(string)

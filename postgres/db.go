@@ -189,3 +189,9 @@ var (
 	_ streamplane.Store       = (*DB)(nil)
 	_ streamplane.MetricStore = (*DB)(nil)
 )
+
+// Raw is the database handle beneath the store (its one writing
+// connection), for tools that copy the whole store (storecopy): nothing
+// that goes through it takes the store's write lock or is checked by its
+// rules.
+func (db *DB) Raw() *sql.DB { return db.writer }

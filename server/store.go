@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/postgres"
 	"github.com/streamplane/streamplane/sqlite"
 )
 
@@ -61,7 +62,8 @@ func OpenStore(ctx context.Context, value, dataDir string) (Store, storeKind, er
 	}
 	switch kind {
 	case storePostgres:
-		return nil, "", streamplane.Errorf(streamplane.EPRECONDITION, "the PostgreSQL store is not built in yet")
+		db, err := postgres.Open(ctx, where)
+		return db, kind, err
 	default:
 		db, err := sqlite.Open(ctx, where)
 		return db, kind, err

@@ -120,3 +120,8 @@ var (
 	_ streamplane.Store       = (*DB)(nil)
 	_ streamplane.MetricStore = (*DB)(nil)
 )
+
+// Raw is the database handle beneath the store (its one writing
+// connection), for tools that copy the whole store (storecopy): nothing
+// that goes through it is checked by the store's rules.
+func (db *DB) Raw() *sql.DB { return db.writer }

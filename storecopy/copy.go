@@ -1,0 +1,391 @@
+// Package storecopy moves a Streamplane store from SQLite to PostgreSQL:
+// every table, row for row, in one transaction on the destination, then
+// checks that both hold the same. The two schemas are the same tables and
+// columns (packages sqlite and postgres keep them so); only the column
+// types differ, and each value is converted to the destination's type.
+package storecopy
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	streamplane "github.com/streamplane/streamplane"
+)
+
+// Report says what was copied: the rows of each table, in copy order.
+type Report struct {
+	Tables []TableCount
+	Took   time.Duration
+}
+
+// TableCount is one table's row count, the same on both sides.
+type TableCount struct {
+	Table string
+	Rows  int
+}
+
+// liveWindow is how recently a server must have reported to count as
+// running (membership.Lease).
+const liveWindow = 12 * time.Second
+
+// tablesInUse are the tables whose rows say a store is in use; a
+// destination holding any is refused rather than overwritten.
+var tablesInUse = []string{"instances", "accounts", "tasks", "audit"}
+
+// Copy copies the SQLite database src into the PostgreSQL database dst,
+// both at the current schema, then verifies the copy. It refuses when a
+// server still runs on either (its writes would be lost or mixed in) and
+// when dst already holds instances, accounts, tasks or audit entries.
+func Copy(ctx context.Context, src, dst *sql.DB) (*Report, error) {
+	start := time.Now()
+	tables, err := sourceTables(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	for _, side := range []struct {
+		name string
+		db   *sql.DB
+		mark string
+	}{{"source", src, "?"}, {"destination", dst, "$1"}} {
+		if err := refuseLiveServers(ctx, side.db, side.name, side.mark); err != nil {
+			return nil, err
+		}
+	}
+	destCols := map[string]map[string]string{}
+	for _, t := range tables {
+		cols, err := destinationColumns(ctx, dst, t.name)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range t.columns {
+			if _, ok := cols[c]; !ok {
+				return nil, streamplane.Errorf(streamplane.EPRECONDITION,
+					"the destination has no column %s.%s: it is not at this streamplane's schema", t.name, c)
+			}
+		}
+		destCols[t.name] = cols
+	}
+	if err := refuseInUse(ctx, dst, tables); err != nil {
+		return nil, err
+	}
+
+	// The source is read in one transaction: one snapshot, even if
+	// something writes to it meanwhile.
+	srcTx, err := src.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer srcTx.Rollback()
+	dstTx, err := dst.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer dstTx.Rollback()
+	// What the destination's migrations seeded (the default project) goes:
+	// the source has its own.
+	for _, t := range slices.Backward(tables) {
+		if _, err := dstTx.ExecContext(ctx, `DELETE FROM `+quote(t.name)); err != nil {
+			return nil, fmt.Errorf("empty %s: %w", t.name, err)
+		}
+	}
+	report := &Report{}
+	for _, t := range tables {
+		n, err := copyTable(ctx, srcTx, dstTx, t, destCols[t.name])
+		if err != nil {
+			return nil, fmt.Errorf("copy %s: %w", t.name, err)
+		}
+		report.Tables = append(report.Tables, TableCount{Table: t.name, Rows: n})
+	}
+	if err := resetSequences(ctx, dstTx); err != nil {
+		return nil, err
+	}
+	if err := dstTx.Commit(); err != nil {
+		return nil, err
+	}
+	// The source's snapshot ends here: Verify reads it afresh (the source
+	// may be one connection).
+	srcTx.Rollback()
+	if err := Verify(ctx, src, dst); err != nil {
+		return nil, err
+	}
+	report.Took = time.Since(start)
+	return report, nil
+}
+
+// table is a source table: its name and columns.
+type table struct {
+	name    string
+	columns []string
+}
+
+// sourceTables lists the source's tables, each after the tables its
+// foreign keys point at, so that rows can be inserted in order.
+func sourceTables(ctx context.Context, src *sql.DB) ([]table, error) {
+	rows, err := src.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
+		AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list the source's tables: %w", err)
+	}
+	names, err := strings0(rows)
+	if err != nil {
+		return nil, err
+	}
+	deps := map[string][]string{}
+	byName := map[string]table{}
+	for _, name := range names {
+		r, err := src.QueryContext(ctx, `SELECT "table" FROM pragma_foreign_key_list(?)`, name)
+		if err != nil {
+			return nil, err
+		}
+		if deps[name], err = strings0(r); err != nil {
+			return nil, err
+		}
+		cr, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, name)
+		if err != nil {
+			return nil, err
+		}
+		cols, err := strings0(cr)
+		if err != nil {
+			return nil, err
+		}
+		byName[name] = table{name: name, columns: cols}
+	}
+	var ordered []table
+	done := map[string]bool{}
+	var visit func(name string, path []string) error
+	visit = func(name string, path []string) error {
+		if done[name] {
+			return nil
+		}
+		if slices.Contains(path, name) {
+			return fmt.Errorf("foreign keys form a cycle: %v", append(path, name))
+		}
+		for _, d := range deps[name] {
+			if d != name {
+				if err := visit(d, append(path, name)); err != nil {
+					return err
+				}
+			}
+		}
+		done[name] = true
+		ordered = append(ordered, byName[name])
+		return nil
+	}
+	for _, name := range names {
+		if err := visit(name, nil); err != nil {
+			return nil, err
+		}
+	}
+	return ordered, nil
+}
+
+func strings0(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// destinationColumns maps each column of a destination table to its type.
+func destinationColumns(ctx context.Context, dst *sql.DB, name string) (map[string]string, error) {
+	rows, err := dst.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = $1`, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]string{}
+	for rows.Next() {
+		var c, typ string
+		if err := rows.Scan(&c, &typ); err != nil {
+			return nil, err
+		}
+		cols[c] = typ
+	}
+	if len(cols) == 0 && rows.Err() == nil {
+		return nil, streamplane.Errorf(streamplane.EPRECONDITION, "the destination has no table %s: it is not at this streamplane's schema", name)
+	}
+	return cols, rows.Err()
+}
+
+// refuseLiveServers refuses a store some server reported to lately.
+func refuseLiveServers(ctx context.Context, db *sql.DB, side, mark string) error {
+	var id, listen string
+	err := db.QueryRowContext(ctx, `SELECT id, listen FROM servers WHERE seen_at >= `+mark+` ORDER BY seen_at DESC LIMIT 1`,
+		time.Now().Add(-liveWindow).UnixNano()).Scan(&id, &listen)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil
+	case err != nil:
+		return fmt.Errorf("read the %s's servers: %w", side, err)
+	}
+	return streamplane.Errorf(streamplane.EPRECONDITION,
+		"server %s (%s) is running on the %s store; stop every server first, so that no change is lost", id, listen, side)
+}
+
+// refuseInUse refuses a destination that already holds a store's data.
+func refuseInUse(ctx context.Context, dst *sql.DB, tables []table) error {
+	for _, name := range tablesInUse {
+		if !slices.ContainsFunc(tables, func(t table) bool { return t.name == name }) {
+			continue
+		}
+		var n int
+		if err := dst.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+quote(name)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return streamplane.Errorf(streamplane.ECONFLICT,
+				"the destination already holds %d row(s) in %s: move into a new, empty database", n, name)
+		}
+	}
+	return nil
+}
+
+// copyTable inserts every row of a source table into the destination, a
+// batch of rows per statement.
+func copyTable(ctx context.Context, src, dst *sql.Tx, t table, types map[string]string) (int, error) {
+	cols := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		cols[i] = quote(c)
+	}
+	rows, err := src.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+quote(t.name))
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	// PostgreSQL takes at most 65535 parameters in one statement.
+	perBatch := max(1, 5000/len(cols))
+	var batch []any
+	count, inBatch := 0, 0
+	flush := func() error {
+		if inBatch == 0 {
+			return nil
+		}
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO ` + quote(t.name) + ` (` + strings.Join(cols, ", ") + `) VALUES `)
+		for r := range inBatch {
+			if r > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteByte('(')
+			for c := range cols {
+				if c > 0 {
+					sb.WriteString(", ")
+				}
+				fmt.Fprintf(&sb, "$%d", r*len(cols)+c+1)
+			}
+			sb.WriteByte(')')
+		}
+		_, err := dst.ExecContext(ctx, sb.String(), batch...)
+		batch, inBatch = batch[:0], 0
+		return err
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return 0, err
+		}
+		for i, c := range t.columns {
+			v, err := convert(vals[i], types[c])
+			if err != nil {
+				return 0, fmt.Errorf("column %s: %w", c, err)
+			}
+			batch = append(batch, v)
+		}
+		inBatch++
+		count++
+		if inBatch == perBatch {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	return count, flush()
+}
+
+// convert turns a value as SQLite gives it into one the destination
+// column's type takes.
+func convert(v any, destType string) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch destType {
+	case "boolean":
+		switch x := v.(type) {
+		case int64:
+			return x != 0, nil
+		case bool:
+			return x, nil
+		}
+	case "bytea":
+		switch x := v.(type) {
+		case string:
+			return []byte(x), nil
+		case []byte:
+			return x, nil
+		}
+	case "text", "character varying":
+		switch x := v.(type) {
+		case []byte:
+			return string(x), nil
+		case string:
+			return x, nil
+		}
+	default:
+		return v, nil
+	}
+	return nil, fmt.Errorf("cannot store a %T in a %s column", v, destType)
+}
+
+// resetSequences moves every sequence behind a column past the largest
+// value copied, so that the next row the destination numbers itself does
+// not collide with a copied one.
+func resetSequences(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')`)
+	if err != nil {
+		return err
+	}
+	type col struct{ table, column string }
+	var cols []col
+	for rows.Next() {
+		var c col
+		if err := rows.Scan(&c.table, &c.column); err != nil {
+			rows.Close()
+			return err
+		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range cols {
+		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', '%s'), COALESCE((SELECT MAX(%s) FROM %s), 0) + 1, false)`,
+			c.table, c.column, quote(c.column), quote(c.table))
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("reset the sequence of %s.%s: %w", c.table, c.column, err)
+		}
+	}
+	return nil
+}
+
+// quote quotes an identifier for both databases.
+func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
