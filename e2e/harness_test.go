@@ -67,6 +67,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stopChromium()
 	shared.close(code != 0)
+	stopPostgres()
 	// Safety net: nothing a test started may outlive the suite.
 	killUnder(workDir)
 	if code == 0 {
@@ -90,6 +91,10 @@ type Server struct {
 	Token string
 
 	args []string // more server flags (ServerOptions.Args)
+	// The files this server writes its address and log to: a second
+	// server on the same data directory takes the data directory's second
+	// slot (server.addr.2).
+	addrName, logName string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -102,6 +107,10 @@ type ServerOptions struct {
 	Ports int // size of the port range; default 400
 	// Args are more server flags, for every start.
 	Args []string
+	// ShareDataWith makes this a second server on the data directory and
+	// the port range of a running one (the local provisioner's rule for
+	// servers sharing a store); it must share its --store too.
+	ShareDataWith *Server
 }
 
 // NewServer prepares and starts a server.
@@ -110,12 +119,17 @@ func NewServer(t testing.TB, opts ServerOptions) *Server {
 	if opts.Ports == 0 {
 		opts.Ports = 400
 	}
+	if other := opts.ShareDataWith; other != nil {
+		s := &Server{t: t, Dir: other.Dir, PortRange: other.PortRange, args: opts.Args, addrName: "server.addr.2", logName: "server-2.log"}
+		s.Start()
+		return s
+	}
 	lo := claimPortBlock(t)
 	dir, err := os.MkdirTemp(workDir, "server-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1), args: opts.Args}
+	s := &Server{t: t, Dir: dir, PortRange: fmt.Sprintf("%d-%d", lo, lo+opts.Ports-1), args: opts.Args, addrName: "server.addr", logName: "server.log"}
 	s.Start()
 	return s
 }
@@ -151,12 +165,12 @@ func (s *Server) Start(env ...string) {
 	cmd := exec.Command(binary, append([]string{"server", "--data", s.Dir, "--listen", "127.0.0.1:0", "--port-range", s.PortRange,
 		"--supervisor-interval", "1s", "--log-level", "debug"}, s.args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	logFile, err := os.OpenFile(filepath.Join(s.Dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logFile, err := os.OpenFile(filepath.Join(s.Dir, s.logName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	os.Remove(filepath.Join(s.Dir, "server.addr"))
+	os.Remove(filepath.Join(s.Dir, s.addrName))
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
@@ -183,9 +197,9 @@ func (s *Server) Start(env ...string) {
 			s.t.Fatalf("server exited at start (code %d); log:\n%s", s.exitCode(), s.LogTail(40))
 		default:
 		}
-		raw, err := os.ReadFile(filepath.Join(s.Dir, "server.addr"))
+		raw, err := os.ReadFile(filepath.Join(s.Dir, s.addrName))
 		if err != nil {
-			return false, "no server.addr yet"
+			return false, "no " + s.addrName + " yet"
 		}
 		s.URL = strings.TrimSpace(string(raw))
 		// The server writes the token before its address, and keeps the
@@ -270,7 +284,7 @@ func (s *Server) WaitExit(timeout time.Duration) int {
 
 // LogTail returns the last lines of the server's log.
 func (s *Server) LogTail(n int) string {
-	raw, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
+	raw, _ := os.ReadFile(filepath.Join(s.Dir, s.logName))
 	return lastLines(raw, n)
 }
 
