@@ -66,9 +66,14 @@ func measureAPI(ctx context.Context, env *benchEnv) ([]row, error) {
 // admin's token, as the server's first start makes it.
 type seededAPI struct {
 	dir     string
-	store   *sqlite.DB
+	store   apiStore
 	handler http.Handler
 	token   string
+}
+
+// apiStore is a store the seeded API can run on.
+type apiStore interface {
+	streamplane.Store
 }
 
 func newSeededAPI(ctx context.Context, records int) (_ *seededAPI, err error) {
@@ -76,18 +81,29 @@ func newSeededAPI(ctx context.Context, records int) (_ *seededAPI, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &seededAPI{dir: dir}
-	defer func() {
-		if err != nil {
-			a.close()
-		}
-	}()
-	if a.store, err = sqlite.Open(ctx, filepath.Join(dir, "streamplane.db")); err != nil {
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "streamplane.db"))
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
+	a, err := newSeededAPIOn(ctx, store, dir, records)
+	if err != nil {
+		store.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	a.dir = dir
+	return a, nil
+}
+
+// newSeededAPIOn seeds store and serves the API over it; dir keeps the
+// admin's token. The caller closes the store and removes dir.
+func newSeededAPIOn(ctx context.Context, store apiStore, dir string, records int) (*seededAPI, error) {
+	a := &seededAPI{store: store}
 	if err := seed(ctx, a.store, records); err != nil {
 		return nil, err
 	}
+	var err error
 	log := slog.New(slog.DiscardHandler)
 	cache := &kafkaruntime.Cache{Dir: dir}
 	prov := local.New(local.Config{Root: dir, PortLo: 40000, PortHi: 40010, Zones: []string{"az1", "az2", "az3"}}, a.store, cache, log)
@@ -105,9 +121,7 @@ func newSeededAPI(ctx context.Context, records int) (_ *seededAPI, err error) {
 }
 
 func (a *seededAPI) close() {
-	if a.store != nil {
-		a.store.Close()
-	}
+	a.store.Close()
 	os.RemoveAll(a.dir)
 }
 

@@ -151,12 +151,19 @@ func newByHand(ctx context.Context, c *client.Client, version string) (byHand, e
 }
 
 func startServer(binary, dir string, args ...string) (*server, error) {
+	return startServerAs(binary, dir, "server.addr", "server.log", append([]string{"--port-range", "36000-36399"}, args...)...)
+}
+
+// startServerAs starts a server that writes its address to addrFile (a
+// second server on a data directory writes server.addr.2) and its log to
+// logName.
+func startServerAs(binary, dir, addrFile, logName string, args ...string) (*server, error) {
 	abs, err := filepath.Abs(binary)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(abs, append([]string{"server", "--data", dir, "--listen", "127.0.0.1:0", "--port-range", "36000-36399", "--install-recommended=false"}, args...)...)
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	cmd := exec.Command(abs, append([]string{"server", "--data", dir, "--listen", "127.0.0.1:0", "--install-recommended=false"}, args...)...)
+	logFile, err := os.OpenFile(filepath.Join(dir, logName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +174,7 @@ func startServer(binary, dir string, args ...string) (*server, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		// The first start writes the admin's token before the address.
-		raw, err := os.ReadFile(filepath.Join(dir, "server.addr"))
+		raw, err := os.ReadFile(filepath.Join(dir, addrFile))
 		if err == nil {
 			token, err := readToken(dir)
 			if err != nil {

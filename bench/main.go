@@ -48,6 +48,7 @@ var measurements = []measurement{
 	{"messages", measureMessages},
 	{"scale", measureScale},
 	{"migration", measureMigration},
+	{"store", measureStore},
 	{"rolls", measureRolls},
 	{"metricstore", measureMetricStore},
 	{"collection", measureCollection},
@@ -63,7 +64,7 @@ func main() {
 	flag.IntVar(&o.records, "records", 1000, "instance records in the store for the API measurement")
 	flag.IntVar(&o.requests, "requests", 2000, "requests per latency measurement")
 	flag.IntVar(&o.guardRequests, "guard-requests", 300, "requests each way (with and without the guard) per operation of the guard measurement")
-	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, migration (MirrorMaker 2's copy rate against a franz-go pipe, and the lag at cutover), rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) collection (metrics of a 10-broker instance) or console (page paint, interactivity and weight in Chromium over 1,000 instances)")
+	flag.StringVar(&o.only, "only", "", "run only this measurement: api, instances, topics, groups, messages, scale, migration (MirrorMaker 2's copy rate against a franz-go pipe, and the lag at cutover), store (PostgreSQL vs SQLite: the instance list and topic creation; server B taking over server A's task), rolls (upgrade and flavor change under load), metricstore (metric history: bytes per sample, queries) collection (metrics of a 10-broker instance) or console (page paint, interactivity and weight in Chromium over 1,000 instances)")
 	flag.Parse()
 
 	ctx := context.Background()
