@@ -57,7 +57,11 @@ const DefaultLease = 12 * time.Second
 
 // errLeaseLost ends a run whose task another server has claimed since:
 // the run stops at once and records nothing, the new holder goes on.
-var errLeaseLost = errors.New("another server has claimed the task")
+// errLeaseExpired ends a run that could not renew its lease in time.
+var (
+	errLeaseLost    = errors.New("another server has claimed the task")
+	errLeaseExpired = errors.New("the task's lease could not be renewed")
+)
 
 // Engine runs tasks from the store.
 type Engine struct {
@@ -237,12 +241,7 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 		}
 		return nil, false
 	}
-	wf, ok := e.Workflows[r.Task.Kind]
-	if !ok {
-		err := fmt.Errorf("no workflow for task kind %q", r.Task.Kind)
-		e.finish(ctx, r, wf, err)
-		return err, true
-	}
+	wf := e.Workflows[r.Task.Kind] // claim takes only the kinds this server knows
 	log := e.Log.With("task", id, "kind", r.Task.Kind, "target", r.Task.Target)
 	log.Info("task running", "from_step", r.Task.Current+1, "steps", len(wf.Steps))
 
@@ -273,13 +272,22 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 			return nil, false
 		}
 		if err != nil {
+			// The step may have failed because another server holds the
+			// task now (and, say, the ports its brokers use): undoing what
+			// the task holds is for the holder only.
+			if held := r.Update(ctx, func(streamplane.Tx) error { return nil }); interrupted(held) {
+				log.Warn("task step failed, but this server no longer holds the task; it will resume", "step", step.Name, "err", err, "why", held)
+				return nil, false
+			}
 			log.Warn("task failed", "step", step.Name, "err", err)
 			err = fmt.Errorf("%s: %w", step.Name, err)
 			if wf.OnFail != nil {
 				wf.OnFail(ctx, r, err)
 			}
 			stopRenew()
-			e.finish(ctx, r, wf, err)
+			if !e.finish(ctx, r, wf, err) {
+				return nil, false
+			}
 			return err, true
 		}
 		e.faultHook(r.Task.Kind, i+1)
@@ -289,7 +297,9 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 		}
 	}
 	stopRenew()
-	e.finish(ctx, r, wf, nil)
+	if !e.finish(ctx, r, wf, nil) {
+		return nil, false
+	}
 	log.Info("task succeeded")
 	return nil, true
 }
@@ -322,6 +332,7 @@ var errNotClaimed = errors.New("task not claimable")
 
 func (e *Engine) claim(ctx context.Context, id string) (*Run, error) {
 	var r *Run
+	start := time.Now() // the lease the claim takes runs from no earlier
 	err := e.Store.Update(ctx, func(tx streamplane.Tx) error {
 		t, err := tx.Task(id)
 		if err != nil {
@@ -331,16 +342,19 @@ func (e *Engine) claim(ctx context.Context, id string) (*Run, error) {
 		if t.Status.Done() || (t.LeaseOwner != "" && t.LeaseOwner != e.Owner && t.LeaseUntil != nil && t.LeaseUntil.After(now)) {
 			return errNotClaimed
 		}
+		if _, known := e.Workflows[t.Kind]; !known {
+			// A newer server's task, during a rolling upgrade of the
+			// servers sharing the store: it is left for one that knows it.
+			e.Log.Debug("task of a kind this server does not know left alone", "task", id, "kind", t.Kind)
+			return errNotClaimed
+		}
+		r = &Run{Task: t, store: e.Store, log: e.Log, leasedAt: start}
 		until := now.Add(e.Lease)
 		t.LeaseOwner, t.LeaseUntil = e.Owner, &until
 		if t.Status == streamplane.TaskPending {
 			t.Status, t.StartedAt = streamplane.TaskRunning, &now
 		}
-		if err := tx.ClaimTask(t); err != nil {
-			return err
-		}
-		r = &Run{Task: t, store: e.Store, log: e.Log}
-		return nil
+		return tx.ClaimTask(t)
 	})
 	return r, err
 }
@@ -359,17 +373,27 @@ func (e *Engine) renewLease(ctx context.Context, r *Run, endRun context.CancelCa
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+				attempt := time.Now()
 				err := r.save(ctx, func(tx streamplane.Tx) error {
 					until := tx.Now().Add(e.Lease)
 					r.Task.LeaseUntil = &until
 					return nil
 				})
-				if errors.Is(err, errLeaseLost) {
+				switch {
+				case err == nil:
+					r.leasedAt = attempt
+				case errors.Is(err, errLeaseLost):
 					e.Log.Warn("task lease lost to another server", "task", r.Task.ID)
 					endRun(err)
 					return
-				}
-				if err != nil && ctx.Err() == nil {
+				case time.Since(r.leasedAt) >= e.Lease/2:
+					// Cut off from the store: another server may claim the
+					// task once the lease runs out, and must not find this
+					// one still at work.
+					e.Log.Warn("task lease not renewed in time; stopping the task here", "task", r.Task.ID, "err", err)
+					endRun(fmt.Errorf("%w: %v", errLeaseExpired, err))
+					return
+				case ctx.Err() == nil:
 					e.Log.Warn("renew task lease", "task", r.Task.ID, "err", err)
 				}
 			}
@@ -382,13 +406,16 @@ func (e *Engine) renewLease(ctx context.Context, r *Run, endRun context.CancelCa
 // finish records the task's end and lets the workflow settle the instance,
 // in one transaction. If the workflow cannot settle it, the task is still
 // recorded as failed, so it is never retried in a loop.
-func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) {
+func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) (ended bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err := e.record(ctx, r, wf.Finish, runErr)
-	if streamplane.IsCode(err, streamplane.ESTALE) {
-		e.Log.Warn("task claimed by another server before its end was recorded; it ends there", "task", r.Task.ID)
-		return
+	if interrupted(err) {
+		// Another server holds the task now, or the store cannot be
+		// reached (the end may even be recorded: a commit that lost its
+		// connection): the task's next run ends it, or finds it ended.
+		e.Log.Warn("task end not recorded here; it will resume", "task", r.Task.ID, "err", err)
+		return false
 	}
 	if err != nil && wf.Finish != nil {
 		e.Log.Error("settle task", "task", r.Task.ID, "err", err)
@@ -397,6 +424,7 @@ func (e *Engine) finish(ctx context.Context, r *Run, wf Workflow, runErr error) 
 	if err != nil {
 		e.Log.Error("record task end", "task", r.Task.ID, "err", err)
 	}
+	return true
 }
 
 func orOK(err error) any {
@@ -411,6 +439,9 @@ func (e *Engine) record(ctx context.Context, r *Run, settle func(streamplane.Tx,
 	saved.Steps = append([]streamplane.TaskStep(nil), r.Task.Steps...)
 	err := e.Store.Update(context.WithoutCancel(ctx), func(tx streamplane.Tx) error {
 		t := r.Task
+		if err := stillHeld(tx, t); err != nil {
+			return err
+		}
 		now := tx.Now()
 		t.FinishedAt, t.LeaseOwner, t.LeaseUntil = &now, "", nil
 		if runErr != nil {
@@ -444,6 +475,10 @@ type Run struct {
 	store streamplane.Store
 	log   *slog.Logger
 	mu    sync.Mutex // guards Task against the lease renewer
+	// leasedAt is when the last claim or renewal that succeeded began, by
+	// this server's clock: the lease runs from no earlier. Only the
+	// renewer uses it once the run has started.
+	leasedAt time.Time
 }
 
 // Params decodes the task's parameters into v.
@@ -508,15 +543,24 @@ func (r *Run) Progress(ctx context.Context, format string, args ...any) {
 // task (fencing): a server that lost it changes nothing.
 func (r *Run) Update(ctx context.Context, fn func(tx streamplane.Tx) error) error {
 	return r.store.Update(ctx, func(tx streamplane.Tx) error {
-		stored, err := tx.Task(r.Task.ID)
-		if err != nil {
+		if err := stillHeld(tx, r.Task); err != nil {
 			return err
-		}
-		if stored.LeaseToken != r.Task.LeaseToken {
-			return fmt.Errorf("%w (%s holds it now)", errLeaseLost, stored.LeaseOwner)
 		}
 		return fn(tx)
 	})
+}
+
+// stillHeld checks, in a transaction about to write for a task, that no
+// other server has claimed the task since t was claimed: errLeaseLost.
+func stillHeld(tx streamplane.Tx, t *streamplane.Task) error {
+	stored, err := tx.Task(t.ID)
+	if err != nil {
+		return err
+	}
+	if stored.LeaseToken != t.LeaseToken {
+		return fmt.Errorf("%w (%s holds it now)", errLeaseLost, stored.LeaseOwner)
+	}
+	return nil
 }
 
 // View runs fn in a read-only store transaction.

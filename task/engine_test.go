@@ -288,14 +288,20 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
-	t.Run("ErrUnknownKind", func(t *testing.T) {
+	t.Run("OKUnknownKindLeftAlone", func(t *testing.T) {
+		// A task of a kind this server does not know (a newer server's,
+		// during a rolling upgrade) is left for a server that knows it.
 		db := MustOpenDB(t)
-		MustCreateTask(t, db, "t1", task.Workflow{Kind: "nope", Steps: []task.Step{{Name: "one"}}}, nil)
-		e := newEngine(db, "srv-1")
-		startEngine(t, e)
-		tk := waitDone(t, db, "t1")
-		if tk.Status != streamplane.TaskFailed || !strings.Contains(tk.Error, "nope") {
-			t.Errorf("Status = %s, Error = %q; want FAILED naming the kind", tk.Status, tk.Error)
+		rec := &recorder{}
+		known := rec.workflow("known", []string{"one"}, nil)
+		MustCreateTask(t, db, "t-new", task.Workflow{Kind: "from-a-newer-server", Steps: []task.Step{{Name: "one"}}}, nil)
+		MustCreateTask(t, db, "t-known", known, nil)
+		e := newEngine(db, "srv-1", known)
+		stop := startEngine(t, e)
+		waitDone(t, db, "t-known")
+		stop()
+		if tk := MustTask(t, db, "t-new"); tk.Status != streamplane.TaskPending || tk.LeaseOwner != "" {
+			t.Errorf("the unknown kind's task: %s, lease %q; want PENDING, unclaimed", tk.Status, tk.LeaseOwner)
 		}
 	})
 
@@ -593,6 +599,100 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrStepFailsAfterLeaseLost", func(t *testing.T) {
+		// The step fails because srv-2 has taken the task over (its
+		// brokers hold the ports, say): srv-1 must not undo what the task
+		// holds (OnFail) nor record the task as failed.
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"one"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(ctx context.Context, run *task.Run) error {
+				err := db.Update(ctx, func(tx streamplane.Tx) error {
+					tk, err := tx.Task("t1")
+					if err != nil {
+						return err
+					}
+					until := tx.Now().Add(time.Hour)
+					tk.LeaseOwner, tk.LeaseUntil = "srv-2", &until
+					return tx.ClaimTask(tk)
+				})
+				if err != nil {
+					return err
+				}
+				return errors.New("port 9092 is in use")
+			},
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		startEngine(t, e)
+		waitFor(t, "step one to run", func() bool { return slices.Contains(rec.get(), "one") })
+		waitFor(t, "srv-1 to let the task go", func() bool { return len(e.Running()) == 0 })
+		if calls := rec.get(); !slices.Equal(calls, []string{"one"}) {
+			t.Errorf("calls = %q; want only the step: no onfail, no finish on a task srv-2 holds", calls)
+		}
+		if tk := MustTask(t, db, "t1"); tk.Status != streamplane.TaskRunning || tk.LeaseOwner != "srv-2" {
+			t.Errorf("task: %s, owner %q; want RUNNING, srv-2's", tk.Status, tk.LeaseOwner)
+		}
+	})
+
+	t.Run("OKEndRecordedAfterOutage", func(t *testing.T) {
+		// The store cannot be reached when the end is recorded: the task
+		// is not failed for it; its next run records the end.
+		db := MustOpenDB(t)
+		rec := &recorder{}
+		wf := rec.workflow("test", []string{"one"}, nil)
+		var finishes atomic.Int32
+		wf.Finish = func(tx streamplane.Tx, run *task.Run, err error) error {
+			if finishes.Add(1) == 1 {
+				return streamplane.Errorf(streamplane.ESTOREDOWN, "the store cannot be reached")
+			}
+			return err
+		}
+		MustCreateTask(t, db, "t1", wf, nil)
+		startEngine(t, newEngine(db, "srv-1", wf))
+		if tk := waitDone(t, db, "t1"); tk.Status != streamplane.TaskSucceeded {
+			t.Errorf("Status = %s (%q), want SUCCEEDED", tk.Status, tk.Error)
+		}
+		if n := finishes.Load(); n != 2 {
+			t.Errorf("Finish ran %d times, want twice (the outage, then the end)", n)
+		}
+	})
+
+	t.Run("ErrLeaseNotRenewedStopsTheRun", func(t *testing.T) {
+		// Cut off from the store, a run stops before its lease runs out,
+		// so that a server that claims the task then does not find it
+		// still at work here.
+		db := MustOpenDB(t)
+		down := &outageStore{Store: db}
+		rec := &recorder{}
+		var why atomic.Value
+		var stoppedAfter atomic.Int64
+		wf := rec.workflow("test", []string{"one"}, map[string]func(context.Context, *task.Run) error{
+			"one": func(ctx context.Context, run *task.Run) error {
+				cut := time.Now()
+				down.down.Store(true)
+				select {
+				case <-ctx.Done():
+					stoppedAfter.Store(int64(time.Since(cut)))
+					why.Store(context.Cause(ctx).Error())
+				case <-time.After(waitTimeout):
+				}
+				return ctx.Err()
+			},
+		})
+		MustCreateTask(t, db, "t1", wf, nil)
+		e := newEngine(db, "srv-1", wf)
+		e.Store, e.Lease = down, 600*time.Millisecond
+		startEngine(t, e)
+		waitFor(t, "the run to stop", func() bool { return why.Load() != nil })
+		if got := why.Load().(string); !strings.Contains(got, "could not be renewed") {
+			t.Errorf("the run stopped because %q, want its lease not renewed", got)
+		}
+		if d := time.Duration(stoppedAfter.Load()); d >= e.Lease {
+			t.Errorf("the run stopped %s after the store went away, want within the lease (%s)", d, e.Lease)
+		}
+	})
+
 	t.Run("WakeRacesWithRun", func(t *testing.T) {
 		db := MustOpenDB(t)
 		rec := &recorder{}
@@ -777,4 +877,24 @@ func TestSaveStateWith(t *testing.T) {
 	if err := json.Unmarshal(MustTask(t, db, "t1").State, &s); err != nil || !s.Made {
 		t.Errorf("saved state = %+v, %v; want Made", s, err)
 	}
+}
+
+// outageStore fails every transaction with ESTOREDOWN while down is set.
+type outageStore struct {
+	streamplane.Store
+	down atomic.Bool
+}
+
+func (s *outageStore) Update(ctx context.Context, fn func(streamplane.Tx) error) error {
+	if s.down.Load() {
+		return streamplane.Errorf(streamplane.ESTOREDOWN, "the store cannot be reached")
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+func (s *outageStore) View(ctx context.Context, fn func(streamplane.Tx) error) error {
+	if s.down.Load() {
+		return streamplane.Errorf(streamplane.ESTOREDOWN, "the store cannot be reached")
+	}
+	return s.Store.View(ctx, fn)
 }
