@@ -22,6 +22,14 @@ func newMigrateStoreCommand() *cobra.Command {
 			"The URL's password is better given in PGPASSWORD or a PGPASSFILE than on the command line.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Read here, not as the flag's default: --help would show it,
+			// password and all.
+			if to == "" {
+				to = os.Getenv("STREAMPLANE_STORE")
+			}
+			if to == "" {
+				return fmt.Errorf("--to (or STREAMPLANE_STORE) names the PostgreSQL database to move into")
+			}
 			report, err := server.MigrateStore(cmd.Context(), from, to)
 			if err != nil {
 				return err
@@ -39,7 +47,7 @@ func newMigrateStoreCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "the SQLite store: sqlite://PATH (e.g. sqlite://$HOME/.local/share/streamplane/streamplane.db)")
-	cmd.Flags().StringVar(&to, "to", os.Getenv("STREAMPLANE_STORE"), "the new PostgreSQL database: postgres://user@host:5432/db?sslmode=verify-full (env STREAMPLANE_STORE)")
+	cmd.Flags().StringVar(&to, "to", "", "the new PostgreSQL database: postgres://user@host:5432/db?sslmode=verify-full (env STREAMPLANE_STORE)")
 	cmd.MarkFlagRequired("from")
 	return cmd
 }
@@ -55,6 +63,9 @@ func newBackupCommand() *cobra.Command {
 			"streamplane.db. A PostgreSQL store is backed up with pg_dump or PostgreSQL's base backups.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if store == "" {
+				store = os.Getenv("STREAMPLANE_STORE") // not the flag's default: --help would show it
+			}
 			if err := server.BackupStore(cmd.Context(), store, data, to); err != nil {
 				return err
 			}
@@ -65,7 +76,7 @@ func newBackupCommand() *cobra.Command {
 	}
 	defaults, _ := server.Load("", os.Getenv, nil)
 	cmd.Flags().StringVar(&to, "to", "", "the new file to write (refused if it exists)")
-	cmd.Flags().StringVar(&store, "store", defaults.Store, "the store: sqlite://PATH (default: streamplane.db in --data; env STREAMPLANE_STORE)")
+	cmd.Flags().StringVar(&store, "store", "", "the store: sqlite://PATH (default: streamplane.db in --data; env STREAMPLANE_STORE)")
 	cmd.Flags().StringVar(&data, "data", defaults.DataDir, "the server's data directory (env STREAMPLANE_DATA)")
 	cmd.MarkFlagRequired("to")
 	return cmd

@@ -231,6 +231,9 @@ func TestStoreOutageDuringCreate(t *testing.T) {
 		started = brokerProcesses(filepath.Join(s.Dir, "instances", inst.ID))
 		return len(started) == 3, fmt.Sprintf("%d broker processes", len(started))
 	})
+	if tk, err := s.Client.Task(ctx, task.ID); err != nil || tk.Status != streamplane.TaskRunning {
+		t.Fatalf("the create task before the outage: %v %+v; want it still RUNNING", err, tk)
+	}
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +247,9 @@ func TestStoreOutageDuringCreate(t *testing.T) {
 		switch {
 		case errors.As(err, &e) && e.StatusCode == http.StatusServiceUnavailable && e.App.Code == streamplane.ESTOREDOWN:
 			answers = append(answers, e.StatusCode)
+			if strings.Contains(e.App.Message, "127.0.0.1") || strings.Contains(e.App.Message, "user=") {
+				t.Fatalf("the 503 shows the database's address or user to the client: %s", e.App.Message)
+			}
 		case err == nil:
 			t.Fatal("the API answered 200 while the store was down")
 		default:

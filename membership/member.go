@@ -46,6 +46,13 @@ func (m *Member) Join(ctx context.Context) error {
 		}
 		for _, s := range live {
 			if s.ID == m.Self.ID {
+				// This server's earlier run, or a copy of its data
+				// directory elsewhere, which would share its leases.
+				if s.Host != m.Self.Host || s.DataDir != m.Self.DataDir {
+					return streamplane.Errorf(streamplane.EPRECONDITION,
+						"a server with this server's id %s runs on host %q with --data %s: was its data directory copied? Remove server-id* from the copy",
+						s.ID, s.Host, s.DataDir)
+				}
 				continue
 			}
 			if err := m.compatible(s); err != nil {
@@ -142,6 +149,19 @@ func (m *Member) round(ctx context.Context) error {
 			return err
 		}
 		until := now.Add(Lease)
+		// The watch of an instance that is gone is let go, not renewed
+		// for ever.
+		exists := map[string]bool{}
+		for _, inst := range instances {
+			exists[inst.ID] = true
+		}
+		for id, l := range current {
+			if !exists[id] && l.Owner == m.Self.ID {
+				if err := tx.ReleaseLease(l.Name, m.Self.ID); err != nil {
+					return err
+				}
+			}
+		}
 		for _, inst := range instances {
 			cur, exists := current[inst.ID]
 			mine := exists && cur.Owner == m.Self.ID

@@ -52,7 +52,11 @@ func (d Dialect) Err(ctx context.Context, err error) error {
 	if d.Secret != "" {
 		cause = strings.ReplaceAll(cause, d.Secret, "xxxxx")
 	}
-	return streamplane.Errorf(streamplane.ESTOREDOWN, "the store (%s) cannot be reached: %s", d.Name, cause)
+	// The message reaches API clients, signed in or not: it says what is
+	// wrong without the database's address and user, which only the log
+	// (the error's text) shows.
+	return fmt.Errorf("%w (%s)", streamplane.Errorf(streamplane.ESTOREDOWN,
+		"the store (%s) cannot be reached; retry when it is back", d.Name), cause)
 }
 
 // Wrap is Err for an error of the store's own machinery (begin, commit):
