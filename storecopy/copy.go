@@ -14,6 +14,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/membership"
 	"github.com/streamplane/streamplane/postgres"
 )
 
@@ -28,10 +29,6 @@ type TableCount struct {
 	Table string
 	Rows  int
 }
-
-// liveWindow is how recently a server must have reported to count as
-// running (membership.Lease).
-const liveWindow = 12 * time.Second
 
 // tablesInUse are the tables whose rows say a store is in use; a
 // destination holding any is refused rather than overwritten.
@@ -143,7 +140,7 @@ func sourceTables(ctx context.Context, src querier) ([]table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list the source's tables: %w", err)
 	}
-	names, err := strings0(rows)
+	names, err := scanStrings(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -154,14 +151,14 @@ func sourceTables(ctx context.Context, src querier) ([]table, error) {
 		if err != nil {
 			return nil, err
 		}
-		if deps[name], err = strings0(r); err != nil {
+		if deps[name], err = scanStrings(r); err != nil {
 			return nil, err
 		}
 		cr, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, name)
 		if err != nil {
 			return nil, err
 		}
-		cols, err := strings0(cr)
+		cols, err := scanStrings(cr)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +193,7 @@ func sourceTables(ctx context.Context, src querier) ([]table, error) {
 	return ordered, nil
 }
 
-func strings0(rows *sql.Rows) ([]string, error) {
+func scanStrings(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
@@ -235,7 +232,7 @@ func destinationColumns(ctx context.Context, dst querier, name string) (map[stri
 func refuseLiveServers(ctx context.Context, db querier, side, mark string) error {
 	var id, listen string
 	err := db.QueryRowContext(ctx, `SELECT id, listen FROM servers WHERE seen_at >= `+mark+` ORDER BY seen_at DESC LIMIT 1`,
-		time.Now().Add(-liveWindow).UnixNano()).Scan(&id, &listen)
+		time.Now().Add(-membership.Lease).UnixNano()).Scan(&id, &listen)
 	switch {
 	case err == sql.ErrNoRows:
 		return nil
