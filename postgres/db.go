@@ -195,3 +195,11 @@ var (
 // that goes through it takes the store's write lock or is checked by its
 // rules.
 func (db *DB) Raw() *sql.DB { return db.writer }
+
+// LockWrites takes, in tx, the lock every write transaction of the store
+// takes first, so that no server writes until tx ends: for tools that
+// write through Raw (storecopy) and must not interleave with a server.
+func LockWrites(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writerLock)
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/poll"
 	"github.com/streamplane/streamplane/postgres"
 )
 
@@ -250,5 +251,51 @@ func TestReadInsideWrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Pruning metric history is a write like any other: on a second server it
+// waits for the write lock a first server holds, rather than deleting
+// chunks beside that server's writes (a prune and another server's
+// PutChunks could deadlock over the same rows).
+func TestPruneChunksTakesTheWriteLock(t *testing.T) {
+	url := pg.CreateDatabase(t, t.Name())
+	var servers [2]*postgres.DB
+	for i := range servers {
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		servers[i] = db
+	}
+	watch := raw(t, url)
+	pruned := make(chan error, 1)
+	err := servers[0].Update(ctx, func(tx streamplane.Tx) error {
+		go func() {
+			_, err := servers[1].PruneChunks(ctx, time.Minute, time.Now())
+			pruned <- err
+		}()
+		return poll.Until(ctx, 20*time.Millisecond, 30*time.Second, func(ctx context.Context) error {
+			var waiting int
+			if err := watch.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&waiting); err != nil {
+				return poll.Stop(err)
+			}
+			select {
+			case err := <-pruned:
+				return poll.Stop(fmt.Errorf("the prune ended (%v) while another server held the write lock", err))
+			default:
+			}
+			if waiting == 0 {
+				return fmt.Errorf("no write waits for the lock")
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-pruned; err != nil {
+		t.Errorf("prune once the lock is free: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -40,6 +41,12 @@ func TestBackupWhileWriting(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	if fi, err := os.Stat(backup); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("the backup's mode is %v, want -rw------- (it holds secrets)", fi.Mode().Perm())
 	}
 
 	copied, err := sqlite.Open(ctx, backup)

@@ -191,14 +191,24 @@ func sortChunks(cs []streamplane.MetricChunk) {
 	})
 }
 
-// PruneChunks deletes a resolution's chunks that start before a time.
+// PruneChunks deletes a resolution's chunks that start before a time. It
+// writes in a transaction of its own, as every metric write does: on
+// PostgreSQL that takes the store's write lock, so it queues behind
+// PutChunks instead of deadlocking with it over the same rows.
 func (m Metrics) PruneChunks(ctx context.Context, res time.Duration, before time.Time) (int, error) {
-	r, err := m.Writer.ExecContext(ctx, m.Dialect.rebind(`DELETE FROM metric_chunks WHERE resolution = ? AND start < ?`), seconds(res), before.Unix())
+	var n int64
+	err := m.tx(ctx, func(tx *tx) error {
+		r, err := tx.exec(`DELETE FROM metric_chunks WHERE resolution = ? AND start < ?`, seconds(res), before.Unix())
+		if err != nil {
+			return fmt.Errorf("store: prune chunks: %w", err)
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
 	if err != nil {
-		return 0, m.Dialect.Wrap(ctx, "prune chunks", err)
+		return 0, err
 	}
-	n, err := r.RowsAffected()
-	return int(n), err
+	return int(n), nil
 }
 
 // DeleteInstanceMetrics deletes an instance's series and their chunks.

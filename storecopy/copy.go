@@ -14,6 +14,8 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/membership"
+	"github.com/streamplane/streamplane/postgres"
 )
 
 // Report says what was copied: the rows of each table, in copy order.
@@ -28,36 +30,59 @@ type TableCount struct {
 	Rows  int
 }
 
-// liveWindow is how recently a server must have reported to count as
-// running (membership.Lease).
-const liveWindow = 12 * time.Second
-
 // tablesInUse are the tables whose rows say a store is in use; a
 // destination holding any is refused rather than overwritten.
 var tablesInUse = []string{"instances", "accounts", "tasks", "audit"}
 
+// querier is what reads a database: *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Copy copies the SQLite database src into the PostgreSQL database dst,
-// both at the current schema, then verifies the copy. It refuses when a
-// server still runs on either (its writes would be lost or mixed in) and
-// when dst already holds instances, accounts, tasks or audit entries.
+// both at the current schema, verifies the copy and commits it. It
+// refuses when a server still runs on either (its writes would be lost or
+// mixed in) and when dst already holds instances, accounts, tasks or audit
+// entries. src is the SQLite store's writing connection (sqlite.DB.Raw),
+// dst the PostgreSQL store's (postgres.DB.Raw).
+//
+// Every check is made inside the two transactions, where no server can
+// write between the check and the copy: the source's transaction is the
+// writing connection's, which begins with BEGIN IMMEDIATE and so keeps
+// SQLite's writers out until it ends; the destination's takes the lock
+// every PostgreSQL store writer takes. A copy that does not verify is
+// rolled back, so that the move can be run again.
 func Copy(ctx context.Context, src, dst *sql.DB) (*Report, error) {
 	start := time.Now()
-	tables, err := sourceTables(ctx, src)
+	// BEGIN IMMEDIATE (sqlite's writer is opened with _txlock=immediate):
+	// one snapshot, and no writes to the source until the copy ends.
+	srcTx, err := src.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin on the source: %w", err)
+	}
+	defer srcTx.Rollback()
+	tables, err := sourceTables(ctx, srcTx)
 	if err != nil {
 		return nil, err
 	}
-	for _, side := range []struct {
-		name string
-		db   *sql.DB
-		mark string
-	}{{"source", src, "?"}, {"destination", dst, "$1"}} {
-		if err := refuseLiveServers(ctx, side.db, side.name, side.mark); err != nil {
-			return nil, err
-		}
+	if err := refuseLiveServers(ctx, srcTx, "source", "?"); err != nil {
+		return nil, err
+	}
+	dstTx, err := dst.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin on the destination: %w", err)
+	}
+	defer dstTx.Rollback()
+	if err := postgres.LockWrites(ctx, dstTx); err != nil {
+		return nil, fmt.Errorf("lock the destination against writers: %w", err)
+	}
+	if err := refuseLiveServers(ctx, dstTx, "destination", "$1"); err != nil {
+		return nil, err
 	}
 	destCols := map[string]map[string]string{}
 	for _, t := range tables {
-		cols, err := destinationColumns(ctx, dst, t.name)
+		cols, err := destinationColumns(ctx, dstTx, t.name)
 		if err != nil {
 			return nil, err
 		}
@@ -69,22 +94,10 @@ func Copy(ctx context.Context, src, dst *sql.DB) (*Report, error) {
 		}
 		destCols[t.name] = cols
 	}
-	if err := refuseInUse(ctx, dst, tables); err != nil {
+	if err := refuseInUse(ctx, dstTx, tables); err != nil {
 		return nil, err
 	}
 
-	// The source is read in one transaction: one snapshot, even if
-	// something writes to it meanwhile.
-	srcTx, err := src.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer srcTx.Rollback()
-	dstTx, err := dst.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer dstTx.Rollback()
 	// What the destination's migrations seeded (the default project) goes:
 	// the source has its own.
 	for _, t := range slices.Backward(tables) {
@@ -103,13 +116,10 @@ func Copy(ctx context.Context, src, dst *sql.DB) (*Report, error) {
 	if err := resetSequences(ctx, dstTx); err != nil {
 		return nil, err
 	}
-	if err := dstTx.Commit(); err != nil {
+	if err := verify(ctx, tables, srcTx, dstTx); err != nil {
 		return nil, err
 	}
-	// The source's snapshot ends here: Verify reads it afresh (the source
-	// may be one connection).
-	srcTx.Rollback()
-	if err := Verify(ctx, src, dst); err != nil {
+	if err := dstTx.Commit(); err != nil {
 		return nil, err
 	}
 	report.Took = time.Since(start)
@@ -124,13 +134,13 @@ type table struct {
 
 // sourceTables lists the source's tables, each after the tables its
 // foreign keys point at, so that rows can be inserted in order.
-func sourceTables(ctx context.Context, src *sql.DB) ([]table, error) {
+func sourceTables(ctx context.Context, src querier) ([]table, error) {
 	rows, err := src.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'
 		AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list the source's tables: %w", err)
 	}
-	names, err := strings0(rows)
+	names, err := scanStrings(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -141,14 +151,14 @@ func sourceTables(ctx context.Context, src *sql.DB) ([]table, error) {
 		if err != nil {
 			return nil, err
 		}
-		if deps[name], err = strings0(r); err != nil {
+		if deps[name], err = scanStrings(r); err != nil {
 			return nil, err
 		}
 		cr, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, name)
 		if err != nil {
 			return nil, err
 		}
-		cols, err := strings0(cr)
+		cols, err := scanStrings(cr)
 		if err != nil {
 			return nil, err
 		}
@@ -183,7 +193,7 @@ func sourceTables(ctx context.Context, src *sql.DB) ([]table, error) {
 	return ordered, nil
 }
 
-func strings0(rows *sql.Rows) ([]string, error) {
+func scanStrings(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
@@ -197,7 +207,7 @@ func strings0(rows *sql.Rows) ([]string, error) {
 }
 
 // destinationColumns maps each column of a destination table to its type.
-func destinationColumns(ctx context.Context, dst *sql.DB, name string) (map[string]string, error) {
+func destinationColumns(ctx context.Context, dst querier, name string) (map[string]string, error) {
 	rows, err := dst.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = $1`, name)
 	if err != nil {
@@ -219,10 +229,10 @@ func destinationColumns(ctx context.Context, dst *sql.DB, name string) (map[stri
 }
 
 // refuseLiveServers refuses a store some server reported to lately.
-func refuseLiveServers(ctx context.Context, db *sql.DB, side, mark string) error {
+func refuseLiveServers(ctx context.Context, db querier, side, mark string) error {
 	var id, listen string
 	err := db.QueryRowContext(ctx, `SELECT id, listen FROM servers WHERE seen_at >= `+mark+` ORDER BY seen_at DESC LIMIT 1`,
-		time.Now().Add(-liveWindow).UnixNano()).Scan(&id, &listen)
+		time.Now().Add(-membership.Lease).UnixNano()).Scan(&id, &listen)
 	switch {
 	case err == sql.ErrNoRows:
 		return nil
@@ -234,7 +244,7 @@ func refuseLiveServers(ctx context.Context, db *sql.DB, side, mark string) error
 }
 
 // refuseInUse refuses a destination that already holds a store's data.
-func refuseInUse(ctx context.Context, dst *sql.DB, tables []table) error {
+func refuseInUse(ctx context.Context, dst querier, tables []table) error {
 	for _, name := range tablesInUse {
 		if !slices.ContainsFunc(tables, func(t table) bool { return t.name == name }) {
 			continue

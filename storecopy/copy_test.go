@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,5 +212,76 @@ func TestCopyRefusesARunningServer(t *testing.T) {
 	_, err = storecopy.Copy(ctx, src.Raw(), dst.Raw())
 	if !streamplane.IsCode(err, streamplane.EPRECONDITION) {
 		t.Errorf("a move while a server runs on the source: %v, want FAILED_PRECONDITION", err)
+	}
+}
+
+// copied opens a SQLite store filled as a server in use leaves it, and a
+// new PostgreSQL store to move it into.
+func copied(t *testing.T, name string) (*sqlite.DB, *postgres.DB) {
+	t.Helper()
+	src, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "streamplane.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	fill(t, src)
+	dst, err := postgres.Open(ctx, pg.CreateDatabase(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dst.Close() })
+	return src, dst
+}
+
+func TestVerifyFindsADifference(t *testing.T) {
+	src, dst := copied(t, "verify_diff")
+	if _, err := storecopy.Copy(ctx, src.Raw(), dst.Raw()); err != nil {
+		t.Fatal(err)
+	}
+	if err := storecopy.Verify(ctx, src.Raw(), dst.Raw()); err != nil {
+		t.Fatalf("verify a fresh copy: %v", err)
+	}
+	if _, err := dst.Raw().ExecContext(ctx, `UPDATE instances SET name = 'renamed' WHERE id = 'i-1'`); err != nil {
+		t.Fatal(err)
+	}
+	err := storecopy.Verify(ctx, src.Raw(), dst.Raw())
+	if err == nil || !strings.Contains(err.Error(), "table instances") {
+		t.Errorf("verify a copy with one instance renamed: %v, want an error naming table instances", err)
+	}
+}
+
+// A destination that does not keep what it is given (here a trigger
+// renames every instance inserted) fails the verification, and the copy
+// is rolled back: nothing of it stays, and the move can be run again.
+func TestCopyThatDoesNotVerifyCommitsNothing(t *testing.T) {
+	src, dst := copied(t, "verify_fails")
+	for _, q := range []string{
+		`CREATE FUNCTION mangle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := NEW.name || '!'; RETURN NEW; END $$`,
+		`CREATE TRIGGER mangle BEFORE INSERT ON instances FOR EACH ROW EXECUTE FUNCTION mangle()`,
+	} {
+		if _, err := dst.Raw().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := storecopy.Copy(ctx, src.Raw(), dst.Raw())
+	if err == nil || !strings.Contains(err.Error(), "table instances") {
+		t.Fatalf("a copy the destination changes: %v, want an error naming table instances", err)
+	}
+	var instances, accounts, projects int
+	err = dst.Raw().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM instances), (SELECT COUNT(*) FROM accounts),
+		(SELECT COUNT(*) FROM projects)`).Scan(&instances, &accounts, &projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if instances != 0 || accounts != 0 || projects != 1 {
+		t.Errorf("after a copy that failed to verify the destination holds %d instances, %d accounts, %d projects; want 0, 0 and the seeded project",
+			instances, accounts, projects)
+	}
+
+	if _, err := dst.Raw().ExecContext(ctx, `DROP TRIGGER mangle ON instances`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storecopy.Copy(ctx, src.Raw(), dst.Raw()); err != nil {
+		t.Errorf("the move run again: %v", err)
 	}
 }

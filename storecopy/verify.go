@@ -18,12 +18,17 @@ import (
 // Verify checks that the PostgreSQL database dst holds what the SQLite
 // database src holds: for every table of the source, the same rows with
 // the same values, whatever the order. It names the first table that
-// differs.
+// differs. Copy runs the same check before it commits.
 func Verify(ctx context.Context, src, dst *sql.DB) error {
 	tables, err := sourceTables(ctx, src)
 	if err != nil {
 		return err
 	}
+	return verify(ctx, tables, src, dst)
+}
+
+// verify compares the tables of src and dst, databases or transactions.
+func verify(ctx context.Context, tables []table, src, dst querier) error {
 	for _, t := range tables {
 		want, wantN, err := tableDigest(ctx, src, t)
 		if err != nil {
@@ -44,7 +49,7 @@ func Verify(ctx context.Context, src, dst *sql.DB) error {
 // tableDigest hashes a table's rows, each written in one form whatever the
 // database (integers and booleans as numbers, text and bytes as bytes),
 // sorted, so that the same rows give the same digest.
-func tableDigest(ctx context.Context, db *sql.DB, t table) (string, int, error) {
+func tableDigest(ctx context.Context, db querier, t table) (string, int, error) {
 	cols := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		cols[i] = quote(c)
