@@ -2,16 +2,12 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/membership"
-	"github.com/streamplane/streamplane/secrets"
 )
 
 // join records this server among those sharing the store, refusing to
@@ -31,22 +27,4 @@ func join(ctx context.Context, cfg Config, store streamplane.Store, id string, l
 		return nil, err
 	}
 	return m, nil
-}
-
-// loadKey returns the key that seals the store's secrets: the base64 key in
-// STREAMPLANE_SECRET_KEY if set, else the key file (made on first start).
-// It never lives in the store.
-func loadKey(cfg Config, getenv func(string) string) ([]byte, error) {
-	if v := strings.TrimSpace(getenv("STREAMPLANE_SECRET_KEY")); v != "" {
-		key, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(key) != 32 {
-			return nil, fmt.Errorf("STREAMPLANE_SECRET_KEY must be a base64 32-byte key (e.g. from: head -c 32 /dev/urandom | base64)")
-		}
-		return key, nil
-	}
-	path := cfg.SecretKeyFile
-	if path == "" {
-		path = filepath.Join(cfg.DataDir, "secret.key")
-	}
-	return secrets.LoadOrCreateKey(path)
 }
