@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -338,6 +339,13 @@ func TestMigrateStoreToPostgres(t *testing.T) {
 	out, err := cli(t, s, "server", "migrate-store", "--from", "sqlite://"+filepath.Join(s.Dir, "streamplane.db"), "--to", url)
 	if err != nil || !strings.Contains(out, "the copy matches the source") {
 		t.Fatalf("migrate-store: %v\n%s", err, out)
+	}
+	// The old SQLite store is refused from now on: a server on it would
+	// run the brokers beside the servers on PostgreSQL.
+	old := exec.Command(binary, "server", "--data", t.TempDir(), "--listen", "127.0.0.1:0",
+		"--store", "sqlite://"+filepath.Join(s.Dir, "streamplane.db"))
+	if out, err := old.CombinedOutput(); err == nil || !strings.Contains(string(out), "migrate-store") {
+		t.Errorf("a server on the moved SQLite store: %v\n%s\nwant refused, naming the move", err, out)
 	}
 	s.args = append(s.args, "--store", url)
 	s.Start()

@@ -65,6 +65,9 @@ func OpenStore(ctx context.Context, value, dataDir string) (Store, storeKind, er
 		db, err := postgres.Open(ctx, where)
 		return db, kind, err
 	default:
+		if err := refuseMoved(where); err != nil {
+			return nil, "", err
+		}
 		db, err := sqlite.Open(ctx, where)
 		return db, kind, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
+	"time"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/postgres"
@@ -43,7 +45,34 @@ func MigrateStore(ctx context.Context, from, to string) (*storecopy.Report, erro
 		return nil, err
 	}
 	defer dst.Close()
-	return storecopy.Copy(ctx, src.Raw(), dst.Raw())
+	report, err := storecopy.Copy(ctx, src.Raw(), dst.Raw())
+	if err != nil {
+		return nil, err
+	}
+	// The old store stays as it was, a copy of the past: a server started
+	// on it by mistake would run the brokers beside the servers on
+	// PostgreSQL. The mark makes it refuse.
+	mark := fmt.Sprintf("moved to %s on %s by streamplane server migrate-store\n", postgres.Redact(url), time.Now().UTC().Format(time.RFC3339))
+	if err := os.WriteFile(movedMark(path), []byte(mark), 0o600); err != nil {
+		return nil, fmt.Errorf("the store was copied, but marking the SQLite store as moved failed (do not start a server on it): %w", err)
+	}
+	return report, nil
+}
+
+// movedMark is the file that says a SQLite store was moved elsewhere.
+func movedMark(path string) string { return path + ".moved" }
+
+// refuseMoved refuses a SQLite store that migrate-store moved away.
+func refuseMoved(path string) error {
+	raw, err := os.ReadFile(movedMark(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return streamplane.Errorf(streamplane.EPRECONDITION,
+		"the store %s was %s; start the server with --store set to that database (or remove %s to use this old copy)",
+		path, strings.TrimSpace(string(raw)), movedMark(path))
 }
 
 // BackupStore writes an online, consistent copy of a SQLite store (--store,

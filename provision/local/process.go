@@ -32,6 +32,15 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 		p.mu.Unlock()
 	}()
 
+	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
+	// Servers sharing the data directory may both decide to start this
+	// broker (the watch of its instance changing hands): the second waits
+	// for the first, then finds its process and adopts it.
+	unlock, err := lockFile(filepath.Join(dir, "start.lock"))
+	if err != nil {
+		return streamplane.Process{}, fmt.Errorf("local: broker %d of %s: %w", b.ID, inst.Name, err)
+	}
+	defer unlock()
 	if proc, ok := p.Inspect(inst, b); ok {
 		return proc, nil
 	}
@@ -43,7 +52,6 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	if !ok {
 		return streamplane.Process{}, fmt.Errorf("local: unknown flavor %q", inst.Flavor)
 	}
-	dir, logDir := p.layout.brokerDir(inst.ID, b.ID), p.layout.logDir(inst.ID, b.ID)
 	_, _, logFlag := rt.LogConfig(logDir, dir)
 	classpath, err := p.classpath(ctx, rt)
 	if err != nil {
@@ -173,4 +181,19 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lockFile takes an exclusive lock on path (created if missing), shared
+// with other processes, and returns its release. The descriptor is not
+// inherited by the processes started meanwhile (close-on-exec).
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
