@@ -33,6 +33,10 @@ type Tx interface {
 	// Instances returns a page of matching instances, newest first, and the
 	// number of matches in all.
 	Instances(f InstanceFilter) ([]*Instance, int, error)
+	// InstanceIDs lists the ids of the instances not yet deleted, in
+	// order: what a server dividing the instances needs, without their
+	// records.
+	InstanceIDs() ([]string, error)
 	// CreateInstance inserts an instance and its brokers. ECONFLICT if an
 	// instance not yet deleted has the name.
 	CreateInstance(inst *Instance) error

@@ -132,9 +132,9 @@ func (m *Member) round(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ids := make([]string, 0, len(live))
+		servers := make([]string, 0, len(live))
 		for _, s := range live {
-			ids = append(ids, s.ID)
+			servers = append(servers, s.ID)
 		}
 		leases, err := tx.Leases(watchPrefix)
 		if err != nil {
@@ -144,7 +144,7 @@ func (m *Member) round(ctx context.Context) error {
 		for _, l := range leases {
 			current[strings.TrimPrefix(l.Name, watchPrefix)] = l
 		}
-		instances, _, err := tx.Instances(streamplane.InstanceFilter{})
+		instances, err := tx.InstanceIDs()
 		if err != nil {
 			return err
 		}
@@ -152,8 +152,8 @@ func (m *Member) round(ctx context.Context) error {
 		// The watch of an instance that is gone is let go, not renewed
 		// for ever.
 		exists := map[string]bool{}
-		for _, inst := range instances {
-			exists[inst.ID] = true
+		for _, id := range instances {
+			exists[id] = true
 		}
 		for id, l := range current {
 			if !exists[id] && l.Owner == m.Self.ID {
@@ -162,29 +162,29 @@ func (m *Member) round(ctx context.Context) error {
 				}
 			}
 		}
-		for _, inst := range instances {
-			cur, exists := current[inst.ID]
+		for _, id := range instances {
+			cur, exists := current[id]
 			mine := exists && cur.Owner == m.Self.ID
-			if Owner(inst.ID, ids) != m.Self.ID {
+			if Owner(id, servers) != m.Self.ID {
 				if mine {
-					given = append(given, inst.Name)
-					if err := tx.ReleaseLease(WatchLease(inst.ID), m.Self.ID); err != nil {
+					given = append(given, id)
+					if err := tx.ReleaseLease(WatchLease(id), m.Self.ID); err != nil {
 						return err
 					}
 				}
 				continue
 			}
 			if mine {
-				held[inst.ID] = watch{token: cur.Token}
+				held[id] = watch{token: cur.Token}
 				continue
 			}
-			l, ok, err := tx.AcquireLease(WatchLease(inst.ID), m.Self.ID, until)
+			l, ok, err := tx.AcquireLease(WatchLease(id), m.Self.ID, until)
 			if err != nil {
 				return err
 			}
 			if ok {
-				taken = append(taken, inst.Name)
-				held[inst.ID] = watch{token: l.Token}
+				taken = append(taken, id)
+				held[id] = watch{token: l.Token}
 			}
 		}
 		return tx.RenewLeases(watchPrefix, m.Self.ID, until)

@@ -43,6 +43,23 @@ func (t *tx) Instance(idOrName string) (*streamplane.Instance, error) {
 	return list[0], nil
 }
 
+func (t *tx) InstanceIDs() ([]string, error) {
+	rows, err := t.query(`SELECT id FROM instances WHERE status <> 'DELETED' ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 func (t *tx) Instances(f streamplane.InstanceFilter) ([]*streamplane.Instance, int, error) {
 	where, args := []string{"1=1"}, []any{}
 	if f.ID != "" {

@@ -213,6 +213,15 @@ func testInstanceFilters(t *testing.T, s streamplane.Store) {
 		}
 		mustCreate(t, s, inst)
 	}
+	// i-5 is deleted: only the others are listed by id.
+	deleted := newInstance("i-5", "inst-5")
+	deleted.Status = streamplane.InstanceDeleted
+	mustCreate(t, s, deleted)
+	var ids []string
+	s.View(ctx, func(tx streamplane.Tx) (err error) { ids, err = tx.InstanceIDs(); return })
+	if fmt.Sprint(ids) != "[i-0 i-1 i-2 i-3 i-4]" {
+		t.Errorf("InstanceIDs = %v, want i-0 … i-4 (not the deleted i-5)", ids)
+	}
 	cases := []struct {
 		name   string
 		filter streamplane.InstanceFilter
