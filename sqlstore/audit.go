@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	streamplane "github.com/streamplane/streamplane"
 )
@@ -60,12 +59,8 @@ func (t *tx) AuditEntries(f streamplane.AuditFilter) ([]*streamplane.AuditEntry,
 	}
 	if prefix, ok := strings.CutSuffix(f.Action, "*"); ok {
 		// A range rather than LIKE, so the action index serves it.
-		if prefix != "" {
-			where, args = append(where, "action >= ?"), append(args, prefix)
-		}
-		if end, ok := prefixEnd(prefix); ok {
-			where, args = append(where, "action < ?"), append(args, end)
-		}
+		cond, more := prefixRange("action", prefix)
+		where, args = append(where, cond), append(args, more...)
 	} else if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
 	}
@@ -132,28 +127,6 @@ func (t *tx) PruneAudit(before time.Time) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
-}
-
-// prefixEnd is the least string above every string that starts with
-// prefix, as both databases compare text here (bytewise: SQLite's BINARY,
-// PostgreSQL's "C"); false if there is none. It steps the last character
-// rather than the last byte, so that the bound is valid UTF-8, which
-// PostgreSQL requires of text; in UTF-8 the byte order is the order of
-// the characters.
-func prefixEnd(prefix string) (string, bool) {
-	r := []rune(prefix)
-	for i := len(r) - 1; i >= 0; i-- {
-		switch {
-		case r[i] == 0xD7FF: // the surrogates are not characters
-			r[i] = 0xE000
-		case r[i] < utf8.MaxRune:
-			r[i]++
-		default:
-			continue
-		}
-		return string(r[:i+1]), true
-	}
-	return "", false
 }
 
 func scanAudit(rows *sql.Rows) ([]*streamplane.AuditEntry, error) {

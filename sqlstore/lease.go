@@ -43,13 +43,14 @@ func (t *tx) ReleaseLease(name, owner string) error {
 }
 
 func (t *tx) RenewLeases(prefix, owner string, until time.Time) error {
-	_, err := t.exec(`UPDATE leases SET until = ? WHERE owner = ? AND name >= ? AND name < ?`, nanos(until), owner, prefix, prefix+"\U0010FFFF")
+	cond, args := prefixRange("name", prefix)
+	_, err := t.exec(`UPDATE leases SET until = ? WHERE owner = ? AND `+cond, append([]any{nanos(until), owner}, args...)...)
 	return err
 }
 
 func (t *tx) Leases(prefix string) ([]streamplane.Lease, error) {
-	// A range rather than LIKE, so that "_" and "%" in names mean themselves.
-	rows, err := t.query(`SELECT name, owner, token, until FROM leases WHERE name >= ? AND name < ? ORDER BY name`, prefix, prefix+"\U0010FFFF")
+	cond, args := prefixRange("name", prefix)
+	rows, err := t.query(`SELECT name, owner, token, until FROM leases WHERE `+cond+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, err
 	}
