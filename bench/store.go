@@ -245,8 +245,6 @@ func deleteAll(ctx context.Context, c *client.Client) {
 		return
 	}
 	for _, inst := range list.Instances {
-		if t, err := c.DeleteInstance(ctx, inst.ID); err == nil {
-			c.WaitTask(ctx, t.ID, nil)
-		}
+		deleteInstance(ctx, c, inst.ID) // best effort: the bench is ending
 	}
 }

@@ -31,21 +31,29 @@ func newInstance(id string) *streamplane.Instance {
 		StorageGBPerBroker: 10, DiskType: "ultrahigh", Zones: []string{"az1"}, Status: streamplane.InstanceRunning}
 }
 
-// Two servers sharing the store check a limit (at most 20 users on an
-// instance) by reading, then writing, in one transaction: under 200
-// concurrent requests the limit holds, as it does on SQLite's single
-// writer.
-func TestWritesAreSerialized(t *testing.T) {
-	url := pg.CreateDatabase(t, t.Name())
+// twoServers opens the database at url twice, as two servers sharing it
+// do; both close when the test ends.
+func twoServers(t *testing.T, url string) [2]*postgres.DB {
+	t.Helper()
 	var servers [2]*postgres.DB
 	for i := range servers {
 		db, err := postgres.Open(ctx, url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		t.Cleanup(func() { db.Close() })
 		servers[i] = db
 	}
+	return servers
+}
+
+// Two servers sharing the store check a limit (at most 20 users on an
+// instance) by reading, then writing, in one transaction: under 200
+// concurrent requests the limit holds, as it does on SQLite's single
+// writer.
+func TestWritesAreSerialized(t *testing.T) {
+	url := pg.CreateDatabase(t, t.Name())
+	servers := twoServers(t, url)
 	if err := servers[0].Update(ctx, func(tx streamplane.Tx) error { return tx.CreateInstance(newInstance("i-1")) }); err != nil {
 		t.Fatal(err)
 	}
@@ -260,15 +268,7 @@ func TestReadInsideWrite(t *testing.T) {
 // PutChunks could deadlock over the same rows).
 func TestPruneChunksTakesTheWriteLock(t *testing.T) {
 	url := pg.CreateDatabase(t, t.Name())
-	var servers [2]*postgres.DB
-	for i := range servers {
-		db, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		servers[i] = db
-	}
+	servers := twoServers(t, url)
 	watch := raw(t, url)
 	pruned := make(chan error, 1)
 	err := servers[0].Update(ctx, func(tx streamplane.Tx) error {

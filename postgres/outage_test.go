@@ -157,15 +157,7 @@ func TestOpenErrors(t *testing.T) {
 // nowhere.
 func TestFrozenWriterLosesTheLock(t *testing.T) {
 	url := pg.CreateDatabase(t, t.Name()) + "&idle_in_transaction_session_timeout=200"
-	var servers [2]*postgres.DB
-	for i := range servers {
-		db, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		servers[i] = db
-	}
+	servers := twoServers(t, url)
 	holding, thaw := make(chan struct{}), make(chan struct{})
 	frozen := make(chan error, 1)
 	go func() {

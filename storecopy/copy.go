@@ -261,14 +261,34 @@ func refuseInUse(ctx context.Context, dst querier, tables []table) error {
 	return nil
 }
 
-// copyTable inserts every row of a source table into the destination, a
-// batch of rows per statement.
-func copyTable(ctx context.Context, src, dst *sql.Tx, t table, types map[string]string) (int, error) {
+// quotedColumns are the table's columns, quoted for both databases.
+func (t table) quotedColumns() []string {
 	cols := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		cols[i] = quote(c)
 	}
-	rows, err := src.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+quote(t.name))
+	return cols
+}
+
+// selectAll reads every row of the table, its columns in order.
+func (t table) selectAll(ctx context.Context, db querier) (*sql.Rows, error) {
+	return db.QueryContext(ctx, `SELECT `+strings.Join(t.quotedColumns(), ", ")+` FROM `+quote(t.name))
+}
+
+// scanRow reads the current row's n values as the driver gives them.
+func scanRow(rows *sql.Rows, n int) ([]any, error) {
+	vals, ptrs := make([]any, n), make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, rows.Scan(ptrs...)
+}
+
+// copyTable inserts every row of a source table into the destination, a
+// batch of rows per statement.
+func copyTable(ctx context.Context, src, dst *sql.Tx, t table, types map[string]string) (int, error) {
+	cols := t.quotedColumns()
+	rows, err := t.selectAll(ctx, src)
 	if err != nil {
 		return 0, err
 	}
@@ -301,12 +321,8 @@ func copyTable(ctx context.Context, src, dst *sql.Tx, t table, types map[string]
 		return err
 	}
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(cols))
+		if err != nil {
 			return 0, err
 		}
 		for i, c := range t.columns {

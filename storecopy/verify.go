@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
@@ -50,23 +49,15 @@ func verify(ctx context.Context, tables []table, src, dst querier) error {
 // database (integers and booleans as numbers, text and bytes as bytes),
 // sorted, so that the same rows give the same digest.
 func tableDigest(ctx context.Context, db querier, t table) (string, int, error) {
-	cols := make([]string, len(t.columns))
-	for i, c := range t.columns {
-		cols[i] = quote(c)
-	}
-	rows, err := db.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+quote(t.name))
+	rows, err := t.selectAll(ctx, db)
 	if err != nil {
 		return "", 0, err
 	}
 	defer rows.Close()
 	var lines [][]byte
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(t.columns))
+		if err != nil {
 			return "", 0, err
 		}
 		var line bytes.Buffer
