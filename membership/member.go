@@ -2,7 +2,6 @@ package membership
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -249,6 +248,3 @@ func (m *Member) Fence(tx streamplane.Tx, instanceID string) error {
 	}
 	return streamplane.Errorf(streamplane.ESTALE, "server %s lost the watch of instance %s to another server", m.Self.ID, instanceID)
 }
-
-// String names the server, for logs.
-func (m *Member) String() string { return fmt.Sprintf("%s (%s)", m.Self.ID, m.Self.Listen) }

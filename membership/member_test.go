@@ -147,7 +147,7 @@ func TestJoinRefusesAnotherHost(t *testing.T) {
 		b := member(db, "server-b")
 		tc.edit(&b.Self)
 		err := b.Join(ctx)
-		if !streamplane.IsCode(err, streamplane.EPRECONDITION) || !contains(err.Error(), tc.want) {
+		if !streamplane.IsCode(err, streamplane.EPRECONDITION) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("join of %+v: %v, want refused with %q", b.Self, err, tc.want)
 		}
 	}
@@ -175,5 +175,3 @@ func TestOwnerSpreads(t *testing.T) {
 		}
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

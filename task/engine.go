@@ -275,7 +275,7 @@ func (e *Engine) runTask(ctx context.Context, id string) (runErr error, ended bo
 			// The step may have failed because another server holds the
 			// task now (and, say, the ports its brokers use): undoing what
 			// the task holds is for the holder only.
-			if held := r.Update(ctx, func(streamplane.Tx) error { return nil }); interrupted(held) {
+			if held := r.View(ctx, func(tx streamplane.Tx) error { return stillHeld(tx, r.Task) }); interrupted(held) {
 				log.Warn("task step failed, but this server no longer holds the task; it will resume", "step", step.Name, "err", err, "why", held)
 				return nil, false
 			}
