@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/streamplane/streamplane/kafkaconfig"
 	"github.com/streamplane/streamplane/kafkaruntime"
 	"github.com/streamplane/streamplane/maven"
 	"github.com/streamplane/streamplane/poll"
@@ -156,7 +157,7 @@ func (p *Provisioner) trainArchive(ctx context.Context, rt kafkaruntime.Runtime,
 	if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
 		return err
 	}
-	args := append(brokerJVMFlags(256), "-Dkafka.logs.dir="+logs, logFlag,
+	args := append(kafkaconfig.JVMFlags(256), "-Dkafka.logs.dir="+logs, logFlag,
 		"-XX:ArchiveClassesAtExit="+archive, "-cp", rt.Classpath(), "kafka.Kafka", config)
 	cmd := exec.Command(p.cfg.Java, args...)
 	cmd.Dir = dir

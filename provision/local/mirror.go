@@ -11,6 +11,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaconfig"
 )
 
 // mirrorMainClass is MirrorMaker 2's dedicated mode, in connect-mirror,
@@ -128,7 +129,7 @@ func (p *Provisioner) StartMirror(ctx context.Context, inst *streamplane.Instanc
 // with room to spare, while the brokers keep the machine's memory. The heap
 // starts at 128 MiB and grows only if the copy needs it.
 func mirrorJVMFlags() []string {
-	flags := slices.DeleteFunc(brokerJVMFlags(384), func(f string) bool { return strings.HasPrefix(f, "-Xms") })
+	flags := slices.DeleteFunc(kafkaconfig.JVMFlags(384), func(f string) bool { return strings.HasPrefix(f, "-Xms") })
 	return append(flags, "-Xms128m")
 }
 

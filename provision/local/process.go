@@ -13,6 +13,7 @@ import (
 	"time"
 
 	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaconfig"
 	"github.com/streamplane/streamplane/poll"
 )
 
@@ -57,7 +58,7 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	if err != nil {
 		return streamplane.Process{}, err
 	}
-	args := append(brokerJVMFlags(flavor.HeapMB),
+	args := append(kafkaconfig.JVMFlags(flavor.HeapMB),
 		"-Dkafka.logs.dir="+logDir, logFlag,
 		"-Dstreamplane.instance="+inst.ID, "-Dstreamplane.node="+strconv.Itoa(b.ID),
 		// Metrics over HTTP on the control host, for Streamplane only.
@@ -75,17 +76,6 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	p.log.Info("broker started", "instance", inst.Name, "node", b.ID, "pid", proc.pid)
 	return streamplane.Process{PID: proc.pid, StartedAt: proc.startedAt()}, nil
-}
-
-// brokerJVMFlags are the JVM settings of every broker (Kafka's own
-// kafka-run-class defaults) with a heap of heapMB.
-func brokerJVMFlags(heapMB int) []string {
-	return []string{
-		fmt.Sprintf("-Xmx%dm", heapMB), fmt.Sprintf("-Xms%dm", heapMB),
-		"-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
-		"-XX:+ExplicitGCInvokesConcurrent", "-XX:MaxInlineLevel=15", "-XX:+ExitOnOutOfMemoryError",
-		"-Djava.awt.headless=true",
-	}
 }
 
 // Inspect reports the broker's process, if it runs.

@@ -208,7 +208,7 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 		if err := writeFileAtomic(filepath.Join(dir, name), body); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(p.layout.metricsConfigFile(inst.ID, b.ID), []byte(metricsConfig)); err != nil {
+		if err := writeFileAtomic(p.layout.metricsConfigFile(inst.ID, b.ID), []byte(kafkaconfig.MetricsExporterConfig)); err != nil {
 			return err
 		}
 	}

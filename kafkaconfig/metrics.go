@@ -1,12 +1,12 @@
-package local
+package kafkaconfig
 
-// metricsConfig is the JMX exporter's configuration for a broker: the Kafka
+// MetricsExporterConfig is the JMX exporter's configuration for a broker: the Kafka
 // MBeans Streamplane reads, under stable Prometheus names. Scanning only
 // these beans keeps a scrape cheap on brokers with many topics: the
 // exporter reads every attribute of every bean it includes, and a request
 // histogram's percentiles are computed at each read, so only the three
 // meters per topic and the three request types the collector uses are in.
-const metricsConfig = `# Written by Streamplane; changes here are overwritten.
+const MetricsExporterConfig = `# Written by Streamplane; changes here are overwritten.
 lowercaseOutputName: true
 lowercaseOutputLabelNames: true
 includeObjectNames:
