@@ -55,6 +55,17 @@ type BrokerInput struct {
 	// PublicHost is the address of the public listener, when public
 	// access is on.
 	PublicHost string
+	// NodeHost is where the other nodes and the control plane reach a
+	// node's internal and controller listeners. Nil: at ControlHost, the
+	// one host local brokers share.
+	NodeHost func(b *streamplane.Broker) string
+	// ListenHost, when set, is the address every listener binds to instead
+	// of ControlHost, the broker's host and PublicHost: a pod binds its own.
+	ListenHost string
+	// PublicAddress is the public listener's advertised host:port when the
+	// user set none and it differs from where the broker listens (a
+	// Kubernetes node port or load balancer).
+	PublicAddress string
 	// TLS files of a SASL_SSL instance's client listeners.
 	KeystoreFile   string // PEM: the broker's private key and certificate chain
 	TruststoreFile string // PEM: the CA that clients' certificates must chain to
@@ -87,7 +98,7 @@ func Broker(in BrokerInput) (*Properties, error) {
 	}
 	p.Set("process.roles", strings.Join(roles, ","))
 	p.Set("node.id", strconv.Itoa(b.ID))
-	voters, err := quorumVoters(inst, in.ControlHost)
+	voters, err := quorumVoters(inst, in.nodeHost)
 	if err != nil {
 		return nil, err
 	}
@@ -98,20 +109,26 @@ func Broker(in BrokerInput) (*Properties, error) {
 	if protocol == "" {
 		protocol = streamplane.ProtocolPlaintext
 	}
-	internal := fmt.Sprintf("%s://%s:%d", ListenerInternal, in.ControlHost, b.Ports[streamplane.PortInternal])
-	private := fmt.Sprintf("%s://%s:%d", ListenerPrivate, b.Host, b.Ports[streamplane.PortPrivate])
-	listeners, advertised := []string{internal, private}, []string{internal, advertisedAs(ListenerPrivate, private, b.Advertised[streamplane.AdvertisePrivate])}
+	internal := fmt.Sprintf("%s://%s:%d", ListenerInternal, in.bind(in.ControlHost), b.Ports[streamplane.PortInternal])
+	internalAdvertised := fmt.Sprintf("%s://%s:%d", ListenerInternal, in.nodeHost(b), b.Ports[streamplane.PortInternal])
+	private := fmt.Sprintf("%s://%s:%d", ListenerPrivate, in.bind(b.Host), b.Ports[streamplane.PortPrivate])
+	privateAdvertised := advertisedAs(ListenerPrivate, fmt.Sprintf("%s://%s:%d", ListenerPrivate, b.Host, b.Ports[streamplane.PortPrivate]), b.Advertised[streamplane.AdvertisePrivate])
+	listeners, advertised := []string{internal, private}, []string{internalAdvertised, privateAdvertised}
 	clientListeners := []string{ListenerPrivate}
 	if inst.PublicAccess {
-		if in.PublicHost == "" || b.Ports[streamplane.PortPublic] == 0 {
+		if (in.PublicHost == "" && in.PublicAddress == "") || b.Ports[streamplane.PortPublic] == 0 {
 			return nil, fmt.Errorf("kafkaconfig: broker %d has no public address", b.ID)
 		}
-		public := fmt.Sprintf("%s://%s:%d", ListenerPublic, in.PublicHost, b.Ports[streamplane.PortPublic])
-		listeners, advertised = append(listeners, public), append(advertised, advertisedAs(ListenerPublic, public, b.Advertised[streamplane.AdvertisePublic]))
+		public := fmt.Sprintf("%s://%s:%d", ListenerPublic, in.bind(in.PublicHost), b.Ports[streamplane.PortPublic])
+		publicAdvertised := fmt.Sprintf("%s://%s:%d", ListenerPublic, in.PublicHost, b.Ports[streamplane.PortPublic])
+		if in.PublicAddress != "" {
+			publicAdvertised = ListenerPublic + "://" + in.PublicAddress
+		}
+		listeners, advertised = append(listeners, public), append(advertised, advertisedAs(ListenerPublic, publicAdvertised, b.Advertised[streamplane.AdvertisePublic]))
 		clientListeners = append(clientListeners, ListenerPublic)
 	}
 	if b.IsController() {
-		listeners = append(listeners, fmt.Sprintf("%s://%s:%d", ListenerController, in.ControlHost, b.Ports[streamplane.PortController]))
+		listeners = append(listeners, fmt.Sprintf("%s://%s:%d", ListenerController, in.bind(in.ControlHost), b.Ports[streamplane.PortController]))
 	}
 	p.Set("listeners", strings.Join(listeners, ","))
 	p.Set("advertised.listeners", strings.Join(advertised, ","))
@@ -154,7 +171,7 @@ func Broker(in BrokerInput) (*Properties, error) {
 	var internals []string
 	for i := range inst.Brokers {
 		if port := inst.Brokers[i].Ports[streamplane.PortInternal]; port != 0 && inst.Brokers[i].State != streamplane.BrokerDeleted {
-			internals = append(internals, fmt.Sprintf("%s:%d", in.ControlHost, port))
+			internals = append(internals, fmt.Sprintf("%s:%d", in.nodeHost(&inst.Brokers[i]), port))
 		}
 	}
 	p.Set("create.topic.policy.class.name", TopicPolicyClass)
@@ -260,9 +277,25 @@ func saslSSL(p *Properties, in BrokerInput, listener string) error {
 	return nil
 }
 
+// nodeHost is where other nodes reach b's internal and controller listeners.
+func (in BrokerInput) nodeHost(b *streamplane.Broker) string {
+	if in.NodeHost != nil {
+		return in.NodeHost(b)
+	}
+	return in.ControlHost
+}
+
+// bind is the address a listener binds to: ListenHost, when set, else def.
+func (in BrokerInput) bind(def string) string {
+	if in.ListenHost != "" {
+		return in.ListenHost
+	}
+	return def
+}
+
 // quorumVoters lists the controllers as id@host:port (a static quorum: it
 // works on every catalog version; the controllers never change).
-func quorumVoters(inst *streamplane.Instance, host string) (string, error) {
+func quorumVoters(inst *streamplane.Instance, host func(*streamplane.Broker) string) (string, error) {
 	var voters []string
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
@@ -273,7 +306,7 @@ func quorumVoters(inst *streamplane.Instance, host string) (string, error) {
 		if port == 0 {
 			return "", fmt.Errorf("kafkaconfig: controller %d has no controller port", b.ID)
 		}
-		voters = append(voters, fmt.Sprintf("%d@%s:%d", b.ID, host, port))
+		voters = append(voters, fmt.Sprintf("%d@%s:%d", b.ID, host(b), port))
 	}
 	if len(voters) == 0 {
 		return "", fmt.Errorf("kafkaconfig: instance %s has no controllers", inst.Name)

@@ -42,6 +42,15 @@ func (p *Properties) Get(key string) (string, bool) {
 	return v, ok
 }
 
+// Delete removes key.
+func (p *Properties) Delete(key string) {
+	if _, ok := p.values[key]; !ok {
+		return
+	}
+	delete(p.values, key)
+	p.keys = slices.DeleteFunc(p.keys, func(k string) bool { return k == key })
+}
+
 // Keys returns the keys in the order they were first set.
 func (p *Properties) Keys() []string { return append([]string(nil), p.keys...) }
 
