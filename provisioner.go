@@ -2,6 +2,7 @@ package streamplane
 
 import (
 	"context"
+	"net"
 	"time"
 )
 
@@ -50,7 +51,7 @@ type Provisioner interface {
 	MetricsEndpoints(inst *Instance) map[int]string
 	// ClientHosts are the addresses clients may reach brokers at: broker
 	// certificates must name them all.
-	ClientHosts() []string
+	ClientHosts(inst *Instance) []string
 	// Format prepares a broker's storage for the cluster id; a no-op if done.
 	Format(ctx context.Context, inst *Instance, broker *Broker, creds Credentials) error
 	// Start starts a broker, or adopts it if it already runs.
@@ -71,6 +72,23 @@ type Provisioner interface {
 	Logs(ctx context.Context, inst *Instance, broker *Broker, lines int) (string, error)
 	// Zones are the zones brokers can be placed in.
 	Zones() []string
+}
+
+// BrokerDialer is a provisioner whose brokers this server reaches by its own
+// means rather than the system's resolver: Kubernetes pods, at the address
+// each pod has now, which a server outside the cluster could not resolve.
+type BrokerDialer interface {
+	DialBroker(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// DialFunc is how this server connects to prov's brokers: prov's own
+// dialer, if it has one, else the system's.
+func DialFunc(prov Provisioner) func(ctx context.Context, network, address string) (net.Conn, error) {
+	if d, ok := prov.(BrokerDialer); ok {
+		return d.DialBroker
+	}
+	var d net.Dialer
+	return d.DialContext
 }
 
 // MirrorFiles are what a migration's MirrorMaker 2 process runs with.

@@ -87,7 +87,7 @@ func (c *Collector) init() {
 	if c.counters == nil {
 		c.counters = newCounters()
 		c.seen = map[brokerKey]lastSeen{}
-		c.http = &http.Client{Timeout: scrapeTimeout(c.Interval)}
+		c.http = &http.Client{Timeout: scrapeTimeout(c.Interval), Transport: &http.Transport{DialContext: streamplane.DialFunc(c.Provisioner)}}
 	}
 }
 

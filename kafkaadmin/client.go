@@ -4,7 +4,9 @@
 package kafkaadmin
 
 import (
+	"context"
 	"errors"
+	"net"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -20,11 +22,13 @@ type Client struct {
 
 // Dial returns a client for the instance whose internal listeners are seeds.
 // It connects lazily; the first request tells whether the cluster answers.
-func Dial(seeds []string, user, password string) (*Client, error) {
+// dial, when not nil, is how connections are made (a provisioner's own
+// way to its brokers).
+func Dial(seeds []string, user, password string, dial func(ctx context.Context, network, address string) (net.Conn, error)) (*Client, error) {
 	if len(seeds) == 0 {
 		return nil, errors.New("kafkaadmin: no seed brokers")
 	}
-	kcl, err := kgo.NewClient(
+	opts := []kgo.Opt{
 		kgo.SeedBrokers(seeds...),
 		kgo.SASL(plain.Auth{User: user, Pass: password}.AsMechanism()),
 		kgo.DialTimeout(5*time.Second),
@@ -49,7 +53,11 @@ func Dial(seeds []string, user, password string) (*Client, error) {
 		kgo.RecordPartitioner(newPartitioner()),
 		kgo.ProducerLinger(0),
 		kgo.ProducerBatchCompression(kgo.NoCompression()), // as Java's default: Kafka's size limits apply to what was sent
-	)
+	}
+	if dial != nil {
+		opts = append(opts, kgo.Dialer(dial))
+	}
+	kcl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, err
 	}

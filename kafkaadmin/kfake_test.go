@@ -25,7 +25,7 @@ func fakeClient(t *testing.T, opts ...kfake.Opt) (*Client, *kfake.Cluster) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	c, err := Dial(fake.ListenAddrs(), fakeAdmin, fakePassword)
+	c, err := Dial(fake.ListenAddrs(), fakeAdmin, fakePassword, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

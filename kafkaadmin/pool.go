@@ -2,6 +2,7 @@ package kafkaadmin
 
 import (
 	"context"
+	"net"
 	"strings"
 	"sync"
 
@@ -16,6 +17,8 @@ type Endpoints func(ctx context.Context, inst *streamplane.Instance) (seeds []st
 // handlers share connections.
 type Pool struct {
 	endpoints Endpoints
+	// Dial, when set, is how the clients connect (streamplane.DialFunc).
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 
 	mu      sync.Mutex
 	clients map[string]pooled
@@ -46,7 +49,7 @@ func (p *Pool) Get(ctx context.Context, inst *streamplane.Instance) (*Client, er
 		}
 		c.client.Close()
 	}
-	c, err := Dial(seeds, creds.AdminUser, creds.AdminPassword)
+	c, err := Dial(seeds, creds.AdminUser, creds.AdminPassword, p.Dial)
 	if err != nil {
 		return nil, err
 	}

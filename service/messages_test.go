@@ -251,7 +251,7 @@ func fakeTopicLog(t *testing.T) (*kafkaadmin.TopicLog, time.Time) {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	cl, err := kafkaadmin.Dial(fake.ListenAddrs(), "admin", "secret")
+	cl, err := kafkaadmin.Dial(fake.ListenAddrs(), "admin", "secret", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -390,7 +390,7 @@ func (s *Service) QuotaUsage(ctx context.Context, idOrName string, f streamplane
 	}
 	sctx, cancel := context.WithTimeout(ctx, scrapeTimeout)
 	defer cancel()
-	samples, failed := metrics.ScrapeAll(sctx, &http.Client{Timeout: scrapeTimeout}, endpoints, metrics.IsClientQuotaMetric)
+	samples, failed := metrics.ScrapeAll(sctx, &http.Client{Timeout: scrapeTimeout, Transport: &http.Transport{DialContext: streamplane.DialFunc(s.Provisioner)}}, endpoints, metrics.IsClientQuotaMetric)
 	if len(failed) == len(endpoints) {
 		for id, err := range failed {
 			s.Log.Warn("broker metrics unreadable", "instance", inst.Name, "broker", id, "err", err)

@@ -144,7 +144,7 @@ func (s *Service) ReplaceCertificate(ctx context.Context, idOrName string, up Ce
 			if inst.Status != streamplane.InstanceRunning {
 				return streamplane.Errorf(streamplane.ESTATE, "instance %s is %s; its certificate changes only when RUNNING", inst.Name, inst.Status)
 			}
-			if err := s.Certs.SetCustom(tx, inst, []byte(up.Certificate), []byte(up.Key), []byte(up.CA), s.Provisioner.ClientHosts()); err != nil {
+			if err := s.Certs.SetCustom(tx, inst, []byte(up.Certificate), []byte(up.Key), []byte(up.CA), s.Provisioner.ClientHosts(inst)); err != nil {
 				return err
 			}
 			inst.CustomCertificate, inst.Status = true, streamplane.InstanceChanging

@@ -56,7 +56,7 @@ func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 	if err != nil {
 		return err
 	}
-	material, err := env.Certs.BrokerMaterial(ctx, inst, env.Provisioner.ClientHosts())
+	material, err := env.Certs.BrokerMaterial(ctx, inst, env.Provisioner.ClientHosts(inst))
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 		}
 		for listener, addr := range b.Endpoints {
 			err := wait(ctx, env.poll(), 30*time.Second, func() (bool, string) {
-				got, err := servedCertificate(ctx, addr)
+				got, err := servedCertificate(ctx, streamplane.DialFunc(env.Provisioner), addr)
 				if err != nil {
 					return false, fmt.Sprintf("%s of broker %d: %v", listener, b.ID, err)
 				}
@@ -87,14 +87,20 @@ func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 
 // servedCertificate returns the leaf certificate a TLS listener presents.
 // It only looks: it does not authenticate, so it skips verification.
-func servedCertificate(ctx context.Context, addr string) ([]byte, error) {
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 3 * time.Second}, Config: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // inspection only
-	conn, err := d.DialContext(ctx, "tcp", addr)
+func servedCertificate(ctx context.Context, dial func(ctx context.Context, network, address string) (net.Conn, error), addr string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	raw, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	conn := tls.Client(raw, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // inspection only
+	if err := conn.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
 	defer conn.Close()
-	certs := conn.(*tls.Conn).ConnectionState().PeerCertificates
+	certs := conn.ConnectionState().PeerCertificates
 	if len(certs) == 0 {
 		return nil, fmt.Errorf("no certificate presented")
 	}

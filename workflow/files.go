@@ -15,7 +15,7 @@ import (
 func (env *Env) brokerFiles(ctx context.Context, inst *streamplane.Instance) (streamplane.BrokerFiles, error) {
 	var f streamplane.BrokerFiles
 	if inst.SASL() {
-		m, err := env.Certs.BrokerMaterial(ctx, inst, env.Provisioner.ClientHosts())
+		m, err := env.Certs.BrokerMaterial(ctx, inst, env.Provisioner.ClientHosts(inst))
 		if err != nil {
 			return f, err
 		}

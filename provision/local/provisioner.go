@@ -143,7 +143,7 @@ func (p *Provisioner) Endpoints(inst *streamplane.Instance, b *streamplane.Broke
 }
 
 // ClientHosts are the private and public hosts, plus localhost.
-func (p *Provisioner) ClientHosts() []string {
+func (p *Provisioner) ClientHosts(*streamplane.Instance) []string {
 	hosts := []string{p.cfg.Host}
 	if p.cfg.PublicHost != "" && p.cfg.PublicHost != p.cfg.Host {
 		hosts = append(hosts, p.cfg.PublicHost)

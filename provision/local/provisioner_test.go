@@ -159,7 +159,7 @@ func TestEndpoints(t *testing.T) {
 	if got, want := p.MetricsEndpoints(inst), map[int]string{0: "http://127.0.0.1:9004/metrics"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("MetricsEndpoints = %v, want %v", got, want)
 	}
-	if got, want := p.ClientHosts(), []string{"10.0.0.1", "203.0.113.7", "localhost"}; !reflect.DeepEqual(got, want) {
+	if got, want := p.ClientHosts(nil), []string{"10.0.0.1", "203.0.113.7", "localhost"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ClientHosts = %v, want %v", got, want)
 	}
 }
