@@ -1,0 +1,154 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	streamplane "github.com/streamplane/streamplane"
+	"github.com/streamplane/streamplane/kafkaconfig"
+)
+
+// Configure applies everything an instance's brokers run with, in
+// Strimzi's order: the namespace, the certificates and credentials, each
+// broker's configuration, then the Services, the disruption budget and the
+// network policy. Pods are Start's; they read the configuration at start,
+// so a change here reaches a broker when the roller restarts it.
+func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance, creds streamplane.Credentials, files streamplane.BrokerFiles) error {
+	if _, err := p.apply(ctx, p.namespaceObject(inst)); err != nil {
+		return err
+	}
+	if err := p.WriteFiles(ctx, inst, files); err != nil {
+		return err
+	}
+	public, err := p.applyPublicServices(ctx, inst)
+	if err != nil {
+		return err
+	}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if b.State == streamplane.BrokerDeleted {
+			continue
+		}
+		props, err := p.brokerProperties(inst, b, creds, public[b.ID])
+		if err != nil {
+			return err
+		}
+		rt, err := release(inst.BrokerVersion(b))
+		if err != nil {
+			return err
+		}
+		logName, logBody, _ := rt.ConsoleLogConfig(configDir)
+		configFiles := map[string]string{logName: string(logBody), metricsFile: kafkaconfig.MetricsExporterConfig}
+		if err := p.applyAll(ctx, p.brokerSecretObject(inst, b.ID, props.Encode()), p.brokerConfigMapObject(inst, b.ID, configFiles)); err != nil {
+			return err
+		}
+	}
+	return p.applyAll(ctx, p.headlessServiceObject(inst), p.bootstrapServiceObject(inst),
+		p.disruptionBudgetObject(inst), p.networkPolicyObject(inst))
+}
+
+// brokerProperties renders a broker's server.properties for a pod: it is
+// reached at its DNS name, listens on every address of its pod (Start binds
+// its own address instead), and keeps its data on its volume.
+func (p *Provisioner) brokerProperties(inst *streamplane.Instance, b *streamplane.Broker, creds streamplane.Credentials, publicAddress string) (*kafkaconfig.Properties, error) {
+	in := kafkaconfig.BrokerInput{
+		Instance: inst, Broker: b, Credentials: creds,
+		ControlHost: anyAddress, ListenHost: anyAddress, PublicAddress: publicAddress,
+		NodeHost: func(n *streamplane.Broker) string { return p.nodeHost(inst, n.ID) },
+		DataDir:  path.Join(dataDir, "data"),
+	}
+	if inst.SASL() {
+		in.KeystoreFile, in.TruststoreFile = path.Join(tlsDir, keystoreFile), path.Join(clientAuthDir, clientsCAFile)
+	}
+	if inst.HasMechanism(streamplane.MechanismPlain) && p.cfg.Plugin != nil {
+		users := path.Join(clientAuthDir, plainUsersFile)
+		in.PlainConfig = func(listener string) map[string]string { return p.cfg.Plugin.ListenerConfig(listener, users) }
+	}
+	if inst.PublicAccess && publicAddress == "" && b.Advertised[streamplane.AdvertisePublic] == "" {
+		return nil, streamplane.Errorf(streamplane.EPRECONDITION, "broker %d of %s has no public address yet: its %s Service has none", b.ID, inst.Name, p.cfg.PublicServiceType)
+	}
+	return kafkaconfig.Broker(in)
+}
+
+// applyPublicServices makes or removes the brokers' public Services as
+// public access is on or off, and returns each broker's public address.
+func (p *Provisioner) applyPublicServices(ctx context.Context, inst *streamplane.Instance) (map[int]string, error) {
+	out := map[int]string{}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		name := publicServiceName(b.ID)
+		if !inst.PublicAccess || b.State == streamplane.BrokerDeleted {
+			err := p.client.CoreV1().Services(p.namespace(inst)).Delete(ctx, name, metav1.DeleteOptions{})
+			if ignoreNotFound(err) != nil {
+				return nil, fmt.Errorf("kubernetes: delete Service %s: %w", name, err)
+			}
+			continue
+		}
+		obj, err := p.apply(ctx, p.publicServiceObject(inst, b.ID))
+		if err != nil {
+			return nil, err
+		}
+		out[b.ID] = publicAddressOf(obj.(*corev1.Service), p.cfg.PublicHost)
+	}
+	return out, nil
+}
+
+// WriteFiles replaces the secret files brokers reload live: their TLS
+// material, the clients' CA and the PLAIN users. The kubelet refreshes
+// mounted Secrets in place (an atomic swap of the volume's files).
+func (p *Provisioner) WriteFiles(ctx context.Context, inst *streamplane.Instance, files streamplane.BrokerFiles) error {
+	objs := []runtime.Object{p.clientAuthSecretObject(inst, files)}
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if b.State == streamplane.BrokerDeleted {
+			continue
+		}
+		if inst.SASL() {
+			if _, ok := files.Keystores[b.ID]; !ok || len(files.ClientsCA) == 0 {
+				return fmt.Errorf("kubernetes: no TLS material for broker %d of %s", b.ID, inst.Name)
+			}
+		}
+		objs = append(objs, p.brokerTLSSecretObject(inst, b.ID, files.Keystores[b.ID]))
+	}
+	return p.applyAll(ctx, objs...)
+}
+
+// Format makes the broker's volume claim. The volume itself is formatted
+// by the pod's init container, on the node that mounts it, before the
+// broker starts; it does nothing once the volume is formatted.
+func (p *Provisioner) Format(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, _ streamplane.Credentials) error {
+	if inst.ClusterID == "" {
+		return fmt.Errorf("kubernetes: instance %s has no cluster id to format with", inst.Name)
+	}
+	return p.applyClaim(ctx, inst, b.ID)
+}
+
+// applyClaim makes a broker's volume claim, or grows it to the instance's
+// storage per broker. A claim never shrinks (Kubernetes refuses), and
+// grows only where its storage class allows expansion.
+func (p *Provisioner) applyClaim(ctx context.Context, inst *streamplane.Instance, node int) error {
+	want := p.dataClaimObject(inst, node)
+	cur, err := p.client.CoreV1().PersistentVolumeClaims(p.namespace(inst)).Get(ctx, want.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = p.apply(ctx, want)
+		return err
+	case err != nil:
+		return fmt.Errorf("kubernetes: read PersistentVolumeClaim %s: %w", want.Name, err)
+	}
+	have, need := cur.Spec.Resources.Requests[corev1.ResourceStorage], want.Spec.Resources.Requests[corev1.ResourceStorage]
+	if need.Cmp(have) <= 0 {
+		return nil
+	}
+	if err := p.checkExpandable(ctx, cur); err != nil {
+		return err
+	}
+	_, err = p.apply(ctx, want)
+	return err
+}
