@@ -91,6 +91,17 @@ func DialFunc(prov Provisioner) func(ctx context.Context, network, address strin
 	return d.DialContext
 }
 
+// StorageExpander is a provisioner whose brokers' storage is a volume that
+// must grow (a Kubernetes volume claim), not only a limit Streamplane keeps.
+type StorageExpander interface {
+	// CheckStorageExpansion reports, before an expansion is accepted,
+	// whether every broker's volume can grow.
+	CheckStorageExpansion(ctx context.Context, inst *Instance) error
+	// ExpandStorage grows every broker's volume to inst's storage per
+	// broker; idempotent.
+	ExpandStorage(ctx context.Context, inst *Instance) error
+}
+
 // MirrorFiles are what a migration's MirrorMaker 2 process runs with.
 type MirrorFiles struct {
 	// Properties is mm2.properties. It may name the other files by their

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,14 +27,18 @@ type Config struct {
 	// SecretKeyFile holds the key that seals secrets in the store (default
 	// DataDir/secret.key); STREAMPLANE_SECRET_KEY, if set, gives the key
 	// itself instead. Servers sharing a store must share the key.
-	SecretKeyFile      string
-	Listen             string
-	TLS                string // listen.TLSOff, TLSAuto or TLSFiles, resolved by Load
-	TLSCert, TLSKey    string
-	InsecureListen     bool
-	RuntimeCache       string
-	MavenRepo          string
-	KafkaHome          string // an unpacked Apache Kafka distribution to use instead of Maven
+	SecretKeyFile   string
+	Listen          string
+	TLS             string // listen.TLSOff, TLSAuto or TLSFiles, resolved by Load
+	TLSCert, TLSKey string
+	InsecureListen  bool
+	RuntimeCache    string
+	MavenRepo       string
+	KafkaHome       string // an unpacked Apache Kafka distribution to use instead of Maven
+	// Provisioner runs the brokers: "local" processes under DataDir, or
+	// "kubernetes" pods (Kube holds its settings).
+	Provisioner        string
+	Kube               KubeConfig
 	BrokerHost         string
 	PublicHost         string
 	ControlHost        string
@@ -68,6 +73,18 @@ type Config struct {
 	SMTPStartTLS        string
 	// FaultExitAfterStep is a test hook: "kind:N" exits after step N.
 	FaultExitAfterStep string
+}
+
+// KubeConfig is the Kubernetes provisioner's part of the configuration.
+type KubeConfig struct {
+	Kubeconfig        string // empty: the server runs in the cluster
+	NamespacePrefix   string
+	BrokerImage       string
+	StorageClass      string
+	PublicServiceType string
+	ClusterDomain     string
+	ControlNamespace  string
+	ControlCIDRs      []string
 }
 
 // Setting is one configuration entry: a flag --Name, an environment
@@ -143,6 +160,45 @@ func Settings() []Setting {
 		{"runtime-cache", defaultCacheDir(), "directory Kafka runtimes are installed into", str(func(c *Config) *string { return &c.RuntimeCache })},
 		{"maven-repo", "", "Maven local repository for runtime installs (default: <runtime-cache>/m2)", str(func(c *Config) *string { return &c.MavenRepo })},
 		{"kafka-home", "", "an unpacked Apache Kafka distribution to use for its version instead of Maven Central", str(func(c *Config) *string { return &c.KafkaHome })},
+		{"provisioner", "local", "where brokers run: local (processes under --data) or kubernetes (pods; the kube-* settings)", func(c *Config, v string) error {
+			if v != "local" && v != "kubernetes" {
+				return fmt.Errorf("provisioner must be local or kubernetes, got %q", v)
+			}
+			c.Provisioner = v
+			return nil
+		}},
+		{"kubeconfig", "", "kubeconfig file of the cluster brokers run in (kubernetes provisioner; empty: this server runs in that cluster)", str(func(c *Config) *string { return &c.Kube.Kubeconfig })},
+		{"namespace-prefix", "sp-", "start of every instance's namespace name (kubernetes provisioner)", func(c *Config, v string) error {
+			if len(v) > 20 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" || strings.HasPrefix(v, "-") {
+				return fmt.Errorf("namespace-prefix must be at most 20 lower-case letters, digits and '-', not starting with '-', got %q", v)
+			}
+			c.Kube.NamespacePrefix = v
+			return nil
+		}},
+		{"broker-image", "streamplane/kafka:{version}", "broker image (kubernetes provisioner); {version} stands for the broker's Kafka version (deploy/kafka builds it)", str(func(c *Config) *string { return &c.Kube.BrokerImage })},
+		{"storage-class", "", "storage class of the brokers' volumes (kubernetes provisioner; empty: the cluster's default)", str(func(c *Config) *string { return &c.Kube.StorageClass })},
+		{"public-service-type", "NodePort", "how public listeners are exposed (kubernetes provisioner): NodePort, at --public-host, or LoadBalancer", func(c *Config, v string) error {
+			if v != "NodePort" && v != "LoadBalancer" {
+				return fmt.Errorf("public-service-type must be NodePort or LoadBalancer, got %q", v)
+			}
+			c.Kube.PublicServiceType = v
+			return nil
+		}},
+		{"cluster-domain", "cluster.local", "the cluster's DNS domain (kubernetes provisioner)", str(func(c *Config) *string { return &c.Kube.ClusterDomain })},
+		{"control-namespace", "", "namespace this server runs in, when in the cluster: only it reaches brokers' internal listeners (kubernetes provisioner)", str(func(c *Config) *string { return &c.Kube.ControlNamespace })},
+		{"control-cidrs", "", "comma-separated addresses this server connects to brokers from, when outside the cluster (kubernetes provisioner's network policy)", func(c *Config, v string) error {
+			c.Kube.ControlCIDRs = nil
+			for _, cidr := range strings.Split(v, ",") {
+				if cidr = strings.TrimSpace(cidr); cidr == "" {
+					continue
+				}
+				if _, _, err := net.ParseCIDR(cidr); err != nil {
+					return fmt.Errorf("control-cidrs: %q is not a CIDR such as 10.0.0.0/8", cidr)
+				}
+				c.Kube.ControlCIDRs = append(c.Kube.ControlCIDRs, cidr)
+			}
+			return nil
+		}},
 		{"broker-host", "127.0.0.1", "address brokers' client listeners bind to and advertise", str(func(c *Config) *string { return &c.BrokerHost })},
 		{"public-host", "127.0.0.2", "address brokers' public listeners bind to and advertise, when an instance turns public access on", str(func(c *Config) *string { return &c.PublicHost })},
 		{"control-host", "127.0.0.1", "address of the brokers' internal and controller listeners", str(func(c *Config) *string { return &c.ControlHost })},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"os"
@@ -21,8 +22,9 @@ func join(ctx context.Context, cfg Config, store streamplane.Store, id string, l
 	if err != nil {
 		return nil, err
 	}
-	m := &membership.Member{Store: store, Log: log, SameHost: true, Self: streamplane.ServerInfo{
-		ID: id, Host: host, DataDir: dataDir, Listen: cfg.Listen, Provisioner: "local"}}
+	// Local brokers live on this host; pods, wherever the cluster runs them.
+	m := &membership.Member{Store: store, Log: log, SameHost: cfg.Provisioner != "kubernetes", Self: streamplane.ServerInfo{
+		ID: id, Host: host, DataDir: dataDir, Listen: cfg.Listen, Provisioner: cmp.Or(cfg.Provisioner, "local")}}
 	if err := m.Join(ctx); err != nil {
 		return nil, err
 	}

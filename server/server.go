@@ -21,7 +21,6 @@ import (
 	"github.com/streamplane/streamplane/kafkaadmin"
 	"github.com/streamplane/streamplane/kafkaplugin"
 	"github.com/streamplane/streamplane/kafkaruntime"
-	"github.com/streamplane/streamplane/provision/local"
 	"github.com/streamplane/streamplane/secrets"
 	"github.com/streamplane/streamplane/server/listen"
 	"github.com/streamplane/streamplane/service"
@@ -82,14 +81,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		rts.dist = &dist
 	}
 	plugins := &kafkaplugin.Builder{Dir: filepath.Join(filepath.Dir(cfg.RuntimeCache), "plugins"), Maven: cfg.Maven, Java: cfg.Java, MavenRepo: cfg.MavenRepo, Log: log}
-	prov := local.New(local.Config{
-		Root: filepath.Join(cfg.DataDir, "instances"), Host: cfg.BrokerHost, PublicHost: cfg.PublicHost, ControlHost: cfg.ControlHost,
-		PortLo: cfg.PortLo, PortHi: cfg.PortHi, Zones: cfg.Zones, Java: cfg.Java, Plugin: brokerPlugin{plugins},
-	}, store, rts, log)
+	prov, err := newProvisioner(ctx, cfg, store, rts, plugins, log)
+	if err != nil {
+		return err
+	}
 	pool := kafkaadmin.NewPool(func(ctx context.Context, inst *streamplane.Instance) ([]string, streamplane.Credentials, error) {
 		creds, err := vault.Credentials(ctx, inst.ID)
 		return prov.ControlEndpoints(inst), creds, err
 	})
+	pool.Dial = streamplane.DialFunc(prov)
 	defer pool.Close()
 
 	authority := &certs.Authority{Vault: vault}
@@ -112,8 +112,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Interval: cfg.SupervisorInterval, MaxRestarts: cfg.MaxBrokerRestarts,
 		UsageInterval: cfg.UsageInterval, Capacity: svc.WatchCapacity, Watching: member.Watching, Fence: member.Fence}
 	// Migrations' MirrorMaker processes, watched like brokers.
-	mirrors := &supervisor.Mirrors{Store: store, Runner: prov, Admin: pool, Log: log, Interval: cfg.SupervisorInterval,
-		Watching: member.Watching, Fence: member.Fence}
+	var mirrors *supervisor.Mirrors
+	if runner, ok := prov.(streamplane.MirrorRunner); ok {
+		mirrors = &supervisor.Mirrors{Store: store, Runner: runner, Admin: pool, Log: log, Interval: cfg.SupervisorInterval,
+			Watching: member.Watching, Fence: member.Fence}
+	}
 
 	mon, err := newMonitoring(cfg, store, prov, pool, vault, member.Watching, log)
 	if err != nil {
@@ -154,7 +157,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	wg.Add(6)
 	go func() { defer wg.Done(); member.Run(ctx) }()
 	go func() { defer wg.Done(); engine.Run(ctx) }()
-	go func() { defer wg.Done(); mirrors.Run(ctx) }()
+	go func() {
+		defer wg.Done()
+		if mirrors != nil {
+			mirrors.Run(ctx)
+		}
+	}()
 	go func() { defer wg.Done(); mon.run(ctx, log) }()
 	go func() { defer wg.Done(); sup.Run(ctx) }()
 	go func() { defer wg.Done(); ids.KeepTidy(ctx) }()

@@ -21,6 +21,12 @@ func (s *Service) ExpandStorage(ctx context.Context, idOrName string, req stream
 	if err != nil {
 		return nil, err
 	}
+	// Volumes that cannot grow refuse before anything is recorded.
+	if x, ok := s.Provisioner.(streamplane.StorageExpander); ok && req.StorageGBPerBroker > cur.StorageGBPerBroker {
+		if err := x.CheckStorageExpansion(ctx, cur); err != nil {
+			return nil, err
+		}
+	}
 	params := workflow.ExpandStorageParams{From: cur.StorageGBPerBroker, To: req.StorageGBPerBroker}
 	return s.instanceTask(ctx, idOrName, ifMatch, streamplane.TaskExpandStorage, params,
 		func(tx streamplane.Tx, inst *streamplane.Instance) error {

@@ -19,15 +19,32 @@ type ExpandStorageParams struct {
 // not a partition, and no broker setting depends on it, so the expansion
 // restarts nothing: the service has recorded the new size and marked the
 // brokers EXPANDING; the task reports each broker's use of its new limit
-// and returns the brokers to ACTIVE.
+// and returns the brokers to ACTIVE. Where brokers have volumes
+// (Kubernetes), the volumes grow first; Kubernetes grows their file
+// systems online or at the next mount.
 func (env *Env) expandStorageWorkflow() task.Workflow {
 	return task.Workflow{
 		Kind: streamplane.TaskExpandStorage,
 		Steps: []task.Step{
+			{Name: "Grow broker volumes", Run: env.growVolumes},
 			{Name: "Measure broker storage", Run: env.measureStorage},
 		},
 		Finish: finishExpandStorage,
 	}
+}
+
+// growVolumes has the provisioner grow the brokers' volumes, if they are
+// volumes.
+func (env *Env) growVolumes(ctx context.Context, r *task.Run) error {
+	x, ok := env.Provisioner.(streamplane.StorageExpander)
+	if !ok {
+		return nil
+	}
+	inst, err := instance(ctx, r)
+	if err != nil {
+		return err
+	}
+	return x.ExpandStorage(ctx, inst)
 }
 
 // measureStorage records each broker's use against the new size, so the
