@@ -85,6 +85,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// Pods run the runtime in their image; this server installs none.
+	var serverRuntimes runtimeSource = rts
+	if cfg.Provisioner == "kubernetes" {
+		serverRuntimes = imageRuntimes{image: cfg.Kube.BrokerImage}
+	}
 	pool := kafkaadmin.NewPool(func(ctx context.Context, inst *streamplane.Instance) ([]string, streamplane.Credentials, error) {
 		creds, err := vault.Credentials(ctx, inst.ID)
 		return prov.ControlEndpoints(inst), creds, err
@@ -93,11 +98,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer pool.Close()
 
 	authority := &certs.Authority{Vault: vault}
-	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: rts, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout,
+	env := &workflow.Env{Store: store, Provisioner: prov, Runtimes: serverRuntimes, Vault: vault, Certs: authority, Admin: pool, Log: log, ReadyTimeout: cfg.ReadyTimeout,
 		StorageUnitBytes: cfg.StorageUnitBytes}
 	workflows := env.Workflows()
 	svc := &service.Service{
-		Store: store, Provisioner: prov, Admin: pool, Runtimes: rts, Vault: vault, Certs: authority, Files: env, Brokers: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
+		Store: store, Provisioner: prov, Admin: pool, Runtimes: serverRuntimes, Vault: vault, Certs: authority, Files: env, Brokers: env, Plain: plainHasher{}, Workflows: workflows, Log: log,
 		Limits:           service.Limits{MaxInstances: cfg.MaxInstances, MaxBrokers: cfg.MaxBrokers, MaxStorageGB: cfg.MaxStorageGB},
 		StorageUnitBytes: cfg.StorageUnitBytes,
 	}
@@ -148,7 +153,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	log.Info("streamplane server started", "address", addr, "data", cfg.DataDir, "store", storeKind, "runtime_cache", cfg.RuntimeCache, "owner", owner)
 
 	if cfg.InstallRecommended {
-		installRecommended(ctx, svc, rts, log)
+		installRecommended(ctx, svc, serverRuntimes, log)
 	}
 
 	var wg sync.WaitGroup
@@ -214,7 +219,7 @@ func logListener(log *slog.Logger, cfg Config, e *listen.Endpoint) {
 
 // installRecommended queues an install of the recommended runtime if it is
 // missing and no install of it is under way.
-func installRecommended(ctx context.Context, svc *service.Service, rts *runtimes, log *slog.Logger) {
+func installRecommended(ctx context.Context, svc *service.Service, rts runtimeSource, log *slog.Logger) {
 	rec := kafkaruntime.Recommended()
 	if _, ok := rts.Installed(rec.Version); ok {
 		return
