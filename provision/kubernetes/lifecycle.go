@@ -29,11 +29,11 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	cur, err := pods.Get(ctx, name, metav1.GetOptions{})
 	switch {
 	case err == nil && cur.DeletionTimestamp != nil:
-		if err := p.waitGone(ctx, inst, name, cur.UID); err != nil {
+		if err := p.waitPodGone(ctx, cur.Namespace, name, cur.UID); err != nil {
 			return streamplane.Process{}, err
 		}
 	case err == nil:
-		return p.waitRunning(ctx, inst, name)
+		return p.waitContainerRunning(ctx, cur.Namespace, name, containerName)
 	case !apierrors.IsNotFound(err):
 		return streamplane.Process{}, fmt.Errorf("kubernetes: read pod %s: %w", name, err)
 	}
@@ -48,7 +48,7 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 		return streamplane.Process{}, err
 	}
 	p.log.Info("broker pod created", "instance", inst.Name, "node", b.ID, "namespace", pod.Namespace, "image", pod.Spec.Containers[0].Image)
-	return p.waitRunning(ctx, inst, name)
+	return p.waitContainerRunning(ctx, pod.Namespace, name, containerName)
 }
 
 // desiredPod is the broker's pod as its stored configuration has it.
@@ -70,39 +70,39 @@ func (p *Provisioner) desiredPod(ctx context.Context, inst *streamplane.Instance
 	return p.podObject(inst, b, props, rt)
 }
 
-// waitRunning waits until the pod's broker container runs, and fails at
-// once on what will not pass by itself (an image that cannot be pulled, a
-// pod that cannot be scheduled is reported and waited on).
-func (p *Provisioner) waitRunning(ctx context.Context, inst *streamplane.Instance, name string) (streamplane.Process, error) {
+// waitContainerRunning waits until the pod's container runs, and fails at
+// once on what will not pass by itself (an image that cannot be pulled); a
+// pod that cannot be scheduled yet is waited on, its reason in the error.
+func (p *Provisioner) waitContainerRunning(ctx context.Context, namespace, name, container string) (streamplane.Process, error) {
 	var proc streamplane.Process
-	pods := p.client.CoreV1().Pods(p.namespace(inst))
+	pods := p.client.CoreV1().Pods(namespace)
 	err := poll.Until(ctx, 250*time.Millisecond, 0, func(ctx context.Context) error {
 		pod, err := pods.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return fmt.Errorf("pod %s: %w", name, err)
 		}
-		if started, ok := running(pod); ok {
+		if started, ok := containerRunning(pod, container); ok {
 			proc = streamplane.Process{StartedAt: started}
 			return nil
 		}
 		if why := stuck(pod); why != "" {
-			return poll.Stop(fmt.Errorf("kubernetes: pod %s/%s cannot start: %s", pod.Namespace, name, why))
+			return poll.Stop(fmt.Errorf("kubernetes: pod %s/%s cannot start: %s", namespace, name, why))
 		}
 		return fmt.Errorf("pod %s is %s%s", name, pod.Status.Phase, conditionNote(pod))
 	})
 	if err != nil && ctx.Err() != nil {
-		return proc, fmt.Errorf("kubernetes: broker pod of %s did not start within %s: %w", inst.Name, p.cfg.StartTimeout, err)
+		return proc, fmt.Errorf("kubernetes: pod %s/%s did not start within %s: %w", namespace, name, p.cfg.StartTimeout, err)
 	}
 	return proc, err
 }
 
-// running reports whether the broker container runs, and since when.
-func running(pod *corev1.Pod) (time.Time, bool) {
+// containerRunning reports whether the pod's container runs, and since when.
+func containerRunning(pod *corev1.Pod, container string) (time.Time, bool) {
 	if pod.DeletionTimestamp != nil || pod.Status.Phase != corev1.PodRunning {
 		return time.Time{}, false
 	}
 	for _, cs := range pod.Status.ContainerStatuses {
-		if cs.Name == containerName && cs.State.Running != nil {
+		if cs.Name == container && cs.State.Running != nil {
 			return cs.State.Running.StartedAt.Time, true
 		}
 	}
@@ -126,8 +126,13 @@ func stuck(pod *corev1.Pod) string {
 // controlled shutdown runs on SIGTERM), and waits until the kubelet has
 // ended its containers and the pod is gone.
 func (p *Provisioner) Stop(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, graceful time.Duration) error {
-	name := podName(b.ID)
-	pods := p.client.CoreV1().Pods(p.namespace(inst))
+	return p.deletePod(ctx, p.namespace(inst), podName(b.ID), graceful)
+}
+
+// deletePod deletes a pod with graceful as its grace period and waits
+// until it is gone.
+func (p *Provisioner) deletePod(ctx context.Context, namespace, name string, graceful time.Duration) error {
+	pods := p.client.CoreV1().Pods(namespace)
 	cur, err := pods.Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -136,7 +141,7 @@ func (p *Provisioner) Stop(ctx context.Context, inst *streamplane.Instance, b *s
 		return fmt.Errorf("kubernetes: read pod %s: %w", name, err)
 	}
 	// Zero would have the API server drop the pod at once, before the
-	// kubelet has stopped the broker: one second asks for SIGKILL soon.
+	// kubelet has stopped its containers: one second asks for SIGKILL soon.
 	grace := max(int64(graceful/time.Second), 1)
 	err = pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &grace, Preconditions: &metav1.Preconditions{UID: &cur.UID}})
 	if ignoreNotFound(err) != nil && !apierrors.IsConflict(err) {
@@ -144,12 +149,12 @@ func (p *Provisioner) Stop(ctx context.Context, inst *streamplane.Instance, b *s
 	}
 	wait, cancel := context.WithTimeout(ctx, graceful+2*time.Minute)
 	defer cancel()
-	return p.waitGone(wait, inst, name, cur.UID)
+	return p.waitPodGone(wait, namespace, name, cur.UID)
 }
 
-// waitGone waits until the pod with uid no longer exists.
-func (p *Provisioner) waitGone(ctx context.Context, inst *streamplane.Instance, name string, uid types.UID) error {
-	pods := p.client.CoreV1().Pods(p.namespace(inst))
+// waitPodGone waits until the pod with uid no longer exists.
+func (p *Provisioner) waitPodGone(ctx context.Context, namespace, name string, uid types.UID) error {
+	pods := p.client.CoreV1().Pods(namespace)
 	err := poll.Until(ctx, 250*time.Millisecond, 0, func(ctx context.Context) error {
 		pod, err := pods.Get(ctx, name, metav1.GetOptions{})
 		switch {
@@ -163,7 +168,7 @@ func (p *Provisioner) waitGone(ctx context.Context, inst *streamplane.Instance, 
 		return fmt.Errorf("pod %s is terminating", name)
 	})
 	if err != nil {
-		return fmt.Errorf("kubernetes: pod %s of %s is still there: %w", name, inst.Name, err)
+		return fmt.Errorf("kubernetes: pod %s/%s is still there: %w", namespace, name, err)
 	}
 	return nil
 }
@@ -178,7 +183,7 @@ func (p *Provisioner) Inspect(inst *streamplane.Instance, b *streamplane.Broker)
 	if err != nil {
 		return streamplane.Process{}, false
 	}
-	started, ok := running(pod)
+	started, ok := containerRunning(pod, containerName)
 	return streamplane.Process{StartedAt: started}, ok
 }
 
