@@ -50,7 +50,10 @@ func (env *Env) writeCertificate(ctx context.Context, r *task.Run) error {
 
 // reloadCertificate makes each broker reload its keystore (setting the
 // keystore location again reloads the file: KAFKA-14136) and checks, over
-// TLS, that every client address now presents the certificate written.
+// TLS, that every client address now presents the certificate written. A
+// broker still presenting the old one reloads again: in a pod, the new
+// file appears when the kubelet refreshes the Secret's volume, which may
+// be after the first reload.
 func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 	inst, cl, err := env.connect(ctx, r)
 	if err != nil {
@@ -64,17 +67,27 @@ func (env *Env) reloadCertificate(ctx context.Context, r *task.Run) error {
 		if err := cl.ReloadKeystores(ctx, int32(b.ID)); err != nil {
 			return err
 		}
+		reloaded := time.Now()
 		want, err := pki.ParseCertificates(material.Keystores[b.ID])
 		if err != nil {
 			return err
 		}
 		for listener, addr := range b.Endpoints {
-			err := wait(ctx, env.poll(), 30*time.Second, func() (bool, string) {
+			err := wait(ctx, env.poll(), 2*time.Minute, func() (bool, string) {
 				got, err := servedCertificate(ctx, streamplane.DialFunc(env.Provisioner), addr)
 				if err != nil {
 					return false, fmt.Sprintf("%s of broker %d: %v", listener, b.ID, err)
 				}
-				return bytes.Equal(got, want[0].Raw), fmt.Sprintf("%s of broker %d still presents the old certificate", listener, b.ID)
+				if bytes.Equal(got, want[0].Raw) {
+					return true, ""
+				}
+				if time.Since(reloaded) >= 2*time.Second {
+					reloaded = time.Now()
+					if err := cl.ReloadKeystores(ctx, int32(b.ID)); err != nil {
+						return false, fmt.Sprintf("reload the keystore of broker %d: %v", b.ID, err)
+					}
+				}
+				return false, fmt.Sprintf("%s of broker %d still presents the old certificate", listener, b.ID)
 			})
 			if err != nil {
 				return err

@@ -47,6 +47,7 @@ const (
 	labelComponent  = "app.kubernetes.io/component"
 	labelInstanceID = "streamplane.dev/instance-id"
 	annotationName  = "streamplane.dev/instance-name" // not a label: a name may end in "-", which labels refuse
+	annotationFiles = "streamplane.dev/files-digest"  // the secret files the pod should see (WriteFiles)
 	labelNodeID     = "streamplane.dev/node-id"
 	labelPodName    = "streamplane.dev/pod-name"
 	managedBy       = "streamplane"
