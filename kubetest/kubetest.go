@@ -363,6 +363,11 @@ func (c *Cluster) startController(ctx context.Context, opts Options, f *files, n
 				// binder's cache has the volume, binds at the next
 				// resync: 2 s rather than 15 s.
 				"--pvclaimbinder-sync-period=2s",
+				// Volumes for claims of the class kubernetes.io/host-path:
+				// real dynamic provisioning (and deletion) by the real
+				// controller, of directories under /tmp/hostpath_pv on
+				// this one host. Testing only, as its help says.
+				"--enable-hostpath-provisioner=true",
 			)
 		}
 		proc, err := c.run(opts, name, args...)
