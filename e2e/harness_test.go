@@ -67,6 +67,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stopChromium()
 	shared.close(code != 0)
+	closeKube(code != 0)
 	stopPostgres()
 	// Safety net: nothing a test started may outlive the suite.
 	killUnder(workDir)

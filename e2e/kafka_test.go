@@ -16,6 +16,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// instanceClientOpts are more client options an instance's clients need,
+// by instance id: on the Kubernetes test cluster, how to reach its pods.
+var instanceClientOpts sync.Map
+
 // kafkaClient returns a stock franz-go client on the instance's private
 // plaintext listener, as any application would connect.
 func kafkaClient(t testing.TB, inst *streamplane.Instance, opts ...kgo.Opt) *kgo.Client {
@@ -24,7 +28,11 @@ func kafkaClient(t testing.TB, inst *streamplane.Instance, opts ...kgo.Opt) *kgo
 	if len(seeds) == 0 || seeds[0] == "" {
 		t.Fatalf("instance %s has no private_plaintext bootstrap servers: %v", inst.Name, inst.BootstrapServers)
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(seeds...)}, opts...)...)
+	base := []kgo.Opt{kgo.SeedBrokers(seeds...)}
+	if more, ok := instanceClientOpts.Load(inst.ID); ok {
+		base = append(base, more.([]kgo.Opt)...)
+	}
+	cl, err := kgo.NewClient(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
