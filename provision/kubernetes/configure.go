@@ -35,27 +35,88 @@ func (p *Provisioner) Configure(ctx context.Context, inst *streamplane.Instance,
 	if err != nil {
 		return err
 	}
+	objs, err := p.configObjects(inst, creds, public)
+	if err != nil {
+		return err
+	}
+	return p.applyAll(ctx, append(objs, p.instanceObjects(inst)...)...)
+}
+
+// objects are every object of inst, in the order Configure, Format and
+// Start apply them; public holds each broker's public address, which the
+// cluster gives its public Service. The golden tests render these, and
+// check that the cluster holds them after a create.
+func (p *Provisioner) objects(inst *streamplane.Instance, creds streamplane.Credentials, files streamplane.BrokerFiles, public map[int]string) ([]runtime.Object, error) {
+	objs := []runtime.Object{p.namespaceObject(inst)}
+	secrets, err := p.fileObjects(inst, files)
+	if err != nil {
+		return nil, err
+	}
+	objs = append(objs, secrets...)
+	var services, configs, claims, pods []runtime.Object
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
 		if b.State == streamplane.BrokerDeleted {
 			continue
 		}
-		props, err := p.brokerProperties(inst, b, creds, public[b.ID])
+		if inst.PublicAccess {
+			services = append(services, p.publicServiceObject(inst, b.ID))
+		}
+		secret, config, err := p.brokerConfigObjects(inst, b, creds, public[b.ID])
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rt, err := release(inst.BrokerVersion(b))
+		pod, err := p.podFromSecret(inst, b, secret)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		logName, logBody, _ := rt.ConsoleLogConfig(configDir)
-		configFiles := map[string]string{logName: string(logBody), metricsFile: kafkaconfig.MetricsExporterConfig}
-		if err := p.applyAll(ctx, p.brokerSecretObject(inst, b.ID, props.Encode()), p.brokerConfigMapObject(inst, b.ID, configFiles)); err != nil {
-			return err
-		}
+		configs = append(configs, secret, config)
+		claims, pods = append(claims, p.dataClaimObject(inst, b.ID)), append(pods, pod)
 	}
-	return p.applyAll(ctx, p.headlessServiceObject(inst), p.bootstrapServiceObject(inst),
-		p.disruptionBudgetObject(inst), p.networkPolicyObject(inst))
+	for _, more := range [][]runtime.Object{services, configs, p.instanceObjects(inst), claims, pods} {
+		objs = append(objs, more...)
+	}
+	return objs, nil
+}
+
+// configObjects are every live broker's configuration Secret and ConfigMap.
+func (p *Provisioner) configObjects(inst *streamplane.Instance, creds streamplane.Credentials, public map[int]string) ([]runtime.Object, error) {
+	var objs []runtime.Object
+	for i := range inst.Brokers {
+		b := &inst.Brokers[i]
+		if b.State == streamplane.BrokerDeleted {
+			continue
+		}
+		secret, config, err := p.brokerConfigObjects(inst, b, creds, public[b.ID])
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, secret, config)
+	}
+	return objs, nil
+}
+
+// brokerConfigObjects are what broker b starts with: its server.properties
+// (a Secret) and its runtime's logging and metrics settings (a ConfigMap).
+func (p *Provisioner) brokerConfigObjects(inst *streamplane.Instance, b *streamplane.Broker, creds streamplane.Credentials, publicAddress string) (*corev1.Secret, *corev1.ConfigMap, error) {
+	props, err := p.brokerProperties(inst, b, creds, publicAddress)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := release(inst.BrokerVersion(b))
+	if err != nil {
+		return nil, nil, err
+	}
+	logName, logBody, _ := rt.ConsoleLogConfig(configDir)
+	files := map[string]string{logName: string(logBody), metricsFile: kafkaconfig.MetricsExporterConfig}
+	return p.brokerSecretObject(inst, b.ID, props.Encode()), p.brokerConfigMapObject(inst, b.ID, files), nil
+}
+
+// instanceObjects are the objects all brokers share: the Services, the
+// disruption budget and the network policy.
+func (p *Provisioner) instanceObjects(inst *streamplane.Instance) []runtime.Object {
+	return []runtime.Object{p.headlessServiceObject(inst), p.bootstrapServiceObject(inst),
+		p.disruptionBudgetObject(inst), p.networkPolicyObject(inst)}
 }
 
 // brokerProperties renders a broker's server.properties for a pod: it is
@@ -108,6 +169,19 @@ func (p *Provisioner) applyPublicServices(ctx context.Context, inst *streamplane
 // material, the clients' CA and the PLAIN users. The kubelet refreshes
 // mounted Secrets in place (an atomic swap of the volume's files).
 func (p *Provisioner) WriteFiles(ctx context.Context, inst *streamplane.Instance, files streamplane.BrokerFiles) error {
+	objs, err := p.fileObjects(inst, files)
+	if err != nil {
+		return err
+	}
+	if err := p.applyAll(ctx, objs...); err != nil {
+		return err
+	}
+	return p.nudgePods(ctx, inst, filesDigest(files))
+}
+
+// fileObjects are the Secrets of WriteFiles: the clients' and every live
+// broker's TLS Secret.
+func (p *Provisioner) fileObjects(inst *streamplane.Instance, files streamplane.BrokerFiles) ([]runtime.Object, error) {
 	objs := []runtime.Object{p.clientAuthSecretObject(inst, files)}
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
@@ -116,15 +190,12 @@ func (p *Provisioner) WriteFiles(ctx context.Context, inst *streamplane.Instance
 		}
 		if inst.SASL() {
 			if _, ok := files.Keystores[b.ID]; !ok || len(files.ClientsCA) == 0 {
-				return fmt.Errorf("kubernetes: no TLS material for broker %d of %s", b.ID, inst.Name)
+				return nil, fmt.Errorf("kubernetes: no TLS material for broker %d of %s", b.ID, inst.Name)
 			}
 		}
 		objs = append(objs, p.brokerTLSSecretObject(inst, b.ID, files.Keystores[b.ID]))
 	}
-	if err := p.applyAll(ctx, objs...); err != nil {
-		return err
-	}
-	return p.nudgePods(ctx, inst, filesDigest(files))
+	return objs, nil
 }
 
 // nudgePods marks the brokers' pods with the files' digest. The kubelet

@@ -57,12 +57,20 @@ func (p *Provisioner) desiredPod(ctx context.Context, inst *streamplane.Instance
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes: read broker %d's configuration: %w", b.ID, err)
 	}
+	return p.podFromSecret(inst, b, secret)
+}
+
+// podFromSecret is the broker's pod for the configuration in its Secret:
+// the pod binds the listeners server.properties names.
+func (p *Provisioner) podFromSecret(inst *streamplane.Instance, b *streamplane.Broker, secret *corev1.Secret) (*corev1.Pod, error) {
 	decoded, err := kafkaconfig.Decode(string(secret.Data[serverProperties]))
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes: broker %d's configuration: %w", b.ID, err)
 	}
 	props := &kafkaconfig.Properties{}
-	props.Set("listeners", decoded["listeners"])
+	if listeners, ok := decoded["listeners"]; ok {
+		props.Set("listeners", listeners)
+	}
 	rt, err := release(inst.BrokerVersion(b))
 	if err != nil {
 		return nil, err

@@ -25,7 +25,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -228,11 +227,6 @@ func release(version string) (kafkaruntime.Runtime, error) {
 		return kafkaruntime.Runtime{}, fmt.Errorf("kubernetes: Kafka %s is not in the catalog", version)
 	}
 	return kafkaruntime.Runtime{Version: version, Release: rel}, nil
-}
-
-// instancePods lists the instance's broker pods from the cache.
-func (p *Provisioner) instancePods(inst *streamplane.Instance) ([]*corev1.Pod, error) {
-	return p.pods.Pods(p.namespace(inst)).List(labels.SelectorFromSet(selectorLabels(inst)))
 }
 
 var _ streamplane.Provisioner = (*Provisioner)(nil)
