@@ -115,8 +115,20 @@ func (p *Provisioner) Zones() []string { return p.cfg.Zones }
 
 // Place gives every broker its DNS name and the fixed ports of a pod. A
 // pod's address is its name under the headless Service, so placement
-// reserves nothing and a second call returns the same.
+// reserves nothing but, with public access, each broker's public Service:
+// its node port or load balancer is where clients reach the broker, and the
+// endpoints Place returns must name it. A second call returns the same.
 func (p *Provisioner) Place(ctx context.Context, inst *streamplane.Instance) error {
+	public := map[int]string{}
+	if inst.PublicAccess {
+		if _, err := p.apply(ctx, p.namespaceObject(inst)); err != nil {
+			return err
+		}
+		var err error
+		if public, err = p.applyPublicServices(ctx, inst); err != nil {
+			return err
+		}
+	}
 	for i := range inst.Brokers {
 		b := &inst.Brokers[i]
 		b.Host = p.nodeHost(inst, b.ID)
@@ -128,7 +140,7 @@ func (p *Provisioner) Place(ctx context.Context, inst *streamplane.Instance) err
 			b.Ports[streamplane.PortController] = portController
 		}
 		b.Port = portPrivate
-		b.Endpoints = p.Endpoints(inst, b)
+		b.Endpoints = p.endpoints(inst, b, public[b.ID])
 	}
 	return nil
 }
@@ -136,10 +148,16 @@ func (p *Provisioner) Place(ctx context.Context, inst *streamplane.Instance) err
 // Endpoints returns a broker's client addresses: the private listener at
 // the broker's DNS name, and, with public access, its public Service.
 func (p *Provisioner) Endpoints(inst *streamplane.Instance, b *streamplane.Broker) map[string]string {
+	return p.endpoints(inst, b, p.publicAddress(inst, b.ID))
+}
+
+// endpoints are a broker's client addresses, its public Service's address
+// being public.
+func (p *Provisioner) endpoints(inst *streamplane.Instance, b *streamplane.Broker, public string) map[string]string {
 	out := map[string]string{}
 	out[inst.PrivateListener()] = cmp.Or(b.Advertised[streamplane.AdvertisePrivate], net.JoinHostPort(p.nodeHost(inst, b.ID), strconv.Itoa(portPrivate)))
 	if inst.PublicAccess {
-		if addr := cmp.Or(b.Advertised[streamplane.AdvertisePublic], p.publicAddress(inst, b.ID)); addr != "" {
+		if addr := cmp.Or(b.Advertised[streamplane.AdvertisePublic], public); addr != "" {
 			out[inst.PublicListener()] = addr
 		}
 	}

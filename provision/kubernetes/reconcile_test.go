@@ -560,8 +560,8 @@ func TestExpandStorage(t *testing.T) {
 }
 
 // With public access, each broker is reached at PublicHost and its own
-// Service's node port: in what Endpoints reports, and in what the broker
-// advertises.
+// Service's node port: from the instance's creation on (Place), in what
+// Endpoints reports later, and in what the broker advertises.
 func TestPublicAccess(t *testing.T) {
 	t.Parallel()
 	p, cs := newProvisioner(t, true)
@@ -582,6 +582,9 @@ func TestPublicAccess(t *testing.T) {
 			t.Fatalf("broker %d's public Service: %+v", b.ID, svc.Spec)
 		}
 		want := net.JoinHostPort("kafka.example.com", strconv.Itoa(int(svc.Spec.Ports[0].NodePort)))
+		if got := b.Endpoints[streamplane.ListenerPublicSASLSSL]; got != want {
+			t.Errorf("broker %d: Place gave public endpoint %q, want %q (endpoints %v)", b.ID, got, want, b.Endpoints)
+		}
 		err = poll.Until(ctx, 10*time.Millisecond, 5*time.Second, func(context.Context) error {
 			if got := p.Endpoints(inst, b)[streamplane.ListenerPublicSASLSSL]; got != want {
 				return fmt.Errorf("Endpoints has %q", got)
