@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -123,6 +124,14 @@ func (p *Provisioner) instanceObjects(inst *streamplane.Instance) []runtime.Obje
 // reached at its DNS name, listens on every address of its pod (Start binds
 // its own address instead), and keeps its data on its volume.
 func (p *Provisioner) brokerProperties(inst *streamplane.Instance, b *streamplane.Broker, creds streamplane.Credentials, publicAddress string) (*kafkaconfig.Properties, error) {
+	if inst.PublicAccess {
+		// The user's address for the broker stands in for one the cluster
+		// has not given yet (a load balancer being made).
+		publicAddress = cmp.Or(publicAddress, b.Advertised[streamplane.AdvertisePublic])
+		if publicAddress == "" {
+			return nil, streamplane.Errorf(streamplane.EPRECONDITION, "broker %d of %s has no public address yet: its %s Service has none", b.ID, inst.Name, p.cfg.PublicServiceType)
+		}
+	}
 	in := kafkaconfig.BrokerInput{
 		Instance: inst, Broker: b, Credentials: creds,
 		ControlHost: anyAddress, ListenHost: anyAddress, PublicAddress: publicAddress,
@@ -135,9 +144,6 @@ func (p *Provisioner) brokerProperties(inst *streamplane.Instance, b *streamplan
 	if inst.HasMechanism(streamplane.MechanismPlain) && p.cfg.Plugin != nil {
 		users := path.Join(clientAuthDir, plainUsersFile)
 		in.PlainConfig = func(listener string) map[string]string { return p.cfg.Plugin.ListenerConfig(listener, users) }
-	}
-	if inst.PublicAccess && publicAddress == "" && b.Advertised[streamplane.AdvertisePublic] == "" {
-		return nil, streamplane.Errorf(streamplane.EPRECONDITION, "broker %d of %s has no public address yet: its %s Service has none", b.ID, inst.Name, p.cfg.PublicServiceType)
 	}
 	return kafkaconfig.Broker(in)
 }

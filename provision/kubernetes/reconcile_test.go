@@ -618,6 +618,47 @@ func TestPublicAccess(t *testing.T) {
 	}
 }
 
+// Behind a load balancer a broker's public address is the balancer's,
+// once it has one; until then Configure refuses with a precondition,
+// unless the user gave the broker an address of their own.
+func TestPublicAccess_LoadBalancer(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.PublicServiceType = corev1.ServiceTypeLoadBalancer
+	cs := newCluster()
+	p := New(cfg, cs, nil)
+	ctx := context.Background()
+	inst := newInstance(t, p, publicSpec)
+	if err := p.Place(ctx, inst); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Configure(ctx, inst, testCreds, filesFor(inst))
+	if code := streamplane.ErrorCode(err); code != streamplane.EPRECONDITION {
+		t.Fatalf("Configure before the load balancers have addresses: %v; want %s", err, streamplane.EPRECONDITION)
+	}
+
+	// The user's address for broker 0 stands in; the others get theirs.
+	inst.Brokers[0].Advertised = map[string]string{streamplane.AdvertisePublic: "kafka-0.example.com:443"}
+	for _, b := range inst.Brokers[1:] {
+		svc, err := cs.CoreV1().Services(testNamespace).Get(ctx, publicServiceName(b.ID), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: fmt.Sprintf("203.0.113.%d", 10+b.ID)}}
+		if _, err := cs.CoreV1().Services(testNamespace).UpdateStatus(ctx, svc, metav1.UpdateOptions{FieldManager: "cloud-controller"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Configure(ctx, inst, testCreds, filesFor(inst)); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int]string{0: "kafka-0.example.com:443", 1: "203.0.113.11:9094", 2: "203.0.113.12:9094"} {
+		if advertised := storedProperties(t, cs, id)["advertised.listeners"]; !strings.Contains(advertised, kafkaconfig.ListenerPublic+"://"+want) {
+			t.Errorf("broker %d advertises %s; want %s://%s", id, advertised, kafkaconfig.ListenerPublic, want)
+		}
+	}
+}
+
 // DialBroker reaches a broker's DNS name, which only the cluster's DNS
 // resolves, at its pod's IP from the cache; other addresses it dials as
 // they are.
