@@ -192,16 +192,19 @@ func runKubelet(t *testing.T, cs *fake.Clientset, status func(*corev1.Pod) corev
 // startedAt is when the fake kubelet says a broker container started.
 var startedAt = metav1.NewTime(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
 
-// runningStatus is a pod whose broker container runs, at 127.0.0.1 (where
-// tests listen, to stand for a broker).
+// runningStatus is a pod whose init containers have completed and whose
+// containers run, at 127.0.0.1 (where tests listen, to stand for a broker).
 func runningStatus(pod *corev1.Pod) corev1.PodStatus {
-	return corev1.PodStatus{
-		Phase: corev1.PodRunning, PodIP: "127.0.0.1",
-		InitContainerStatuses: []corev1.ContainerStatus{{Name: "format", State: corev1.ContainerState{
-			Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}}},
-		ContainerStatuses: []corev1.ContainerStatus{{Name: containerName, Ready: true, State: corev1.ContainerState{
-			Running: &corev1.ContainerStateRunning{StartedAt: startedAt}}}},
+	status := corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "127.0.0.1"}
+	for _, c := range pod.Spec.InitContainers {
+		status.InitContainerStatuses = append(status.InitContainerStatuses, corev1.ContainerStatus{Name: c.Name, State: corev1.ContainerState{
+			Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}})
 	}
+	for _, c := range pod.Spec.Containers {
+		status.ContainerStatuses = append(status.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Ready: true, State: corev1.ContainerState{
+			Running: &corev1.ContainerStateRunning{StartedAt: startedAt}}})
+	}
+	return status
 }
 
 // newProvisioner is a provisioner on a new fake cluster with a running

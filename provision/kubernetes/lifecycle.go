@@ -20,7 +20,8 @@ import (
 
 // Start makes a broker's pod, or adopts the one there, and waits until its
 // broker container runs. The pod starts with the configuration Configure
-// wrote last; a pod being deleted is waited out first.
+// wrote last; a pod being deleted is waited out first, and a pod that has
+// ended is replaced.
 func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker) (streamplane.Process, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.StartTimeout)
 	defer cancel()
@@ -28,12 +29,14 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	name := podName(b.ID)
 	cur, err := pods.Get(ctx, name, metav1.GetOptions{})
 	switch {
-	case err == nil && cur.DeletionTimestamp != nil:
-		if err := p.waitPodGone(ctx, cur.Namespace, name, cur.UID); err != nil {
+	case err == nil:
+		gone, err := p.makeWay(ctx, cur)
+		if err != nil {
 			return streamplane.Process{}, err
 		}
-	case err == nil:
-		return p.waitContainerRunning(ctx, cur.Namespace, name, containerName)
+		if !gone {
+			return p.waitContainerRunning(ctx, cur.Namespace, name, containerName)
+		}
 	case !apierrors.IsNotFound(err):
 		return streamplane.Process{}, fmt.Errorf("kubernetes: read pod %s: %w", name, err)
 	}
@@ -49,6 +52,25 @@ func (p *Provisioner) Start(ctx context.Context, inst *streamplane.Instance, b *
 	}
 	p.log.Info("broker pod created", "instance", inst.Name, "node", b.ID, "namespace", pod.Namespace, "image", pod.Spec.Containers[0].Image)
 	return p.waitContainerRunning(ctx, pod.Namespace, name, containerName)
+}
+
+// makeWay clears the way for a new pod in place of cur: it waits out a
+// pod being deleted, and deletes one that has ended (evicted, say), which
+// never runs again whatever its restart policy, while no controller owns
+// Streamplane's pods to replace it. It reports whether cur is gone; if
+// not, cur is the pod to adopt.
+func (p *Provisioner) makeWay(ctx context.Context, cur *corev1.Pod) (gone bool, err error) {
+	if cur.DeletionTimestamp == nil && !ended(cur) {
+		return false, nil
+	}
+	if cur.DeletionTimestamp == nil {
+		p.log.Warn("replacing a pod that ended", "namespace", cur.Namespace, "pod", cur.Name, "reason", cur.Status.Reason, "message", cur.Status.Message)
+		err := p.client.CoreV1().Pods(cur.Namespace).Delete(ctx, cur.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &cur.UID}})
+		if ignoreNotFound(err) != nil && !apierrors.IsConflict(err) {
+			return false, fmt.Errorf("kubernetes: delete pod %s/%s: %w", cur.Namespace, cur.Name, err)
+		}
+	}
+	return true, p.waitPodGone(ctx, cur.Namespace, cur.Name, cur.UID)
 }
 
 // desiredPod is the broker's pod as its stored configuration has it.
@@ -117,8 +139,17 @@ func containerRunning(pod *corev1.Pod, container string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// ended reports whether a pod has stopped for good (evicted, say): its
+// containers never run again.
+func ended(pod *corev1.Pod) bool {
+	return pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded
+}
+
 // stuck names what keeps a pod from starting that waiting will not mend.
 func stuck(pod *corev1.Pod) string {
+	if ended(pod) {
+		return fmt.Sprintf("it has ended (%s): %s %s", pod.Status.Phase, pod.Status.Reason, pod.Status.Message)
+	}
 	for _, cs := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
 		if w := cs.State.Waiting; w != nil {
 			switch w.Reason {

@@ -70,7 +70,8 @@ func (p *Provisioner) ConfigureMirror(ctx context.Context, m *streamplane.Migrat
 }
 
 // StartMirror makes the migration's pod with the instance's version, or
-// adopts the one there, and waits until MirrorMaker runs.
+// adopts the one there (replacing one that has ended, as Start does), and
+// waits until MirrorMaker runs.
 func (p *Provisioner) StartMirror(ctx context.Context, inst *streamplane.Instance, m *streamplane.Migration) (streamplane.Process, error) {
 	if m.InstanceID != inst.ID {
 		return streamplane.Process{}, fmt.Errorf("kubernetes: migration %s belongs to instance %s, not %s", m.Name, m.InstanceID, inst.ID)
@@ -80,12 +81,14 @@ func (p *Provisioner) StartMirror(ctx context.Context, inst *streamplane.Instanc
 	pods := p.client.CoreV1().Pods(mirrorNamespace(p, m))
 	cur, err := pods.Get(ctx, mirrorName(m), metav1.GetOptions{})
 	switch {
-	case err == nil && cur.DeletionTimestamp != nil:
-		if err := p.waitPodGone(ctx, cur.Namespace, cur.Name, cur.UID); err != nil {
+	case err == nil:
+		gone, err := p.makeWay(ctx, cur)
+		if err != nil {
 			return streamplane.Process{}, err
 		}
-	case err == nil:
-		return p.waitContainerRunning(ctx, cur.Namespace, cur.Name, mirrorContainer)
+		if !gone {
+			return p.waitContainerRunning(ctx, cur.Namespace, cur.Name, mirrorContainer)
+		}
 	case !apierrors.IsNotFound(err):
 		return streamplane.Process{}, fmt.Errorf("kubernetes: read pod %s: %w", mirrorName(m), err)
 	}

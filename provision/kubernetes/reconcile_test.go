@@ -737,3 +737,95 @@ func TestDialBroker(t *testing.T) {
 		t.Errorf("the broker's absolute name parsed as %q, %q, %v", pod, ns, ok)
 	}
 }
+
+// A pod that has ended for good (evicted) is replaced by Start, which the
+// supervisor calls for a broker that does not run: adopting it would wait
+// for ever. So is MirrorMaker's, by StartMirror.
+func TestStart_ReplacesEndedPod(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		pod     string
+		start   func(p *Provisioner, inst *streamplane.Instance) (streamplane.Process, error)
+		inspect func(p *Provisioner, inst *streamplane.Instance) bool
+	}{
+		{"Broker", podName(0),
+			func(p *Provisioner, inst *streamplane.Instance) (streamplane.Process, error) {
+				return p.Start(context.Background(), inst, &inst.Brokers[0])
+			},
+			func(p *Provisioner, inst *streamplane.Instance) bool {
+				_, ok := p.Inspect(inst, &inst.Brokers[0])
+				return ok
+			}},
+		{"Mirror", mirrorName(testMigration),
+			func(p *Provisioner, inst *streamplane.Instance) (streamplane.Process, error) {
+				return p.StartMirror(context.Background(), inst, testMigration)
+			},
+			func(p *Provisioner, inst *streamplane.Instance) bool {
+				_, ok := p.InspectMirror(testMigration)
+				return ok
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, cs := newProvisioner(t, true)
+			runKubelet(t, cs, runningStatus)
+			ctx := t.Context()
+			if err := p.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			inst := newInstance(t, p, devSpec)
+			create(t, p, inst)
+			if err := p.ConfigureMirror(ctx, testMigration, streamplane.MirrorFiles{Properties: []byte("clusters = old, old-target\n")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tt.start(p, inst); err != nil {
+				t.Fatal(err)
+			}
+
+			pods := cs.CoreV1().Pods(testNamespace)
+			pod, err := pods.Get(ctx, tt.pod, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pod.Status = corev1.PodStatus{Phase: corev1.PodFailed, Reason: "Evicted", Message: "The node was low on resource: ephemeral-storage."}
+			if _, err := pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{FieldManager: "kubelet"}); err != nil {
+				t.Fatal(err)
+			}
+			err = poll.Until(ctx, 10*time.Millisecond, 5*time.Second, func(context.Context) error {
+				if tt.inspect(p, inst) {
+					return errors.New("Inspect says the evicted pod runs")
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			cs.ClearActions()
+			proc, err := tt.start(p, inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !proc.StartedAt.Equal(startedAt.Time) {
+				t.Errorf("started at %v, want the container's %v", proc.StartedAt, startedAt.Time)
+			}
+			var deleted, created bool
+			for _, a := range cs.Actions() {
+				switch a := a.(type) {
+				case k8stesting.DeleteAction:
+					deleted = deleted || a.GetResource().Resource == "pods" && a.GetName() == tt.pod
+				case k8stesting.PatchAction:
+					created = created || deleted && a.GetResource().Resource == "pods" && a.GetName() == tt.pod
+				}
+			}
+			if !deleted || !created {
+				t.Errorf("Start deleted the evicted pod: %v, then made a new one: %v", deleted, created)
+			}
+			if pod, err := pods.Get(ctx, tt.pod, metav1.GetOptions{}); err != nil || pod.Status.Phase != corev1.PodRunning {
+				t.Errorf("after Start: pod %v, %v; want a running pod", pod.Status.Phase, err)
+			}
+		})
+	}
+}
+
+var testMigration = &streamplane.Migration{ID: "5e6f7a8b-0000-4000-8000-000000000001", InstanceID: testInstanceID, Name: "old"}
