@@ -456,3 +456,96 @@ func TestBroker_AdvertisedAddress(t *testing.T) {
 		t.Errorf("broker 0 advertises %q, want its own address", got)
 	}
 }
+
+// Brokers in pods bind their own address (ListenHost), reach each other
+// and the control plane at each node's own name (NodeHost), and are
+// reached from outside at an address apart from where they listen
+// (PublicAddress), unless the user gave the broker one of their own.
+func TestBroker_NodeAddresses(t *testing.T) {
+	inst := newInstance("4.1.2", "kafka.2u4g.cluster", 4)
+	inst.PublicAccess = true
+	inst.Brokers[3].Advertised = map[string]string{streamplane.AdvertisePublic: "nat.example.com:19094"}
+	nodeHost := func(b *streamplane.Broker) string { return fmt.Sprintf("broker-%d.brokers.ns.svc", b.ID) }
+	publicAddress := func(id int) string { return fmt.Sprintf("kafka.example.com:%d", 31000+id) }
+
+	var voters, internals []string
+	for _, b := range inst.Brokers {
+		if b.IsController() {
+			voters = append(voters, fmt.Sprintf("%d@%s:%d", b.ID, nodeHost(&b), b.Ports[streamplane.PortController]))
+		}
+		internals = append(internals, fmt.Sprintf("%s:%d", nodeHost(&b), b.Ports[streamplane.PortInternal]))
+	}
+	for id := range 4 {
+		b := &inst.Brokers[id]
+		p, err := kafkaconfig.Broker(kafkaconfig.BrokerInput{
+			Instance: inst, Broker: b, Credentials: creds, ControlHost: controlHost, DataDir: "/data",
+			ListenHost: "0.0.0.0", NodeHost: nodeHost, PublicAddress: publicAddress(id),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		props, err := kafkaconfig.Decode(string(p.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		wantListening := map[string]string{
+			kafkaconfig.ListenerInternal: fmt.Sprintf("0.0.0.0:%d", b.Ports[streamplane.PortInternal]),
+			kafkaconfig.ListenerPrivate:  fmt.Sprintf("0.0.0.0:%d", b.Ports[streamplane.PortPrivate]),
+			kafkaconfig.ListenerPublic:   fmt.Sprintf("0.0.0.0:%d", b.Ports[streamplane.PortPublic]),
+		}
+		if b.IsController() {
+			wantListening[kafkaconfig.ListenerController] = fmt.Sprintf("0.0.0.0:%d", b.Ports[streamplane.PortController])
+		}
+		if got := listeners(props["listeners"]); !maps.Equal(got, wantListening) {
+			t.Errorf("node %d listens on %v, want %v", id, got, wantListening)
+		}
+
+		wantPublic := publicAddress(id)
+		if id == 3 {
+			wantPublic = "nat.example.com:19094"
+		}
+		wantAdvertised := map[string]string{
+			kafkaconfig.ListenerInternal: fmt.Sprintf("%s:%d", nodeHost(b), b.Ports[streamplane.PortInternal]),
+			kafkaconfig.ListenerPrivate:  fmt.Sprintf("%s:%d", b.Host, b.Ports[streamplane.PortPrivate]),
+			kafkaconfig.ListenerPublic:   wantPublic,
+		}
+		if got := listeners(props["advertised.listeners"]); !maps.Equal(got, wantAdvertised) {
+			t.Errorf("node %d advertises %v, want %v", id, got, wantAdvertised)
+		}
+		if got, want := props["controller.quorum.voters"], strings.Join(voters, ","); got != want {
+			t.Errorf("node %d: controller.quorum.voters = %q, want %q", id, got, want)
+		}
+		if got, want := props[kafkaconfig.PolicyAdmin+"bootstrap.servers"], strings.Join(internals, ","); got != want {
+			t.Errorf("node %d: the topic policy's bootstrap %q, want %q", id, got, want)
+		}
+	}
+}
+
+// Without NodeHost, ListenHost and PublicAddress, brokers are local: they
+// share the control host, and listen publicly where they are reached.
+func TestBroker_PublicHost(t *testing.T) {
+	inst := newInstance("4.1.2", "kafka.2u4g.cluster", 3)
+	inst.PublicAccess = true
+	b := &inst.Brokers[1]
+	in := kafkaconfig.BrokerInput{Instance: inst, Broker: b, Credentials: creds, ControlHost: controlHost, DataDir: "/data", PublicHost: "198.51.100.7"}
+	p, err := kafkaconfig.Broker(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := fmt.Sprintf("198.51.100.7:%d", b.Ports[streamplane.PortPublic])
+	for _, k := range []string{"listeners", "advertised.listeners"} {
+		v, _ := p.Get(k)
+		if got := listeners(v)[kafkaconfig.ListenerPublic]; got != public {
+			t.Errorf("%s: %s is %q, want %q", k, kafkaconfig.ListenerPublic, got, public)
+		}
+		if got, want := listeners(v)[kafkaconfig.ListenerInternal], fmt.Sprintf("%s:%d", controlHost, b.Ports[streamplane.PortInternal]); got != want {
+			t.Errorf("%s: %s is %q, want %q", k, kafkaconfig.ListenerInternal, got, want)
+		}
+	}
+
+	in.PublicHost = ""
+	if _, err := kafkaconfig.Broker(in); err == nil || !strings.Contains(err.Error(), "public address") {
+		t.Errorf("public access without a public host or address: %v; want an error", err)
+	}
+}
