@@ -146,6 +146,10 @@ func ended(pod *corev1.Pod) bool {
 }
 
 // stuck names what keeps a pod from starting that waiting will not mend.
+// crashLoopRestarts is how many restarts of a crashing container stuck
+// waits out before it gives up on the pod.
+const crashLoopRestarts = 3
+
 func stuck(pod *corev1.Pod) string {
 	if ended(pod) {
 		return fmt.Sprintf("it has ended (%s): %s %s", pod.Status.Phase, pod.Status.Reason, pod.Status.Message)
@@ -155,6 +159,18 @@ func stuck(pod *corev1.Pod) string {
 			switch w.Reason {
 			case "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError":
 				return fmt.Sprintf("container %s: %s: %s", cs.Name, w.Reason, w.Message)
+			case "CrashLoopBackOff":
+				// The kubelet keeps restarting it, but a broker that
+				// failed to start three times will not start by waiting:
+				// say why, rather than hold the caller (the supervisor
+				// checks every instance in turn) for the whole timeout.
+				if cs.RestartCount >= crashLoopRestarts {
+					why := ""
+					if t := cs.LastTerminationState.Terminated; t != nil {
+						why = fmt.Sprintf(" (last exit %d: %s)", t.ExitCode, strings.TrimSpace(t.Reason+" "+t.Message))
+					}
+					return fmt.Sprintf("container %s keeps crashing: %d restarts%s", cs.Name, cs.RestartCount, why)
+				}
 			}
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,6 +208,21 @@ func (p *Provisioner) ClientHosts(inst *streamplane.Instance) []string {
 	}
 	if p.cfg.PublicHost != "" {
 		hosts = append(hosts, p.cfg.PublicHost)
+	}
+	// Load balancers' addresses, once they have them: clients that verify
+	// the broker's name reach it there.
+	if p.services != nil && inst.PublicAccess && p.cfg.PublicServiceType == corev1.ServiceTypeLoadBalancer {
+		for _, b := range inst.Brokers {
+			svc, err := p.services.Services(ns).Get(publicServiceName(b.ID))
+			if err != nil {
+				continue
+			}
+			for _, in := range svc.Status.LoadBalancer.Ingress {
+				if host := cmp.Or(in.Hostname, in.IP); host != "" && !slices.Contains(hosts, host) {
+					hosts = append(hosts, host)
+				}
+			}
+		}
 	}
 	return hosts
 }
