@@ -35,6 +35,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/kubernetes/scheme"
 	clienttesting "k8s.io/client-go/testing"
@@ -558,15 +559,10 @@ func TestProvisionerCalls(t *testing.T) {
 	ms := readManifests(t)
 	d, _ := serverContainer(t, ms)
 	cfg := loadDeploymentConfig(t, ms)
-	yes := true
-	client := fake.NewClientset(&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "expandable"}, Provisioner: "example.com/disk", AllowVolumeExpansion: &yes})
+	client := fake.NewClientset(expandableClass())
 	// A broker's pod runs, at this address, once it is made, as a kubelet
 	// would have it.
-	broker, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
+	broker := listenBroker(t)
 	client.PrependReactor("get", "pods", func(action clienttesting.Action) (bool, runtime.Object, error) {
 		get, ok := action.(clienttesting.GetAction)
 		if !ok { // the log
@@ -577,23 +573,114 @@ func TestProvisionerCalls(t *testing.T) {
 			return true, nil, err
 		}
 		pod := obj.(*corev1.Pod).DeepCopy()
-		pod.Status.Phase, pod.Status.PodIP = corev1.PodRunning, "127.0.0.1"
-		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "kafka", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}}}
+		pod.Status = runningStatus()
 		return true, pod, nil
 	})
-
-	// As server/provisioner.go makes it, with a storage class that grows.
-	prov := kube.New(kube.Config{
-		NamespacePrefix: cfg.Kube.NamespacePrefix, ClusterDomain: cfg.Kube.ClusterDomain, Image: cfg.Kube.BrokerImage,
-		StorageClass: "expandable", PublicServiceType: corev1.ServiceType(cfg.Kube.PublicServiceType), PublicHost: cfg.PublicHost,
-		Zones: cfg.Zones, ControlNamespace: cfg.Kube.ControlNamespace, ControlCIDRs: cfg.Kube.ControlCIDRs, StartTimeout: time.Minute,
-	}, client, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
+	prov := newProvisioner(t, ctx, cfg, client)
+	inst := instanceLife(t, ctx, prov, cfg, nil)
+
+	logs, err := prov.Logs(ctx, inst, &inst.Brokers[1], 10)
+	if err != nil || logs == "" {
+		t.Errorf("Logs: %q, %v", logs, err)
+	}
+	dialBroker(t, ctx, prov, inst, broker)
+	namespace := cfg.Kube.NamespacePrefix + inst.ID
+	policy, err := client.Tracker().Get(networkingv1.SchemeGroupVersion.WithResource("networkpolicies"), namespace, "brokers")
+	if err != nil {
+		t.Fatalf("the instance's NetworkPolicy: %v", err)
+	}
+	pod, err := client.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), namespace, "broker-1")
+	if err != nil {
+		t.Fatalf("broker 1's pod: %v", err)
+	}
+	if err := prov.Destroy(ctx, inst); err != nil {
+		t.Fatalf("Destroy: %v", err)
+	}
+
+	// The informers' watches start after their lists; wait for them.
+	err = poll.Until(ctx, 10*time.Millisecond, 10*time.Second, func(context.Context) error {
+		seen := used(client.Actions())
+		for _, res := range []string{"pods", "services"} {
+			if !seen[permission{"", res, "watch"}] {
+				return fmt.Errorf("no watch of %s yet", res)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := used(client.Actions())
+	want := map[permission]string{}
+	for _, p := range provisionerPermissions {
+		want[p.permission] = p.by
+	}
+	for p := range seen {
+		if _, ok := want[p]; !ok {
+			t.Errorf("the provisioner calls %s, which provisionerPermissions (and so the ClusterRole) lacks", p)
+		}
+	}
+	for p, by := range want {
+		if !seen[p] {
+			t.Errorf("%s (%s) was never called", p, by)
+		}
+	}
+
+	checkNetworkPolicy(t, policy.(*networkingv1.NetworkPolicy), d)
+	checkBrokerPod(t, pod.(*corev1.Pod), cfg, inst.Version)
+}
+
+// expandableClass is the storage class the brokers' volumes get in the
+// tests: one that lets them grow.
+func expandableClass() *storagev1.StorageClass {
+	yes := true
+	return &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "expandable"}, Provisioner: "example.com/disk", AllowVolumeExpansion: &yes}
+}
+
+// listenBroker listens where the tests' broker pods are said to be.
+func listenBroker(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// runningStatus is a broker pod's status once its broker runs, at
+// 127.0.0.1 (where listenBroker listens).
+func runningStatus() corev1.PodStatus {
+	return corev1.PodStatus{
+		Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}},
+		ContainerStatuses: []corev1.ContainerStatus{{Name: "kafka", Image: "kafka", ImageID: "kafka",
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}}},
+	}
+}
+
+// newProvisioner makes the provisioner as server/provisioner.go does from
+// cfg, with a storage class that grows, and starts its informers.
+func newProvisioner(t *testing.T, ctx context.Context, cfg server.Config, client kubernetes.Interface) *kube.Provisioner {
+	t.Helper()
+	prov := kube.New(kube.Config{
+		NamespacePrefix: cfg.Kube.NamespacePrefix, ClusterDomain: cfg.Kube.ClusterDomain, Image: cfg.Kube.BrokerImage,
+		StorageClass: expandableClass().Name, PublicServiceType: corev1.ServiceType(cfg.Kube.PublicServiceType), PublicHost: cfg.PublicHost,
+		Zones: cfg.Zones, ControlNamespace: cfg.Kube.ControlNamespace, ControlCIDRs: cfg.Kube.ControlCIDRs, StartTimeout: time.Minute,
+	}, client, nil)
 	if err := prov.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return prov
+}
 
+// instanceLife runs prov through an instance's life as the workflows do,
+// short of its deletion: placed, configured, every broker formatted and
+// started, storage checked and grown, broker 0 stopped and broker 2
+// removed. beforeExpand, if not nil, runs before the storage grows.
+func instanceLife(t *testing.T, ctx context.Context, prov *kube.Provisioner, cfg server.Config, beforeExpand func(*streamplane.Instance)) *streamplane.Instance {
+	t.Helper()
 	version := kafkaruntime.Recommended().Version
 	inst := &streamplane.Instance{ID: "7d1f4c2e-5b6a-4c8d-9e0f-1a2b3c4d5e6f", Name: "orders", Version: version, Flavor: "kafka.2u4g.cluster",
 		BrokerCount: 3, StorageGBPerBroker: 10, Zones: cfg.Zones, SecurityProtocol: streamplane.ProtocolPlaintext, ClusterID: "q1Sh-9_ISia_zwGINzRvyQ"}
@@ -615,57 +702,27 @@ func TestProvisionerCalls(t *testing.T) {
 		_, err := prov.Start(ctx, inst, &inst.Brokers[i])
 		step("Start", err)
 	}
-	logs, err := prov.Logs(ctx, inst, &inst.Brokers[0], 10)
-	step("Logs", err)
-	if logs == "" {
-		t.Error("Logs read nothing")
-	}
-	_, port, _ := net.SplitHostPort(broker.Addr().String())
-	conn, err := prov.DialBroker(ctx, "tcp", net.JoinHostPort(inst.Brokers[0].Host, port))
-	step("DialBroker", err)
-	conn.Close()
 	step("CheckStorageExpansion", prov.CheckStorageExpansion(ctx, inst))
+	if beforeExpand != nil {
+		beforeExpand(inst)
+	}
 	inst.StorageGBPerBroker = 20
 	step("ExpandStorage", prov.ExpandStorage(ctx, inst))
 	step("Stop", prov.Stop(ctx, inst, &inst.Brokers[0], time.Second))
 	step("Forget", prov.Forget(ctx, inst, &inst.Brokers[2]))
+	return inst
+}
 
-	namespace := cfg.Kube.NamespacePrefix + inst.ID
-	policyObj, err := client.Tracker().Get(networkingv1.SchemeGroupVersion.WithResource("networkpolicies"), namespace, "brokers")
-	step("the instance's NetworkPolicy", err)
-	podObj, err := client.Tracker().Get(corev1.SchemeGroupVersion.WithResource("pods"), namespace, "broker-1")
-	step("broker 1's pod", err)
-	step("Destroy", prov.Destroy(ctx, inst))
-
-	// The informers' watches start after their lists; wait for them.
-	err = poll.Until(ctx, 10*time.Millisecond, 10*time.Second, func(context.Context) error {
-		seen := used(client.Actions())
-		for _, res := range []string{"pods", "services"} {
-			if !seen[permission{"", res, "watch"}] {
-				return fmt.Errorf("no watch of %s yet", res)
-			}
-		}
-		return nil
-	})
-	step("the informers' watches", err)
-	seen := used(client.Actions())
-	want := map[permission]string{}
-	for _, p := range provisionerPermissions {
-		want[p.permission] = p.by
+// dialBroker dials broker 1's private listener as the server's admin
+// client does, which finds the pod's address through the API.
+func dialBroker(t *testing.T, ctx context.Context, prov *kube.Provisioner, inst *streamplane.Instance, broker net.Listener) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(broker.Addr().String())
+	conn, err := prov.DialBroker(ctx, "tcp", net.JoinHostPort(inst.Brokers[1].Host, port))
+	if err != nil {
+		t.Fatalf("DialBroker: %v", err)
 	}
-	for p := range seen {
-		if _, ok := want[p]; !ok {
-			t.Errorf("the provisioner calls %s, which provisionerPermissions (and so the ClusterRole) lacks", p)
-		}
-	}
-	for p, by := range want {
-		if !seen[p] {
-			t.Errorf("%s (%s) was never called", p, by)
-		}
-	}
-
-	checkNetworkPolicy(t, policyObj.(*networkingv1.NetworkPolicy), d)
-	checkBrokerPod(t, podObj.(*corev1.Pod), cfg, version)
+	conn.Close()
 }
 
 // used turns the fake clientset's actions into the permissions they need.
