@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -25,23 +26,32 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/clientcmd"
 
 	streamplane "github.com/streamplane/streamplane"
 	"github.com/streamplane/streamplane/kafkaruntime"
+	"github.com/streamplane/streamplane/kubetest"
 	"github.com/streamplane/streamplane/poll"
 	kube "github.com/streamplane/streamplane/provision/kubernetes"
 	"github.com/streamplane/streamplane/server"
@@ -51,8 +61,10 @@ import (
 // The tests below check what a platform team deploys Streamplane on
 // Kubernetes with (README.md, "Running Streamplane on Kubernetes"): the
 // manifests in kubernetes/, decoded strictly so that a misspelt field
-// fails; the RBAC they grant, against the calls the provisioner makes; the
-// server settings the Deployment gives; and the two Dockerfiles.
+// fails, and applied to a real kube-apiserver (package kubetest); the RBAC
+// they grant, against the calls the provisioner makes on client-go's fake
+// clientset and, as the ServiceAccount, on the real API server; the server
+// settings the Deployment gives; and the two Dockerfiles.
 
 const (
 	manifestDir       = "kubernetes"
@@ -798,6 +810,219 @@ func checkBrokerPod(t *testing.T, pod *corev1.Pod, cfg server.Config, version st
 					t.Errorf("the metrics agent %s is not %s in a directory the image fills", jar, want)
 				}
 			}
+		}
+	}
+}
+
+// startCluster starts a real control plane (package kubetest) and returns
+// its administrator's client configuration.
+func startCluster(t *testing.T) *rest.Config {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a Kubernetes control plane; skipped in -short mode")
+	}
+	if os.Getenv("STREAMPLANE_SKIP_KUBE") == "1" {
+		t.Skip("STREAMPLANE_SKIP_KUBE=1: not starting a Kubernetes control plane")
+	}
+	bin, err := kubetest.BinDir(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cluster, err := kubetest.Start(t.Context(), kubetest.Options{BinDir: bin, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cluster.Stop()
+		if t.Failed() {
+			logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+			for _, l := range logs {
+				data, _ := os.ReadFile(l)
+				t.Logf("%s (end):\n%s", filepath.Base(l), tail(data, 3000))
+			}
+		}
+	})
+	cfg, err := clientcmd.BuildConfigFromFlags("", cluster.Kubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func tail(data []byte, n int) []byte {
+	if len(data) > n {
+		return data[len(data)-n:]
+	}
+	return data
+}
+
+// TestManifestsOnAPIServer applies every manifest to a real kube-apiserver
+// as `kubectl apply --server-side` sends it, the YAML as written, with
+// strict field validation: the namespace, the ServiceAccount and the RBAC
+// for real, the rest as a dry run. The server's pod must pass the
+// namespace's restricted Pod Security admission. Then the provisioner,
+// running as the ServiceAccount with only the ClusterRole, takes an
+// instance through its life: every call it makes must be allowed, and
+// calls beyond the role refused.
+func TestManifestsOnAPIServer(t *testing.T) {
+	admin := startCluster(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	client := kubernetes.NewForConfigOrDie(admin)
+	dyn := dynamic.NewForConfigOrDie(admin)
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
+
+	// The documents as written, what kubectl sends; the namespace first.
+	type document struct {
+		file string
+		raw  []byte
+	}
+	var docs []document
+	files, _ := filepath.Glob(filepath.Join(manifestDir, "*.yaml"))
+	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
+		reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader([]byte(read(t, f)))))
+		for {
+			doc, err := reader.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bytes.TrimSpace(stripComments(doc))) > 0 {
+				docs = append(docs, document{f, doc})
+			}
+		}
+	}
+	first := func(d document) int {
+		if filepath.Base(d.file) == "namespace.yaml" {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(docs, func(a, b document) int { return cmp.Compare(first(a), first(b)) })
+	for _, doc := range docs {
+		obj, gvk, err := strictDecoder.Decode(doc.raw, nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", doc.file, err)
+		}
+		m := obj.(metav1.Object)
+		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			t.Fatalf("%s: %s is not served: %v", doc.file, gvk, err)
+		}
+		opts := metav1.PatchOptions{FieldManager: "kubectl", FieldValidation: "Strict"}
+		switch gvk.Kind {
+		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding":
+		default:
+			opts.DryRun = []string{metav1.DryRunAll}
+		}
+		var res dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
+		if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+			res = dyn.Resource(mapping.Resource).Namespace(m.GetNamespace())
+		}
+		if _, err := res.Patch(ctx, m.GetName(), types.ApplyYAMLPatchType, doc.raw, opts); err != nil {
+			t.Errorf("%s: apply %s %s: %v", doc.file, gvk.Kind, m.GetName(), err)
+		}
+	}
+
+	// The ReplicaSet's pods would be admitted to the restricted namespace.
+	ms := readManifests(t)
+	d, _ := serverContainer(t, ms)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{GenerateName: d.Name + "-", Namespace: d.Namespace, Labels: d.Spec.Template.Labels}, Spec: d.Spec.Template.Spec}
+	if _, err := client.CoreV1().Pods(d.Namespace).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+		t.Errorf("the server's pod is refused in namespace %s: %v", d.Namespace, err)
+	}
+
+	// The provisioner as the ServiceAccount.
+	account := the[*corev1.ServiceAccount](t, ms, "")
+	user := "system:serviceaccount:" + account.Namespace + ":" + account.Name
+	if _, err := client.StorageV1().StorageClasses().Create(ctx, expandableClass(), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	asServer := rest.CopyConfig(admin)
+	asServer.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + account.Namespace, "system:authenticated"}}
+	serverClient := kubernetes.NewForConfigOrDie(asServer)
+	cfg := loadDeploymentConfig(t, ms)
+
+	// No kubelet runs the pods: as one would, the administrator reports
+	// each broker pod running once it is made.
+	broker := listenBroker(t)
+	kubelet, stopKubelet := context.WithCancel(ctx)
+	reported := make(chan struct{})
+	go func() { defer close(reported); reportRunning(kubelet, client) }()
+	defer func() { stopKubelet(); <-reported }()
+
+	prov := newProvisioner(t, ctx, cfg, serverClient)
+	inst := instanceLife(t, ctx, prov, cfg, func(inst *streamplane.Instance) {
+		// A claim grows only once bound to a volume, which no
+		// provisioner makes here.
+		boundClaims(t, ctx, client, cfg.Kube.NamespacePrefix+inst.ID)
+	})
+	dialBroker(t, ctx, prov, inst, broker)
+	// The pod has no node to read its log from; the request must pass
+	// authorization to learn that.
+	if _, err := prov.Logs(ctx, inst, &inst.Brokers[1], 10); apierrors.IsForbidden(err) {
+		t.Errorf("Logs: %v", err)
+	}
+	if err := prov.Destroy(ctx, inst); err != nil {
+		t.Fatalf("Destroy: %v", err)
+	}
+
+	// What the role does not grant is refused.
+	for _, attrs := range []authorizationv1.ResourceAttributes{
+		{Verb: "list", Resource: "secrets", Namespace: "sp-x"},
+		{Verb: "update", Resource: "pods", Namespace: "sp-x"},
+		{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: "sp-x"},
+		{Verb: "create", Resource: "clusterroles", Group: "rbac.authorization.k8s.io"},
+		{Verb: "get", Resource: "nodes"},
+	} {
+		review, err := client.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: user, Groups: asServer.Impersonate.Groups, ResourceAttributes: &attrs}}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if review.Status.Allowed {
+			t.Errorf("the ServiceAccount may %s %s %s", attrs.Verb, attrs.Resource, attrs.Subresource)
+		}
+	}
+}
+
+// reportRunning marks every broker pod running, as a kubelet reports a
+// pod it started, until ctx ends.
+func reportRunning(ctx context.Context, client kubernetes.Interface) {
+	poll.Until(ctx, 100*time.Millisecond, 0, func(ctx context.Context) error {
+		pods, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/component=broker"})
+		if err != nil {
+			return err
+		}
+		for _, pod := range pods.Items {
+			if pod.Status.Phase == corev1.PodRunning || pod.DeletionTimestamp != nil {
+				continue
+			}
+			pod.Status = runningStatus()
+			client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, &pod, metav1.UpdateOptions{})
+		}
+		return errors.New("until the test ends")
+	})
+}
+
+// boundClaims reports every claim of namespace bound to a volume of its
+// size, as the volume controller does once a volume is provisioned.
+func boundClaims(t *testing.T, ctx context.Context, client kubernetes.Interface, namespace string) {
+	t.Helper()
+	claims, err := client.CoreV1().PersistentVolumeClaims(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range claims.Items {
+		status, _ := json.Marshal(map[string]any{"status": map[string]any{"phase": "Bound", "capacity": c.Spec.Resources.Requests}})
+		if _, err := client.CoreV1().PersistentVolumeClaims(namespace).Patch(ctx, c.Name, types.MergePatchType, status, metav1.PatchOptions{}, "status"); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
