@@ -10,7 +10,7 @@ PKGS    := ./...
 # module proxy once, as the go command does by default.
 export GOTOOLCHAIN ?= auto
 
-.PHONY: build run test unit e2e bench deps fmt vet lint fuzz clean
+.PHONY: build run test unit e2e bench deps fmt vet lint fuzz clean kube-tools test-k8s
 
 build:
 	$(GO) build -o $(BIN) ./cmd/streamplane
@@ -27,8 +27,26 @@ deps:
 vet:
 	$(GO) vet $(PKGS)
 
-test: deps lint fuzz build
+test: deps lint fuzz build kube-tools
 	$(GO) test -count=1 -timeout 60m $(PKGS)
+	cd tools/vkubelet && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+
+# The Kubernetes provisioner's tests run against a real control plane built
+# from the Go module proxy (tools/kube: etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler; about 12 minutes cold on 2 cores,
+# then cached in ~/.cache/streamplane/kube-bin) and virtual nodes that run
+# pods as local processes (tools/vkubelet). Built here, before go test, so
+# that a cold build does not count against its timeout.
+kube-tools:
+	@scripts/kube-bins.sh >/dev/null
+	@scripts/vkubelet.sh >/dev/null
+
+# Only the Kubernetes parts: the harness, the virtual node, the provisioner,
+# the deploy manifests and the end-to-end tests on Kubernetes.
+test-k8s: deps build kube-tools
+	$(GO) test -count=1 -timeout 40m ./kubetest ./provision/kubernetes ./deploy/...
+	$(GO) test -count=1 -timeout 40m -run 'TestKube' ./e2e
+	cd tools/vkubelet && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
 # Fast tests only: no Kafka brokers. Prints each package's coverage.
 unit:
