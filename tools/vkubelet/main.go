@@ -25,12 +25,20 @@ import (
 	vklog "github.com/virtual-kubelet/virtual-kubelet/log"
 	vkslog "github.com/virtual-kubelet/virtual-kubelet/log/slog"
 	"github.com/virtual-kubelet/virtual-kubelet/node"
+	"github.com/virtual-kubelet/virtual-kubelet/node/api"
 	"github.com/virtual-kubelet/virtual-kubelet/node/nodeutil"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/record"
 )
 
 func main() {
@@ -43,22 +51,24 @@ func main() {
 }
 
 type options struct {
-	kubeconfig string
-	nodeName   string
-	zone       string
-	root       string
-	images     []localpods.ImagePath
-	listen     string
-	podCIDR    string
-	cpu        string
-	memory     string
-	logLevel   string
+	kubeconfig    string
+	dnsKubeconfig string
+	nodeName      string
+	zone          string
+	root          string
+	images        []localpods.ImagePath
+	listen        string
+	podCIDR       string
+	cpu           string
+	memory        string
+	logLevel      string
 }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("vkubelet", flag.ContinueOnError)
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the API server to register with")
+	fs.StringVar(&o.dnsKubeconfig, "dns-kubeconfig", "", "kubeconfig to watch the cluster's pods and Services with, for the hosts file (default: --kubeconfig)")
 	fs.StringVar(&o.nodeName, "node-name", "", "name of the node (required)")
 	fs.StringVar(&o.zone, "zone", "", "the node's topology.kubernetes.io/zone label")
 	fs.StringVar(&o.root, "root", "", "directory of the node's state: pod addresses, hosts file, volumes, logs (required)")
@@ -110,11 +120,7 @@ func run(ctx context.Context, args []string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("node", o.nodeName)
 	vklog.L = vkslog.FromSlog(logger)
 
-	restConfig, err := clientcmd.BuildConfigFromFlags("", o.kubeconfig)
-	if err != nil {
-		return err
-	}
-	client, err := kubernetes.NewForConfig(restConfig)
+	client, err := newClient(o.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -126,11 +132,31 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	// The hosts file wants every pod of the cluster. A node's own identity
+	// may list only the pods bound to it: then the file can hold only this
+	// node's pods, and a --dns-kubeconfig that may list them all is needed
+	// for names across nodes.
+	dnsClient := client
+	if o.dnsKubeconfig != "" {
+		if dnsClient, err = newClient(o.dnsKubeconfig); err != nil {
+			return err
+		}
+	}
+	podFactory := informers.NewSharedInformerFactoryWithOptions(client, time.Minute, nodeutil.PodInformerFilter(o.nodeName))
+	dnsFactory := informers.NewSharedInformerFactory(dnsClient, 10*time.Minute)
+	dnsPods := dnsFactory.Core().V1().Pods()
+	if _, err := dnsClient.CoreV1().Pods("").List(ctx, metav1.ListOptions{Limit: 1}); apierrors.IsForbidden(err) {
+		logger.Warn("may not list the cluster's pods: the hosts file holds this node's pods only; give --dns-kubeconfig an identity that may list them all", "err", err)
+		dnsPods = podFactory.Core().V1().Pods()
+	} else if err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+
 	nodeSpec := nodeObject(o)
-	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
 	provider, err := localpods.New(ctx, localpods.Config{
 		Client:      client,
-		Informers:   factory,
+		Pods:        dnsPods,
+		Services:    dnsFactory.Core().V1().Services(),
 		NodeName:    o.nodeName,
 		Root:        o.root,
 		HostIP:      "127.0.0.1",
@@ -145,50 +171,114 @@ func run(ctx context.Context, args []string) error {
 	// Whatever ends vkubelet, its pods' processes end with it.
 	defer provider.Shutdown(5 * time.Second)
 
-	mux := http.NewServeMux()
-	n, err := nodeutil.NewNode(o.nodeName,
-		func(nodeutil.ProviderConfig) (nodeutil.Provider, node.NodeProvider, error) {
-			return provider, nil, nil
-		},
-		nodeutil.WithClient(client),
-		nodeutil.AttachProviderRoutes(mux),
-		nodeutil.WithTLSConfig(func(c *tls.Config) error {
-			c.Certificates = []tls.Certificate{cert}
-			return nil
-		}),
-		func(c *nodeutil.NodeConfig) error {
-			c.NodeSpec = nodeSpec
-			c.HTTPListenAddr = o.listen
-			c.Handler = nodeutil.WithAuth(nodeutil.NoAuth(), mux)
-			// DeletePod blocks for up to a grace period: enough workers
-			// that a few pods stopping do not hold up the others.
-			c.NumWorkers = 16
-			// The provider resolves env itself: status.podIP is its own.
-			c.SkipDownwardAPIResolution = true
-			return nil
-		},
-	)
+	broadcaster := record.NewBroadcaster()
+	broadcaster.StartRecordingToSink(&corev1client.EventSinkImpl{Interface: client.CoreV1().Events(corev1.NamespaceAll)})
+	defer broadcaster.Shutdown()
+	// The pod controller asks for ConfigMap, Secret and Service informers
+	// to resolve env itself; with that left to the provider (status.podIP
+	// is the provider's) it never reads them, so they are never started:
+	// watching every Secret of the cluster is more than a node may do.
+	unused := informers.NewSharedInformerFactory(client, 0)
+	pc, err := node.NewPodController(node.PodControllerConfig{
+		PodClient:                 client.CoreV1(),
+		PodInformer:               podFactory.Core().V1().Pods(),
+		EventRecorder:             broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "vkubelet", Host: o.nodeName}),
+		Provider:                  provider,
+		ConfigMapInformer:         unused.Core().V1().ConfigMaps(),
+		SecretInformer:            unused.Core().V1().Secrets(),
+		ServiceInformer:           unused.Core().V1().Services(),
+		SkipDownwardAPIResolution: true,
+	})
 	if err != nil {
 		return err
 	}
-	factory.Start(ctx.Done())
-	go n.Run(ctx) //nolint:errcheck // reported through n.Err
-	if err := n.WaitReady(ctx, 0); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
+	podFactory.Start(ctx.Done())
+	dnsFactory.Start(ctx.Done())
+	// DeletePod blocks for up to a grace period: enough workers that a few
+	// pods stopping do not hold up the others.
+	go pc.Run(ctx, 16) //nolint:errcheck // reported through pc.Err
+	select {
+	case <-pc.Ready():
+	case <-pc.Done():
+		return pc.Err()
+	case <-ctx.Done():
+		return nil
+	}
+
+	// The node registers Ready once its pods can be run.
+	setCondition(&nodeSpec, corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "vkubelet runs pods as local processes")
+	nodeSpec.Status.Phase = corev1.NodeRunning
+	nc, err := node.NewNodeController(node.NewNaiveNodeProvider(), &nodeSpec, client.CoreV1().Nodes(),
+		node.WithNodeEnableLeaseV1(nodeutil.NodeLeaseV1Client(client), node.DefaultLeaseDuration))
+	if err != nil {
 		return err
 	}
+	go nc.Run(ctx) //nolint:errcheck // reported through nc.Err
+	select {
+	case <-nc.Ready():
+	case <-nc.Done():
+		return nc.Err()
+	case <-ctx.Done():
+		return nil
+	}
+
+	stopHTTP, err := serveKubeletAPI(o.listen, cert, provider, podFactory.Core().V1().Pods().Lister())
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
 	logger.Info("node ready", "listen", o.listen, "root", o.root, "hosts", provider.HostsFile())
 	select {
 	case <-ctx.Done():
 		logger.Info("stopping: ending every pod's processes")
-	case <-n.Done():
-		if err := n.Err(); err != nil && ctx.Err() == nil {
-			return err
-		}
+	case <-pc.Done():
+		return pc.Err()
+	case <-nc.Done():
+		return nc.Err()
 	}
 	return nil
+}
+
+func newClient(kubeconfig string) (kubernetes.Interface, error) {
+	restConfig, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(restConfig)
+}
+
+// serveKubeletAPI serves what the API server asks a kubelet for (pods/log,
+// exec, port-forward) over TLS, to anyone: the address is loopback.
+func serveKubeletAPI(listen string, cert tls.Certificate, p *localpods.Provider, pods corev1listers.PodLister) (func(), error) {
+	handler := api.PodHandler(api.PodHandlerConfig{
+		RunInContainer:    p.RunInContainer,
+		AttachToContainer: p.AttachToContainer,
+		GetContainerLogs:  p.GetContainerLogs,
+		GetPods:           p.GetPods,
+		GetPodsFromKubernetes: func(context.Context) ([]*corev1.Pod, error) {
+			return pods.List(labels.Everything())
+		},
+		GetStatsSummary:    p.GetStatsSummary,
+		GetMetricsResource: p.GetMetricsResource,
+		PortForward:        p.PortForward,
+	}, false)
+	l, err := tls.Listen("tcp", listen, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, fmt.Errorf("kubelet API: %w", err)
+	}
+	srv := &http.Server{Handler: nodeutil.WithAuth(nodeutil.NoAuth(), handler), ReadHeaderTimeout: 30 * time.Second}
+	go srv.Serve(l) //nolint:errcheck // ends with Close
+	return func() { srv.Close() }, nil
+}
+
+func setCondition(n *corev1.Node, t corev1.NodeConditionType, status corev1.ConditionStatus, reason, message string) {
+	now := metav1.Now()
+	for i := range n.Status.Conditions {
+		if c := &n.Status.Conditions[i]; c.Type == t {
+			c.Status, c.Reason, c.Message = status, reason, message
+			c.LastHeartbeatTime, c.LastTransitionTime = now, now
+		}
+	}
 }
 
 // nodeObject is the node as registered: Ready, generous capacity, the

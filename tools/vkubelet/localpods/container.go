@@ -202,9 +202,6 @@ func (r *podRun) start(ctx context.Context, c *container, vols map[string]*volum
 	ec := &execContext{env: procEnv, rw: rw, workDir: workDir}
 	path, err := lookPath(argv[0], procEnv)
 	if err != nil {
-		r.mu.Lock()
-		c.exec = ec
-		r.mu.Unlock()
 		return nil, err
 	}
 

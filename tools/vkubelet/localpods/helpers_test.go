@@ -64,11 +64,12 @@ func newTestNodeAt(t *testing.T, root string, objects ...runtime.Object) *testNo
 	client := fake.NewClientset(objects...)
 	factory := informers.NewSharedInformerFactory(client, 0)
 	p, err := New(ctx, Config{
-		Client:    client,
-		Informers: factory,
-		NodeName:  "node-a",
-		Root:      root,
-		PodCIDR:   "127.64.0.0/10",
+		Client:   client,
+		Pods:     factory.Core().V1().Pods(),
+		Services: factory.Core().V1().Services(),
+		NodeName: "node-a",
+		Root:     root,
+		PodCIDR:  "127.64.0.0/10",
 		Images: []ImagePath{
 			{Image: "busybox"},
 			{Image: "kafka:4", Path: "/opt/kafka", Dir: "/srv/kafka-4"},

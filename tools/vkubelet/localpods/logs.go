@@ -1,7 +1,6 @@
 package localpods
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -143,17 +142,3 @@ func (r *followReader) Read(b []byte) (int, error) {
 }
 
 func (r *followReader) Close() error { return r.f.Close() }
-
-// lastLines returns the last n lines of a log, for messages.
-func lastLines(data []byte, n int) string {
-	data = bytes.TrimRight(data, "\n")
-	for i := len(data) - 1; i >= 0; i-- {
-		if data[i] == '\n' {
-			n--
-			if n == 0 {
-				return string(data[i+1:])
-			}
-		}
-	}
-	return string(data)
-}

@@ -119,19 +119,20 @@ func (r *podRun) changed() {
 // a second `kubectl delete --grace-period` does.
 func (r *podRun) terminate(grace time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	deadline := time.Now().Add(grace)
-	if !r.terminating {
+	switch {
+	case !r.terminating:
 		r.terminating = true
 		r.deadline = deadline
 		r.cancel()
-		return
-	}
-	if deadline.Before(r.deadline) {
+	case deadline.Before(r.deadline):
 		r.deadline = deadline
 		close(r.shortened)
 		r.shortened = make(chan struct{})
 	}
+	r.mu.Unlock()
+	// A terminating pod is not Ready: Services stop naming it at once.
+	r.changed()
 }
 
 // stopProcess ends a process of the terminating pod at the pod's deadline.

@@ -135,7 +135,19 @@ func TestDeleteKillsAfterGrace(t *testing.T) {
 	pid := pidOf(t, st.Status.ContainerStatuses[0])
 	logsAre(t, n, "stubborn", "main", api.ContainerLogOpts{}, "ready\n")
 	start := time.Now()
-	if err := n.p.DeletePod(context.Background(), deleting(pod, 1)); err != nil {
+	deleted := make(chan error, 1)
+	go func() { deleted <- n.p.DeletePod(context.Background(), deleting(pod, 1)) }()
+	// While it stops, the pod is no longer Ready: Services drop it.
+	n.waitStatus("stubborn", time.Second, func(p *corev1.Pod) error {
+		if condition(p, corev1.PodReady) != corev1.ConditionFalse {
+			return fmt.Errorf("still Ready while terminating")
+		}
+		return nil
+	})
+	if !alive(pid) {
+		t.Error("the process ended before its grace period")
+	}
+	if err := <-deleted; err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
@@ -269,7 +281,7 @@ func TestLivenessRestarts(t *testing.T) {
 		PeriodSeconds: 1, FailureThreshold: 1, SuccessThreshold: 1, TimeoutSeconds: 1,
 	}
 	n.create(pod)
-	st := n.waitStatus("live", 10*time.Second, func(p *corev1.Pod) error {
+	n.waitStatus("live", 10*time.Second, func(p *corev1.Pod) error {
 		if !p.Status.ContainerStatuses[0].Ready {
 			return fmt.Errorf("not ready: %s", describe(p))
 		}
@@ -285,7 +297,7 @@ func TestLivenessRestarts(t *testing.T) {
 	if err := os.Remove(alive); err != nil {
 		t.Fatal(err)
 	}
-	st = n.waitStatus("live", 15*time.Second, func(p *corev1.Pod) error {
+	st := n.waitStatus("live", 15*time.Second, func(p *corev1.Pod) error {
 		cs := p.Status.ContainerStatuses[0]
 		if last := cs.LastTerminationState.Terminated; cs.RestartCount < 1 || last == nil {
 			return fmt.Errorf("not restarted: %s", describe(p))

@@ -23,20 +23,20 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/informers"
+	corev1informers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
-	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
 // Config is what a Provider is made of.
 type Config struct {
 	Client kubernetes.Interface
-	// Informers is where the provider registers its informers (pods and
-	// Services of the whole cluster, ConfigMaps, Secrets); the caller
-	// starts it after New.
-	Informers informers.SharedInformerFactory
-	NodeName  string
+	// Pods and Services feed the hosts file: those of the whole cluster,
+	// so that names resolve across nodes (a node's own identity may list
+	// only its own pods: see README.md). The caller starts them after New.
+	Pods     corev1informers.PodInformer
+	Services corev1informers.ServiceInformer
+	NodeName string
 	// Root holds the provider's state: addresses, hosts file, volumes,
 	// logs and the record of running processes.
 	Root string
@@ -101,9 +101,6 @@ type Provider struct {
 	podsDir string
 	logsDir string
 
-	configMaps corev1listers.ConfigMapLister
-	secrets    corev1listers.SecretLister
-
 	mu     sync.Mutex
 	pods   map[string]*podRun // by namespace/name
 	notify func(*corev1.Pod)
@@ -112,8 +109,8 @@ type Provider struct {
 // New kills what a previous vkubelet with the same root left running,
 // registers its informers and starts keeping the hosts file.
 func New(ctx context.Context, cfg Config) (*Provider, error) {
-	if cfg.Client == nil || cfg.Informers == nil || cfg.Root == "" || cfg.NodeName == "" {
-		return nil, fmt.Errorf("localpods: Client, Informers, Root and NodeName are required")
+	if cfg.Client == nil || cfg.Pods == nil || cfg.Services == nil || cfg.Root == "" || cfg.NodeName == "" {
+		return nil, fmt.Errorf("localpods: Client, Pods, Services, Root and NodeName are required")
 	}
 	if cfg.HostIP == "" {
 		cfg.HostIP = "127.0.0.1"
@@ -164,20 +161,16 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if p.ips, err = newIPTable(filepath.Join(root, "ips.json"), cfg.PodCIDR); err != nil {
 		return nil, err
 	}
-	p.configMaps = cfg.Informers.Core().V1().ConfigMaps().Lister()
-	p.secrets = cfg.Informers.Core().V1().Secrets().Lister()
-	podInformer := cfg.Informers.Core().V1().Pods()
-	svcInformer := cfg.Informers.Core().V1().Services()
-	p.hosts = newHostsFile(filepath.Join(root, "hosts"), podInformer.Lister(), svcInformer.Lister(), p.localPods)
+	p.hosts = newHostsFile(filepath.Join(root, "hosts"), cfg.Pods.Lister(), cfg.Services.Lister(), p.localPods)
 	kick := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { p.hosts.kick() },
 		UpdateFunc: func(any, any) { p.hosts.kick() },
 		DeleteFunc: func(any) { p.hosts.kick() },
 	}
-	if _, err := podInformer.Informer().AddEventHandler(kick); err != nil {
+	if _, err := cfg.Pods.Informer().AddEventHandler(kick); err != nil {
 		return nil, err
 	}
-	if _, err := svcInformer.Informer().AddEventHandler(kick); err != nil {
+	if _, err := cfg.Services.Informer().AddEventHandler(kick); err != nil {
 		return nil, err
 	}
 	if err := p.hosts.write(); err != nil {
@@ -385,22 +378,15 @@ func (p *Provider) localPods() []hostEntry {
 	return out
 }
 
-// configMap reads a ConfigMap from the informer's cache, or from the API
-// server when the cache does not have it (yet).
+// configMap reads a ConfigMap from the API server. vkubelet asks for each
+// object its pods use, as a node may (see README.md), rather than watching
+// them all; volumes ask again every second.
 func (p *Provider) configMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
-	cm, err := p.configMaps.ConfigMaps(namespace).Get(name)
-	if err == nil {
-		return cm, nil
-	}
 	return p.cfg.Client.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
 // secret reads a Secret as configMap reads a ConfigMap.
 func (p *Provider) secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
-	s, err := p.secrets.Secrets(namespace).Get(name)
-	if err == nil {
-		return s, nil
-	}
 	return p.cfg.Client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
