@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -17,15 +18,23 @@ import (
 	"github.com/streamplane/streamplane/kubetest"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 )
 
 // TestMain lets the test binary be a pod's program: with VKUBELET_HELPER=
-// listen it prints a line, listens on LISTEN_ADDR and accepts until killed.
+// listen it writes the file MARKER names (if set), prints a line, listens
+// on LISTEN_ADDR and accepts until killed.
 func TestMain(m *testing.M) {
 	if os.Getenv("VKUBELET_HELPER") == "listen" {
+		if marker := os.Getenv("MARKER"); marker != "" {
+			if err := os.WriteFile(marker, []byte("here\n"), 0o644); err != nil {
+				fmt.Println("marker:", err)
+				os.Exit(2)
+			}
+		}
 		l, err := net.Listen("tcp", os.Getenv("LISTEN_ADDR"))
 		if err != nil {
 			fmt.Println("listen:", err)
@@ -43,14 +52,17 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestAgainstAPIServer runs vkubelet against a real control plane (package
-// kubetest, binaries in $KUBE_BIN_DIR): the node registers Ready, a pod is
-// scheduled to it, runs as a local process on its own address, becomes
-// Ready by its TCP probe, serves pods/log through the API server, resolves
-// through the hosts file, and is gone from the API server only once its
-// process has ended.
+// TestAgainstAPIServer runs two vkubelet nodes against a real control
+// plane (package kubetest, binaries in $KUBE_BIN_DIR). The nodes register
+// Ready with their zones. A pod scheduled to one runs as a local process
+// on its own address, becomes Ready by its TCP probe, serves pods/log
+// through the API server, and resolves through the hosts files of both
+// nodes. A pod on the other node mounts a claim the controller manager
+// bound. A deleted pod is gone from the API server only once its process
+// has ended, and a stopped vkubelet takes its pods' processes with it.
 func TestAgainstAPIServer(t *testing.T) {
-	binDir := os.Getenv("KUBE_BIN_DIR")
+	// STREAMPLANE_KUBE_BIN is what kubetest.BinDir honours.
+	binDir := cmp.Or(os.Getenv("KUBE_BIN_DIR"), os.Getenv("STREAMPLANE_KUBE_BIN"))
 	if binDir == "" {
 		t.Skip("KUBE_BIN_DIR is not set: it names the directory of kube-apiserver, kube-controller-manager, kube-scheduler and etcd (scripts/kube-bins.sh prints it)")
 	}
@@ -63,55 +75,37 @@ func TestAgainstAPIServer(t *testing.T) {
 	defer cluster.Stop()
 	client := newTestClient(t, cluster.Kubeconfig())
 
-	// vkubelet as the node's own identity, the hosts file fed as admin.
 	bin := filepath.Join(t.TempDir(), "vkubelet")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	nodeKubeconfig, err := cluster.NodeKubeconfig("node-a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	root := t.TempDir()
-	var log bytes.Buffer
-	vk := exec.Command(bin, "--kubeconfig", nodeKubeconfig, "--dns-kubeconfig", cluster.Kubeconfig(),
-		"--node-name", "node-a", "--zone", "zone-a", "--root", root, "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--image", "helper:1")
-	vk.Stdout, vk.Stderr = &log, &log
-	if err := vk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	vkDone := make(chan error, 1)
-	go func() { vkDone <- vk.Wait() }()
-	defer func() {
-		vk.Process.Signal(syscall.SIGTERM)
-		<-vkDone
-		if t.Failed() {
-			t.Logf("vkubelet's log:\n%s", log.String())
-		}
-	}()
+	nodeA := startNode(t, cluster, bin, "node-a", "zone-a")
+	defer nodeA.stop()
+	nodeB := startNode(t, cluster, bin, "node-b", "zone-b")
+	defer nodeB.stop()
 
-	node := waitFor(t, ctx, 60*time.Second, func() (*corev1.Node, error) {
-		n, err := client.CoreV1().Nodes().Get(ctx, "node-a", metav1.GetOptions{})
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				return n, nil
+	for _, n := range []*testNode{nodeA, nodeB} {
+		node := waitFor(t, ctx, 60*time.Second, func() (*corev1.Node, error) {
+			node, err := client.CoreV1().Nodes().Get(ctx, n.name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
 			}
+			for _, c := range node.Status.Conditions {
+				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+					return node, nil
+				}
+			}
+			return nil, fmt.Errorf("node not Ready: %+v", node.Status.Conditions)
+		})
+		if node.Labels["topology.kubernetes.io/zone"] != n.zone || node.Labels["kubernetes.io/hostname"] != n.name {
+			t.Errorf("%s: labels %v", n.name, node.Labels)
 		}
-		return nil, fmt.Errorf("node not Ready: %+v", n.Status.Conditions)
-	})
-	if node.Labels["topology.kubernetes.io/zone"] != "zone-a" || node.Labels["kubernetes.io/hostname"] != "node-a" {
-		t.Errorf("labels %v", node.Labels)
-	}
-	if got := node.Status.DaemonEndpoints.KubeletEndpoint.Port; got != int32(port) {
-		t.Errorf("kubelet port %d, want %d", got, port)
-	}
-	if len(node.Status.Addresses) != 1 || node.Status.Addresses[0].Address != "127.0.0.1" {
-		t.Errorf("addresses %+v", node.Status.Addresses)
+		if got := node.Status.DaemonEndpoints.KubeletEndpoint.Port; got != int32(n.port) {
+			t.Errorf("%s: kubelet port %d, want %d", n.name, got, n.port)
+		}
+		if len(node.Status.Addresses) != 1 || node.Status.Addresses[0].Address != "127.0.0.1" {
+			t.Errorf("%s: addresses %+v", n.name, node.Status.Addresses)
+		}
 	}
 
 	exe, err := os.Executable()
@@ -133,49 +127,58 @@ func TestAgainstAPIServer(t *testing.T) {
 	if _, err := client.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	grace := int64(30)
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "listener-0", Labels: map[string]string{"app": "listener"}},
-		Spec: corev1.PodSpec{
-			Hostname: "listener-0", Subdomain: "brokers",
-			TerminationGracePeriodSeconds: &grace,
-			Containers: []corev1.Container{{
-				Name: "main", Image: "helper:1", Command: []string{exe},
-				Env: []corev1.EnvVar{
-					{Name: "VKUBELET_HELPER", Value: "listen"},
-					{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
-					{Name: "PORT", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}, Key: "port"}}},
-					{Name: "LISTEN_ADDR", Value: "$(POD_IP):$(PORT)"},
-				},
-				Ports: []corev1.ContainerPort{{Name: "plain", ContainerPort: 9000}},
-				ReadinessProbe: &corev1.Probe{
-					ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("plain")}},
-					PeriodSeconds: 1,
-				},
-			}},
-		},
+	// listener makes a pod of the helper listening on its own address,
+	// placed in a zone by the scheduler.
+	listener := func(name, zone string) *corev1.Pod {
+		grace := int64(30)
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "listener"}},
+			Spec: corev1.PodSpec{
+				Hostname: name, Subdomain: "brokers",
+				NodeSelector:                  map[string]string{"topology.kubernetes.io/zone": zone},
+				TerminationGracePeriodSeconds: &grace,
+				Containers: []corev1.Container{{
+					Name: "main", Image: "helper:1", Command: []string{exe},
+					Env: []corev1.EnvVar{
+						{Name: "VKUBELET_HELPER", Value: "listen"},
+						{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}},
+						{Name: "PORT", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}, Key: "port"}}},
+						{Name: "LISTEN_ADDR", Value: "$(POD_IP):$(PORT)"},
+					},
+					Ports: []corev1.ContainerPort{{Name: "plain", ContainerPort: 9000}},
+					ReadinessProbe: &corev1.Probe{
+						ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("plain")}},
+						PeriodSeconds: 1,
+					},
+				}},
+			},
+		}
 	}
-	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+	ready := func(name string) *corev1.Pod {
+		return waitFor(t, ctx, 60*time.Second, func() (*corev1.Pod, error) {
+			p, err := client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range p.Status.Conditions {
+				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+					return p, nil
+				}
+			}
+			return nil, fmt.Errorf("%s not Ready: phase %s node %q %+v", name, p.Status.Phase, p.Spec.NodeName, p.Status.ContainerStatuses)
+		})
+	}
+
+	if _, err := client.CoreV1().Pods("default").Create(ctx, listener("listener-0", "zone-a"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	running := waitFor(t, ctx, 60*time.Second, func() (*corev1.Pod, error) {
-		p, err := client.CoreV1().Pods("default").Get(ctx, "listener-0", metav1.GetOptions{})
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-				return p, nil
-			}
-		}
-		return nil, fmt.Errorf("pod not Ready: phase %s node %q %+v", p.Status.Phase, p.Spec.NodeName, p.Status.ContainerStatuses)
-	})
+	running := ready("listener-0")
 	ip := running.Status.PodIP
 	if _, podNet, _ := net.ParseCIDR("127.64.0.0/10"); !podNet.Contains(net.ParseIP(ip)) || running.Status.HostIP != "127.0.0.1" {
 		t.Errorf("podIP %s hostIP %s", ip, running.Status.HostIP)
 	}
 	if running.Spec.NodeName != "node-a" {
-		t.Errorf("scheduled to %q", running.Spec.NodeName)
+		t.Errorf("scheduled to %q, want node-a (zone-a)", running.Spec.NodeName)
 	}
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort(ip, "9000"), 5*time.Second)
 	if err != nil {
@@ -192,26 +195,62 @@ func TestAgainstAPIServer(t *testing.T) {
 		t.Errorf("pods/log %q, want %q", logs, want)
 	}
 
-	// The hosts file names the pod and the headless Service.
-	hosts := filepath.Join(root, "hosts")
-	waitFor(t, ctx, 10*time.Second, func() (string, error) {
-		data, err := os.ReadFile(hosts)
-		for _, want := range []string{
-			ip + " listener-0.brokers.default.svc.cluster.local listener-0.brokers.default.svc",
-			ip + " brokers.default.svc.cluster.local brokers.default.svc",
-		} {
-			if !strings.Contains(string(data), want+"\n") {
-				return "", fmt.Errorf("no %q in %s: %v\n%s", want, hosts, err, data)
-			}
-		}
-		return "", nil
-	})
+	// Both nodes' hosts files name the pod and the headless Service.
+	for _, n := range []*testNode{nodeA, nodeB} {
+		n.hostsHave(t, ctx,
+			ip+" listener-0.brokers.default.svc.cluster.local listener-0.brokers.default.svc",
+			ip+" brokers.default.svc.cluster.local brokers.default.svc")
+	}
+
+	// A pod on the other node, with a claim the PV controller binds to a
+	// hostPath volume: node-a's hosts file names it too.
+	pvDir := filepath.Join(t.TempDir(), "pv-1")
+	pv := &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: "pv-1"},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:               corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+			AccessModes:            []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: pvDir}},
+		},
+	}
+	if _, err := client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	empty := ""
+	pvc := &corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: "data-listener-1"},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			StorageClassName: &empty,
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}},
+		},
+	}
+	if _, err := client.CoreV1().PersistentVolumeClaims("default").Create(ctx, pvc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	peer := listener("listener-1", "zone-b")
+	peer.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
+		PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data-listener-1"},
+	}}}
+	peer.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/data"}}
+	peer.Spec.Containers[0].Env = append(peer.Spec.Containers[0].Env, corev1.EnvVar{Name: "MARKER", Value: "/var/lib/data/marker"})
+	if _, err := client.CoreV1().Pods("default").Create(ctx, peer, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	peerIP := ready("listener-1").Status.PodIP
+	if peerIP == ip {
+		t.Errorf("two pods share %s", ip)
+	}
+	if _, err := os.Stat(filepath.Join(pvDir, "marker")); err != nil {
+		t.Errorf("the claim's volume is not the PV's path: %v", err)
+	}
+	nodeA.hostsHave(t, ctx, peerIP+" listener-1.brokers.default.svc.cluster.local listener-1.brokers.default.svc")
 
 	// Deletion: the pod leaves the API server once its process has ended,
 	// not 30 s (its grace period) later.
 	pid := 0
 	fmt.Sscanf(running.Status.ContainerStatuses[0].ContainerID, "vkubelet://%d", &pid)
-	if pid == 0 || syscall.Kill(pid, 0) != nil {
+	if pid == 0 || !processAlive(pid) {
 		t.Fatalf("no live process behind %q", running.Status.ContainerStatuses[0].ContainerID)
 	}
 	start := time.Now()
@@ -231,42 +270,157 @@ func TestAgainstAPIServer(t *testing.T) {
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("deletion took %s", took)
 	}
-	waitFor(t, ctx, 10*time.Second, func() (bool, error) {
-		data, _ := os.ReadFile(hosts)
-		if strings.Contains(string(data), "listener-0") {
-			return false, fmt.Errorf("deleted pod still in the hosts file:\n%s", data)
-		}
-		return true, nil
-	})
+	for _, n := range []*testNode{nodeA, nodeB} {
+		waitFor(t, ctx, 10*time.Second, func() (bool, error) {
+			data, _ := os.ReadFile(n.hosts())
+			if strings.Contains(string(data), "listener-0") {
+				return false, fmt.Errorf("deleted pod still in %s's hosts file:\n%s", n.name, data)
+			}
+			return true, nil
+		})
+	}
 
-	// A pod still running when vkubelet stops ends with it.
-	pod.ResourceVersion = ""
-	pod.Name = "listener-1"
-	pod.Spec.Hostname = "listener-1"
-	if _, err := client.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+	// A process that ignores SIGTERM: the pod stays in the API server
+	// until SIGKILL ends it, when its grace period runs out.
+	grace := int64(3)
+	stubborn := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "stubborn"},
+		Spec: corev1.PodSpec{
+			NodeSelector:                  map[string]string{"kubernetes.io/hostname": "node-a"},
+			TerminationGracePeriodSeconds: &grace,
+			Containers: []corev1.Container{{
+				Name: "main", Image: "helper:1",
+				Command: []string{"sh", "-c", "trap '' TERM; echo trapped; while :; do sleep 0.2; done"},
+			}},
+		},
+	}
+	if _, err := client.CoreV1().Pods("default").Create(ctx, stubborn, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	second := waitFor(t, ctx, 60*time.Second, func() (int, error) {
+	stubbornPID := waitFor(t, ctx, 60*time.Second, func() (int, error) {
+		logs, err := client.CoreV1().Pods("default").GetLogs("stubborn", &corev1.PodLogOptions{}).DoRaw(ctx)
+		if err != nil || !strings.Contains(string(logs), "trapped") {
+			return 0, fmt.Errorf("trap not set: %q %v", logs, err)
+		}
+		p, err := client.CoreV1().Pods("default").Get(ctx, "stubborn", metav1.GetOptions{})
+		if err != nil {
+			return 0, err
+		}
+		pid := 0
+		fmt.Sscanf(p.Status.ContainerStatuses[0].ContainerID, "vkubelet://%d", &pid)
+		if pid == 0 {
+			return 0, fmt.Errorf("no process yet: %+v", p.Status.ContainerStatuses[0])
+		}
+		return pid, nil
+	})
+	start = time.Now()
+	if err := client.CoreV1().Pods("default").Delete(ctx, "stubborn", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, 20*time.Second, func() (bool, error) {
+		_, err := client.CoreV1().Pods("default").Get(ctx, "stubborn", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("pod still there: %v", err)
+	})
+	if took := time.Since(start); took < 3*time.Second || took > 12*time.Second {
+		t.Errorf("a pod ignoring SIGTERM with a 3 s grace period was gone after %s", took)
+	}
+	if processAlive(stubbornPID) {
+		t.Error("the stubborn pod is gone from the API server but its process runs")
+	}
+
+	// A pod still running when vkubelet stops ends with it.
+	second := waitFor(t, ctx, 10*time.Second, func() (int, error) {
 		p, err := client.CoreV1().Pods("default").Get(ctx, "listener-1", metav1.GetOptions{})
 		if err != nil {
 			return 0, err
 		}
-		if len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Running == nil {
-			return 0, fmt.Errorf("not running: %+v", p.Status)
-		}
 		pid := 0
 		fmt.Sscanf(p.Status.ContainerStatuses[0].ContainerID, "vkubelet://%d", &pid)
+		if pid == 0 {
+			return 0, fmt.Errorf("no process: %+v", p.Status.ContainerStatuses[0])
+		}
 		return pid, nil
 	})
-	vk.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-vkDone:
-		vkDone <- nil // for the deferred wait
-	case <-time.After(30 * time.Second):
-		t.Fatal("vkubelet did not stop within 30 s of SIGTERM")
+	if err := nodeB.stopWithin(30 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 	if processAlive(second) {
 		t.Error("a pod's process outlived vkubelet")
+	}
+}
+
+// A testNode is a vkubelet process registered as one node.
+type testNode struct {
+	name, zone, root string
+	port             int
+	cmd              *exec.Cmd
+	done             chan struct{}
+	err              error
+	log              bytes.Buffer
+	t                *testing.T
+}
+
+// startNode starts vkubelet as node name, under the node's own identity,
+// with the admin's for the hosts file.
+func startNode(t *testing.T, cluster *kubetest.Cluster, bin, name, zone string) *testNode {
+	t.Helper()
+	kubeconfig, err := cluster.NodeKubeconfig(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &testNode{name: name, zone: zone, root: t.TempDir(), port: freePort(t), done: make(chan struct{}), t: t}
+	n.cmd = exec.Command(bin, "--kubeconfig", kubeconfig, "--dns-kubeconfig", cluster.Kubeconfig(),
+		"--node-name", name, "--zone", zone, "--root", n.root, "--listen", "127.0.0.1:"+strconv.Itoa(n.port),
+		"--image", "helper:1")
+	n.cmd.Stdout, n.cmd.Stderr = &n.log, &n.log
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		n.err = n.cmd.Wait()
+		close(n.done)
+	}()
+	return n
+}
+
+func (n *testNode) hosts() string { return filepath.Join(n.root, "hosts") }
+
+// hostsHave waits until the node's hosts file has every line.
+func (n *testNode) hostsHave(t *testing.T, ctx context.Context, lines ...string) {
+	t.Helper()
+	waitFor(t, ctx, 10*time.Second, func() (bool, error) {
+		data, err := os.ReadFile(n.hosts())
+		for _, want := range lines {
+			if !strings.Contains(string(data), want+"\n") {
+				return false, fmt.Errorf("no %q in %s's hosts file: %v\n%s", want, n.name, err, data)
+			}
+		}
+		return true, nil
+	})
+}
+
+// stopWithin sends SIGTERM and waits for vkubelet to exit.
+func (n *testNode) stopWithin(d time.Duration) error {
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-n.done:
+		return nil
+	case <-time.After(d):
+		return fmt.Errorf("%s did not stop within %s of SIGTERM", n.name, d)
+	}
+}
+
+// stop stops vkubelet, and shows its log if the test failed.
+func (n *testNode) stop() {
+	if err := n.stopWithin(time.Minute); err != nil {
+		n.cmd.Process.Kill()
+		<-n.done
+	}
+	if n.t.Failed() {
+		n.t.Logf("%s's log:\n%s", n.name, n.log.String())
 	}
 }
 

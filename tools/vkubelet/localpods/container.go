@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -392,8 +391,3 @@ func openLog(logDir, container string, run int32) (*os.File, error) {
 func logPath(logDir, container string, run int32) string {
 	return filepath.Join(logDir, container, strconv.Itoa(int(run))+".log")
 }
-
-const (
-	sigterm = syscall.SIGTERM
-	sigkill = syscall.SIGKILL
-)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -138,7 +139,7 @@ func (r *podRun) terminate(grace time.Duration) {
 // stopProcess ends a process of the terminating pod at the pod's deadline.
 func (r *podRun) stopProcess(proc *process, c *container) {
 	r.runPreStop(c)
-	proc.signalGroup(sigterm)
+	proc.signalGroup(syscall.SIGTERM)
 	for {
 		r.mu.Lock()
 		deadline, shortened := r.deadline, r.shortened
@@ -149,7 +150,7 @@ func (r *podRun) stopProcess(proc *process, c *container) {
 			t.Stop()
 			return
 		case <-t.C:
-			proc.signalGroup(sigkill)
+			proc.signalGroup(syscall.SIGKILL)
 			<-proc.exited
 			return
 		case <-shortened:
