@@ -148,7 +148,7 @@ func startKube(t testing.TB) (*kubeEnv, error) {
 		if err != nil {
 			return nil, err
 		}
-		args := []string{"--kubeconfig", kubeconfig, "--node-name", name, "--zone", zone, "--root", root,
+		args := []string{"--kubeconfig", kubeconfig, "--dns-kubeconfig", cluster.Kubeconfig(), "--node-name", name, "--zone", zone, "--root", root,
 			"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--pod-cidr", fmt.Sprintf("127.%d.0.0/16", 64+i),
 			"--image", image + "=/opt/kafka/libs:" + rt.LibDir,
 			"--image", image + "=/opt/streamplane/plugin:" + pluginDir}
