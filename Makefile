@@ -29,7 +29,7 @@ vet:
 
 test: deps lint fuzz build kube-tools
 	$(GO) test -count=1 -timeout 60m $(PKGS)
-	cd tools/vkubelet && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+	cd tools/vkubelet && $(GO) vet ./... && STREAMPLANE_KUBE_BIN=$$(../../scripts/kube-bins.sh) $(GO) test -count=1 -timeout 20m ./...
 
 # The Kubernetes provisioner's tests run against a real control plane built
 # from the Go module proxy (tools/kube: etcd, kube-apiserver,
@@ -46,7 +46,7 @@ kube-tools:
 test-k8s: deps build kube-tools
 	$(GO) test -count=1 -timeout 40m ./kubetest ./provision/kubernetes ./deploy/...
 	$(GO) test -count=1 -timeout 40m -run 'TestKube' ./e2e
-	cd tools/vkubelet && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+	cd tools/vkubelet && $(GO) vet ./... && STREAMPLANE_KUBE_BIN=$$(../../scripts/kube-bins.sh) $(GO) test -count=1 -timeout 20m ./...
 
 # Fast tests only: no Kafka brokers. Prints each package's coverage.
 unit:

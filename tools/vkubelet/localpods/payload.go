@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // payloadFile is one file of a ConfigMap, Secret, projected or downward API
@@ -36,6 +37,23 @@ func (p payload) digest() [32]byte {
 	var sum [32]byte
 	copy(sum[:], h.Sum(nil))
 	return sum
+}
+
+// rewritten is the payload with the container paths in its text files
+// rewritten by rw (nil: as it is). Files that are not UTF-8 text are kept
+// as they are.
+func (p payload) rewritten(rw *rewriter) payload {
+	if rw == nil {
+		return p
+	}
+	out := make(payload, len(p))
+	for k, f := range p {
+		if utf8.Valid(f.data) {
+			f.data = []byte(rw.rewrite(string(f.data)))
+		}
+		out[k] = f
+	}
+	return out
 }
 
 const dataLink = "..data"

@@ -99,3 +99,25 @@ func TestParseImagePath(t *testing.T) {
 		}
 	}
 }
+
+// Files of ConfigMaps and Secrets name container paths too (a broker's
+// server.properties names its data directory and key files): their text is
+// rewritten like commands, and binary files are kept as they are.
+func TestPayloadRewritten(t *testing.T) {
+	rw := newRewriter([]pathRule{newPathRule("/var/lib/kafka", "/host/pv-1"), newPathRule("/etc/kafka/tls", "/host/pod/volumes/tls")}, nil)
+	in := payload{
+		"server.properties": {data: []byte("log.dirs=/var/lib/kafka/data\nssl.keystore.location=/etc/kafka/tls/keystore.pem\nother=/var/lib/kafkaesque\n"), mode: 0o440},
+		"blob":              {data: []byte{0xff, 0xfe, '/', 'v', 'a', 'r'}, mode: 0o400},
+	}
+	out := in.rewritten(rw)
+	want := "log.dirs=/host/pv-1/data\nssl.keystore.location=/host/pod/volumes/tls/keystore.pem\nother=/var/lib/kafkaesque\n"
+	if got := string(out["server.properties"].data); got != want {
+		t.Errorf("rewritten properties:\n%s\nwant:\n%s", got, want)
+	}
+	if out["server.properties"].mode != 0o440 || string(out["blob"].data) != string(in["blob"].data) {
+		t.Errorf("mode or binary file changed: %+v", out)
+	}
+	if string(in["server.properties"].data) == want {
+		t.Error("the original payload was changed")
+	}
+}

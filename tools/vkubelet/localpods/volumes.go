@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +22,9 @@ type volume struct {
 	// nil for the others.
 	payload func(context.Context) (payload, error)
 	written [32]byte
+	// rewrite maps the container paths in the payload's files to this
+	// host's (filesRewriter).
+	rewrite *rewriter
 }
 
 // setUpVolumes gives every volume of the pod its directory. An error (a
@@ -36,7 +40,60 @@ func (r *podRun) setUpVolumes(ctx context.Context, pod *corev1.Pod) (map[string]
 		}
 		vols[v.Name] = vol
 	}
+	// The files of ConfigMaps and Secrets last: their paths are rewritten
+	// to the other volumes' directories.
+	rw := r.p.filesRewriter(pod, vols)
+	for _, name := range sortedVolumeNames(vols) {
+		vol := vols[name]
+		if vol.payload == nil {
+			continue
+		}
+		vol.rewrite = rw
+		files, err := vol.payload(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("volume %q: %w", name, err)
+		}
+		files = files.rewritten(rw)
+		if err := writePayload(vol.dir, files); err != nil {
+			return nil, fmt.Errorf("volume %q: %w", name, err)
+		}
+		vol.written = files.digest()
+	}
 	return vols, nil
+}
+
+func sortedVolumeNames(vols map[string]*volume) []string {
+	names := make([]string, 0, len(vols))
+	for n := range vols {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// filesRewriter maps the container paths that files in ConfigMaps and
+// Secrets name (a broker's server.properties names its data directory and
+// key files) to this host's directories. A real pod has a file system of
+// its own where those paths exist; these processes share the host's, so
+// the paths are rewritten in the files as in commands and environments:
+// the pod's volume mounts (the first container that mounts a path decides)
+// and its images' paths.
+func (p *Provider) filesRewriter(pod *corev1.Pod, vols map[string]*volume) *rewriter {
+	var mounts, image []pathRule
+	seen := map[string]bool{}
+	for _, list := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for i := range list {
+			for _, rule := range mountRules(&list[i], vols) {
+				if !seen[rule.from] {
+					seen[rule.from] = true
+					mounts = append(mounts, rule)
+				}
+			}
+			rules, _ := p.imageRules(list[i].Image)
+			image = append(image, rules...)
+		}
+	}
+	return newRewriter(mounts, image)
 }
 
 func (r *podRun) setUpVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Volume) (*volume, error) {
@@ -78,14 +135,6 @@ func (r *podRun) setUpVolume(ctx context.Context, pod *corev1.Pod, v *corev1.Vol
 	default:
 		return nil, fmt.Errorf("this volume type is not supported by vkubelet (emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected are)")
 	}
-	files, err := vol.payload(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := writePayload(vol.dir, files); err != nil {
-		return nil, err
-	}
-	vol.written = files.digest()
 	return vol, nil
 }
 
@@ -100,6 +149,7 @@ func (r *podRun) refreshVolumes(ctx context.Context, vols map[string]*volume) {
 		if err != nil {
 			continue
 		}
+		files = files.rewritten(vol.rewrite)
 		if d := files.digest(); d != vol.written {
 			if err := writePayload(vol.dir, files); err == nil {
 				vol.written = d
