@@ -119,9 +119,15 @@ func startKube(t testing.TB) (*kubeEnv, error) {
 		return nil, err
 	}
 	runtimeCache := filepath.Join(cacheDir, "streamplane", "kafka")
-	rt, err := (&kafkaruntime.Cache{Dir: runtimeCache}).Install(ctx, kafkaVersion, func(string) {})
-	if err != nil {
-		return nil, fmt.Errorf("install Kafka %s: %w", kafkaVersion, err)
+	// The images of the version the tests run and of the one the upgrade
+	// test starts from.
+	libs := map[string]string{}
+	for _, v := range []string{kafkaVersion, upgradeFrom, upgradeTo} {
+		rt, err := (&kafkaruntime.Cache{Dir: runtimeCache}).Install(ctx, v, func(string) {})
+		if err != nil {
+			return nil, fmt.Errorf("install Kafka %s: %w", v, err)
+		}
+		libs[v] = rt.LibDir
 	}
 	jar, err := (&kafkaplugin.Builder{Dir: filepath.Join(cacheDir, "streamplane", "plugins"), MavenRepo: filepath.Join(runtimeCache, "m2")}).Jar(ctx)
 	if err != nil {
@@ -136,7 +142,6 @@ func startKube(t testing.TB) (*kubeEnv, error) {
 	}
 
 	// Three nodes, one per zone, each with its own range of pod addresses.
-	image := strings.ReplaceAll(kubeImage, "{version}", kafkaVersion)
 	for i, zone := range []string{"az1", "az2", "az3"} {
 		name := "node-" + zone
 		kubeconfig, err := cluster.NodeKubeconfig(name)
@@ -149,9 +154,11 @@ func startKube(t testing.TB) (*kubeEnv, error) {
 			return nil, err
 		}
 		args := []string{"--kubeconfig", kubeconfig, "--dns-kubeconfig", cluster.Kubeconfig(), "--node-name", name, "--zone", zone, "--root", root,
-			"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--pod-cidr", fmt.Sprintf("127.%d.0.0/16", 64+i),
-			"--image", image + "=/opt/kafka/libs:" + rt.LibDir,
-			"--image", image + "=/opt/streamplane/plugin:" + pluginDir}
+			"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--pod-cidr", fmt.Sprintf("127.%d.0.0/16", 64+i)}
+		for v, lib := range libs {
+			image := strings.ReplaceAll(kubeImage, "{version}", v)
+			args = append(args, "--image", image+"=/opt/kafka/libs:"+lib, "--image", image+"=/opt/streamplane/plugin:"+pluginDir)
+		}
 		if err := startNode(vkubelet, args, filepath.Join(dir, name+".log")); err != nil {
 			return nil, err
 		}
@@ -487,4 +494,103 @@ func pvPhase(pv *corev1.PersistentVolume) string {
 		return ""
 	}
 	return string(pv.Status.Phase)
+}
+
+// A SASL_SSL instance with PLAIN on the Kubernetes provisioner through
+// scale-out, a rolling upgrade and scale-in: clients verify the brokers'
+// certificates against their pod DNS names and sign in with SCRAM and
+// PLAIN; a new broker is a new pod and volume; the upgrade rolls every pod
+// onto the new version's image; the broker scaled in leaves no pod or
+// volume behind.
+func TestKubeSecureScaleUpgrade(t *testing.T) {
+	env := kubeEnvironment(t)
+	s, kube := env.server, env.kube(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+
+	spec := secureSpec("kube-secure", 2, streamplane.MechanismSCRAM, streamplane.MechanismPlain)
+	spec.Version = upgradeFrom
+	inst := ownInstance(t, s, spec)
+	env.register(inst)
+	ns := "spe2e-" + inst.ID
+	pool, _ := caPool(t, s, inst.ID)
+	listener := streamplane.ListenerPrivateSASLSSL
+	for _, mechanism := range []string{streamplane.MechanismSCRAM, streamplane.MechanismPlain} {
+		opts := append(saslOpts(pool, mechanism, secureUser, securePassword), env.clientOpts()...)
+		if err := roundTrip(t, inst, listener, "kube-secure", "before-"+mechanism, opts...); err != nil {
+			t.Fatalf("%s over TLS, host names verified, to %v: %v", mechanism, inst.BootstrapServers[listener], err)
+		}
+	}
+
+	// Scale out: broker 2 is a new pod with its own volume.
+	task, err := s.Client.Scale(ctx, inst.ID, streamplane.ScaleRequest{BrokerCount: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Client.WaitTask(ctx, task.ID, nil); err != nil {
+		t.Fatalf("scale out: %v\n%s", err, s.LogTail(40))
+	}
+	pod, err := kube.CoreV1().Pods(ns).Get(ctx, "broker-2", metav1.GetOptions{})
+	if err != nil || pod.Status.Phase != corev1.PodRunning {
+		t.Fatalf("broker-2 after the scale-out: %v %v", err, podPhase(pod))
+	}
+	if _, err := kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "data-broker-2", metav1.GetOptions{}); err != nil {
+		t.Fatalf("broker-2's volume claim: %v", err)
+	}
+
+	// A rolling upgrade: every pod runs the new version's image.
+	task, err = s.Client.UpgradeInstance(ctx, inst.ID, streamplane.UpgradeRequest{Version: upgradeTo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Client.WaitTask(ctx, task.ID, nil); err != nil {
+		t.Fatalf("upgrade: %v\n%s", err, s.LogTail(40))
+	}
+	wantImage := strings.ReplaceAll(kubeImage, "{version}", upgradeTo)
+	for id := range 3 {
+		pod, err := kube.CoreV1().Pods(ns).Get(ctx, fmt.Sprintf("broker-%d", id), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pod.Spec.Containers[0].Image; got != wantImage || pod.Status.Phase != corev1.PodRunning {
+			t.Errorf("broker-%d runs %s (%s) after the upgrade, want %s", id, got, pod.Status.Phase, wantImage)
+		}
+	}
+	after := instanceNow(t, s, inst.ID)
+	if after.Version != upgradeTo || after.Status != streamplane.InstanceRunning {
+		t.Errorf("after the upgrade: %s on %s (%s)", after.Status, after.Version, after.StatusReason)
+	}
+
+	// Scale in: broker 2's pod, volume claim and configuration go.
+	task, err = s.Client.Scale(ctx, inst.ID, streamplane.ScaleRequest{RemoveBrokers: []int{2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Client.WaitTask(ctx, task.ID, nil); err != nil {
+		t.Fatalf("scale in: %v\n%s", err, s.LogTail(40))
+	}
+	for _, get := range []func() error{
+		func() error { _, err := kube.CoreV1().Pods(ns).Get(ctx, "broker-2", metav1.GetOptions{}); return err },
+		func() error {
+			_, err := kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "data-broker-2", metav1.GetOptions{})
+			return err
+		},
+		func() error { _, err := kube.CoreV1().Secrets(ns).Get(ctx, "broker-2", metav1.GetOptions{}); return err },
+	} {
+		if err := get(); !apierrors.IsNotFound(err) {
+			t.Errorf("an object of broker 2 is still there after the scale-in: %v", err)
+		}
+	}
+	inst = instanceNow(t, s, inst.ID)
+	opts := append(saslOpts(pool, streamplane.MechanismSCRAM, secureUser, securePassword), env.clientOpts()...)
+	if err := roundTrip(t, inst, listener, "kube-secure", "after", opts...); err != nil {
+		t.Errorf("SCRAM after the upgrade and scale-in: %v", err)
+	}
+}
+
+func podPhase(pod *corev1.Pod) string {
+	if pod == nil {
+		return ""
+	}
+	return string(pod.Status.Phase)
 }
