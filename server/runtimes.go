@@ -49,7 +49,7 @@ func (r imageRuntimes) Installed(version string) (kafkaruntime.Runtime, bool) {
 func (r imageRuntimes) Install(_ context.Context, version string, progress func(string)) (kafkaruntime.Runtime, error) {
 	rt, ok := r.Installed(version)
 	if !ok {
-		return rt, fmt.Errorf("Kafka %s is not in the catalog", version)
+		return rt, fmt.Errorf("kafka %s is not in the catalog", version)
 	}
 	progress("brokers run Kafka " + version + " from the image " + strings.ReplaceAll(r.image, "{version}", version))
 	return rt, nil
