@@ -3,6 +3,8 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -323,6 +325,29 @@ func lookupHosts(file, host string) (string, bool) {
 // clientOpts are what a stock client of an instance on this cluster needs.
 func (e *kubeEnv) clientOpts() []kgo.Opt { return []kgo.Opt{kgo.Dialer(e.dialer())} }
 
+// saslOpts are saslOpts for this cluster: franz-go takes either its own TLS
+// dialing or a dialer, so the dialer speaks TLS itself, verifying the
+// broker's certificate for the name dialed, as DialTLSConfig would.
+func (e *kubeEnv) saslOpts(pool *x509.CertPool, mechanism, user, password string) []kgo.Opt {
+	dial := e.dialer()
+	return []kgo.Opt{saslMechanism(mechanism, user, password), kgo.Dialer(func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := dial(ctx, network, address)
+		if err != nil {
+			return nil, err
+		}
+		conn := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12})
+		if err := conn.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return conn, nil
+	})}
+}
+
 // register has stock clients of inst (kafkaClient) dial through the
 // cluster's names.
 func (e *kubeEnv) register(inst *streamplane.Instance) {
@@ -516,7 +541,7 @@ func TestKubeSecureScaleUpgrade(t *testing.T) {
 	pool, _ := caPool(t, s, inst.ID)
 	listener := streamplane.ListenerPrivateSASLSSL
 	for _, mechanism := range []string{streamplane.MechanismSCRAM, streamplane.MechanismPlain} {
-		opts := append(saslOpts(pool, mechanism, secureUser, securePassword), env.clientOpts()...)
+		opts := env.saslOpts(pool, mechanism, secureUser, securePassword)
 		if err := roundTrip(t, inst, listener, "kube-secure", "before-"+mechanism, opts...); err != nil {
 			t.Fatalf("%s over TLS, host names verified, to %v: %v", mechanism, inst.BootstrapServers[listener], err)
 		}
@@ -582,7 +607,7 @@ func TestKubeSecureScaleUpgrade(t *testing.T) {
 		}
 	}
 	inst = instanceNow(t, s, inst.ID)
-	opts := append(saslOpts(pool, streamplane.MechanismSCRAM, secureUser, securePassword), env.clientOpts()...)
+	opts := env.saslOpts(pool, streamplane.MechanismSCRAM, secureUser, securePassword)
 	if err := roundTrip(t, inst, listener, "kube-secure", "after", opts...); err != nil {
 		t.Errorf("SCRAM after the upgrade and scale-in: %v", err)
 	}

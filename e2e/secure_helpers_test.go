@@ -71,13 +71,15 @@ func caPool(t testing.TB, s *Server, instance string) (*x509.CertPool, []byte) {
 // TLS verified against the bundle (host names checked), SCRAM or PLAIN.
 func saslOpts(pool *x509.CertPool, mechanism, user, password string) []kgo.Opt {
 	tlsCfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	var m kgo.Opt
+	return []kgo.Opt{kgo.DialTLSConfig(tlsCfg), saslMechanism(mechanism, user, password)}
+}
+
+// saslMechanism signs in with SCRAM-SHA-512 or PLAIN.
+func saslMechanism(mechanism, user, password string) kgo.Opt {
 	if mechanism == streamplane.MechanismPlain {
-		m = kgo.SASL(plain.Auth{User: user, Pass: password}.AsMechanism())
-	} else {
-		m = kgo.SASL(scram.Auth{User: user, Pass: password}.AsSha512Mechanism())
+		return kgo.SASL(plain.Auth{User: user, Pass: password}.AsMechanism())
 	}
-	return []kgo.Opt{kgo.DialTLSConfig(tlsCfg), m}
+	return kgo.SASL(scram.Auth{User: user, Pass: password}.AsSha512Mechanism())
 }
 
 // listenerClient connects to one of an instance's listeners.
