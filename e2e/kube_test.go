@@ -600,7 +600,10 @@ func TestKubeSecureScaleUpgrade(t *testing.T) {
 			_, err := kube.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "data-broker-2", metav1.GetOptions{})
 			return err
 		},
-		func() error { _, err := kube.CoreV1().Secrets(ns).Get(ctx, "broker-2", metav1.GetOptions{}); return err },
+		func() error {
+			_, err := kube.CoreV1().Secrets(ns).Get(ctx, "broker-2", metav1.GetOptions{})
+			return err
+		},
 	} {
 		if err := get(); !apierrors.IsNotFound(err) {
 			t.Errorf("an object of broker 2 is still there after the scale-in: %v", err)
