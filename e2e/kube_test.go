@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -540,6 +541,10 @@ func TestKubeSecureScaleUpgrade(t *testing.T) {
 	ns := "spe2e-" + inst.ID
 	pool, _ := caPool(t, s, inst.ID)
 	listener := streamplane.ListenerPrivateSASLSSL
+	adm := kadm.NewClient(listenerClient(t, inst, listener, env.saslOpts(pool, streamplane.MechanismSCRAM, secureUser, securePassword)...))
+	if _, err := adm.CreateTopic(ctx, 3, 2, nil, "kube-secure"); err != nil {
+		t.Fatalf("create a topic over SASL_SSL: %v", err)
+	}
 	for _, mechanism := range []string{streamplane.MechanismSCRAM, streamplane.MechanismPlain} {
 		opts := env.saslOpts(pool, mechanism, secureUser, securePassword)
 		if err := roundTrip(t, inst, listener, "kube-secure", "before-"+mechanism, opts...); err != nil {
