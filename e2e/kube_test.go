@@ -181,7 +181,8 @@ func startKube(t testing.TB) (*kubeEnv, error) {
 		return nil, err
 	}
 	env.server = NewServer(t, ServerOptions{Args: []string{"--provisioner", "kubernetes", "--kubeconfig", cluster.Kubeconfig(),
-		"--broker-image", kubeImage, "--namespace-prefix", "spe2e-", "--install-recommended=false"}})
+		"--broker-image", kubeImage, "--namespace-prefix", "spe2e-", "--install-recommended=false",
+		"--metrics-interval", metricsInterval.String()}})
 	return env, nil
 }
 
@@ -472,6 +473,20 @@ func TestKubeInstanceLifecycle(t *testing.T) {
 	if m := missing(values, consumeAll(t, inst, "kube-orders", len(values))); len(m) > 0 {
 		t.Errorf("%d records written before the restart are gone after it (volumes not kept?)", len(m))
 	}
+
+	// Metrics: the server scrapes each pod's exporter at its pod address.
+	since := time.Now()
+	more := startLoad(t, inst, "kube-orders")
+	eventually(t, 4*metricsInterval, func() (bool, string) {
+		rate := 0.0
+		for _, series := range querySeries(t, s, inst.ID, "messages_in_rate", since, time.Now().Add(time.Second), nil) {
+			for _, p := range series.Points {
+				rate = max(rate, p[1])
+			}
+		}
+		return rate > 0, fmt.Sprintf("messages_in_rate %v since %s", rate, since.Format(time.TimeOnly))
+	})
+	more.stop()
 
 	// Host-path volumes cannot grow: refused before anything changes.
 	_, err = s.Client.ExpandStorage(ctx, inst.ID, inst.StorageGBPerBroker+1)
