@@ -479,12 +479,12 @@ func TestKubeInstanceLifecycle(t *testing.T) {
 	more := startLoad(t, inst, "kube-orders")
 	eventually(t, 4*metricsInterval, func() (bool, string) {
 		rate := 0.0
-		for _, series := range querySeries(t, s, inst.ID, "messages_in_rate", since, time.Now().Add(time.Second), nil) {
+		for _, series := range querySeries(t, s, inst.ID, "broker_messages_in_rate", since, time.Now().Add(time.Second), nil) {
 			for _, p := range series.Points {
 				rate = max(rate, p[1])
 			}
 		}
-		return rate > 0, fmt.Sprintf("messages_in_rate %v since %s", rate, since.Format(time.TimeOnly))
+		return rate > 0, fmt.Sprintf("broker_messages_in_rate %v since %s", rate, since.Format(time.TimeOnly))
 	})
 	more.stop()
 
