@@ -31,8 +31,8 @@ func Dial(seeds []string, user, password string, dial func(ctx context.Context, 
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(seeds...),
 		kgo.SASL(plain.Auth{User: user, Pass: password}.AsMechanism()),
-		kgo.DialTimeout(5*time.Second),
-		kgo.RetryTimeout(10*time.Second),
+		kgo.DialTimeout(5 * time.Second),
+		kgo.RetryTimeout(10 * time.Second),
 		// Retries back off 100 ms, doubling to 500 ms at most, not
 		// franz-go's 250 ms doubling to 5 s: waits for a starting broker
 		// ask again and again, and a request that met the broker still down
@@ -40,7 +40,7 @@ func Dial(seeds []string, user, password string, dial func(ctx context.Context, 
 		kgo.RetryBackoffFn(func(fails int) time.Duration {
 			return min(100*time.Millisecond<<min(max(fails-1, 0), 3), 500*time.Millisecond)
 		}),
-		kgo.MetadataMinAge(500*time.Millisecond),
+		kgo.MetadataMinAge(500 * time.Millisecond),
 		// The internal listener's settings are generated with the brokers',
 		// so an EOF at the first read is a broker going down for a roll,
 		// not a misconfigured client: retry it as any disconnect.
