@@ -303,14 +303,23 @@ func (p *Provisioner) Forget(ctx context.Context, inst *streamplane.Instance, b 
 // Logs returns the last lines of the broker container's output (its log:
 // brokers in pods log to stdout).
 func (p *Provisioner) Logs(ctx context.Context, inst *streamplane.Instance, b *streamplane.Broker, lines int) (string, error) {
-	n := int64(lines)
-	req := p.client.CoreV1().Pods(p.namespace(inst)).GetLogs(podName(b.ID), &corev1.PodLogOptions{Container: containerName, TailLines: &n})
-	stream, err := req.Stream(ctx)
+	out, err := p.podLog(ctx, p.namespace(inst), podName(b.ID), containerName, lines)
 	if apierrors.IsNotFound(err) {
 		return "", streamplane.Errorf(streamplane.ENOTFOUND, "broker %d of %s has no pod", b.ID, inst.Name)
 	}
+	return out, err
+}
+
+// podLog returns the last lines of a container's output, at most 4 MiB.
+// A missing pod is the API's NotFound error, for the caller to name.
+func (p *Provisioner) podLog(ctx context.Context, namespace, pod, container string, lines int) (string, error) {
+	n := int64(lines)
+	stream, err := p.client.CoreV1().Pods(namespace).GetLogs(pod, &corev1.PodLogOptions{Container: container, TailLines: &n}).Stream(ctx)
+	if apierrors.IsNotFound(err) {
+		return "", err
+	}
 	if err != nil {
-		return "", fmt.Errorf("kubernetes: read the log of pod %s: %w", podName(b.ID), err)
+		return "", fmt.Errorf("kubernetes: read the log of pod %s: %w", pod, err)
 	}
 	defer stream.Close()
 	var out strings.Builder

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"slices"
 	"strings"
@@ -33,10 +32,6 @@ const (
 
 func mirrorName(m *streamplane.Migration) string { return "mirror-" + m.ID }
 
-func mirrorNamespace(p *Provisioner, m *streamplane.Migration) string {
-	return p.cfg.NamespacePrefix + m.InstanceID
-}
-
 // MirrorDir is where the migration's files are inside its pod.
 func (p *Provisioner) MirrorDir(*streamplane.Migration) string { return mirrorDir }
 
@@ -63,7 +58,7 @@ func (p *Provisioner) ConfigureMirror(ctx context.Context, m *streamplane.Migrat
 	}
 	_, err := p.apply(ctx, &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: mirrorName(m), Namespace: mirrorNamespace(p, m), Labels: mirrorLabels(m)},
+		ObjectMeta: metav1.ObjectMeta{Name: mirrorName(m), Namespace: p.namespaceOf(m.InstanceID), Labels: mirrorLabels(m)},
 		Type:       corev1.SecretTypeOpaque, Data: data,
 	})
 	return err
@@ -78,7 +73,7 @@ func (p *Provisioner) StartMirror(ctx context.Context, inst *streamplane.Instanc
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.StartTimeout)
 	defer cancel()
-	pods := p.client.CoreV1().Pods(mirrorNamespace(p, m))
+	pods := p.client.CoreV1().Pods(p.namespaceOf(m.InstanceID))
 	cur, err := pods.Get(ctx, mirrorName(m), metav1.GetOptions{})
 	switch {
 	case err == nil:
@@ -116,22 +111,21 @@ func (p *Provisioner) mirrorPod(inst *streamplane.Instance, m *streamplane.Migra
 	args := append(flags, "-Xms128m", "-Dkafka.logs.dir=/tmp", logFlag,
 		"-Dstreamplane.instance="+inst.ID, "-Dstreamplane.migration="+m.ID,
 		"-cp", path.Join(libDir, "*"), mirrorMainClass, path.Join(mirrorDir, mirrorProperties), "--clusters", m.TargetAlias())
-	no, yes := false, true
-	user := int64(brokerUser)
+	no := false
 	mode := int32(0o440)
 	logging := &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: metav1.ObjectMeta{Name: mirrorName(m) + "-logging", Namespace: mirrorNamespace(p, m), Labels: mirrorLabels(m)},
+		ObjectMeta: metav1.ObjectMeta{Name: mirrorName(m) + "-logging", Namespace: p.namespaceOf(m.InstanceID), Labels: mirrorLabels(m)},
 		Data:       map[string]string{logName: string(logBody)},
 	}
 	return &corev1.Pod{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-		ObjectMeta: metav1.ObjectMeta{Name: mirrorName(m), Namespace: mirrorNamespace(p, m), Labels: mirrorLabels(m),
+		ObjectMeta: metav1.ObjectMeta{Name: mirrorName(m), Namespace: p.namespaceOf(m.InstanceID), Labels: mirrorLabels(m),
 			Annotations: map[string]string{"streamplane.dev/migration-name": m.Name}},
 		Spec: corev1.PodSpec{
 			RestartPolicy:                corev1.RestartPolicyAlways,
 			AutomountServiceAccountToken: &no, EnableServiceLinks: &no,
-			SecurityContext: &corev1.PodSecurityContext{RunAsUser: &user, RunAsGroup: &user, FSGroup: &user, RunAsNonRoot: &yes},
+			SecurityContext: podSecurity(),
 			Containers: []corev1.Container{{
 				Name: mirrorContainer, Image: p.image(inst.Version), ImagePullPolicy: p.cfg.ImagePullPolicy,
 				Command: []string{"java"}, Args: args,
@@ -140,11 +134,7 @@ func (p *Provisioner) mirrorPod(inst *streamplane.Instance, m *streamplane.Migra
 					{Name: "logging", MountPath: "/etc/streamplane/logging", ReadOnly: true},
 					{Name: "tmp", MountPath: tmpDir},
 				},
-				SecurityContext: &corev1.SecurityContext{
-					AllowPrivilegeEscalation: &no, ReadOnlyRootFilesystem: &yes, RunAsNonRoot: &yes,
-					Capabilities:   &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-					SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-				},
+				SecurityContext: restrictedContainer(),
 			}},
 			Volumes: []corev1.Volume{
 				{Name: "mirror", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: mirrorName(m), DefaultMode: &mode}}},
@@ -160,7 +150,7 @@ func (p *Provisioner) InspectMirror(m *streamplane.Migration) (streamplane.Proce
 	if p.pods == nil {
 		return streamplane.Process{}, false
 	}
-	pod, err := p.pods.Pods(mirrorNamespace(p, m)).Get(mirrorName(m))
+	pod, err := p.pods.Pods(p.namespaceOf(m.InstanceID)).Get(mirrorName(m))
 	if err != nil {
 		return streamplane.Process{}, false
 	}
@@ -171,7 +161,7 @@ func (p *Provisioner) InspectMirror(m *streamplane.Migration) (streamplane.Proce
 // StopMirror deletes the pod (Connect stops its tasks and commits their
 // offsets on SIGTERM) and waits until it is gone.
 func (p *Provisioner) StopMirror(ctx context.Context, m *streamplane.Migration, graceful time.Duration) error {
-	return p.deletePod(ctx, mirrorNamespace(p, m), mirrorName(m), graceful)
+	return p.deletePod(ctx, p.namespaceOf(m.InstanceID), mirrorName(m), graceful)
 }
 
 // ForgetMirror deletes the pod, its Secret and its logging ConfigMap.
@@ -179,7 +169,7 @@ func (p *Provisioner) ForgetMirror(ctx context.Context, m *streamplane.Migration
 	if err := p.StopMirror(ctx, m, 0); err != nil {
 		return err
 	}
-	core, ns := p.client.CoreV1(), mirrorNamespace(p, m)
+	core, ns := p.client.CoreV1(), p.namespaceOf(m.InstanceID)
 	if err := ignoreNotFound(core.Secrets(ns).Delete(ctx, mirrorName(m), metav1.DeleteOptions{})); err != nil {
 		return fmt.Errorf("kubernetes: delete Secret %s: %w", mirrorName(m), err)
 	}
@@ -191,20 +181,11 @@ func (p *Provisioner) ForgetMirror(ctx context.Context, m *streamplane.Migration
 
 // MirrorLogs returns the last lines of MirrorMaker's output.
 func (p *Provisioner) MirrorLogs(ctx context.Context, m *streamplane.Migration, lines int) (string, error) {
-	n := int64(lines)
-	stream, err := p.client.CoreV1().Pods(mirrorNamespace(p, m)).GetLogs(mirrorName(m), &corev1.PodLogOptions{Container: mirrorContainer, TailLines: &n}).Stream(ctx)
+	out, err := p.podLog(ctx, p.namespaceOf(m.InstanceID), mirrorName(m), mirrorContainer, lines)
 	if apierrors.IsNotFound(err) {
 		return "", streamplane.Errorf(streamplane.ENOTFOUND, "MirrorMaker of migration %s has no pod", m.Name)
 	}
-	if err != nil {
-		return "", fmt.Errorf("kubernetes: read the log of pod %s: %w", mirrorName(m), err)
-	}
-	defer stream.Close()
-	var out strings.Builder
-	if _, err := io.Copy(&out, io.LimitReader(stream, 4<<20)); err != nil {
-		return "", err
-	}
-	return out.String(), nil
+	return out, err
 }
 
 var _ streamplane.MirrorRunner = (*Provisioner)(nil)

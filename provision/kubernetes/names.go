@@ -74,8 +74,11 @@ func publicServiceName(node int) string { return podName(node) + "-public" }
 
 // namespace is the instance's own namespace: every object of the instance
 // lives there, and deleting it deletes them all.
-func (p *Provisioner) namespace(inst *streamplane.Instance) string {
-	return p.cfg.NamespacePrefix + inst.ID
+func (p *Provisioner) namespace(inst *streamplane.Instance) string { return p.namespaceOf(inst.ID) }
+
+// namespaceOf is the namespace of the instance with this id.
+func (p *Provisioner) namespaceOf(instanceID string) string {
+	return p.cfg.NamespacePrefix + instanceID
 }
 
 // nodeHost is a broker's stable DNS name: the pod's hostname under the

@@ -20,6 +20,25 @@ import (
 // as it, never as root, and own their volume through fsGroup.
 const brokerUser = 1001
 
+// podSecurity runs a pod as the image's user, never root, owning its
+// volumes through fsGroup.
+func podSecurity() *corev1.PodSecurityContext {
+	user, yes := int64(brokerUser), true
+	return &corev1.PodSecurityContext{RunAsUser: &user, RunAsGroup: &user, FSGroup: &user, RunAsNonRoot: &yes}
+}
+
+// restrictedContainer is Pod Security's "restricted" profile for a
+// container, with a read-only root file system: brokers and MirrorMaker
+// write only to their volumes.
+func restrictedContainer() *corev1.SecurityContext {
+	no, yes := false, true
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: &no, ReadOnlyRootFilesystem: &yes, RunAsNonRoot: &yes,
+		Capabilities:   &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
 // storageTool formats a broker's volume; it is in the runtime's jars.
 const storageTool = "kafka.tools.StorageTool"
 
@@ -98,14 +117,9 @@ func (p *Provisioner) podObject(inst *streamplane.Instance, b *streamplane.Broke
 	env := []corev1.EnvVar{{Name: "POD_IP", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "status.podIP"}}}}
 	image := p.image(inst.BrokerVersion(b))
 	memory := *resource.NewQuantity(int64(flavor.MemoryGB)<<30, resource.BinarySI)
-	no, yes := false, true
-	user := int64(brokerUser)
+	no := false
 	grace := int64(120)
-	restricted := &corev1.SecurityContext{
-		AllowPrivilegeEscalation: &no, ReadOnlyRootFilesystem: &yes, RunAsNonRoot: &yes,
-		Capabilities:   &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-	}
+	restricted := restrictedContainer()
 	container := func(name string, args []string) corev1.Container {
 		return corev1.Container{
 			Name: name, Image: image, ImagePullPolicy: p.cfg.ImagePullPolicy,
@@ -149,7 +163,7 @@ func (p *Provisioner) podObject(inst *streamplane.Instance, b *streamplane.Broke
 			TerminationGracePeriodSeconds: &grace,
 			AutomountServiceAccountToken:  &no,
 			EnableServiceLinks:            &no,
-			SecurityContext:               &corev1.PodSecurityContext{RunAsUser: &user, RunAsGroup: &user, FSGroup: &user, RunAsNonRoot: &yes},
+			SecurityContext:               podSecurity(),
 			Volumes: []corev1.Volume{
 				{Name: "secret", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: brokerSecret(b.ID), DefaultMode: &secretMode}}},
 				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: brokerConfigMap(b.ID)}}}},
